@@ -1,0 +1,1 @@
+"""The fetch_costs Lambda function (handler.py is its entry point)."""

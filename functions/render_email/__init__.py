@@ -1,0 +1,1 @@
+"""The render_email Lambda function (handler.py is its entry point)."""

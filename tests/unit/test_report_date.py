@@ -1,0 +1,81 @@
+"""Which day a run reports on: scheduled time, manual day, and every refusal, with the clock passed in."""
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from resolve_report_date.report_date import InvalidReportRequest, earliest_reportable_day, resolve
+
+STARTED = datetime(2026, 11, 21, 8, 0, 3, tzinfo=timezone.utc)
+
+
+def test_scheduled_run_reports_on_the_utc_day_before_its_scheduled_time():
+    request = resolve({"scheduledTime": "2026-11-21T08:00:00Z"}, STARTED, 13)
+    assert (request.report_date, request.trigger, request.force) == (date(2026, 11, 20), "schedule", False)
+
+
+def test_late_or_redriven_run_still_reports_on_the_scheduled_day():
+    two_days_late = datetime(2026, 11, 23, 17, 0, tzinfo=timezone.utc)
+    assert resolve({"scheduledTime": "2026-11-21T08:00:00Z"}, two_days_late, 13).report_date == date(2026, 11, 20)
+
+
+def test_scheduled_time_with_an_offset_is_converted_to_utc_first():
+    # 00:30 in Berlin on the 21st is 23:30 UTC on the 20th: the last complete UTC day is the 19th.
+    assert resolve({"scheduledTime": "2026-11-21T00:30:00+01:00"}, STARTED, 13).report_date == date(2026, 11, 19)
+
+
+def test_manual_run_names_the_day_and_can_force_a_resend():
+    request = resolve({"date": "2026-11-02", "force": True}, STARTED, 13)
+    assert (request.report_date, request.trigger, request.force) == (date(2026, 11, 2), "manual", True)
+
+
+def test_state_payload_is_small_and_typed_for_dynamodb():
+    state = resolve({"date": "2026-11-20"}, STARTED, 13).to_state()
+    assert state == {"reportDate": "2026-11-20", "trigger": "manual", "force": False, "expiresAt": state["expiresAt"]}
+    assert state["expiresAt"].isdigit()
+
+
+def test_record_outlives_cost_explorer_history():
+    request = resolve({"date": "2026-11-20"}, STARTED, 13)
+    thirteen_months_later = datetime(2027, 12, 21, tzinfo=timezone.utc).timestamp()
+    assert request.expires_at > thirteen_months_later
+
+
+@pytest.mark.parametrize(
+    ("execution_input", "message"),
+    [
+        ({"date": "2026-02-30"}, "2026-02-30 is not a real calendar day"),
+        ({"date": "2026-13-01"}, "is not a real calendar day"),
+        ({"date": "20-11-2026"}, "expected a day as YYYY-MM-DD"),
+        ({"date": 20261120}, "expected a day as YYYY-MM-DD"),
+        ({"date": "2026-11-21"}, "has not ended yet in UTC"),
+        ({"date": "2027-01-01"}, "the latest complete day is 2026-11-20"),
+        ({"date": "2025-10-31"}, "the earliest day it holds is 2025-11-01"),
+        ({"date": "2026-11-20", "force": "yes"}, "force: must be true or false"),
+        ({"Comment": "Insert your JSON here"}, "unknown field(s) Comment"),
+        ({}, "no report day given"),
+        ({"scheduledTime": "2026-11-21T08:00:00Z", "date": "2026-11-20"}, "not both"),
+        ({"scheduledTime": "2026-11-21T08:00:00Z", "force": True}, "not both"),
+        ({"scheduledTime": "2026-11-21 08:00"}, "has no time zone"),
+        ({"scheduledTime": "yesterday"}, "is not an ISO 8601 time"),
+        ({"scheduledTime": "2026-11-23T08:00:00Z"}, "has not ended yet"),
+        (["2026-11-20"], "must be a JSON object"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message_that_says_what_was_wrong(execution_input, message):
+    with pytest.raises(InvalidReportRequest, match=None) as refused:
+        resolve(execution_input, STARTED, 13)
+    assert message in str(refused.value)
+
+
+def test_multi_year_history_accepts_older_days():
+    assert resolve({"date": "2024-01-15"}, STARTED, 38).report_date == date(2024, 1, 15)
+
+
+@pytest.mark.parametrize(
+    ("today", "months", "earliest"),
+    [(date(2026, 11, 21), 13, date(2025, 11, 1)), (date(2026, 1, 1), 13, date(2025, 1, 1)),
+     (date(2026, 12, 31), 38, date(2023, 11, 1))],
+)
+def test_earliest_reportable_day_counts_the_current_month(today, months, earliest):
+    assert earliest_reportable_day(today, months) == earliest
