@@ -1,0 +1,48 @@
+# aws-cost-notifier: `make demo` and `make test` are the two commands; `make help` lists the rest.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1)
+
+DATE    ?=
+PROFILE ?= small
+FORCE   ?=
+SEED    ?= 7
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test venv clean distclean lock
+
+help: ## Show this list
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  Options: make demo DATE=YYYY-MM-DD PROFILE=small|large-org FORCE=1 SEED=7"
+
+demo: $(STAMP) ## Run the real workflow on the embedded AWS; writes out/report.{html,txt,eml}, out/execution.json
+	$(BIN)/python -m local.demo --profile $(PROFILE) --seed $(SEED) $(if $(DATE),--date $(DATE)) $(if $(FORCE),--force)
+
+test: $(STAMP) ## Run every test (unit, handlers, the real state machine on the embedded AWS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+venv: $(STAMP) ## Create .venv from the pinned requirements-dev.txt
+
+# The stamp's name carries a checksum of the requirements, so editing them reinstalls.
+$(STAMP): requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "Python 3.11 or newer is needed; run with PYTHON=/path/to/python3.11 (found: $$($(PYTHON) --version 2>&1))"; exit 1; }
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+lock: ## Re-pin requirements-dev.txt from a clean install of the direct dependencies (review the diff)
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet "boto3" "moto[stepfunctions]" "aws-lambda-powertools[tracer]" "jinja2" "pytest" "hypothesis"
+	{ sed -n '1,/^# Regenerate/p' requirements-dev.txt; .venv-lock/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel; } > requirements-dev.txt.new
+	mv requirements-dev.txt.new requirements-dev.txt && rm -rf .venv-lock
+
+clean: ## Remove generated files (out/, build/, caches)
+	rm -rf out build .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
+
+distclean: clean ## Also remove the virtualenv
+	rm -rf $(VENV)

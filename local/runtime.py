@@ -1,0 +1,513 @@
+"""The real workflow on an in-process AWS: moto interprets the state machine definition, Lambda tasks
+run the project's real handlers in this process, DynamoDB and SES v2 are moto's, and Cost Explorer is a
+synthetic organisation (local/cost_explorer.py).
+
+    with EmbeddedAWS(profile="small") as aws:
+        execution = aws.run({"date": "2026-11-20"})
+        execution.status, execution.output, aws.mailbox, aws.cost_explorer.requests
+
+What is replaced, and why each replacement is faithful, is listed in docs/embedded-runtime.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+from moto.core.exceptions import JsonRESTError
+
+from local.cost_explorer import CostExplorerError, FakeCostExplorer, SyntheticOrganisation
+from local.faults import Faults
+from local.lambda_context import ACCOUNT_ID, REGION, LocalLambdaContext
+from local.template import fill
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFINITION = ROOT / "state_machine" / "cost_notifier.asl.json"
+FUNCTIONS_DIR = ROOT / "functions"
+
+# One name per idea: the state, the folder under functions/, and the deployed function's suffix.
+FUNCTIONS = ("resolve_report_date", "fetch_costs", "render_email")
+NAME_PREFIX = "cost-notifier"
+TABLE_NAME = f"{NAME_PREFIX}-reports"
+CONFIGURATION_SET = f"{NAME_PREFIX}"
+DEFAULT_SENDER = "cost-report@example.com"
+DEFAULT_RECIPIENTS = ("platform-team@example.com", "finops@example.com")
+
+# The runtime that currently owns moto's hooks (one at a time; moto's backends are process-global).
+_ACTIVE: "EmbeddedAWS | None" = None
+_ACTIVE_LOCK = threading.Lock()
+
+
+def function_name(function: str) -> str:
+    return f"{NAME_PREFIX}-{function.replace('_', '-')}"
+
+
+def function_arn(function: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function_name(function)}"
+
+
+def definition_variables(sender: str, recipients: tuple[str, ...]) -> dict[str, str]:
+    """The values Terraform passes to templatefile(), here for the embedded account."""
+    return {
+        "resolve_report_date_function_arn": function_arn("resolve_report_date"),
+        "fetch_costs_function_arn": function_arn("fetch_costs"),
+        "render_email_function_arn": function_arn("render_email"),
+        "table_name": TABLE_NAME,
+        "sender_email": sender,
+        "recipients": ",".join(recipients),
+        "ses_configuration_set": CONFIGURATION_SET,
+    }
+
+
+@dataclass
+class SentEmail:
+    """One SendEmail call SES accepted: the request as the workflow made it, and SES's message id."""
+
+    message_id: str
+    request: dict
+    sent_at: datetime
+
+    @property
+    def subject(self) -> str:
+        return self.request["Content"]["Simple"]["Subject"]["Data"]
+
+    @property
+    def to(self) -> list[str]:
+        return list(self.request.get("Destination", {}).get("ToAddresses", []))
+
+    @property
+    def html(self) -> str:
+        return self.request["Content"]["Simple"]["Body"]["Html"]["Data"]
+
+    @property
+    def text(self) -> str:
+        return self.request["Content"]["Simple"]["Body"]["Text"]["Data"]
+
+
+@dataclass
+class LambdaInvocation:
+    function: str
+    request_id: str
+    event: Any
+    error: str | None
+    logs: str
+    duration_ms: float
+
+
+@dataclass
+class Execution:
+    arn: str
+    name: str
+    status: str
+    input: dict
+    output: dict | None
+    error: str | None
+    cause: str | None
+    history: list[dict] = field(repr=False, default_factory=list)
+
+    def events(self, event_type: str) -> list[dict]:
+        return [event for event in self.history if event["type"] == event_type]
+
+    def entered_states(self) -> list[str]:
+        return [e["stateEnteredEventDetails"]["name"] for e in self.history if "stateEnteredEventDetails" in e]
+
+    def largest_payload_bytes(self) -> int:
+        """The biggest state input or output in the run, in UTF-8 bytes (Step Functions caps them at 256 KiB)."""
+        sizes = [0]
+        for event in self.history:
+            for details in event.values():
+                if isinstance(details, dict):
+                    for key in ("input", "output"):
+                        if isinstance(details.get(key), str):
+                            sizes.append(len(details[key].encode("utf-8")))
+        return max(sizes)
+
+
+class _RoutedStdout(io.TextIOBase):
+    """sys.stdout that sends a Lambda invocation's prints (Powertools logs and metrics) to that
+    invocation's log, like CloudWatch Logs, while everything else reaches the terminal. Executions run in
+    threads, so the routing is per thread."""
+
+    def __init__(self, terminal) -> None:
+        self.terminal = terminal
+        self.local = threading.local()
+
+    def write(self, text: str) -> int:
+        buffer = getattr(self.local, "buffer", None)
+        return (buffer if buffer is not None else self.terminal).write(text)
+
+    def flush(self) -> None:
+        self.terminal.flush()
+
+    def isatty(self) -> bool:
+        return self.terminal.isatty()
+
+
+class _RetryClock:
+    """Stands in for `time` inside moto's retrier: records each backoff interval instead of sleeping,
+    so a test sees the 1, 2, 4 s schedule without waiting for it."""
+
+    def __init__(self, real_time, sleeps: list) -> None:
+        self._real = real_time
+        self._sleeps = sleeps
+
+    def sleep(self, seconds: float) -> None:
+        self._sleeps.append(seconds)
+
+    def __getattr__(self, name: str):
+        return getattr(self._real, name)
+
+
+class EmbeddedAWS:
+    def __init__(
+        self,
+        profile: str = "small",
+        seed: int = 7,
+        today: date | None = None,
+        sender: str = DEFAULT_SENDER,
+        recipients: tuple[str, ...] = DEFAULT_RECIPIENTS,
+        function_environment: dict[str, str] | None = None,
+        table_snapshot: Path | None = None,
+    ) -> None:
+        self.today = today or datetime.now(timezone.utc).date()
+        self.cost_explorer = FakeCostExplorer(SyntheticOrganisation(profile=profile, seed=seed, today=self.today))
+        self.sender = sender
+        self.recipients = tuple(recipients)
+        self.function_environment = {
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "POWERTOOLS_METRICS_NAMESPACE": "CostNotifier",
+            **(function_environment or {}),
+        }
+        self.table_snapshot = table_snapshot
+        self.faults = Faults()
+        self.mailbox: list[SentEmail] = []
+        self.retry_sleeps: list[float] = []
+        self.invocations: list[LambdaInvocation] = []
+        self.state_machine_arn = ""
+        self._lock = threading.Lock()
+        self._stack = contextlib.ExitStack()
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def __enter__(self) -> "EmbeddedAWS":
+        global _ACTIVE
+        with _ACTIVE_LOCK:
+            if _ACTIVE is not None:
+                raise RuntimeError("an EmbeddedAWS is already running in this process; moto's state is global")
+            _ACTIVE = self
+        try:
+            self._stack.enter_context(_patched_environ(self._aws_environment()))
+            self._stack.enter_context(
+                mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
+            )
+            self._install_hooks()
+            self._provision()
+        except BaseException:
+            self._stack.close()
+            _ACTIVE = None
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        global _ACTIVE
+        try:
+            if self.table_snapshot is not None and exc_info[0] is None:
+                self.save_table(self.table_snapshot)
+        finally:
+            self._stack.close()
+            _ACTIVE = None
+
+    def _aws_environment(self) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            **self.function_environment,
+        }
+
+    def _install_hooks(self) -> None:
+        from moto.awslambda_simple.models import LambdaSimpleBackend
+        from moto.ce.models import CostExplorerBackend
+        from moto.sesv2.responses import SESV2Response
+        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+            state_task_service_aws_sdk as aws_sdk,
+        )
+
+        stack = self._stack
+        stack.enter_context(_patched_attribute(LambdaSimpleBackend, "invoke", _invoke_in_process))
+        stack.enter_context(_patched_attribute(CostExplorerBackend, "get_cost_and_usage", _get_cost_and_usage))
+        stack.enter_context(
+            _patched_attribute(SESV2Response, "send_email", _recording_send_email(SESV2Response.send_email))
+        )
+        stack.enter_context(_patched_attribute(retrier_decl, "time", _RetryClock(time, self.retry_sleeps)))
+        # AWS names SDK-integration errors with the service in PascalCase (SesV2.TooManyRequestsException);
+        # moto only knows a few services and would say "sesv2.", which no Retry in the definition matches.
+        stack.enter_context(_patched_item(aws_sdk._SERVICE_ERROR_NAMES, "sesv2", "SesV2"))
+        # moto logs every failed task with a full traceback; the execution history already says it.
+        stack.enter_context(_quiet_logger("moto.stepfunctions"))
+        if not isinstance(sys.stdout, _RoutedStdout):
+            stack.enter_context(_patched_attribute(sys, "stdout", _RoutedStdout(sys.stdout)))
+        if str(FUNCTIONS_DIR) not in sys.path:
+            # The Lambda runtime imports `fetch_costs.handler` from the root of the function's zip.
+            sys.path.insert(0, str(FUNCTIONS_DIR))
+            stack.callback(sys.path.remove, str(FUNCTIONS_DIR))
+
+    def _provision(self) -> None:
+        iam = boto3.client("iam", region_name=REGION)
+        role_arn = iam.create_role(RoleName=f"{NAME_PREFIX}-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+
+        package = io.BytesIO()
+        with zipfile.ZipFile(package, "w") as archive:
+            # moto needs a deployment package to create a function; invocations never read it.
+            archive.writestr("README", "Invocations run functions/ in-process; see local/runtime.py.")
+        lambda_client = boto3.client("lambda", region_name=REGION)
+        for function in FUNCTIONS:
+            lambda_client.create_function(
+                FunctionName=function_name(function),
+                Runtime="python3.13",
+                Architectures=["arm64"],
+                Role=role_arn,
+                Handler=f"{function}.handler.lambda_handler",
+                Code={"ZipFile": package.getvalue()},
+            )
+
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName=TABLE_NAME,
+            KeySchema=[{"AttributeName": "reportDate", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "reportDate", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.update_time_to_live(
+            TableName=TABLE_NAME, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
+        )
+        if self.table_snapshot is not None and self.table_snapshot.exists():
+            for item in json.loads(self.table_snapshot.read_text()):
+                dynamodb.put_item(TableName=TABLE_NAME, Item=item)
+
+        sesv2 = boto3.client("sesv2", region_name=REGION)
+        sesv2.create_email_identity(EmailIdentity=self.sender)
+        sesv2.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
+
+        definition = fill(DEFINITION.read_text(), definition_variables(self.sender, self.recipients))
+        self.state_machine_arn = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
+            name=NAME_PREFIX, definition=definition, roleArn=role_arn, type="STANDARD"
+        )["stateMachineArn"]
+
+    # -- running the workflow ----------------------------------------------------------------------
+
+    def start(self, execution_input: dict, name: str | None = None) -> str:
+        """Start an execution and return its ARN. Names must be unique (moto returns the old execution
+        for a repeated name instead of starting a new one)."""
+        return boto3.client("stepfunctions", region_name=REGION).start_execution(
+            stateMachineArn=self.state_machine_arn,
+            name=name or f"local-{uuid.uuid4()}",
+            input=json.dumps(execution_input),
+        )["executionArn"]
+
+    def wait(self, execution_arn: str, timeout: float = 60.0) -> Execution:
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        deadline = time.monotonic() + timeout
+        while True:
+            described = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] != "RUNNING":
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"execution {execution_arn} still RUNNING after {timeout} s")
+            time.sleep(0.01)
+        history: list[dict] = []
+        kwargs: dict = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = sfn.get_execution_history(**kwargs)
+            history.extend(page["events"])
+            if not page.get("nextToken"):
+                break
+            kwargs["nextToken"] = page["nextToken"]
+        return Execution(
+            arn=execution_arn,
+            name=described["name"],
+            status=described["status"],
+            input=json.loads(described.get("input") or "{}"),
+            output=json.loads(described["output"]) if described.get("output") else None,
+            error=described.get("error"),
+            cause=described.get("cause"),
+            history=history,
+        )
+
+    def run(self, execution_input: dict, name: str | None = None, timeout: float = 60.0) -> Execution:
+        return self.wait(self.start(execution_input, name), timeout)
+
+    # -- the report table --------------------------------------------------------------------------
+
+    def table_items(self) -> list[dict]:
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        items: list[dict] = []
+        kwargs: dict = {"TableName": TABLE_NAME, "ConsistentRead": True}
+        while True:
+            page = dynamodb.scan(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return sorted(items, key=lambda item: item["reportDate"]["S"])
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def report_record(self, report_date: str) -> dict | None:
+        item = boto3.client("dynamodb", region_name=REGION).get_item(
+            TableName=TABLE_NAME, Key={"reportDate": {"S": report_date}}, ConsistentRead=True
+        ).get("Item")
+        return {key: next(iter(value.values())) for key, value in item.items()} if item else None
+
+    def save_table(self, path: Path) -> None:
+        """Keep the report records between demo runs, so a second run for a day says `already sent`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.table_items(), indent=1, sort_keys=True))
+
+    # -- what the hooks call ---------------------------------------------------------------------
+
+    def _invoke(self, function: str, payload: bytes, response_headers: dict) -> bytes:
+        fault = self.faults.take(f"lambda:{function}")
+        if fault:
+            # Raised as the Lambda service's error, so Step Functions reports Lambda.<code>.
+            raise JsonRESTError(fault.code, fault.message)
+        handler = importlib.import_module(f"{function}.handler").lambda_handler
+        event = json.loads(payload or b"{}")
+        context = LocalLambdaContext(function_name=function_name(function))
+        logs = io.StringIO()
+        routed = sys.stdout if isinstance(sys.stdout, _RoutedStdout) else None
+        if routed:
+            routed.local.buffer = logs
+        started = time.perf_counter()
+        error = None
+        try:
+            result = json.dumps(handler(event, context)).encode("utf-8")
+        except Exception as exc:  # what Lambda does with an unhandled exception
+            error = type(exc).__name__
+            response_headers["x-amz-function-error"] = "Unhandled"
+            result = json.dumps(
+                {
+                    "errorType": error,
+                    "errorMessage": str(exc),
+                    "stackTrace": traceback.format_tb(exc.__traceback__),
+                }
+            ).encode("utf-8")
+        finally:
+            if routed:
+                routed.local.buffer = None
+        with self._lock:
+            self.invocations.append(
+                LambdaInvocation(function, context.aws_request_id, event, error, logs.getvalue(),
+                                 (time.perf_counter() - started) * 1000)
+            )
+        return result
+
+
+def _active() -> EmbeddedAWS:
+    if _ACTIVE is None:
+        raise RuntimeError("no EmbeddedAWS is running")
+    return _ACTIVE
+
+
+def _invoke_in_process(backend, function_name_or_arn, qualifier, body, headers, response_headers):
+    name = function_name_or_arn.split(":")[-1] if function_name_or_arn.startswith("arn:") else function_name_or_arn
+    functions = {function_name(f): f for f in FUNCTIONS}
+    if name not in functions:
+        raise JsonRESTError("ResourceNotFoundException", f"Function not found: {function_name_or_arn}")
+    return _active()._invoke(functions[name], body if isinstance(body, bytes) else (body or "").encode(), response_headers)
+
+
+def _get_cost_and_usage(backend, body: str) -> dict:
+    runtime = _active()
+    fault = runtime.faults.take("ce:GetCostAndUsage")
+    if fault:
+        raise JsonRESTError(fault.code, fault.message)
+    try:
+        return runtime.cost_explorer.get_cost_and_usage(json.loads(body))
+    except CostExplorerError as error:
+        raise JsonRESTError(error.code, error.message) from None
+
+
+def _recording_send_email(original):
+    def send_email(response) -> str:
+        runtime = _active()
+        fault = runtime.faults.take("sesv2:SendEmail")
+        if fault:
+            raise JsonRESTError(fault.code, fault.message)
+        result = original(response)
+        body = result[2] if isinstance(result, tuple) else result
+        message_id = json.loads(body)["MessageId"]
+        with runtime._lock:
+            runtime.mailbox.append(SentEmail(message_id, json.loads(response.body), datetime.now(timezone.utc)))
+        return result
+
+    return send_email
+
+
+@contextlib.contextmanager
+def _patched_attribute(owner, name: str, value):
+    missing = object()
+    original = owner.__dict__.get(name, missing) if isinstance(owner, type) else getattr(owner, name, missing)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        if original is missing:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
+
+
+@contextlib.contextmanager
+def _patched_item(mapping: dict, key: str, value):
+    missing = object()
+    original = mapping.get(key, missing)
+    mapping[key] = value
+    try:
+        yield
+    finally:
+        if original is missing:
+            mapping.pop(key, None)
+        else:
+            mapping[key] = original
+
+
+@contextlib.contextmanager
+def _patched_environ(values: dict[str, str]):
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextlib.contextmanager
+def _quiet_logger(name: str):
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
