@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 COST_METRICS = (
     "UnblendedCost",
@@ -21,8 +21,9 @@ COST_METRICS = (
 # Cost Explorer returns no currency for a day with no cost groups; its reports are in USD unless
 # told otherwise, and a zero is the same in any currency.
 FALLBACK_CURRENCY = "USD"
-# Cost Explorer sends about ten decimal places; the Decimal sum of such numbers is exact, and stays
-# well inside DynamoDB's 38-digit N type.
+# Sums are exact: Decimal's default 28 significant digits could round a long sum, and then the
+# total would not reconcile with the services (render refuses such a report).
+EXACT_DIGITS = 60
 
 
 class CostDataInvalid(Exception):
@@ -46,7 +47,8 @@ class DayCosts:
 
     @property
     def total(self) -> Decimal:
-        return sum((service.amount for service in self.services), Decimal(0))
+        with localcontext(prec=EXACT_DIGITS):
+            return sum((service.amount for service in self.services), Decimal(0))
 
     def to_state(self) -> dict:
         return {
@@ -96,7 +98,8 @@ def summarise(report_date: date, metric: str, pages: list[dict]) -> DayCosts:
                 value = group.get("Metrics", {}).get(metric)
                 if value is None:
                     raise CostDataInvalid(f"group {name!r} has no {metric} metric")
-                amounts[name] = amounts.get(name, Decimal(0)) + _amount(value.get("Amount"), name)
+                with localcontext(prec=EXACT_DIGITS):
+                    amounts[name] = amounts.get(name, Decimal(0)) + _amount(value.get("Amount"), name)
                 currencies.add(value.get("Unit", ""))
     if len(currencies) > 1:
         raise CostDataInvalid(f"Cost Explorer returned more than one currency: {sorted(currencies)}")

@@ -1,0 +1,51 @@
+"""RenderEmail: turn one day's costs into the email's subject, HTML part and text part.
+
+A thin edge: the event is validated into a RenderRequest (InvalidRenderRequest when it is
+malformed) and render.render_report does the rest. Settings come from the environment,
+read once at cold start: a bad TOP_SERVICES fails the import with a message saying why.
+"""
+
+from __future__ import annotations
+
+import os
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from render_email.config import load_settings
+from render_email.render import render_report
+from render_email.request import InvalidRenderRequest, RenderRequest
+
+SETTINGS = load_settings(os.environ)
+
+logger = Logger(service="cost-notifier")
+tracer = Tracer(service="cost-notifier")
+metrics = Metrics(namespace="CostNotifier", service="cost-notifier")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)  # the HTML would overflow an X-Ray segment
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    try:
+        request = RenderRequest.from_event(event)
+    except InvalidRenderRequest as error:
+        logger.error("Refusing to render the cost email", extra={"reason": str(error)})
+        raise
+    logger.append_keys(report_date=request.report_date.isoformat())
+
+    email = render_report(request.costs, SETTINGS)
+
+    html_bytes = len(email.html.encode("utf-8"))
+    metrics.add_metric(name="EmailHtmlBytes", unit=MetricUnit.Bytes, value=html_bytes)
+    logger.info(
+        "Rendered the cost email",
+        extra={
+            "services": len(request.costs.services),
+            "estimated": request.costs.estimated,
+            "html_bytes": html_bytes,
+            "text_bytes": len(email.text.encode("utf-8")),
+        },
+    )
+    return email.to_state()

@@ -1,0 +1,112 @@
+"""Money for display: currency symbols and minor units, rounding that reconciles exactly.
+
+Pure functions. Amounts arrive as exact Decimals; everything shown in the email is an
+integer number of minor units (cents, or yen for JPY), computed with exact Fractions, so
+the displayed rows always add up to the displayed total to the last minor unit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+# Symbols for the currencies an AWS bill is commonly in; any other code is shown as the code.
+_SYMBOLS: dict[str, str] = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "CNY": "CN¥",
+    "INR": "₹",
+    "KRW": "₩",
+    "AUD": "A$",
+    "CAD": "CA$",
+    "NZD": "NZ$",
+    "HKD": "HK$",
+    "SGD": "S$",
+    "BRL": "R$",
+    "MXN": "MX$",
+    "ILS": "₪",
+}
+
+# ISO 4217 minor units that are not 2.
+_ZERO_DECIMALS = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF",
+     "XPF"}
+)
+_THREE_DECIMALS = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
+
+
+@dataclass(frozen=True)
+class Currency:
+    """How to show amounts in one ISO 4217 currency."""
+
+    code: str
+    symbol: str | None
+    minor_units: int
+
+    @classmethod
+    def of(cls, code: str) -> Currency:
+        if code in _ZERO_DECIMALS:
+            minor_units = 0
+        elif code in _THREE_DECIMALS:
+            minor_units = 3
+        else:
+            minor_units = 2
+        return cls(code=code, symbol=_SYMBOLS.get(code), minor_units=minor_units)
+
+    @property
+    def scale(self) -> int:
+        """Minor units per major unit: 100 for USD, 1 for JPY."""
+        return 10**self.minor_units
+
+
+def exact_minor_units(amount: Decimal | Fraction, currency: Currency) -> Fraction:
+    """The exact amount counted in minor units (may be fractional: $0.125 is 12.5 cents)."""
+    return Fraction(amount) * currency.scale
+
+
+def round_half_up(value: Fraction) -> int:
+    """Round to the nearest integer, halves away from zero (the usual rule for money)."""
+    magnitude = math.floor(abs(value) + Fraction(1, 2))
+    return magnitude if value >= 0 else -magnitude
+
+
+def largest_remainder(values: Sequence[Fraction], target: int) -> list[int]:
+    """Round each value to an integer so that the integers add up to exactly `target`.
+
+    Every value is first rounded down; the units still missing to reach `target` go, one
+    each, to the values that lost the most in rounding down (ties: earliest first). With
+    `target = round(sum(values))` this never moves a value by a whole unit or more, and
+    works the same for negative values (floor rounds towards minus infinity).
+    """
+    floors = [math.floor(value) for value in values]
+    missing = target - sum(floors)
+    if not 0 <= missing <= len(values):
+        raise ValueError(f"target {target} is not reachable by rounding {len(values)} values summing to {sum(values)}")
+    by_remainder = sorted(range(len(values)), key=lambda i: values[i] - floors[i], reverse=True)
+    for index in by_remainder[:missing]:
+        floors[index] += 1
+    return floors
+
+
+def format_money(minor_units: int, currency: Currency) -> str:
+    """Format an integer amount of minor units: "$1,234.57", "-$1.20", "¥1,235", "CHF 12.00"."""
+    sign = "-" if minor_units < 0 else ""
+    major, minor = divmod(abs(minor_units), currency.scale)
+    number = f"{major:,}"
+    if currency.minor_units:
+        number += f".{minor:0{currency.minor_units}d}"
+    if currency.symbol is not None:
+        return f"{sign}{currency.symbol}{number}"
+    return f"{sign}{currency.code} {number}"
+
+
+def format_share(tenths_of_percent: int) -> str:
+    """Format a share given in tenths of a percent: 658 -> "65.8%", -3 -> "-0.3%"."""
+    sign = "-" if tenths_of_percent < 0 else ""
+    whole, tenth = divmod(abs(tenths_of_percent), 10)
+    return f"{sign}{whole}.{tenth}%"
