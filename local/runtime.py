@@ -127,6 +127,12 @@ class Execution:
     def entered_states(self) -> list[str]:
         return [e["stateEnteredEventDetails"]["name"] for e in self.history if "stateEnteredEventDetails" in e]
 
+    def duration_seconds(self) -> float:
+        """From ExecutionStarted to the execution's last event, as the console shows it."""
+        if not self.history:
+            return 0.0
+        return (self.history[-1]["timestamp"] - self.history[0]["timestamp"]).total_seconds()
+
     def largest_payload_bytes(self) -> int:
         """The biggest state input or output in the run, in UTF-8 bytes (Step Functions caps them at 256 KiB)."""
         sizes = [0]
@@ -196,6 +202,7 @@ class EmbeddedAWS:
         }
         self.table_snapshot = table_snapshot
         self.faults = Faults()
+        self._barriers: dict[str, threading.Barrier] = {}
         self.mailbox: list[SentEmail] = []
         self.retry_sleeps: list[float] = []
         self.invocations: list[LambdaInvocation] = []
@@ -246,6 +253,7 @@ class EmbeddedAWS:
     def _install_hooks(self) -> None:
         from moto.awslambda_simple.models import LambdaSimpleBackend
         from moto.ce.models import CostExplorerBackend
+        from moto.dynamodb.responses import DynamoHandler
         from moto.sesv2.responses import SESV2Response
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -255,6 +263,7 @@ class EmbeddedAWS:
         stack = self._stack
         stack.enter_context(_patched_attribute(LambdaSimpleBackend, "invoke", _invoke_in_process))
         stack.enter_context(_patched_attribute(CostExplorerBackend, "get_cost_and_usage", _get_cost_and_usage))
+        stack.enter_context(_patched_attribute(DynamoHandler, "put_item", _held_put_item(DynamoHandler.put_item)))
         stack.enter_context(
             _patched_attribute(SESV2Response, "send_email", _recording_send_email(SESV2Response.send_email))
         )
@@ -356,6 +365,22 @@ class EmbeddedAWS:
     def run(self, execution_input: dict, name: str | None = None, timeout: float = 60.0) -> Execution:
         return self.wait(self.start(execution_input, name), timeout)
 
+    def hold_together(self, target: str, parties: int, timeout: float = 30.0) -> None:
+        """Make the next `parties` calls to `target` ("dynamodb:PutItem") wait for each other, so a test
+        can line executions up at the same step (both have read the record; neither has written yet)
+        instead of hoping the threads interleave that way."""
+        self._barriers[target] = threading.Barrier(parties, timeout=timeout)
+
+    def _wait_at(self, target: str) -> None:
+        barrier = self._barriers.get(target)
+        if barrier is None:
+            return
+        try:
+            barrier.wait()
+        finally:
+            if barrier.n_waiting == 0 and self._barriers.get(target) is barrier:
+                self._barriers.pop(target, None)
+
     # -- the report table --------------------------------------------------------------------------
 
     def table_items(self) -> list[dict]:
@@ -387,16 +412,16 @@ class EmbeddedAWS:
         if fault:
             # Raised as the Lambda service's error, so Step Functions reports Lambda.<code>.
             raise JsonRESTError(fault.code, fault.message)
-        handler = importlib.import_module(f"{function}.handler").lambda_handler
         event = json.loads(payload or b"{}")
         context = LocalLambdaContext(function_name=function_name(function))
         logs = io.StringIO()
         routed = sys.stdout if isinstance(sys.stdout, _RoutedStdout) else None
         if routed:
             routed.local.buffer = logs
-        started = time.perf_counter()
+        started = time.perf_counter()  # includes the first import: Lambda's cold-start init
         error = None
         try:
+            handler = importlib.import_module(f"{function}.handler").lambda_handler
             result = json.dumps(handler(event, context)).encode("utf-8")
         except Exception as exc:  # what Lambda does with an unhandled exception
             error = type(exc).__name__
@@ -442,6 +467,15 @@ def _get_cost_and_usage(backend, body: str) -> dict:
         return runtime.cost_explorer.get_cost_and_usage(json.loads(body))
     except CostExplorerError as error:
         raise JsonRESTError(error.code, error.message) from None
+
+
+def _held_put_item(original):
+    def put_item(response):
+        if _ACTIVE is not None:
+            _ACTIVE._wait_at("dynamodb:PutItem")
+        return original(response)
+
+    return put_item
 
 
 def _recording_send_email(original):

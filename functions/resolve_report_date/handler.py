@@ -15,7 +15,8 @@ tracer = Tracer(service="cost-notifier")
 
 
 def _history_months() -> int:
-    """COST_EXPLORER_HISTORY_MONTHS: 13 by default; 38 for accounts with multi-year data enabled."""
+    """COST_EXPLORER_HISTORY_MONTHS: months before the current one that Cost Explorer holds; 13 by
+    default, up to 38 for accounts with multi-year data enabled."""
     raw = os.environ.get("COST_EXPLORER_HISTORY_MONTHS", "13")
     if not raw.isdigit() or not 13 <= int(raw) <= 38:
         raise RuntimeError(

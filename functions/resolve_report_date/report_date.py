@@ -84,9 +84,10 @@ def resolve(execution_input: object, started_at: datetime, history_months: int) 
 
 
 def earliest_reportable_day(today: date, history_months: int) -> date:
-    """First day Cost Explorer still holds: it keeps the current month and the (history_months - 1) before."""
-    months_back = history_months - 1
-    year, month = divmod(today.year * 12 + today.month - 1 - months_back, 12)
+    """First day Cost Explorer still holds: the current month and the `history_months` before it
+    (AWS: "the current month and up to the previous 13 months"; older requests fail with
+    "You haven't enabled historical data beyond 14 months")."""
+    year, month = divmod(today.year * 12 + today.month - 1 - history_months, 12)
     return date(year, month + 1, 1)
 
 
@@ -100,7 +101,8 @@ def _check_reportable(report_date: date, today: date, history_months: int) -> No
     earliest = earliest_reportable_day(today, history_months)
     if report_date < earliest:
         raise InvalidReportRequest(
-            f"date: {report_date.isoformat()} is older than Cost Explorer keeps ({history_months} months); "
+            f"date: {report_date.isoformat()} is older than Cost Explorer keeps (the current month and "
+            f"the {history_months} before it); "
             f"the earliest day it holds is {earliest.isoformat()}"
         )
 
@@ -133,7 +135,7 @@ def _parse_timestamp(value: object) -> datetime:
 
 
 def _expiry(report_date: date, history_months: int) -> int:
-    """Keep the record a month longer than Cost Explorer keeps the day, so any day a user can still ask
-    for is still remembered as sent."""
-    keep_until = report_date + timedelta(days=31 * (history_months + 1))
+    """Keep the record longer than the day stays reportable (until the end of the month `history_months`
+    after its own), so any day a user can still ask for is still remembered as sent."""
+    keep_until = report_date + timedelta(days=31 * (history_months + 2))
     return calendar.timegm(datetime.combine(keep_until, time(0), tzinfo=timezone.utc).utctimetuple())

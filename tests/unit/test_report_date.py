@@ -35,10 +35,15 @@ def test_state_payload_is_small_and_typed_for_dynamodb():
     assert state["expiresAt"].isdigit()
 
 
-def test_record_outlives_cost_explorer_history():
-    request = resolve({"date": "2026-11-20"}, STARTED, 13)
-    thirteen_months_later = datetime(2027, 12, 21, tzinfo=timezone.utc).timestamp()
-    assert request.expires_at > thirteen_months_later
+@pytest.mark.parametrize("months", [13, 38])
+def test_record_outlives_the_last_day_the_report_day_can_be_asked_for(months):
+    # 2026-10-01 stays reportable until earliest_reportable_day moves past it: the 1st of the month
+    # `months + 1` months later.
+    request = resolve({"date": "2026-10-01"}, STARTED, months)
+    year, month = divmod(2026 * 12 + 10 - 1 + months + 1, 12)
+    no_longer_reportable = datetime(year, month + 1, 1, tzinfo=timezone.utc)
+    assert earliest_reportable_day(no_longer_reportable.date(), months) > date(2026, 10, 1)
+    assert request.expires_at > no_longer_reportable.timestamp()
 
 
 @pytest.mark.parametrize(
@@ -50,7 +55,7 @@ def test_record_outlives_cost_explorer_history():
         ({"date": 20261120}, "expected a day as YYYY-MM-DD"),
         ({"date": "2026-11-21"}, "has not ended yet in UTC"),
         ({"date": "2027-01-01"}, "the latest complete day is 2026-11-20"),
-        ({"date": "2025-10-31"}, "the earliest day it holds is 2025-11-01"),
+        ({"date": "2025-09-30"}, "the earliest day it holds is 2025-10-01"),
         ({"date": "2026-11-20", "force": "yes"}, "force: must be true or false"),
         ({"Comment": "Insert your JSON here"}, "unknown field(s) Comment"),
         ({}, "no report day given"),
@@ -74,8 +79,8 @@ def test_multi_year_history_accepts_older_days():
 
 @pytest.mark.parametrize(
     ("today", "months", "earliest"),
-    [(date(2026, 11, 21), 13, date(2025, 11, 1)), (date(2026, 1, 1), 13, date(2025, 1, 1)),
-     (date(2026, 12, 31), 38, date(2023, 11, 1))],
+    [(date(2026, 11, 21), 13, date(2025, 10, 1)), (date(2026, 1, 1), 13, date(2024, 12, 1)),
+     (date(2026, 12, 31), 38, date(2023, 10, 1))],
 )
-def test_earliest_reportable_day_counts_the_current_month(today, months, earliest):
+def test_earliest_reportable_day_is_the_current_month_and_the_n_before_it(today, months, earliest):
     assert earliest_reportable_day(today, months) == earliest

@@ -1,0 +1,601 @@
+"""The fake Cost Explorer: data patterns, GetCostAndUsage semantics, validation, pagination, faults.
+
+Every request these tests send is first checked against botocore's own client-side validation, so
+the fake is only ever exercised with requests a real `boto3.client("ce")` would send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from decimal import Decimal
+
+import boto3
+import botocore.session
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+from botocore.validate import ParamValidator
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from local.cost_explorer import METRICS, CostExplorerError, FakeCostExplorer
+from local.synthetic_org import (
+    BILL_FINALISED_DAY,
+    EC2_COMPUTE,
+    LineItem,
+    SyntheticOrganisation,
+)
+
+TODAY = dt.date(2025, 3, 12)  # a Wednesday: today-1 is Tuesday 11th, today-3 Sunday 9th
+YESTERDAY = TODAY - dt.timedelta(days=1)
+
+_INPUT_SHAPE = (botocore.session.get_session().get_service_model("ce")
+                .operation_model("GetCostAndUsage").input_shape)
+
+
+def boto3_valid(params: dict) -> dict:
+    """Fail unless botocore's client-side validation accepts params (as boto3 would send them)."""
+    report = ParamValidator().validate(params, _INPUT_SHAPE)
+    assert not report.has_errors(), report.generate_report()
+    return params
+
+
+def request(start: dt.date, end: dt.date, *, granularity="DAILY", metrics=("UnblendedCost",),
+            group_by=(), filter=None) -> dict:
+    params = {
+        "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+        "Granularity": granularity,
+        "Metrics": list(metrics),
+    }
+    if group_by:
+        params["GroupBy"] = [{"Type": "DIMENSION", "Key": key} if isinstance(key, str)
+                             else {"Type": key[0], "Key": key[1]} for key in group_by]
+    if filter is not None:
+        params["Filter"] = filter
+    return boto3_valid(params)
+
+
+def day_request(day: dt.date, **kwargs) -> dict:
+    return request(day, day + dt.timedelta(days=1), **kwargs)
+
+
+def all_pages(ce: FakeCostExplorer, params: dict) -> list[dict]:
+    pages = [ce.get_cost_and_usage(params)]
+    while "NextPageToken" in pages[-1]:
+        pages.append(ce.get_cost_and_usage({**params, "NextPageToken": pages[-1]["NextPageToken"]}))
+    return pages
+
+
+def amounts_by_key(pages: list[dict], metric="UnblendedCost") -> dict[tuple, Decimal]:
+    """(period start, *group keys) -> amount, merging a period split across pages."""
+    amounts: dict[tuple, Decimal] = {}
+    for page in pages:
+        for result in page["ResultsByTime"]:
+            for group in result["Groups"]:
+                key = (result["TimePeriod"]["Start"], *group["Keys"])
+                assert key not in amounts, f"group {key} returned twice"
+                amounts[key] = Decimal(group["Metrics"][metric]["Amount"])
+    return amounts
+
+
+def total(response: dict, metric="UnblendedCost") -> Decimal:
+    return sum((Decimal(r["Total"][metric]["Amount"]) for r in response["ResultsByTime"]), Decimal(0))
+
+
+def service_cost(ce: FakeCostExplorer, service: str, day: dt.date) -> Decimal:
+    response = ce.get_cost_and_usage(day_request(
+        day, filter={"Dimensions": {"Key": "SERVICE", "Values": [service]}}))
+    return total(response)
+
+
+@pytest.fixture(scope="module")
+def small() -> FakeCostExplorer:
+    return FakeCostExplorer(SyntheticOrganisation("small", seed=7, today=TODAY))
+
+
+@pytest.fixture(scope="module")
+def large_org() -> SyntheticOrganisation:
+    return SyntheticOrganisation("large-org", seed=7, today=TODAY)
+
+
+# ---- the synthetic organisation --------------------------------------------------------------
+
+
+def test_same_inputs_give_byte_identical_responses_and_another_seed_differs():
+    params = request(dt.date(2025, 2, 25), dt.date(2025, 3, 5), group_by=["SERVICE", "RECORD_TYPE"],
+                     metrics=["UnblendedCost", "UsageQuantity", "NetAmortizedCost"])
+
+    def answer(seed: int) -> str:
+        ce = FakeCostExplorer(SyntheticOrganisation("small", seed=seed, today=TODAY))
+        return json.dumps(all_pages(ce, params), sort_keys=True)
+
+    assert answer(7) == answer(7)
+    assert answer(7) != answer(8)
+
+
+def test_unknown_profile_is_refused_naming_the_profiles():
+    with pytest.raises(ValueError, match="small, large-org"):
+        SyntheticOrganisation("medium")
+
+
+def test_default_today_is_the_real_utc_day():
+    assert SyntheticOrganisation().today == dt.datetime.now(dt.timezone.utc).date()
+
+
+def test_small_profile_has_a_few_dozen_real_services_with_sub_cent_and_zero_ones(small):
+    groups = small.get_cost_and_usage(day_request(YESTERDAY, group_by=["SERVICE"]))
+    amounts = {g["Keys"][0]: Decimal(g["Metrics"]["UnblendedCost"]["Amount"])
+               for g in groups["ResultsByTime"][0]["Groups"]}
+    assert 30 <= len(amounts) <= 40
+    for real in ("Amazon Elastic Compute Cloud - Compute", "EC2 - Other", "AWS Lambda",
+                 "Amazon Simple Storage Service", "Amazon Virtual Private Cloud"):
+        assert real in amounts
+    assert any(0 < amount < Decimal("0.01") for amount in amounts.values())
+    assert any(amount == 0 for amount in amounts.values())
+    # CE precision: up to 10 decimal places, plain digits.
+    for group in groups["ResultsByTime"][0]["Groups"]:
+        text = group["Metrics"]["UnblendedCost"]["Amount"]
+        assert "E" not in text and len(text.partition(".")[2]) <= 10
+
+
+def test_large_org_has_hundreds_of_services_and_dozens_of_named_accounts(large_org):
+    assert len(large_org.service_names) >= 300
+    assert 50 <= len(large_org.accounts) <= 80
+    assert len(set(large_org.accounts.values())) == len(large_org.accounts)
+
+
+def test_compute_costs_dip_at_weekends(small):
+    response = small.get_cost_and_usage(request(
+        dt.date(2025, 2, 1), dt.date(2025, 3, 1),
+        filter={"Dimensions": {"Key": "SERVICE", "Values": [EC2_COMPUTE]}}))
+    weekday, weekend = [], []
+    for result in response["ResultsByTime"]:
+        day = dt.date.fromisoformat(result["TimePeriod"]["Start"])
+        (weekend if day.weekday() >= 5 else weekday).append(
+            Decimal(result["Total"]["UnblendedCost"]["Amount"]))
+    assert max(weekend) < min(weekday)
+    assert sum(weekend) / len(weekend) < Decimal("0.7") * sum(weekday) / len(weekday)
+
+
+def test_spike_service_jumps_on_the_day_before_today(small):
+    service = small.org.spike_service
+    spike = service_cost(small, service, YESTERDAY)
+    usual = [service_cost(small, service, YESTERDAY - dt.timedelta(days=n)) for n in range(2, 9)]
+    assert spike > 4 * max(usual)
+
+
+def test_new_service_has_its_first_cost_three_days_before_today(small):
+    service = small.org.new_service
+    pages = all_pages(small, request(TODAY - dt.timedelta(days=10), TODAY + dt.timedelta(days=1),
+                                     group_by=["SERVICE"]))
+    days_with_service = sorted(day for day, name in amounts_by_key(pages) if name == service)
+    assert days_with_service == [(TODAY - dt.timedelta(days=n)).isoformat() for n in (3, 2, 1, 0)]
+
+
+def test_today_is_partial(small):
+    today = total(small.get_cost_and_usage(day_request(TODAY)))
+    week = [total(small.get_cost_and_usage(day_request(TODAY - dt.timedelta(days=7))))]
+    assert 0 < today < Decimal("0.6") * week[0]
+
+
+def test_credits_are_negative_and_record_types_add_up_to_the_total(small):
+    period = request(dt.date(2025, 2, 1), dt.date(2025, 3, 1), granularity="MONTHLY",
+                     group_by=["RECORD_TYPE"])
+    by_type = amounts_by_key([small.get_cost_and_usage(period)])
+    ungrouped = total(small.get_cost_and_usage({k: v for k, v in period.items() if k != "GroupBy"}))
+    assert by_type[("2025-02-01", "Credit")] < 0
+    assert by_type[("2025-02-01", "Refund")] < 0
+    assert by_type[("2025-02-01", "Tax")] > 0 and by_type[("2025-02-01", "Support fee")] > 0
+    assert sum(by_type.values()) == ungrouped
+
+    credits = small.get_cost_and_usage(request(
+        dt.date(2025, 2, 1), dt.date(2025, 3, 1), granularity="MONTHLY", group_by=["SERVICE"],
+        filter={"Dimensions": {"Key": "RECORD_TYPE", "Values": ["Credit"]}}))
+    services = {g["Keys"][0] for g in credits["ResultsByTime"][0]["Groups"]}
+    assert services == set(small.org.credit_services)
+
+
+def test_support_fee_and_tax_are_charged_on_the_first_of_the_month(small):
+    response = small.get_cost_and_usage(request(
+        dt.date(2025, 2, 1), dt.date(2025, 2, 4), group_by=["RECORD_TYPE"]))
+    by_day = amounts_by_key([response])
+    assert by_day[("2025-02-01", "Support fee")] >= 100
+    assert ("2025-02-02", "Support fee") not in by_day and ("2025-02-02", "Tax") not in by_day
+    month = small.get_cost_and_usage(request(
+        dt.date(2025, 2, 1), dt.date(2025, 3, 1), granularity="MONTHLY", group_by=["RECORD_TYPE"],
+        metrics=["NetUnblendedCost"]))
+    usage = amounts_by_key([month], "NetUnblendedCost")
+    taxable = usage[("2025-02-01", "Usage")] + usage[("2025-02-01", "Support fee")]
+    assert by_day[("2025-02-01", "Tax")] == (taxable * small.org.tax_rate).quantize(Decimal("1E-10"))
+
+
+def test_every_grouping_adds_up_to_the_ungrouped_total(small):
+    plain = request(dt.date(2025, 2, 20), dt.date(2025, 3, 3), granularity="MONTHLY",
+                    metrics=["UnblendedCost", "NetUnblendedCost"])
+    expected = total(small.get_cost_and_usage(plain))
+
+    @settings(max_examples=25, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.sampled_from([("DIMENSION", "SERVICE"), ("DIMENSION", "LINKED_ACCOUNT"),
+                                     ("DIMENSION", "REGION"), ("DIMENSION", "USAGE_TYPE"),
+                                     ("DIMENSION", "RECORD_TYPE"), ("TAG", "Environment"),
+                                     ("COST_CATEGORY", "Team")]),
+                    min_size=1, max_size=2, unique=True))
+    def check(group_by):
+        pages = all_pages(small, boto3_valid({**plain, "GroupBy": [
+            {"Type": t, "Key": k} for t, k in group_by]}))
+        assert sum(amounts_by_key(pages).values()) == expected
+
+    check()
+
+
+def test_large_org_net_cost_is_after_the_discount_program(large_org):
+    ce = FakeCostExplorer(large_org)
+    params = day_request(dt.date(2025, 2, 10), metrics=["UnblendedCost", "NetUnblendedCost",
+                                                        "AmortizedCost", "BlendedCost"],
+                         group_by=["RECORD_TYPE"])
+    groups = {g["Keys"][0]: g["Metrics"] for g in
+              ce.get_cost_and_usage(params)["ResultsByTime"][0]["Groups"]}
+    usage, discount = groups["Usage"], groups["Enterprise Discount Program Discount"]
+    assert Decimal(usage["NetUnblendedCost"]["Amount"]) < Decimal(usage["UnblendedCost"]["Amount"])
+    assert Decimal(discount["UnblendedCost"]["Amount"]) < 0
+    assert Decimal(discount["NetUnblendedCost"]["Amount"]) == 0
+    assert usage["AmortizedCost"] == usage["UnblendedCost"]  # nothing to amortise
+    assert usage["BlendedCost"] != usage["UnblendedCost"]  # EC2 blended rates differ per account
+    ungrouped = ce.get_cost_and_usage({k: v for k, v in params.items() if k != "GroupBy"})
+    totals = ungrouped["ResultsByTime"][0]["Total"]
+    assert totals["NetUnblendedCost"]["Amount"] == totals["UnblendedCost"]["Amount"]
+
+
+def test_usage_quantity_has_a_unit_only_when_the_units_agree(small):
+    mixed = small.get_cost_and_usage(day_request(YESTERDAY, metrics=["UsageQuantity"]))
+    assert mixed["ResultsByTime"][0]["Total"]["UsageQuantity"]["Unit"] == "N/A"
+    hours = small.get_cost_and_usage(day_request(
+        YESTERDAY, metrics=["UsageQuantity", "NormalizedUsageAmount", "UnblendedCost"],
+        group_by=["USAGE_TYPE"], filter={"Dimensions": {"Key": "SERVICE", "Values": [EC2_COMPUTE]}}))
+    for group in hours["ResultsByTime"][0]["Groups"]:
+        assert group["Metrics"]["UsageQuantity"]["Unit"] == "Hrs"
+        assert Decimal(group["Metrics"]["NormalizedUsageAmount"]["Amount"]) > Decimal(
+            group["Metrics"]["UsageQuantity"]["Amount"])  # every instance here is at least medium
+        assert group["Metrics"]["UnblendedCost"]["Unit"] == "USD"
+
+
+def test_upper_snake_metric_names_are_accepted_and_echoed():
+    ce = FakeCostExplorer(SyntheticOrganisation("small", today=TODAY, currency="EUR"))
+    response = ce.get_cost_and_usage(day_request(YESTERDAY, metrics=["UNBLENDED_COST"]))
+    assert response["ResultsByTime"][0]["Total"]["UNBLENDED_COST"]["Unit"] == "EUR"
+
+
+# ---- periods, Estimated and availability --------------------------------------------------------
+
+
+def test_end_is_exclusive_so_one_day_gives_one_result(small):
+    response = small.get_cost_and_usage(day_request(YESTERDAY))
+    assert [r["TimePeriod"] for r in response["ResultsByTime"]] == [
+        {"Start": YESTERDAY.isoformat(), "End": TODAY.isoformat()}]
+
+
+def test_monthly_periods_are_calendar_months_cut_to_the_range(small):
+    response = small.get_cost_and_usage(request(dt.date(2025, 1, 15), dt.date(2025, 3, 10),
+                                                granularity="MONTHLY"))
+    assert [(r["TimePeriod"]["Start"], r["TimePeriod"]["End"]) for r in response["ResultsByTime"]] == [
+        ("2025-01-15", "2025-02-01"), ("2025-02-01", "2025-03-01"), ("2025-03-01", "2025-03-10")]
+
+
+def test_grouped_results_have_an_empty_total_and_ungrouped_ones_no_groups(small):
+    grouped = small.get_cost_and_usage(day_request(YESTERDAY, group_by=["SERVICE"]))
+    assert grouped["ResultsByTime"][0]["Total"] == {}
+    assert grouped["GroupDefinitions"] == [{"Type": "DIMENSION", "Key": "SERVICE"}]
+    ungrouped = small.get_cost_and_usage(day_request(YESTERDAY))
+    assert ungrouped["ResultsByTime"][0]["Groups"] == []
+    assert "GroupDefinitions" not in ungrouped and "NextPageToken" not in ungrouped
+    assert ungrouped["DimensionValueAttributes"] == []
+
+
+def test_days_after_today_are_empty_and_estimated(small):
+    first_of_next_month = dt.date(2025, 4, 1)
+    response = small.get_cost_and_usage(request(TODAY, first_of_next_month))
+    later = response["ResultsByTime"][1:]
+    assert len(later) == (first_of_next_month - TODAY).days - 1
+    assert all(r["Total"]["UnblendedCost"] == {"Amount": "0", "Unit": "USD"} for r in later)
+    assert all(r["Estimated"] for r in response["ResultsByTime"])
+    grouped = small.get_cost_and_usage(request(TODAY, first_of_next_month, group_by=["SERVICE"]))
+    assert all(r["Groups"] == [] and r["Total"] == {} for r in grouped["ResultsByTime"][1:])
+
+
+@pytest.mark.parametrize(("today", "expected"), [
+    # today, {month: Estimated}: the previous month stays estimated until its invoice (the 5th).
+    (dt.date(2025, 3, BILL_FINALISED_DAY - 1), {"2025-01-01": False, "2025-02-01": True, "2025-03-01": True}),
+    (dt.date(2025, 3, BILL_FINALISED_DAY), {"2025-01-01": False, "2025-02-01": False, "2025-03-01": True}),
+])
+def test_estimated_while_the_billing_month_is_open(today, expected):
+    ce = FakeCostExplorer(SyntheticOrganisation("small", today=today))
+    response = ce.get_cost_and_usage(request(dt.date(2025, 1, 1), dt.date(2025, 4, 1),
+                                             granularity="MONTHLY"))
+    assert {r["TimePeriod"]["Start"]: r["Estimated"] for r in response["ResultsByTime"]} == expected
+
+
+def test_history_starts_on_the_first_of_the_month_thirteen_months_ago(small):
+    response = small.get_cost_and_usage(day_request(dt.date(2024, 2, 1)))
+    assert total(response) > 0
+    with pytest.raises(CostExplorerError, match="historical data beyond 14 months"):
+        small.get_cost_and_usage(day_request(dt.date(2024, 1, 31)))
+
+
+def test_linked_account_names_come_as_dimension_value_attributes(large_org):
+    ce = FakeCostExplorer(large_org, groups_per_page=10_000)
+    response = ce.get_cost_and_usage(day_request(YESTERDAY, group_by=["LINKED_ACCOUNT"]))
+    attributes = {a["Value"]: a["Attributes"] for a in response["DimensionValueAttributes"]}
+    accounts = {g["Keys"][0] for g in response["ResultsByTime"][0]["Groups"]}
+    assert set(attributes) == accounts
+    assert all(attributes[a] == {"description": large_org.accounts[a]} for a in accounts)
+    filtered = ce.get_cost_and_usage(day_request(YESTERDAY, filter={
+        "Dimensions": {"Key": "LINKED_ACCOUNT", "Values": ["111111111111"]}}))
+    assert filtered["DimensionValueAttributes"] == [
+        {"Value": "111111111111", "Attributes": {"description": "management"}}]
+
+
+# ---- filters --------------------------------------------------------------------------------
+
+
+def test_filters_combine_with_and_or_not(small):
+    day = dt.date(2025, 2, 1)
+    record_type = lambda *v: {"Dimensions": {"Key": "RECORD_TYPE", "Values": list(v)}}  # noqa: E731
+    all_costs = total(small.get_cost_and_usage(day_request(day)))
+    credits = total(small.get_cost_and_usage(day_request(day, filter=record_type("Credit"))))
+    tax = total(small.get_cost_and_usage(day_request(day, filter=record_type("Tax"))))
+    not_credit = total(small.get_cost_and_usage(day_request(day, filter={"Not": record_type("Credit")})))
+    either = total(small.get_cost_and_usage(day_request(
+        day, filter={"Or": [record_type("Credit"), record_type("Tax")]})))
+    ec2_credit = total(small.get_cost_and_usage(day_request(day, filter={"And": [
+        record_type("Credit"), {"Dimensions": {"Key": "SERVICE", "Values": [EC2_COMPUTE]}}]})))
+    region = total(small.get_cost_and_usage(day_request(
+        day, filter={"Dimensions": {"Key": "REGION", "Values": ["NoRegion"]}})))
+    assert credits < 0 < tax
+    assert not_credit == all_costs - credits
+    assert either == credits + tax
+    assert credits < ec2_credit < 0
+    assert region > tax  # tax and the support fee belong to no region
+
+
+def test_a_filter_value_that_matches_nothing_gives_zero(small):
+    response = small.get_cost_and_usage(day_request(YESTERDAY, filter={
+        "Dimensions": {"Key": "SERVICE", "Values": ["Amazon Nonexistent Service"]}}))
+    assert response["ResultsByTime"][0]["Total"]["UnblendedCost"]["Amount"] == "0"
+
+
+# ---- validation -------------------------------------------------------------------------------
+
+
+def _with(**changes) -> dict:
+    params = day_request(YESTERDAY)
+    params.update(changes)
+    return params
+
+
+@pytest.mark.parametrize(("params", "code", "message"), [
+    (_with(Granularity="WEEKLY"), "ValidationException", "Granularity should be one of"),
+    (_with(Granularity="HOURLY"), "AccessDeniedException", "HOURLY data is not publicly supported"),
+    (_with(Metrics=["Cost"]), "ValidationException", "Invalid metric name(s) ['Cost']"),
+    (_with(Metrics=[]), "ValidationException", "Metrics is required"),
+    ({k: v for k, v in day_request(YESTERDAY).items() if k != "Metrics"}, "ValidationException",
+     "Value null at 'metrics' failed to satisfy constraint: Member must not be null"),
+    (_with(TimePeriod={"Start": "2025-03-11", "End": "2025-03-11"}), "ValidationException",
+     "Start date (and hour) should be before end date (and hour)"),
+    (_with(TimePeriod={"Start": "2025-03-11", "End": "2025-03-01"}), "ValidationException",
+     "Start date (and hour) should be before end date (and hour)"),
+    (_with(TimePeriod={"Start": "2025/03/11", "End": "2025-03-12"}), "ValidationException",
+     "Value '2025/03/11' at 'timePeriod.start' failed to satisfy constraint: Member must satisfy "
+     "regular expression pattern"),
+    (_with(TimePeriod={"Start": "2025-02-30", "End": "2025-03-12"}), "ValidationException",
+     "TimePeriod.Start '2025-02-30' is not a valid date"),
+    (_with(TimePeriod={"Start": "2025-03-11", "End": "2025-04-02"}), "ValidationException",
+     "end date past the beginning of next month"),
+    (_with(TimePeriod={"Start": "2025-03-13", "End": "2025-03-14"}), "ValidationException",
+     "is after the current date 2025-03-12"),
+    (_with(TimePeriod={"Start": "2023-12-01", "End": "2024-01-01"}), "ValidationException",
+     "You haven't enabled historical data beyond 14 months."),
+    (_with(GroupBy=[{"Type": "DIMENSION", "Key": k} for k in ("SERVICE", "REGION", "RECORD_TYPE")]),
+     "ValidationException", "GroupBy has 3 group definitions: you can group by at most two"),
+    (_with(GroupBy=[{"Type": "LINKED_ACCOUNT", "Key": "SERVICE"}]), "ValidationException",
+     "Group Definition type is invalid."),
+    (_with(GroupBy=[{"Type": "DIMENSION", "Key": ""}]), "ValidationException",
+     "Group Definition is invalid. Both type an key need to be set to a non-empty value."),
+    (_with(GroupBy=[{"Type": "DIMENSION", "Key": "RESOURCE_ID"}]), "ValidationException",
+     "Group Definition dimension is invalid. Valid values are AZ, INSTANCE_TYPE, LINKED_ACCOUNT"),
+    (_with(GroupBy=[{"Type": "DIMENSION", "Key": "INSTANCE_TYPE"}]), "ValidationException",
+     "GroupBy dimension INSTANCE_TYPE is valid in Cost Explorer but not modelled by this fake"),
+    (_with(Filter={}), "ValidationException", "Expression has zero or more than one roots"),
+    (_with(Filter={"Not": {"Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}},
+                   "Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}}), "ValidationException",
+     "Expression has more than one roots. Only one root operator is allowed for each expression"),
+    (_with(Filter={"And": [{"Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}}]}),
+     "ValidationException", "And expression must have at least 2 operands"),
+    (_with(Filter={"Dimensions": {"Key": "RESOURCE_ID", "Values": ["i-0abc"]}}),
+     "ValidationException", "Dimension RESOURCE_ID is not allowed."),
+    (_with(Filter={"Dimensions": {"Key": "AZ", "Values": ["us-east-1a"]}}), "ValidationException",
+     "Filter.Dimensions key AZ is valid in Cost Explorer but not modelled by this fake"),
+    (_with(Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Tax"],
+                                  "MatchOptions": ["CONTAINS"]}}), "ValidationException",
+     "Filter.Dimensions.MatchOptions ['CONTAINS'] not supported by GetCostAndUsage"),
+    (_with(Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Tax"],
+                                  "MatchOptions": ["FUZZY"]}}), "ValidationException",
+     "Member must satisfy enum value set: [EQUALS, ABSENT"),
+    (_with(BillingViewArn="arn:aws:billing::222222222222:billingview/custom-1"),
+     "ResourceNotFoundException", "The specified ARN in the request doesn't exist"),
+    (_with(Metrics="UnblendedCost"), "SerializationException", "Expected a list at 'metrics'"),
+    (_with(Filters={"Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}}), "ValidationException",
+     "Unknown parameter(s) ['Filters']"),
+], ids=lambda value: None)
+def test_bad_requests_are_refused_as_aws_refuses_them(small, params, code, message):
+    before = len(small.requests)
+    with pytest.raises(CostExplorerError) as raised:
+        small.get_cost_and_usage(params)
+    assert raised.value.code == code
+    assert raised.value.status == 400
+    assert message in raised.value.message
+    assert len(small.requests) == before + 1  # a refused request is still a (billed) request
+
+
+def test_the_primary_billing_view_is_accepted(small):
+    arn = "arn:aws:billing::111111111111:billingview/primary"
+    assert small.get_cost_and_usage(boto3_valid(_with(BillingViewArn=arn)))["ResultsByTime"]
+
+
+# ---- pagination -------------------------------------------------------------------------------
+
+
+def test_small_profile_one_day_by_service_is_one_page(small):
+    before = len(small.requests)
+    pages = all_pages(small, day_request(YESTERDAY, group_by=["SERVICE"]))
+    assert len(pages) == 1 and "NextPageToken" not in pages[0]
+    assert len(small.requests) == before + 1
+
+
+def test_large_org_service_and_account_query_paginates_and_pages_add_up(large_org):
+    params = request(YESTERDAY - dt.timedelta(days=2), TODAY, group_by=["SERVICE", "LINKED_ACCOUNT"])
+    ce = FakeCostExplorer(large_org)
+    pages = all_pages(ce, params)
+    assert len(pages) > 3
+    assert len(ce.requests) == len(pages)  # every page is a request
+    assert all(len(r["Groups"]) <= ce.groups_per_page for p in pages for r in p["ResultsByTime"])
+    assert all(p["GroupDefinitions"] == pages[0]["GroupDefinitions"] for p in pages)
+    paged = amounts_by_key(pages)
+
+    unpaged = FakeCostExplorer(large_org, groups_per_page=1_000_000)
+    [single] = all_pages(unpaged, params)
+    assert amounts_by_key([single]) == paged
+    ungrouped = unpaged.get_cost_and_usage({k: v for k, v in params.items() if k != "GroupBy"})
+    for result in ungrouped["ResultsByTime"]:
+        start = result["TimePeriod"]["Start"]
+        assert sum(v for k, v in paged.items() if k[0] == start) == Decimal(
+            result["Total"]["UnblendedCost"]["Amount"])
+
+
+def test_a_large_org_one_day_service_query_needs_two_pages(large_org):
+    ce = FakeCostExplorer(large_org)
+    pages = all_pages(ce, day_request(YESTERDAY, group_by=["SERVICE"]))
+    assert len(pages) == 2
+    assert [r["TimePeriod"]["Start"] for p in pages for r in p["ResultsByTime"]] == [
+        YESTERDAY.isoformat()] * 2  # the day is split across the pages
+
+
+def test_empty_days_still_appear_on_the_last_page(small):
+    ce = FakeCostExplorer(small.org, groups_per_page=7)
+    pages = all_pages(ce, request(YESTERDAY, TODAY + dt.timedelta(days=3), group_by=["SERVICE"]))
+    starts = [r["TimePeriod"]["Start"] for p in pages for r in p["ResultsByTime"]]
+    assert starts[-2:] == [(TODAY + dt.timedelta(days=1)).isoformat(),
+                           (TODAY + dt.timedelta(days=2)).isoformat()]
+    assert pages[-1]["ResultsByTime"][-1]["Groups"] == []
+
+
+def test_a_garbled_page_token_is_refused(small):
+    with pytest.raises(CostExplorerError) as raised:
+        small.get_cost_and_usage({**day_request(YESTERDAY, group_by=["SERVICE"]),
+                                  "NextPageToken": "bm90LWEtdG9rZW4"})
+    assert raised.value.code == "InvalidNextTokenException"
+
+
+def test_a_page_token_reused_with_other_parameters_is_refused(large_org):
+    ce = FakeCostExplorer(large_org)
+    first = ce.get_cost_and_usage(day_request(YESTERDAY, group_by=["SERVICE"]))
+    other = day_request(YESTERDAY, group_by=["SERVICE"], metrics=["NetUnblendedCost"])
+    with pytest.raises(CostExplorerError) as raised:
+        ce.get_cost_and_usage({**other, "NextPageToken": first["NextPageToken"]})
+    assert raised.value.code == "RequestChangedException"
+
+
+# ---- faults and request accounting ------------------------------------------------------------
+
+
+def test_fail_next_raises_the_given_error_then_recovers(small):
+    ce = FakeCostExplorer(small.org)
+    ce.fail_next("LimitExceededException", times=2)
+    for _ in range(2):
+        with pytest.raises(CostExplorerError) as raised:
+            ce.get_cost_and_usage(day_request(YESTERDAY))
+        assert raised.value.code == "LimitExceededException"
+    assert ce.get_cost_and_usage(day_request(YESTERDAY))["ResultsByTime"]
+    ce.fail_next("InternalServerError", "boom")
+    with pytest.raises(CostExplorerError) as raised:
+        ce.get_cost_and_usage(day_request(YESTERDAY))
+    assert (raised.value.message, raised.value.status) == ("boom", 500)
+    assert len(ce.requests) == 4
+
+
+def test_requests_are_recorded_as_sent(small):
+    ce = FakeCostExplorer(small.org)
+    params = day_request(YESTERDAY, group_by=["SERVICE"])
+    ce.get_cost_and_usage(params)
+    params["Metrics"].append("BlendedCost")  # the caller's later edits do not rewrite history
+    assert ce.requests == [day_request(YESTERDAY, group_by=["SERVICE"])]
+
+
+# ---- through a real boto3 client ---------------------------------------------------------------
+
+
+class _Body:
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def stream(self, **_):
+        yield self._data
+
+
+def test_a_boto3_client_round_trip_serialises_and_parses_like_aws(small):
+    """boto3 serialises the call, the fake answers the JSON body, botocore parses the answer."""
+    ce = FakeCostExplorer(small.org)
+    client = boto3.client("ce", region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+
+    def answer(request, **_):
+        body = json.loads(request.body)
+        try:
+            status, payload = 200, ce.get_cost_and_usage(body)
+        except CostExplorerError as error:
+            status, payload = error.status, {"__type": error.code, "message": error.message}
+        return AWSResponse(request.url, status, {"x-amzn-requestid": "fake"},
+                           _Body(json.dumps(payload).encode()))
+
+    client.meta.events.register("before-send.ce.GetCostAndUsage", answer)
+    response = client.get_cost_and_usage(
+        TimePeriod={"Start": YESTERDAY.isoformat(), "End": TODAY.isoformat()},
+        Granularity="DAILY", Metrics=["UnblendedCost"],
+        GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}])
+    assert ce.requests == [day_request(YESTERDAY, group_by=["SERVICE"])]
+    assert response["ResultsByTime"][0]["Groups"]
+    assert response["GroupDefinitions"] == [{"Type": "DIMENSION", "Key": "SERVICE"}]
+    assert response["ResultsByTime"][0]["Estimated"] is True
+
+    with pytest.raises(ClientError) as raised:
+        client.get_cost_and_usage(TimePeriod={"Start": TODAY.isoformat(), "End": TODAY.isoformat()},
+                                  Granularity="DAILY", Metrics=["UnblendedCost"])
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    assert raised.value.response["Error"]["Message"] == (
+        "Start date (and hour) should be before end date (and hour)")
+
+
+def test_every_metric_in_one_request(small):
+    response = small.get_cost_and_usage(day_request(YESTERDAY, metrics=METRICS))
+    assert list(response["ResultsByTime"][0]["Total"]) == list(METRICS)
+
+
+def test_line_items_read_by_name():
+    org = SyntheticOrganisation("small", today=TODAY)
+    item = LineItem._make(org.lines_for_day(YESTERDAY)[0])
+    assert item.account == "111111111111" and item.record_type == "Usage"
+    assert org.lines_for_day(TODAY + dt.timedelta(days=1)) == ()
+
+
+# ---- speed --------------------------------------------------------------------------------------
+
+
+def test_a_sixty_day_large_org_query_is_fast():
+    start = time.perf_counter()
+    ce = FakeCostExplorer(SyntheticOrganisation("large-org", seed=11, today=TODAY))
+    pages = all_pages(ce, request(TODAY - dt.timedelta(days=60), TODAY, group_by=["SERVICE"]))
+    elapsed = time.perf_counter() - start
+    assert len(pages) > 60
+    assert elapsed < 1.5, f"60 days of a large organisation took {elapsed:.2f}s"

@@ -1,0 +1,218 @@
+"""The real state machine, end to end: send once, say already sent, survive duplicates and transient
+errors, refuse bad input at the first state."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from local.runtime import EmbeddedAWS
+from tests.workflow.conftest import SCHEDULED, TODAY, YESTERDAY
+
+HAPPY_PATH = ["ResolveReportDate", "CheckAlreadySent", "SentOrClaimed", "ClaimReport", "FetchCosts",
+              "RenderEmail", "SendEmail", "MarkSent", "ReportSent"]
+PAYLOAD_LIMIT = 256 * 1024
+
+
+def failed_attempts(execution, state: str) -> list[str]:
+    """Error names of the failed attempts of one state, read from the execution history."""
+    errors, current = [], None
+    for event in execution.history:
+        if "stateEnteredEventDetails" in event:
+            current = event["stateEnteredEventDetails"]["name"]
+        elif event["type"] == "TaskFailed" and current == state:
+            errors.append(event["taskFailedEventDetails"]["error"])
+    return errors
+
+
+def test_scheduled_run_sends_one_report_and_records_it(aws):
+    execution = aws.run(SCHEDULED)
+
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.entered_states() == HAPPY_PATH
+    assert execution.output["outcome"] == "sent" and execution.output["reportDate"] == YESTERDAY
+    [email] = aws.mailbox
+    assert email.to == list(aws.recipients) and email.request["FromEmailAddress"] == aws.sender
+    assert email.message_id == execution.output["messageId"]
+    record = aws.report_record(YESTERDAY)
+    assert record["status"] == "SENT" and record["messageId"] == email.message_id
+    assert record["executionArn"] == execution.arn and record["trigger"] == "schedule"
+    assert Decimal(record["total"]) == Decimal(execution.output["total"])
+    assert int(record["expiresAt"]) > 0 and record["sentAt"]
+    assert len(aws.cost_explorer.requests) == 1
+    assert execution.largest_payload_bytes() < PAYLOAD_LIMIT
+
+
+def test_the_report_total_reconciles_with_cost_explorer(aws):
+    execution = aws.run(SCHEDULED)
+    fetched = next(e for e in execution.history if e["type"] == "TaskStateExited"
+                   and e["stateExitedEventDetails"]["name"] == "FetchCosts")
+    import json
+    costs = json.loads(fetched["stateExitedEventDetails"]["output"])["costs"]
+    assert sum(Decimal(s["amount"]) for s in costs["services"]) == Decimal(costs["total"])
+    # Cross-check against an independent ungrouped query of the same fake: no service dropped.
+    ungrouped = aws.cost_explorer.get_cost_and_usage({
+        "TimePeriod": {"Start": YESTERDAY, "End": TODAY.isoformat()}, "Granularity": "DAILY",
+        "Metrics": ["UnblendedCost"]})
+    assert Decimal(ungrouped["ResultsByTime"][0]["Total"]["UnblendedCost"]["Amount"]) == Decimal(costs["total"])
+
+
+def test_second_run_same_day_reports_already_sent(aws):
+    first = aws.run(SCHEDULED)
+    second = aws.run(SCHEDULED)
+
+    assert second.status == "SUCCEEDED"
+    assert second.output == {"outcome": "already sent", "reportDate": YESTERDAY,
+                             "messageId": first.output["messageId"], "sentAt": first.output["sentAt"],
+                             "sentBy": first.arn}
+    assert second.entered_states() == ["ResolveReportDate", "CheckAlreadySent", "SentOrClaimed", "ReportAlreadySent"]
+    assert len(aws.mailbox) == 1
+    assert len(aws.cost_explorer.requests) == 1, "an already-sent day must not pay for Cost Explorer again"
+
+
+def test_ten_concurrent_executions_for_one_day_send_exactly_one_email(aws):
+    # GIVEN ten executions for one day, all past CheckAlreadySent (nothing recorded yet) and held at
+    # the claim's PutItem until all ten are there
+    aws.hold_together("dynamodb:PutItem", parties=10)
+    arns = [aws.start(SCHEDULED, name=f"duplicate-{n}") for n in range(10)]
+    # WHEN they all write their conditional claim at once
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        executions = list(pool.map(aws.wait, arns))
+
+    # THEN exactly one claims the day and sends; nine lose the race and end successfully
+    assert [e.status for e in executions] == ["SUCCEEDED"] * 10
+    outcomes = sorted(e.output["outcome"] for e in executions)
+    assert outcomes == ["duplicate"] * 9 + ["sent"]
+    assert sum("LostTheClaimRace" in e.entered_states() for e in executions) == 9
+    assert len(aws.mailbox) == 1
+    assert aws.report_record(YESTERDAY)["status"] == "SENT"
+
+
+def test_ten_executions_started_together_without_coordination_still_send_once(aws):
+    arns = [aws.start(SCHEDULED, name=f"natural-{n}") for n in range(10)]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        executions = list(pool.map(aws.wait, arns))
+
+    outcomes = [e.output["outcome"] for e in executions]
+    assert outcomes.count("sent") == 1
+    # A loser either lost the claim race or started after the winner had finished.
+    assert set(outcomes) - {"sent"} <= {"duplicate", "already sent"}
+    assert len(aws.mailbox) == 1
+
+
+def test_transient_lambda_error_is_retried_on_the_1_2_4_second_schedule(aws):
+    aws.faults.add("lambda:fetch_costs", "TooManyRequestsException", times=3)
+
+    execution = aws.run(SCHEDULED)
+
+    assert execution.status == "SUCCEEDED"
+    assert failed_attempts(execution, "FetchCosts") == ["Lambda.TooManyRequestsException"] * 3
+    assert aws.retry_sleeps == [1, 2, 4]
+    assert len(aws.mailbox) == 1
+
+
+def test_cost_explorer_throttling_is_retried_by_the_state_machine_not_the_function(aws):
+    aws.cost_explorer.fail_next("LimitExceededException", times=2)
+
+    execution = aws.run(SCHEDULED)
+
+    assert execution.status == "SUCCEEDED"
+    assert failed_attempts(execution, "FetchCosts") == ["CostExplorerThrottled"] * 2
+    assert aws.retry_sleeps == [1, 2]
+    assert len(aws.cost_explorer.requests) == 3, "two throttled requests and one answer, each billed once"
+
+
+def test_ses_throttling_is_retried_under_the_name_aws_gives_it(aws):
+    aws.faults.add("sesv2:SendEmail", "TooManyRequestsException", times=1)
+
+    execution = aws.run(SCHEDULED)
+
+    assert execution.status == "SUCCEEDED"
+    assert failed_attempts(execution, "SendEmail") == ["SesV2.TooManyRequestsException"]
+    assert aws.retry_sleeps == [1]
+    assert len(aws.mailbox) == 1
+
+
+def test_errors_that_outlast_the_retries_stop_the_run_at_the_task_that_failed(aws):
+    aws.faults.add("lambda:fetch_costs", "TooManyRequestsException", times=4)
+
+    execution = aws.run(SCHEDULED)
+
+    assert execution.status == "FAILED"
+    assert execution.error == "Lambda.TooManyRequestsException"
+    assert execution.entered_states()[-1] == "FetchCosts", "a redrive must resume at the failed Task"
+    assert aws.retry_sleeps == [1, 2, 4]
+    assert aws.mailbox == []
+    assert aws.report_record(YESTERDAY)["status"] == "CLAIMED"
+
+
+def test_a_new_run_for_a_day_claimed_by_a_failed_run_names_that_run(aws):
+    aws.faults.add("lambda:render_email", "ServiceException", times=4)
+    failed = aws.run(SCHEDULED)
+
+    later = aws.run(SCHEDULED)
+
+    assert failed.status == "FAILED" and later.status == "SUCCEEDED"
+    assert later.output["outcome"] == "duplicate" and later.output["claimedBy"] == failed.arn
+    assert "redrive" in later.output["action"]
+    assert aws.mailbox == []
+
+
+@pytest.mark.parametrize(
+    ("execution_input", "message"),
+    [
+        ({"date": "2026-02-30"}, "2026-02-30 is not a real calendar day"),
+        ({"date": "next tuesday"}, "expected a day as YYYY-MM-DD"),
+        ({"date": (TODAY + timedelta(days=3)).isoformat()}, "has not ended yet in UTC"),
+        ({"date": TODAY.isoformat()}, "has not ended yet in UTC"),
+        ({"day": YESTERDAY}, "unknown field(s) day"),
+    ],
+)
+def test_bad_date_is_refused_at_the_first_state_with_nothing_claimed(aws, execution_input, message):
+    execution = aws.run(execution_input)
+
+    assert execution.status == "FAILED"
+    assert execution.error == "InvalidReportRequest"
+    assert message in execution.cause
+    assert execution.entered_states() == ["ResolveReportDate"]
+    assert aws.table_items() == [] and aws.mailbox == [] and aws.cost_explorer.requests == []
+    assert aws.retry_sleeps == [], "a bad request is final: no retries"
+
+
+def test_forced_resend_sends_again_and_is_recorded_as_forced(aws):
+    first = aws.run({"date": YESTERDAY})
+    resend = aws.run({"date": YESTERDAY, "force": True})
+
+    assert resend.status == "SUCCEEDED" and resend.output["outcome"] == "sent"
+    assert "ClaimForResend" in resend.entered_states()
+    assert len(aws.mailbox) == 2 and resend.output["messageId"] != first.output["messageId"]
+    record = aws.report_record(YESTERDAY)
+    assert record["forced"] is True and record["executionArn"] == resend.arn and record["trigger"] == "manual"
+
+
+def test_two_forced_resends_at_once_still_send_once(aws):
+    # GIVEN a sent day, and two forced resends that have both read the same SENT record
+    aws.run({"date": YESTERDAY})
+    aws.hold_together("dynamodb:PutItem", parties=2)
+    arns = [aws.start({"date": YESTERDAY, "force": True}, name=f"force-{n}") for n in range(2)]
+    # WHEN both try to take the day over
+    executions = [aws.wait(arn) for arn in arns]
+
+    # THEN one resends and the other stops: one original email plus one resend
+    assert sorted(e.output["outcome"] for e in executions) == ["duplicate", "sent"]
+    assert len(aws.mailbox) == 2
+
+
+def test_large_organisation_pages_through_cost_explorer_and_stays_under_the_payload_limit():
+    with EmbeddedAWS(profile="large-org", today=TODAY) as aws:
+        execution = aws.run(SCHEDULED)
+
+        assert execution.status == "SUCCEEDED", execution.cause
+        costs_requests = aws.cost_explorer.requests
+        assert 1 <= len(costs_requests) <= 2
+        assert execution.output["costExplorerRequests"] == len(costs_requests)
+        assert execution.largest_payload_bytes() < PAYLOAD_LIMIT
+        assert len(aws.mailbox[0].html.encode()) <= 100_000
