@@ -11,7 +11,7 @@ SEED    ?= 7
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test venv clean distclean lock
+.PHONY: help demo test venv clean distclean lock catalogue test-sfn-local
 
 help: ## Show this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,6 +22,12 @@ demo: $(STAMP) ## Run the real workflow on the embedded AWS; writes out/report.{
 
 test: $(STAMP) ## Run every test (unit, handlers, the real state machine on the embedded AWS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+catalogue: $(STAMP) ## Run the fault catalogue and rewrite its results table in docs/reliability.md
+	$(BIN)/python -m tests.catalogue.run
+
+test-sfn-local: $(STAMP) ## Run the catalogue's mock-config cases in amazon/aws-stepfunctions-local (needs Docker)
+	$(BIN)/python -m tests.catalogue.sfn_local
 
 venv: $(STAMP) ## Create .venv from the pinned requirements-dev.txt
 

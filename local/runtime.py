@@ -165,6 +165,9 @@ class _RoutedStdout(io.TextIOBase):
         return self.terminal.isatty()
 
 
+_ROUTED_STDOUT = _RoutedStdout(sys.stdout)
+
+
 class _RetryClock:
     """Stands in for `time` inside moto's retrier: records each backoff interval instead of sleeping,
     so a test sees the 1, 2, 4 s schedule without waiting for it."""
@@ -190,8 +193,17 @@ class EmbeddedAWS:
         recipients: tuple[str, ...] = DEFAULT_RECIPIENTS,
         function_environment: dict[str, str] | None = None,
         table_snapshot: Path | None = None,
+        now: datetime | None = None,
+        strict_mocks: bool = False,
     ) -> None:
-        self.today = today or datetime.now(timezone.utc).date()
+        # `now` pins the execution clock ($$.Execution.StartTime) and Cost Explorer's "today", so a
+        # scenario written for a fixed day stays valid forever. Without it, executions use the real clock.
+        self.now = now
+        # strict_mocks: Step Functions Local's rule, where every attempt of a mocked state must have a
+        # mocked response (used to prove a generated MockConfigFile runs there); by default an attempt
+        # beyond the mocked ones calls the real integration.
+        self.strict_mocks = strict_mocks
+        self.today = (now.astimezone(timezone.utc).date() if now else None) or today or datetime.now(timezone.utc).date()
         self.cost_explorer = FakeCostExplorer(SyntheticOrganisation(profile=profile, seed=seed, today=self.today))
         self.sender = sender
         self.recipients = tuple(recipients)
@@ -203,6 +215,11 @@ class EmbeddedAWS:
         self.table_snapshot = table_snapshot
         self.faults = Faults()
         self._barriers: dict[str, threading.Barrier] = {}
+        self._plans: dict[str, _ExecutionPlan] = {}  # by execution name
+        self._definition = ""
+        self._role_arn = ""
+        self._redrives = 0
+        self.answer_cost_explorer = None  # optional callable(params) -> response, instead of the synthetic org
         self.mailbox: list[SentEmail] = []
         self.retry_sleeps: list[float] = []
         self.invocations: list[LambdaInvocation] = []
@@ -255,6 +272,11 @@ class EmbeddedAWS:
         from moto.ce.models import CostExplorerBackend
         from moto.dynamodb.responses import DynamoHandler
         from moto.sesv2.responses import SESV2Response
+        from moto.stepfunctions.parser.asl.eval.environment import Environment
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
+            StateTaskServiceDynamoDB,
+        )
+        from moto.stepfunctions.parser.backend.execution import Execution as MotoExecution
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
             state_task_service_aws_sdk as aws_sdk,
@@ -268,13 +290,22 @@ class EmbeddedAWS:
             _patched_attribute(SESV2Response, "send_email", _recording_send_email(SESV2Response.send_email))
         )
         stack.enter_context(_patched_attribute(retrier_decl, "time", _RetryClock(time, self.retry_sleeps)))
+        stack.enter_context(_patched_attribute(
+            MotoExecution, "_get_start_execution_worker", _planned_worker(MotoExecution._get_start_execution_worker)))
+        stack.enter_context(_patched_attribute(Environment, "is_mocked_mode", _is_mocked_attempt))
+        # moto's DynamoDB integration renames every non-ClientError, a mocked Throw included, to
+        # DynamoDB.AmazonDynamoDBException; the other integrations pass a mocked error through as named.
+        stack.enter_context(_patched_attribute(
+            StateTaskServiceDynamoDB, "_from_error", _mocked_errors_pass_through(StateTaskServiceDynamoDB._from_error)))
         # AWS names SDK-integration errors with the service in PascalCase (SesV2.TooManyRequestsException);
         # moto only knows a few services and would say "sesv2.", which no Retry in the definition matches.
         stack.enter_context(_patched_item(aws_sdk._SERVICE_ERROR_NAMES, "sesv2", "SesV2"))
         # moto logs every failed task with a full traceback; the execution history already says it.
         stack.enter_context(_quiet_logger("moto.stepfunctions"))
-        if not isinstance(sys.stdout, _RoutedStdout):
-            stack.enter_context(_patched_attribute(sys, "stdout", _RoutedStdout(sys.stdout)))
+        if sys.stdout is not _ROUTED_STDOUT:
+            # One router for the whole process: Powertools' logger keeps the stream it first saw.
+            _ROUTED_STDOUT.terminal = sys.stdout
+            stack.enter_context(_patched_attribute(sys, "stdout", _ROUTED_STDOUT))
         if str(FUNCTIONS_DIR) not in sys.path:
             # The Lambda runtime imports `fetch_costs.handler` from the root of the function's zip.
             sys.path.insert(0, str(FUNCTIONS_DIR))
@@ -317,20 +348,24 @@ class EmbeddedAWS:
         sesv2.create_email_identity(EmailIdentity=self.sender)
         sesv2.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
 
-        definition = fill(DEFINITION.read_text(), definition_variables(self.sender, self.recipients))
+        self._definition = fill(DEFINITION.read_text(), definition_variables(self.sender, self.recipients))
+        self._role_arn = role_arn
         self.state_machine_arn = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
-            name=NAME_PREFIX, definition=definition, roleArn=role_arn, type="STANDARD"
+            name=NAME_PREFIX, definition=self._definition, roleArn=role_arn, type="STANDARD"
         )["stateMachineArn"]
 
     # -- running the workflow ----------------------------------------------------------------------
 
-    def start(self, execution_input: dict, name: str | None = None) -> str:
+    def start(self, execution_input: dict, name: str | None = None, test_case=None) -> str:
         """Start an execution and return its ARN. Names must be unique (moto returns the old execution
-        for a repeated name instead of starting a new one)."""
+        for a repeated name instead of starting a new one).
+
+        `test_case` (a moto MockTestCase, see local/mock_config.py) mocks the states it lists, as
+        Step Functions Local does for `<stateMachineArn>#<TestCase>`."""
+        name = name or f"local-{uuid.uuid4()}"
+        self._plans[name] = _ExecutionPlan(test_case=test_case, start_time=self.now)
         return boto3.client("stepfunctions", region_name=REGION).start_execution(
-            stateMachineArn=self.state_machine_arn,
-            name=name or f"local-{uuid.uuid4()}",
-            input=json.dumps(execution_input),
+            stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(execution_input)
         )["executionArn"]
 
     def wait(self, execution_arn: str, timeout: float = 60.0) -> Execution:
@@ -362,8 +397,39 @@ class EmbeddedAWS:
             history=history,
         )
 
-    def run(self, execution_input: dict, name: str | None = None, timeout: float = 60.0) -> Execution:
-        return self.wait(self.start(execution_input, name), timeout)
+    def run(self, execution_input: dict, name: str | None = None, timeout: float = 60.0, test_case=None) -> Execution:
+        return self.wait(self.start(execution_input, name, test_case), timeout)
+
+    def redrive(self, failed: Execution, test_case=None, timeout: float = 60.0) -> Execution:
+        """What RedriveExecution does (moto has no RedriveExecution), as AWS documents it: the same
+        execution (same ARN and start time, which the definition reads as $$.Execution.Id and
+        StartTime) resumes at the state that failed, with the input that state had; states that
+        succeeded are not run again, and the failed state's retry count starts over.
+
+        Returned: the redriven part of the run, as its own Execution (its `arn` is the original one)."""
+        if failed.status not in ("FAILED", "TIMED_OUT", "ABORTED"):
+            raise ValueError(f"only a failed, timed-out or aborted execution can be redriven, not {failed.status}")
+        last_entered = max(i for i, e in enumerate(failed.history) if "stateEnteredEventDetails" in e)
+        if any("stateExitedEventDetails" in e for e in failed.history[last_entered:]):
+            raise ValueError("the execution did not stop inside a state; there is nothing to redrive")
+        last = failed.history[last_entered]["stateEnteredEventDetails"]
+        definition = json.loads(self._definition)
+        definition["StartAt"] = last["name"]
+        self._redrives += 1
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        arn = sfn.create_state_machine(
+            name=f"{NAME_PREFIX}-redrive-{self._redrives}", definition=json.dumps(definition),
+            roleArn=self._role_arn, type="STANDARD",
+        )["stateMachineArn"]
+        name = f"{failed.name}-redrive-{self._redrives}"
+        self._plans[name] = _ExecutionPlan(
+            test_case=test_case, start_time=failed.history[0]["timestamp"] if self.now is None else self.now,
+            execution_arn=failed.arn, execution_name=failed.name,
+        )
+        redriven = sfn.start_execution(stateMachineArn=arn, name=name, input=last["input"])["executionArn"]
+        result = self.wait(redriven, timeout)
+        result.arn, result.name = failed.arn, failed.name
+        return result
 
     def hold_together(self, target: str, parties: int, timeout: float = 30.0) -> None:
         """Make the next `parties` calls to `target` ("dynamodb:PutItem") wait for each other, so a test
@@ -415,9 +481,8 @@ class EmbeddedAWS:
         event = json.loads(payload or b"{}")
         context = LocalLambdaContext(function_name=function_name(function))
         logs = io.StringIO()
-        routed = sys.stdout if isinstance(sys.stdout, _RoutedStdout) else None
-        if routed:
-            routed.local.buffer = logs
+        routed = _ROUTED_STDOUT
+        routed.local.buffer = logs
         started = time.perf_counter()  # includes the first import: Lambda's cold-start init
         error = None
         try:
@@ -434,14 +499,67 @@ class EmbeddedAWS:
                 }
             ).encode("utf-8")
         finally:
-            if routed:
-                routed.local.buffer = None
+            routed.local.buffer = None
         with self._lock:
             self.invocations.append(
                 LambdaInvocation(function, context.aws_request_id, event, error, logs.getvalue(),
                                  (time.perf_counter() - started) * 1000)
             )
         return result
+
+
+@dataclass
+class _ExecutionPlan:
+    test_case: Any = None
+    start_time: datetime | None = None
+    execution_arn: str | None = None  # set for a redrive: the original execution's
+    execution_name: str | None = None
+
+
+def _planned_worker(original):
+    """Give moto's execution worker what the runtime planned for it: the mock test case, the pinned
+    start time, and for a redrive the original execution's identity."""
+
+    def get_worker(execution):
+        worker = original(execution)
+        plan = _ACTIVE._plans.get(execution.name) if _ACTIVE is not None else None
+        if plan is not None:
+            details = worker._evaluation_details.execution_details
+            if plan.start_time is not None:
+                details.start_time = plan.start_time
+            if plan.execution_arn is not None:
+                details.arn, details.name = plan.execution_arn, plan.execution_name
+            if plan.test_case is not None:
+                worker._mock_test_case = plan.test_case
+        return worker
+
+    return get_worker
+
+
+def _mocked_errors_pass_through(original):
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+
+    def from_error(task, env, ex):
+        if isinstance(ex, FailureEventException):
+            return ex.failure_event
+        return original(task, env, ex)
+
+    return from_error
+
+
+def _is_mocked_attempt(env) -> bool:
+    """Step Functions Local mocks every attempt of a listed state and fails when an attempt has no
+    mocked response. Here an attempt beyond the mocked ones calls the real integration, so a test
+    case can say "throttle twice, then behave" without inventing the success payload."""
+    if env.mock_test_case is None:
+        return False
+    responses = env.mock_test_case.state_mocked_responses.get(env.next_state_name)
+    if responses is None:
+        return False
+    if _ACTIVE is not None and _ACTIVE.strict_mocks:
+        return True
+    retry_count = env.states.context_object.context_object_data["State"]["RetryCount"]
+    return retry_count < len(responses.mocked_responses)
 
 
 def _active() -> EmbeddedAWS:
@@ -464,6 +582,9 @@ def _get_cost_and_usage(backend, body: str) -> dict:
     if fault:
         raise JsonRESTError(fault.code, fault.message)
     try:
+        if runtime.answer_cost_explorer is not None:
+            runtime.cost_explorer.requests.append(json.loads(body))
+            return runtime.answer_cost_explorer(json.loads(body))
         return runtime.cost_explorer.get_cost_and_usage(json.loads(body))
     except CostExplorerError as error:
         raise JsonRESTError(error.code, error.message) from None

@@ -1,0 +1,465 @@
+"""The fault catalogue: every scenario runs the real definition on the embedded AWS and checks the
+outcome, the execution history and the mailbox. Used by test_catalogue.py (one test per scenario) and
+by `python -m tests.catalogue.run`, which writes the results table into docs/reliability.md.
+
+Faults come from two places:
+- tests/catalogue/MockConfigFile.json (Step Functions Local format): errors *around* the functions, at
+  the service integrations and the Lambda service, by state and attempt;
+- the embedded services the real functions call: Cost Explorer errors and odd data, an unverified
+  SES sender, bad execution input. Those scenarios are about what the code makes of them.
+
+All scenarios run at a pinned clock (NOW), so the report day is always 2026-11-20.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+from local.mock_config import MockConfig
+from local.runtime import NAME_PREFIX, EmbeddedAWS, Execution
+from tests.catalogue.datasets import Dataset, every_day, only_on
+
+NOW = datetime(2026, 11, 21, 8, 0, 5, tzinfo=timezone.utc)
+DAY = "2026-11-20"
+REPORT_DAY = date(2026, 11, 20)
+SCHEDULED = {"scheduledTime": "2026-11-21T08:00:00Z"}
+PAYLOAD_LIMIT = 256 * 1024
+MOCK_CONFIG_FILE = Path(__file__).with_name("MockConfigFile.json")
+BACKOFF = [1, 2, 4]  # the definition's 3 retries at 1 s, 2 s, 4 s
+
+
+def mock_config() -> MockConfig:
+    import json
+
+    from local.runtime import DEFINITION
+
+    return MockConfig.load(MOCK_CONFIG_FILE, set(json.loads(DEFINITION.read_text())["States"]))
+
+
+@dataclass
+class Outcome:
+    """What a scenario observed. Expected emails: how many reports should have gone out for the day."""
+
+    faults: int
+    emails: int
+    expected_emails: int
+    detail: str
+
+    @property
+    def duplicates(self) -> int:
+        return max(0, self.emails - self.expected_emails)
+
+    @property
+    def lost(self) -> int:
+        return max(0, self.expected_emails - self.emails)
+
+
+@dataclass
+class Scenario:
+    name: str
+    category: str
+    fault: str
+    expected: str
+    check: Callable[["Run"], Outcome]
+    profile: str = "small"
+    sender_verified: bool = True
+
+
+@dataclass
+class Run:
+    aws: EmbeddedAWS
+    config: MockConfig
+    executions: list[Execution] = field(default_factory=list)
+
+    def start(self, execution_input: dict, case: str | None = None, name: str | None = None) -> str:
+        test_case = self.config.test_case(NAME_PREFIX, case) if case else None
+        return self.aws.start(execution_input, name=name, test_case=test_case)
+
+    def run(self, execution_input: dict, case: str | None = None) -> Execution:
+        return self.keep(self.aws.wait(self.start(execution_input, case)))
+
+    def redrive(self, failed: Execution) -> Execution:
+        return self.keep(self.aws.redrive(failed))
+
+    def keep(self, execution: Execution) -> Execution:
+        self.executions.append(execution)
+        return execution
+
+    def emails(self) -> int:
+        return len(self.aws.mailbox)
+
+    def faults(self) -> int:
+        """Every failed task attempt the workflow saw, across the scenario's executions."""
+        return sum(len(e.events("TaskFailed")) + len(e.events("LambdaFunctionFailed")) for e in self.executions)
+
+    def outcome(self, expected_emails: int, detail: str, extra_faults: int = 0) -> Outcome:
+        return Outcome(self.faults() + extra_faults, self.emails(), expected_emails, detail)
+
+
+# -- checks shared by scenarios ---------------------------------------------------------------------
+
+def failed_attempts(execution: Execution, state: str) -> list[str]:
+    errors, current = [], None
+    for event in execution.history:
+        if "stateEnteredEventDetails" in event:
+            current = event["stateEnteredEventDetails"]["name"]
+        elif event["type"] == "TaskFailed" and current == state:
+            errors.append(event["taskFailedEventDetails"]["error"])
+    return errors
+
+
+def expect_sent(execution: Execution) -> None:
+    assert execution.status == "SUCCEEDED", f"{execution.status}: {execution.error}: {execution.cause}"
+    assert execution.output["outcome"] == "sent", execution.output
+    assert execution.largest_payload_bytes() < PAYLOAD_LIMIT
+
+
+def expect_failed_at(execution: Execution, state: str, error: str) -> None:
+    assert execution.status == "FAILED", execution.output
+    assert execution.error == error, (execution.error, execution.cause)
+    assert execution.entered_states()[-1] == state, "a redrive must resume at the Task that failed"
+
+
+def expect_record(aws: EmbeddedAWS, status: str | None, **fields) -> dict | None:
+    record = aws.report_record(DAY)
+    assert (record or {}).get("status") == status, record
+    for key, value in fields.items():
+        assert record[key] == value, (key, record[key], value)
+    return record
+
+
+# -- transient faults: retried on the definition's schedule, then the real call succeeds -------------
+
+def transient(case: str | None, state_failures: dict[str, int],
+              setup: Callable[[Run], None] | None = None) -> Callable[[Run], Outcome]:
+    def check(run: Run) -> Outcome:
+        if setup:
+            setup(run)
+        execution = run.run(SCHEDULED, case)
+        expect_sent(execution)
+        for state, failures in state_failures.items():
+            assert len(failed_attempts(execution, state)) == failures, (state, failed_attempts(execution, state))
+        expected_sleeps = sorted(s for failures in state_failures.values() for s in BACKOFF[:failures])
+        assert sorted(run.aws.retry_sleeps) == expected_sleeps
+        assert run.emails() == 1
+        expect_record(run.aws, "SENT", messageId=execution.output["messageId"], executionArn=execution.arn)
+        return run.outcome(1, f"retried {sum(state_failures.values())}x, sent once")
+
+    return check
+
+
+# -- faults that outlast the retries: the run stops at the Task; a redrive finishes it ---------------
+
+def outlasting_then_redrive(case: str, state: str, error: str, emails_before_redrive: int) -> Callable[[Run], Outcome]:
+    def check(run: Run) -> Outcome:
+        failed = run.run(SCHEDULED, case)
+        expect_failed_at(failed, state, error)
+        assert run.aws.retry_sleeps == BACKOFF
+        assert run.emails() == emails_before_redrive
+        redriven = run.redrive(failed)
+        expect_sent(redriven)
+        assert redriven.entered_states()[0] == state, "redrive resumes at the failed state"
+        assert run.emails() == 1
+        expect_record(run.aws, "SENT", executionArn=failed.arn, messageId=run.aws.mailbox[0].message_id)
+        again = run.run(SCHEDULED)
+        assert again.output["outcome"] == "already sent"
+        return run.outcome(1, f"failed at {state}, redriven, sent once")
+
+    return check
+
+
+def mark_sent_fails_after_ses_accepted(run: Run) -> Outcome:
+    # GIVEN SES accepted the message and the MarkSent write keeps failing
+    failed = run.run(SCHEDULED, "MarkSentFailsAfterSesAccepted")
+    expect_failed_at(failed, "MarkSent", "DynamoDB.ProvisionedThroughputExceededException")
+    assert run.emails() == 1
+    expect_record(run.aws, "CLAIMED", executionArn=failed.arn)
+    # WHEN a second run starts for the day before anyone redrives
+    meanwhile = run.run(SCHEDULED)
+    # THEN it does not send again: it names the run holding the claim
+    assert meanwhile.output["outcome"] == "duplicate" and meanwhile.output["claimedBy"] == failed.arn
+    # AND the redrive re-runs only MarkSent
+    redriven = run.redrive(failed)
+    expect_sent(redriven)
+    assert redriven.entered_states() == ["MarkSent", "ReportSent"]
+    expect_record(run.aws, "SENT", messageId=run.aws.mailbox[0].message_id, executionArn=failed.arn)
+    assert run.emails() == 1
+    return run.outcome(1, "SES accepted, MarkSent failed; redrive recorded it without resending")
+
+
+# -- not retryable: fail at once with a name and cause an operator can act on ------------------------
+
+def fails_fast(case: str | None, state: str, error: str, cause: str, setup: Callable[[Run], None] | None = None):
+    def check(run: Run) -> Outcome:
+        if setup:
+            setup(run)
+        execution = run.run(SCHEDULED, case)
+        expect_failed_at(execution, state, error)
+        assert len(failed_attempts(execution, state)) == 1, "no pointless retries"
+        assert run.aws.retry_sleeps == []
+        assert cause in (execution.cause or ""), execution.cause
+        assert run.emails() == 0
+        return run.outcome(0, f"{error} at {state}, no retry")
+
+    return check
+
+
+def cost_explorer_error(code: str, times: int = 1) -> Callable[[Run], None]:
+    return lambda run: run.aws.cost_explorer.fail_next(code, f"{code} from the embedded Cost Explorer", times=times)
+
+
+# -- duplicates ------------------------------------------------------------------------------------
+
+def ten_at_once(run: Run) -> Outcome:
+    run.aws.hold_together("dynamodb:PutItem", parties=10)
+    arns = [run.start(SCHEDULED, name=f"duplicate-{n}") for n in range(10)]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        executions = [run.keep(e) for e in pool.map(run.aws.wait, arns)]
+    outcomes = sorted(e.output["outcome"] for e in executions)
+    assert outcomes == ["duplicate"] * 9 + ["sent"], outcomes
+    return run.outcome(1, "10 started, 1 sent, 9 lost the claim race")
+
+
+def old_day_already_sent(run: Run) -> Outcome:
+    first = run.run({"date": "2026-11-02"})
+    expect_sent(first)
+    later = run.run({"date": "2026-11-02"})
+    assert later.output == {"outcome": "already sent", "reportDate": "2026-11-02", "messageId": first.output["messageId"],
+                            "sentAt": first.output["sentAt"], "sentBy": first.arn}
+    return run.outcome(1, "second run: already sent, with message id and time", extra_faults=1)
+
+
+def forced_resend(run: Run) -> Outcome:
+    expect_sent(run.run({"date": DAY}))
+    resend = run.run({"date": DAY, "force": True})
+    expect_sent(resend)
+    record = expect_record(run.aws, "SENT", forced=True, executionArn=resend.arn)
+    assert record["messageId"] == resend.output["messageId"]
+    return run.outcome(2, "forced resend sent and recorded as forced")
+
+
+def stale_claim(run: Run) -> Outcome:
+    # GIVEN a run that claimed the day and then failed for good (no data yet)
+    run.aws.cost_explorer.fail_next("DataUnavailableException")
+    dead = run.run(SCHEDULED)
+    expect_failed_at(dead, "FetchCosts", "CostDataUnavailable")
+    # WHEN the next run comes for the same day
+    later = run.run(SCHEDULED)
+    # THEN it reports the stale claim and how to resolve it, and sends nothing
+    assert later.output["outcome"] == "duplicate" and later.output["claimedBy"] == dead.arn
+    assert "redrive" in later.output["action"] and "force" in later.output["action"]
+    assert run.emails() == 0
+    # AND the documented resolution, a forced run, sends exactly once
+    expect_sent(run.run({"date": DAY, "force": True}))
+    assert run.emails() == 1
+    return run.outcome(1, "stale claim reported with its execution; forced run sent once")
+
+
+# -- bad data from Cost Explorer ---------------------------------------------------------------------
+
+def with_data(dataset: Dataset, then: Callable[[Run, Execution], str]) -> Callable[[Run], Outcome]:
+    def check(run: Run) -> Outcome:
+        run.aws.answer_cost_explorer = dataset
+        execution = run.run(SCHEDULED)
+        expect_sent(execution)
+        assert run.emails() == 1
+        email = run.aws.mailbox[0]
+        assert len(email.html.encode()) <= 100_000, "Gmail clips HTML above ~102 KB"
+        fetched = next(e for e in execution.history if e.get("stateExitedEventDetails", {}).get("name") == "FetchCosts")
+        import json
+        costs = json.loads(fetched["stateExitedEventDetails"]["output"])["costs"]
+        return run.outcome(1, then(run, execution) + f"; total {costs['total']} {costs['currency']}")
+
+    return check
+
+
+D = Decimal
+
+
+def empty_results(run: Run, execution: Execution) -> str:
+    assert D(execution.output["total"]) == 0
+    return "no spend reported as such"
+
+
+def all_zero(run: Run, execution: Execution) -> str:
+    assert D(execution.output["total"]) == 0
+    return "zero day reported"
+
+
+def credits_exceed_usage(run: Run, execution: Execution) -> str:
+    assert D(execution.output["total"]) == D("-15.00")
+    assert "15.00" in run.aws.mailbox[0].text
+    return "negative net total shown"
+
+
+def euro(run: Run, execution: Execution) -> str:
+    assert execution.output["currency"] == "EUR"
+    assert "€" in run.aws.mailbox[0].subject and "$" not in run.aws.mailbox[0].subject
+    return "currency from the data"
+
+
+def thousands(run: Run, execution: Execution) -> str:
+    assert "Other (" in run.aws.mailbox[0].text
+    return f"largest payload {execution.largest_payload_bytes():,} B"
+
+
+def html_name(run: Run, execution: Execution) -> str:
+    html = run.aws.mailbox[0].html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    return "service name escaped"
+
+
+def estimated(run: Run, execution: Execution) -> str:
+    assert "estimated" in run.aws.mailbox[0].subject.lower()
+    return "marked estimated"
+
+
+def endless_pages(run: Run) -> Outcome:
+    dataset = Dataset(only_on(REPORT_DAY, [("AWS Lambda", "Usage", D("1"))]), endless_pages=True)
+    run.aws.answer_cost_explorer = dataset
+    execution = run.run(SCHEDULED)
+    expect_failed_at(execution, "FetchCosts", "CostDataIncomplete")
+    assert len(failed_attempts(execution, "FetchCosts")) == 1 and run.aws.retry_sleeps == []
+    assert len(dataset.requests) == 10, "stops after MAX_PAGES billed requests"
+    assert run.emails() == 0
+    return run.outcome(0, f"stopped after {len(dataset.requests)} pages ($0.{len(dataset.requests):02d})")
+
+
+# -- bad input ---------------------------------------------------------------------------------------
+
+def refused(execution_input: dict, message: str) -> Callable[[Run], Outcome]:
+    def check(run: Run) -> Outcome:
+        execution = run.run(execution_input)
+        expect_failed_at(execution, "ResolveReportDate", "InvalidReportRequest")
+        assert execution.entered_states() == ["ResolveReportDate"]
+        assert message in execution.cause, execution.cause
+        assert run.aws.table_items() == [] and run.aws.cost_explorer.requests == [] and run.emails() == 0
+        assert run.aws.retry_sleeps == []
+        return run.outcome(0, "refused at the first state, nothing claimed")
+
+    return check
+
+
+# -- payload -------------------------------------------------------------------------------------------
+
+def largest_org(run: Run) -> Outcome:
+    execution = run.run(SCHEDULED)
+    expect_sent(execution)
+    return run.outcome(1, f"largest payload {execution.largest_payload_bytes():,} B of {PAYLOAD_LIMIT:,}")
+
+
+def sender_not_verified(run: Run) -> Outcome:
+    return fails_fast(None, "SendEmail", "SesV2.MessageRejectedException", "not verified")(run)
+
+
+SERVICES_3000 = [(f"Service {n:04d} with a long descriptive name", "Usage", D(n) / 100) for n in range(1, 3001)]
+
+SCENARIOS: list[Scenario] = [
+    # transient
+    Scenario("ResolveReportDateThrottled", "transient", "Lambda.TooManyRequestsException x2", "retried, sent once",
+             transient("ResolveReportDateThrottled", {"ResolveReportDate": 2})),
+    Scenario("CheckAlreadySentThrottled", "transient", "DynamoDB.ProvisionedThroughputExceededException x1",
+             "retried, sent once", transient("CheckAlreadySentThrottled", {"CheckAlreadySent": 1})),
+    Scenario("ClaimReportThrottled", "transient", "DynamoDB.RequestLimitExceeded x2", "retried, sent once",
+             transient("ClaimReportThrottled", {"ClaimReport": 2})),
+    Scenario("FetchCostsLambdaServiceError", "transient", "Lambda.ServiceException x1", "retried, sent once",
+             transient("FetchCostsLambdaServiceError", {"FetchCosts": 1})),
+    Scenario("FetchCostsCostExplorerThrottled", "transient", "CostExplorerThrottled x3", "retried, sent once",
+             transient("FetchCostsCostExplorerThrottled", {"FetchCosts": 3})),
+    Scenario("CostExplorerLimitExceeded", "transient", "Cost Explorer LimitExceededException x2 (real function)",
+             "re-raised as CostExplorerThrottled, retried, sent once",
+             lambda run: transient(None, {"FetchCosts": 2}, cost_explorer_error("LimitExceededException", times=2))(run)),
+    Scenario("RenderEmailThrottled", "transient", "Lambda.TooManyRequestsException x2", "retried, sent once",
+             transient("RenderEmailThrottled", {"RenderEmail": 2})),
+    Scenario("SendEmailThrottled", "transient", "SesV2.TooManyRequestsException x2", "retried, sent once",
+             transient("SendEmailThrottled", {"SendEmail": 2})),
+    Scenario("MarkSentThrottled", "transient", "DynamoDB.ProvisionedThroughputExceededException x1",
+             "retried, sent once", transient("MarkSentThrottled", {"MarkSent": 1})),
+    Scenario("EveryTaskStumblesOnce", "transient", "one transient error at every Task", "retried, sent once",
+             transient("EveryTaskStumblesOnce", {"ResolveReportDate": 1, "CheckAlreadySent": 1, "ClaimReport": 1,
+                                                 "FetchCosts": 1, "RenderEmail": 1, "SendEmail": 2, "MarkSent": 1})),
+    # outlasting the retries
+    Scenario("ClaimReportOutlastsRetries", "outlasts retries", "DynamoDB throughput x4", "fails at ClaimReport; redrive sends once",
+             outlasting_then_redrive("ClaimReportOutlastsRetries", "ClaimReport",
+                                     "DynamoDB.ProvisionedThroughputExceededException", 0)),
+    Scenario("FetchCostsOutlastsRetries", "outlasts retries", "CostExplorerThrottled x4", "fails at FetchCosts; redrive sends once",
+             outlasting_then_redrive("FetchCostsOutlastsRetries", "FetchCosts", "CostExplorerThrottled", 0)),
+    Scenario("SendEmailOutlastsRetries", "outlasts retries", "SesV2.TooManyRequestsException x4",
+             "fails at SendEmail; redrive sends once",
+             outlasting_then_redrive("SendEmailOutlastsRetries", "SendEmail", "SesV2.TooManyRequestsException", 0)),
+    Scenario("MarkSentFailsAfterSesAccepted", "outlasts retries", "SES accepted, then DynamoDB throughput x4 at MarkSent",
+             "no second email from a new run or the redrive", mark_sent_fails_after_ses_accepted),
+    # not retryable
+    Scenario("CostExplorerAccessDenied", "not retryable", "Cost Explorer AccessDeniedException", "fails fast, says which IAM action",
+             fails_fast(None, "FetchCosts", "CostExplorerAccessDenied", "ce:GetCostAndUsage",
+                        cost_explorer_error("AccessDeniedException"))),
+    Scenario("CostDataUnavailable", "not retryable", "Cost Explorer DataUnavailableException", "fails fast, says the data is not there",
+             fails_fast(None, "FetchCosts", "CostDataUnavailable", "has no data for 2026-11-20",
+                        cost_explorer_error("DataUnavailableException"))),
+    Scenario("SendEmailRejected", "not retryable", "SesV2.MessageRejectedException", "fails fast, no email",
+             fails_fast("SendEmailRejected", "SendEmail", "SesV2.MessageRejectedException", "not verified")),
+    Scenario("SendEmailAccountSuspended", "not retryable", "SesV2.AccountSuspendedException", "fails fast, no email",
+             fails_fast("SendEmailAccountSuspended", "SendEmail", "SesV2.AccountSuspendedException", "suspended")),
+    Scenario("SenderNotVerified", "not retryable", "real SES: the sender identity is not verified", "fails fast, no email",
+             sender_not_verified, sender_verified=False),
+    Scenario("RenderEmailRefusesBadData", "not retryable", "InvalidRenderRequest", "fails fast, no email",
+             fails_fast("RenderEmailRefusesBadData", "RenderEmail", "InvalidRenderRequest", "reconcile")),
+    # duplicates
+    Scenario("TenExecutionsAtOnce", "duplicates", "10 executions at the claim together", "exactly one email", ten_at_once),
+    Scenario("OldDayAlreadySent", "duplicates", "a later run for a sent day", "already sent, with message id", old_day_already_sent),
+    Scenario("ForcedResend", "duplicates", "force: true for a sent day", "sent again, recorded as forced", forced_resend),
+    Scenario("StaleClaim", "duplicates", "a run died after claiming", "next run names it; forced run sends once", stale_claim),
+    # bad data from Cost Explorer
+    Scenario("EmptyResults", "bad data", "no cost groups at all", "a correct email",
+             with_data(Dataset(lambda day: []), empty_results)),
+    Scenario("AllZeroDay", "bad data", "every service at 0", "a correct email",
+             with_data(Dataset(every_day([("AWS Lambda", "Usage", D("0")), ("Amazon S3", "Usage", D("0.0000000"))])), all_zero)),
+    Scenario("CreditsExceedUsage", "bad data", "credits larger than usage", "a correct email",
+             with_data(Dataset(only_on(REPORT_DAY, [("Amazon EC2", "Usage", D("10.00")), ("Amazon EC2", "Credit", D("-25.00"))])),
+                       credits_exceed_usage)),
+    Scenario("NonUsdCurrency", "bad data", "amounts in EUR", "a correct email",
+             with_data(Dataset(every_day([("Amazon EC2", "Usage", D("12.5"))]), currency="EUR"), euro)),
+    Scenario("ThousandsOfServices", "bad data", "3,000 services", "a correct email under 100 KB",
+             with_data(Dataset(only_on(REPORT_DAY, SERVICES_3000)), thousands)),
+    Scenario("HtmlInServiceName", "bad data", "a service named <script>", "escaped",
+             with_data(Dataset(every_day([("<script>alert(1)</script>", "Usage", D("3"))])), html_name)),
+    Scenario("EstimatedFigures", "bad data", "Estimated: true", "the email says so",
+             with_data(Dataset(every_day([("AWS Lambda", "Usage", D("4"))]), estimated_from=REPORT_DAY), estimated)),
+    Scenario("EndlessPageToken", "bad data", "a NextPageToken that never ends", "stops at MAX_PAGES, clear error", endless_pages),
+    # bad input
+    Scenario("MalformedDate", "bad input", '{"date": "20/11/2026"}', "refused at the first state",
+             refused({"date": "20/11/2026"}, "expected a day as YYYY-MM-DD")),
+    Scenario("ImpossibleDate", "bad input", '{"date": "2026-02-30"}', "refused at the first state",
+             refused({"date": "2026-02-30"}, "not a real calendar day")),
+    Scenario("FutureDate", "bad input", '{"date": "2026-12-25"}', "refused at the first state",
+             refused({"date": "2026-12-25"}, "has not ended yet")),
+    Scenario("TodayNotOver", "bad input", '{"date": "2026-11-21"}', "refused at the first state",
+             refused({"date": "2026-11-21"}, "the latest complete day is 2026-11-20")),
+    Scenario("OlderThanCostExplorerKeeps", "bad input", '{"date": "2025-09-30"}', "refused at the first state",
+             refused({"date": "2025-09-30"}, "the earliest day it holds is 2025-10-01")),
+    Scenario("UnknownField", "bad input", '{"date": ..., "to": ...}', "refused at the first state",
+             refused({"date": DAY, "to": "me@example.com"}, "unknown field(s) to")),
+    Scenario("WrongType", "bad input", '{"date": 20261120}', "refused at the first state",
+             refused({"date": 20261120}, "expected a day as YYYY-MM-DD")),
+    Scenario("ForceNotBoolean", "bad input", '{"force": "yes"}', "refused at the first state",
+             refused({"date": DAY, "force": "yes"}, "force: must be true or false")),
+    # payload
+    Scenario("LargeOrganisationPayload", "payload", "large-org: hundreds of services and accounts", "every state under 256 KiB",
+             largest_org, profile="large-org"),
+]
+
+
+def run_scenario(scenario: Scenario, config: MockConfig | None = None) -> Outcome:
+    config = config or mock_config()
+    sender = "cost-report@example.com"
+    with EmbeddedAWS(profile=scenario.profile, now=NOW) as aws:
+        if not scenario.sender_verified:
+            import boto3
+
+            boto3.client("sesv2", region_name="us-east-1").delete_email_identity(EmailIdentity=sender)
+        return scenario.check(Run(aws, config))
