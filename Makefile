@@ -52,3 +52,35 @@ clean: ## Remove generated files (out/, build/, caches)
 
 distclean: clean ## Also remove the virtualenv
 	rm -rf $(VENV)
+
+# --- Deployment: Lambda packages and the static Terraform checks (terraform/, tests/infra/) ---------
+# checkov lives in its own pinned environment: it pins boto3 1.35 and packaging<24, which .venv cannot
+# share. tests/infra (run by `make test` with everything else) calls it, and its HCL parser, from there.
+INFRA_VENV  := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cksum < requirements-infra.txt | cut -d' ' -f1)
+
+.PHONY: package check-infra lock-infra distclean-infra
+
+test: $(INFRA_STAMP)
+distclean: distclean-infra
+
+package: $(STAMP) ## Build build/<function>.zip for Terraform (byte-for-byte reproducible)
+	$(BIN)/python terraform/package.py
+
+check-infra: $(STAMP) $(INFRA_STAMP) ## Only the deployment checks: Terraform parse, placeholders, IAM, alarms, checkov, packaging
+	$(BIN)/python -m pytest tests/infra $(PYTEST_ARGS)
+
+$(INFRA_STAMP): requirements-infra.txt
+	rm -rf $(INFRA_VENV)
+	$(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-infra.txt
+	touch $@
+
+lock-infra: ## Re-pin requirements-infra.txt from a clean install of checkov (review the diff)
+	rm -rf .venv-infra-lock && $(PYTHON) -m venv .venv-infra-lock
+	.venv-infra-lock/bin/pip install --quiet "checkov"
+	{ sed -n '1,/^# Regenerate/p' requirements-infra.txt; .venv-infra-lock/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel; } > requirements-infra.txt.new
+	mv requirements-infra.txt.new requirements-infra.txt && rm -rf .venv-infra-lock
+
+distclean-infra:
+	rm -rf $(INFRA_VENV)

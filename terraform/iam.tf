@@ -1,0 +1,382 @@
+# Least privilege, one role per principal: each function, the state machine, the schedule, the
+# failure notifier and the EventBridge rule that starts it. Every statement names the exact ARNs it
+# needs. The only Resource "*" statements are for actions that have no resource-level permissions
+# (Cost Explorer, X-Ray, and CloudWatch Logs' vended log delivery), each with the AWS document that
+# says so. tests/infra derives the needed actions from the two ASL files and from the boto3 calls in
+# functions/, and fails if one is missing here or if anything more is granted.
+
+# --- Who may assume what --------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    sid     = "LambdaRunsTheFunction"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "state_machine_assume" {
+  statement {
+    sid     = "StepFunctionsRunsTheReport"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = local.confused_deputy_account
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "notify_failure_assume" {
+  statement {
+    sid     = "StepFunctionsRunsTheNotifier"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = local.confused_deputy_account
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.notifier_name}"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "schedule_assume" {
+  statement {
+    sid     = "SchedulerStartsTheReport"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = local.confused_deputy_account
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/${var.name_prefix}-daily-report"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "run_stopped_assume" {
+  statement {
+    sid     = "EventBridgeStartsTheNotifier"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = local.confused_deputy_account
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name_prefix}-run-stopped"]
+    }
+  }
+}
+
+# --- The functions ---------------------------------------------------------------------------------
+# Each writes only to its own log group, and sends its X-Ray segments (tracing is Active).
+
+data "aws_iam_policy_document" "resolve_report_date" {
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function["resolve_report_date"].arn}:*"]
+  }
+
+  statement {
+    # X-Ray's PutTraceSegments and PutTelemetryRecords have no resource types: the Service
+    # Authorization Reference for AWS X-Ray lists none, so "*" is the only possible Resource.
+    sid       = "WriteTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "fetch_costs" {
+  statement {
+    # Cost Explorer has no resource-level permissions ("Resource types" is empty for every ce: action
+    # in the Service Authorization Reference), so "*" is required. This is the only action the
+    # function calls: boto3 ce.get_cost_and_usage.
+    sid       = "ReadCostsForOneDay"
+    actions   = ["ce:GetCostAndUsage"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function["fetch_costs"].arn}:*"]
+  }
+
+  statement {
+    sid       = "WriteTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "render_email" {
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function["render_email"].arn}:*"]
+  }
+
+  statement {
+    sid       = "WriteTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+locals {
+  function_policies = {
+    resolve_report_date = data.aws_iam_policy_document.resolve_report_date.json
+    fetch_costs         = data.aws_iam_policy_document.fetch_costs.json
+    render_email        = data.aws_iam_policy_document.render_email.json
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = local.function_names[each.key]
+  description        = "Runs the ${each.key} function of the daily cost report."
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = local.functions
+
+  name   = each.key
+  role   = aws_iam_role.function[each.key].id
+  policy = local.function_policies[each.key]
+}
+
+# --- The report state machine ------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "state_machine" {
+  statement {
+    sid     = "InvokeTheThreeFunctions"
+    actions = ["lambda:InvokeFunction"]
+    resources = [
+      aws_lambda_function.this["resolve_report_date"].arn,
+      aws_lambda_function.this["fetch_costs"].arn,
+      aws_lambda_function.this["render_email"].arn,
+    ]
+  }
+
+  statement {
+    sid       = "ClaimAndRecordTheDay"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.reports.arn]
+  }
+
+  statement {
+    # SES authorises SendEmail against the sending identity and the configuration set.
+    sid       = "SendTheReport"
+    actions   = ["ses:SendEmail"]
+    resources = [aws_sesv2_email_identity.sender.arn, aws_sesv2_configuration_set.this.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ses:FromAddress"
+      values   = [var.sender_email]
+    }
+  }
+
+  dynamic "statement" {
+    # In the sandbox SES also authorises SendEmail against each recipient's identity (ses.tf creates
+    # them while ses_sandbox is true; none when the only recipient is the sender).
+    for_each = length(aws_sesv2_email_identity.recipient) > 0 ? ["sandbox"] : []
+
+    content {
+      sid       = "SendToVerifiedRecipients"
+      actions   = ["ses:SendEmail"]
+      resources = [for identity in aws_sesv2_email_identity.recipient : identity.arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "ses:FromAddress"
+        values   = [var.sender_email]
+      }
+    }
+  }
+
+  statement {
+    # Step Functions documents this policy for logging to CloudWatch Logs ("IAM policies for logging
+    # to CloudWatch Logs" in the Step Functions Developer Guide): the vended log delivery actions
+    # have no resource types, so "*" is required.
+    sid = "DeliverExecutionLogs"
+    actions = [
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    # The policy Step Functions documents for X-Ray tracing ("IAM policies for AWS X-Ray" in the
+    # Step Functions Developer Guide); X-Ray's actions have no resource types.
+    sid       = "WriteTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "state_machine" {
+  name               = "${var.name_prefix}-state-machine"
+  description        = "Runs the daily cost report state machine."
+  assume_role_policy = data.aws_iam_policy_document.state_machine_assume.json
+}
+
+resource "aws_iam_role_policy" "state_machine" {
+  name   = "run-the-report"
+  role   = aws_iam_role.state_machine.id
+  policy = data.aws_iam_policy_document.state_machine.json
+}
+
+# --- The schedule ----------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "schedule" {
+  statement {
+    sid       = "StartTheReport"
+    actions   = ["states:StartExecution"]
+    resources = [aws_sfn_state_machine.cost_notifier.arn]
+  }
+
+  statement {
+    sid       = "DeadLetterAFailedStart"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dead_letters.arn]
+  }
+}
+
+resource "aws_iam_role" "schedule" {
+  name               = "${var.name_prefix}-schedule"
+  description        = "Lets EventBridge Scheduler start the daily cost report."
+  assume_role_policy = data.aws_iam_policy_document.schedule_assume.json
+}
+
+resource "aws_iam_role_policy" "schedule" {
+  name   = "start-the-report"
+  role   = aws_iam_role.schedule.id
+  policy = data.aws_iam_policy_document.schedule.json
+}
+
+# --- The failure notifier and the rule that starts it ---------------------------------------------
+
+data "aws_iam_policy_document" "notify_failure" {
+  statement {
+    sid       = "ReadTheStoppedRunsHistory"
+    actions   = ["states:GetExecutionHistory"]
+    resources = [local.execution_arn_match]
+  }
+
+  statement {
+    sid       = "TellTheAlarmTopic"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+  }
+
+  statement {
+    sid = "DeliverExecutionLogs"
+    actions = [
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "WriteTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "notify_failure" {
+  name               = local.notifier_name
+  description        = "Runs the state machine that emails the state and error of a stopped cost report run."
+  assume_role_policy = data.aws_iam_policy_document.notify_failure_assume.json
+}
+
+resource "aws_iam_role_policy" "notify_failure" {
+  name   = "tell-the-alarm-topic"
+  role   = aws_iam_role.notify_failure.id
+  policy = data.aws_iam_policy_document.notify_failure.json
+}
+
+data "aws_iam_policy_document" "run_stopped" {
+  statement {
+    sid       = "StartTheNotifier"
+    actions   = ["states:StartExecution"]
+    resources = [aws_sfn_state_machine.notify_failure.arn]
+  }
+}
+
+resource "aws_iam_role" "run_stopped" {
+  name               = "${var.name_prefix}-run-stopped"
+  description        = "Lets EventBridge start the failure notifier when a cost report run stops."
+  assume_role_policy = data.aws_iam_policy_document.run_stopped_assume.json
+}
+
+resource "aws_iam_role_policy" "run_stopped" {
+  name   = "start-the-notifier"
+  role   = aws_iam_role.run_stopped.id
+  policy = data.aws_iam_policy_document.run_stopped.json
+}

@@ -1,0 +1,90 @@
+# The three functions: python3.13 on arm64 (Graviton: about 20% cheaper per GB-second than x86_64, and
+# nothing here needs x86), Powertools from the AWS-published layer, code from `make package`.
+#
+# Sizing. Memory also buys CPU (1,769 MB is one vCPU), and cold starts import boto3, Powertools and
+# the X-Ray SDK, so 256 MB keeps a cold start near a second; a run uses about 3 x 1 s x 0.25 GB =
+# 0.75 GB-seconds, against a free tier of 400,000 a month. Each timeout is below the TimeoutSeconds of
+# its state in the ASL, so a hung function ends with Lambda's own "Task timed out" line in its log
+# group, and the state's timeout stays the backstop for invoke overhead.
+
+locals {
+  functions = {
+    resolve_report_date = {
+      description = "ResolveReportDate: turns the execution input into the report day. No AWS calls."
+      memory_size = 256
+      timeout     = 10 # the state allows 30; the work is date arithmetic
+      environment = {
+        COST_EXPLORER_HISTORY_MONTHS = tostring(var.cost_explorer_history_months)
+      }
+    }
+    fetch_costs = {
+      description = "FetchCosts: one day's cost per service from Cost Explorer (ce:GetCostAndUsage, us-east-1)."
+      memory_size = 256
+      timeout     = 60 # the state allows 120; a page takes 1 to 3 s and the function stops at 10 pages
+      environment = {
+        COST_METRIC  = var.cost_metric
+        TOP_SERVICES = tostring(var.top_services)
+      }
+    }
+    render_email = {
+      description = "RenderEmail: the email's subject, HTML and text from the day's report (jinja2). No AWS calls."
+      memory_size = 256
+      timeout     = 30 # the state allows 60; rendering hundreds of services takes well under a second
+      environment = {} # what the report contains is decided by fetch_costs and arrives in the event
+    }
+  }
+
+  function_names = { for function in keys(local.functions) : function => "${var.name_prefix}-${replace(function, "_", "-")}" }
+
+  # Built by `make package` (terraform/package.py): byte-for-byte reproducible, so plans don't churn.
+  function_zips = { for function in keys(local.functions) : function => "${path.module}/../build/${function}.zip" }
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  #checkov:skip=CKV_AWS_158:Log data is encrypted at rest by CloudWatch Logs by default; a customer managed KMS key would cost $1 a month (over three times this whole system) for logs that hold no secrets.
+  for_each = local.functions
+
+  name              = "/aws/lambda/${local.function_names[each.key]}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_115:Reserved concurrency is refused on new accounts (their limit of 10 must stay unreserved), and the state machine invokes each function once per run.
+  #checkov:skip=CKV_AWS_116:A dead-letter queue only applies to asynchronous invokes; the state machine invokes synchronously, retries next to each Task and reports failures itself.
+  #checkov:skip=CKV_AWS_117:The functions reach only Cost Explorer's public endpoint; a VPC would need a NAT gateway (about $32 a month) or an interface endpoint for no benefit.
+  #checkov:skip=CKV_AWS_173:The environment holds only non-secret settings (a metric name, a number, a log level), encrypted at rest by Lambda's default AWS managed key.
+  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the zips are built reproducibly from this repository by `make package` and their hash is in the plan.
+  for_each = local.functions
+
+  function_name = local.function_names[each.key]
+  description   = each.value.description
+  role          = aws_iam_role.function[each.key].arn
+  handler       = "${each.key}.handler.lambda_handler"
+  runtime       = "python3.13"
+  architectures = ["arm64"]
+  memory_size   = each.value.memory_size
+  timeout       = each.value.timeout
+  layers        = [local.powertools_layer_arn]
+
+  filename         = local.function_zips[each.key]
+  source_code_hash = try(filebase64sha256(local.function_zips[each.key]), null)
+
+  environment {
+    # The typed settings come last; extra_function_environment's validation keeps them apart anyway.
+    variables = merge(local.common_environment, lookup(var.extra_function_environment, each.key, {}), each.value.environment)
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = fileexists(local.function_zips[each.key])
+      error_message = "build/${each.key}.zip is missing: run `make package` in the repository root first."
+    }
+  }
+
+  # The log group exists first, with its retention, instead of Lambda creating one that never expires.
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+}

@@ -1,0 +1,51 @@
+# Names, ARNs and settings shared by the other files. One name per idea: the state FetchCosts, the
+# folder functions/fetch_costs, the resource key fetch_costs, the deployed function <prefix>-fetch-costs.
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = var.region
+
+  table_name             = "${var.name_prefix}-reports"
+  configuration_set_name = var.name_prefix
+  state_machine_name     = var.name_prefix
+  notifier_name          = "${var.name_prefix}-notify-failure"
+
+  # Known before apply, so the IAM policies and alarms can name them without a dependency cycle.
+  state_machine_arn   = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
+  execution_arn_match = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*"
+
+  # The Step Functions console page of an execution: its graph, each state's input and output, and the
+  # Redrive button, which resumes a failed run from the state that failed.
+  console_domain           = lookup({ "aws" = "console.aws.amazon.com", "aws-cn" = "console.amazonaws.cn", "aws-us-gov" = "console.amazonaws-us-gov.com" }, local.partition, "console.aws.amazon.com")
+  state_machine_console    = "https://${local.region}.${local.console_domain}/states/home?region=${local.region}#/statemachines/view/${local.state_machine_arn}"
+  execution_console_prefix = "https://${local.region}.${local.console_domain}/states/home?region=${local.region}#/v2/executions/details/"
+
+  # The AWS-published Powertools layer (Powertools for AWS Lambda, Python, v3) for python3.13 on arm64:
+  # version 27 is the one the Powertools documentation lists; the same version number exists in every
+  # commercial Region. The China Regions publish it from another account.
+  powertools_layer_account = local.partition == "aws-cn" ? "498634801083" : "017000801446"
+  powertools_layer_arn     = coalesce(var.powertools_layer_arn, "arn:${local.partition}:lambda:${local.region}:${local.powertools_layer_account}:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27")
+
+  # Every function gets these; each function's own settings are in lambda.tf.
+  common_environment = {
+    POWERTOOLS_SERVICE_NAME      = "cost-notifier"
+    POWERTOOLS_METRICS_NAMESPACE = "CostNotifier"
+    POWERTOOLS_LOG_LEVEL         = var.log_level
+  }
+
+  # EventBridge Scheduler, Step Functions and EventBridge assume their roles only for this account.
+  confused_deputy_account = [local.account_id]
+}
+
+# Alarms with nobody subscribed still change state, but nobody hears them. A warning, not an error.
+check "alarms_reach_someone" {
+  assert {
+    condition     = length(var.alarm_emails) > 0
+    error_message = "alarm_emails is empty: the alarms (failed run, missing run, bounces) will fire with nobody subscribed to hear them."
+  }
+}

@@ -1,0 +1,154 @@
+"""Build build/<function>.zip for each Lambda function, byte-for-byte reproducibly.
+
+    python terraform/package.py [--out build] [function ...]
+
+Each zip holds the function's package folder at its root (`fetch_costs/handler.py`, so the handler is
+`fetch_costs.handler.lambda_handler`) and, for a function whose requirements.txt lists packages, those
+packages vendored beside it. boto3 comes with the Lambda runtime and Powertools with its layer, so
+only render_email vendors anything: jinja2, and MarkupSafe with it.
+
+Reproducible means the same sources give the same bytes, so `terraform plan` shows no change until the
+code does:
+- entries sorted by path, no directory entries, no __pycache__ or .pyc;
+- every timestamp 1980-01-01 00:00 (the earliest a zip can hold), every file mode 0644, Unix as creator;
+- stored, not deflated: deflate's output depends on the zlib build, storing does not. The zips stay
+  small (under 1 MB), far below Lambda's 50 MB limit for a direct upload.
+- vendored packages pinned: the versions requirements-dev.txt pins (the ones the tests run with)
+  constrain the download, and wheels are unpacked as published.
+
+Vendored packages are downloaded as wheels for the Lambda runtime (CPython 3.13 on arm64, manylinux),
+never built here: MarkupSafe's wheel for that platform carries its C speedup, compiled by its
+maintainers, and MarkupSafe falls back to pure Python wherever that extension cannot load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = ROOT / "functions"
+CONSTRAINTS = ROOT / "requirements-dev.txt"
+FUNCTIONS = ("resolve_report_date", "fetch_costs", "render_email")
+
+# The Lambda runtime the zips are for (terraform/lambda.tf: python3.13, arm64).
+PLATFORM = ("--platform", "manylinux2014_aarch64", "--python-version", "3.13", "--implementation", "cp", "--abi", "cp313")
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o100644  # a regular file, rw-r--r--
+SKIPPED_PARTS = {"__pycache__"}
+SKIPPED_SUFFIXES = {".pyc", ".pyo"}
+SKIPPED_NAMES = {"requirements.txt", ".DS_Store"}  # requirements.txt is build input, not runtime code
+
+
+class PackagingError(Exception):
+    pass
+
+
+def requirements(function: str) -> list[str]:
+    """The requirement lines of functions/<function>/requirements.txt, without comments."""
+    path = FUNCTIONS_DIR / function / "requirements.txt"
+    if not path.exists():
+        return []
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line]
+
+
+def source_files(function: str) -> dict[str, bytes]:
+    """The function's package folder, as zip paths (`<function>/...`) to contents."""
+    package = FUNCTIONS_DIR / function
+    if not (package / "handler.py").is_file():
+        raise PackagingError(f"{package}/handler.py is missing: every function needs a handler module")
+    files: dict[str, bytes] = {}
+    for path in package.rglob("*"):
+        relative = path.relative_to(FUNCTIONS_DIR)
+        if path.is_dir() or SKIPPED_PARTS & set(relative.parts):
+            continue
+        if path.suffix in SKIPPED_SUFFIXES or path.name in SKIPPED_NAMES:
+            continue
+        files[relative.as_posix()] = path.read_bytes()
+    return files
+
+
+def download_wheels(lines: list[str], into: Path) -> list[Path]:
+    """Wheels for the Lambda platform, dependencies included, versions constrained to the pinned ones."""
+    command = [
+        sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+        "--only-binary=:all:", *PLATFORM, "--constraint", str(CONSTRAINTS), "--dest", str(into), *lines,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise PackagingError(f"pip download failed for {lines}:\n{result.stderr.strip()}")
+    return sorted(into.glob("*.whl"))
+
+
+def wheel_files(wheel: Path) -> dict[str, bytes]:
+    """A wheel's files as it installs them into site-packages (a wheel is a zip laid out that way)."""
+    files: dict[str, bytes] = {}
+    with zipfile.ZipFile(wheel) as archive:
+        for name in archive.namelist():
+            if name.endswith("/"):
+                continue
+            if ".data/" in name.split("/", 1)[0] + "/":
+                raise PackagingError(f"{wheel.name} has a .data directory ({name}); unpacking it is not supported")
+            parts = set(name.split("/"))
+            if SKIPPED_PARTS & parts or Path(name).suffix in SKIPPED_SUFFIXES:
+                continue
+            files[name] = archive.read(name)
+    return files
+
+
+def write_zip(files: dict[str, bytes], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+            info.create_system = 3  # Unix, so the mode below is read as one
+            info.external_attr = FILE_MODE << 16
+            info.compress_type = zipfile.ZIP_STORED
+            archive.writestr(info, files[name])
+    temporary.replace(path)
+
+
+def build(function: str, out: Path) -> Path:
+    files = source_files(function)
+    lines = requirements(function)
+    if lines:
+        with tempfile.TemporaryDirectory(prefix=f"{function}-wheels-") as wheels:
+            for wheel in download_wheels(lines, Path(wheels)):
+                for name, content in wheel_files(wheel).items():
+                    if name in files:
+                        raise PackagingError(f"{wheel.name} would overwrite {name}")
+                    files[name] = content
+    path = out / f"{function}.zip"
+    write_zip(files, path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("functions", nargs="*", metavar="function", help=f"any of {', '.join(FUNCTIONS)} (default: all)")
+    parser.add_argument("--out", type=Path, default=ROOT / "build", help="where the zips go (default: build/)")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.functions) - set(FUNCTIONS))
+    if unknown:
+        parser.error(f"unknown function(s) {', '.join(unknown)}; choose from {', '.join(FUNCTIONS)}")
+    try:
+        for function in args.functions or FUNCTIONS:
+            path = build(function, args.out)
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {path.stat().st_size:>9,} bytes  sha256 {digest}")
+    except PackagingError as error:
+        print(f"package.py: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+# Inputs. Every one has a type and a description; the ones a typo could break have a validation that
+# says what is allowed. terraform.tfvars.example sets the four you must choose.
+
+# --- Where and what -----------------------------------------------------------------------------
+
+variable "region" {
+  description = "AWS Region for everything this deploys (SES sends from here). Cost Explorer is global and always called in us-east-1, whatever this is."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$", var.region))
+    error_message = "region must be an AWS Region code such as us-east-1 or eu-west-2."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name: <prefix>-fetch-costs, <prefix>-reports, the state machine <prefix>. Lowercase letters, digits and hyphens, at most 32 characters so that derived names stay within AWS limits (64 for Lambda functions and IAM roles)."
+  type        = string
+  default     = "cost-notifier"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,30}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 2 to 32 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource, on top of Project = aws-cost-notifier and ManagedBy = terraform."
+  type        = map(string)
+  default     = {}
+}
+
+# --- Email --------------------------------------------------------------------------------------
+
+variable "sender_email" {
+  description = "The From address of the report. Terraform creates it as an SES email identity; SES mails it a verification link that must be clicked once before the first report can go out."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", var.sender_email))
+    error_message = "sender_email must be a plain email address such as cost-report@example.com (no display name)."
+  }
+}
+
+variable "recipients" {
+  description = "Who gets the report: 1 to 50 distinct addresses (SES accepts at most 50 recipients per message). The state machine receives them joined with commas."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.recipients) >= 1 && length(var.recipients) <= 50
+    error_message = "recipients must list between 1 and 50 addresses: SES sends one message to at most 50 recipients."
+  }
+
+  validation {
+    condition     = alltrue([for address in var.recipients : can(regex("^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", address))])
+    error_message = "every recipient must be a plain email address such as finops@example.com (no display names, no commas)."
+  }
+
+  validation {
+    condition     = length(distinct([for address in var.recipients : lower(address)])) == length(var.recipients)
+    error_message = "recipients must not repeat an address: each would receive the report twice."
+  }
+}
+
+variable "ses_sandbox" {
+  description = "True while the account's SES is in the sandbox (every new account is): SES then only delivers to verified addresses, so Terraform also creates an email identity for each recipient (each gets a verification email) and grants SendEmail on them. Set to false once SES production access is granted."
+  type        = bool
+  default     = true
+}
+
+# --- Schedule -----------------------------------------------------------------------------------
+
+variable "schedule_expression" {
+  description = "When the report runs: an EventBridge Scheduler cron expression with six fields (minutes hours day-of-month month day-of-week year), one of the two day fields being ?. The missing-run alarm expects at least one successful run every 25 hours, so keep it daily."
+  type        = string
+  default     = "cron(0 8 * * ? *)"
+
+  validation {
+    condition     = can(regex("^cron\\([0-9*,/-]+ [0-9*,/-]+ [0-9*,/?LW-]+ [0-9A-Za-z*,/-]+ [0-9A-Za-z*,/?L#-]+ [0-9*,/-]+\\)$", var.schedule_expression))
+    error_message = "schedule_expression must be cron(minutes hours day-of-month month day-of-week year), for example cron(0 8 * * ? *)."
+  }
+
+  validation {
+    condition     = can(regex("^cron\\(\\S+ \\S+ (\\? \\S+ \\S+|\\S+ \\S+ \\?) \\S+\\)$", var.schedule_expression))
+    error_message = "schedule_expression must set one of day-of-month and day-of-week to ?, as EventBridge Scheduler requires: cron(0 8 * * ? *)."
+  }
+}
+
+variable "schedule_timezone" {
+  description = "IANA time zone the cron expression is read in, such as UTC, Europe/Paris or America/New_York. The report day is always the UTC day before the scheduled time, whatever the zone."
+  type        = string
+  default     = "UTC"
+
+  validation {
+    condition     = can(regex("^(UTC|GMT|Etc/(UTC|GMT|GMT[+-]([0-9]|1[0-4]))|(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?)$", var.schedule_timezone))
+    error_message = "schedule_timezone must be an IANA time zone name: UTC, or Area/Location such as Europe/Paris or America/Argentina/Buenos_Aires."
+  }
+}
+
+variable "schedule_enabled" {
+  description = "Whether the daily schedule is on. Turning it off stops the reports, and the missing-run alarm then fires within 25 hours."
+  type        = bool
+  default     = true
+}
+
+# --- What the functions do ----------------------------------------------------------------------
+
+variable "cost_metric" {
+  description = "The Cost Explorer metric the report sums (fetch_costs reads it as COST_METRIC)."
+  type        = string
+  default     = "UnblendedCost"
+
+  validation {
+    condition     = contains(["UnblendedCost", "AmortizedCost", "NetUnblendedCost", "NetAmortizedCost", "BlendedCost"], var.cost_metric)
+    error_message = "cost_metric must be one of UnblendedCost, AmortizedCost, NetUnblendedCost, NetAmortizedCost, BlendedCost."
+  }
+}
+
+variable "top_services" {
+  description = "How many services the report lists by name before grouping the rest as Other (fetch_costs reads it as TOP_SERVICES)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.top_services >= 1 && var.top_services <= 20 && floor(var.top_services) == var.top_services
+    error_message = "top_services must be a whole number from 1 to 20."
+  }
+}
+
+variable "cost_explorer_history_months" {
+  description = "How many months before the current one Cost Explorer keeps: 13 by default, up to 38 with multi-year data enabled. Older report days are refused (resolve_report_date reads it as COST_EXPLORER_HISTORY_MONTHS)."
+  type        = number
+  default     = 13
+
+  validation {
+    condition     = var.cost_explorer_history_months >= 13 && var.cost_explorer_history_months <= 38 && floor(var.cost_explorer_history_months) == var.cost_explorer_history_months
+    error_message = "cost_explorer_history_months must be a whole number from 13 to 38."
+  }
+}
+
+variable "log_level" {
+  description = "Log level of the three functions (POWERTOOLS_LOG_LEVEL)."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
+    error_message = "log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+  }
+}
+
+variable "extra_function_environment" {
+  description = "More environment variables per function, for the settings that have no variable of their own (fetch_costs reads, for example, DAILY_BUDGET and the anomaly thresholds) and for settings added later: { fetch_costs = { DAILY_BUDGET = \"40\" } }. Keys are resolve_report_date, fetch_costs, render_email. The settings above have their own typed variables and cannot be set here; each function refuses a bad value at cold start with a message naming it."
+  type        = map(map(string))
+  default     = {}
+
+  validation {
+    condition     = alltrue([for function in keys(var.extra_function_environment) : contains(["resolve_report_date", "fetch_costs", "render_email"], function)])
+    error_message = "extra_function_environment keys must be resolve_report_date, fetch_costs or render_email."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for settings in values(var.extra_function_environment) : [
+        for name in keys(settings) : can(regex("^[A-Za-z][A-Za-z0-9_]*$", name)) && !can(regex("^(AWS|POWERTOOLS|LAMBDA)_.*$", name)) && !contains(["COST_METRIC", "TOP_SERVICES", "COST_EXPLORER_HISTORY_MONTHS"], name)
+      ]
+    ]))
+    error_message = "extra_function_environment names must be letters, digits and underscores, must not start with AWS_, POWERTOOLS_ or LAMBDA_ (reserved), and must not be COST_METRIC, TOP_SERVICES or COST_EXPLORER_HISTORY_MONTHS (use their variables)."
+  }
+}
+
+variable "powertools_layer_arn" {
+  description = "ARN of the Powertools for AWS Lambda (Python) layer for python3.13 on arm64. Null (the default) uses the AWS-published layer in this Region: arn:<partition>:lambda:<region>:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27 (498634801083 in the China Regions). Set it to pin another version, or where AWS does not publish the layer."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.powertools_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.powertools_layer_arn))
+    error_message = "powertools_layer_arn must be a Lambda layer version ARN ending in :<version>, or null for the default."
+  }
+}
+
+# --- Storage, logs, monitoring ------------------------------------------------------------------
+
+variable "dynamodb_kms_key_arn" {
+  description = "Customer managed KMS key for the report table. Null (the default) keeps DynamoDB's default encryption with an AWS owned key, at no cost. A customer key costs $1 a month; its key policy must let principals of this account use it through DynamoDB (kms:ViaService = dynamodb.<region>.amazonaws.com), as AWS's example key policy does."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dynamodb_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.dynamodb_kms_key_arn))
+    error_message = "dynamodb_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), or null."
+  }
+}
+
+variable "log_retention_days" {
+  description = "How long the functions' and state machines' CloudWatch log groups keep logs. A run writes a few kilobytes, so a year costs well under a cent."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "state_machine_log_level" {
+  description = "What the state machine writes to its log group under /aws/vendedlogs/states/: ERROR (the default) logs failed states with their input, ALL logs every step, FATAL only failed executions. The execution history in the console has every step either way."
+  type        = string
+  default     = "ERROR"
+
+  validation {
+    condition     = contains(["ALL", "ERROR", "FATAL"], var.state_machine_log_level)
+    error_message = "state_machine_log_level must be ALL, ERROR or FATAL."
+  }
+}
+
+variable "alarm_emails" {
+  description = "Who is told when a run fails or does not happen: email addresses subscribed to the alarm topic (each confirms its subscription once, from the email SNS sends). Empty means the alarms fire but nobody hears them."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for address in var.alarm_emails : can(regex("^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", address))])
+    error_message = "every alarm_emails entry must be a plain email address such as oncall@example.com."
+  }
+}
+
+variable "function_error_alarms" {
+  description = "Whether each function gets an Errors alarm (three alarms). A function error that the retries do not absorb already fails the run, which the failure alarms and the failed-run message report; these add the errors that were retried away. CloudWatch's free tier covers 10 alarms per account and this configuration creates 12 with them, 9 without (docs/cost.md)."
+  type        = bool
+  default     = true
+}
+
+variable "create_dashboard" {
+  description = "Whether to create the CloudWatch dashboard (runs, durations, failures, the daily total). Free while the account has at most 3 dashboards; $3 a month each beyond that (docs/cost.md)."
+  type        = bool
+  default     = true
+}

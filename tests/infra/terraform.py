@@ -1,0 +1,185 @@
+"""The Terraform configuration as data, for the static checks in tests/infra.
+
+There is no terraform binary or provider download on these machines (or in CI), so the checks read the
+HCL itself. It is parsed in .venv-infra with the parser checkov uses; tests/infra runs in .venv, so it
+calls that environment as a subprocess. `make test` and `make check-infra` create .venv-infra first.
+
+The parser wraps every attribute value in a one-element list and every block in a list of bodies;
+`attr()` and `blocks()` take those apart. Expressions come back as "${...}" strings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+TERRAFORM = ROOT / "terraform"
+FUNCTIONS = ROOT / "functions"
+STATE_MACHINE = ROOT / "state_machine" / "cost_notifier.asl.json"
+INFRA_VENV = Path(os.environ.get("INFRA_VENV", ROOT / ".venv-infra"))
+HCL_TO_JSON = Path(__file__).with_name("hcl_to_json.py")
+
+# "${aws_lambda_function.this["fetch_costs"].arn}" -> type, name, key, attribute.
+_REFERENCE = re.compile(
+    r'^\$\{(?P<type>(?:data\.)?[a-z0-9_]+)\.(?P<name>[a-z0-9_]+)(?:\["(?P<key>[a-z0-9_]+)"\]|\[each\.key\])?\.(?P<attr>[a-z_]+)\}$'
+)
+
+
+class InfraVenvMissing(RuntimeError):
+    pass
+
+
+def infra_bin(tool: str) -> Path:
+    path = INFRA_VENV / "bin" / tool
+    if not path.exists():
+        raise InfraVenvMissing(
+            f"{path} is missing. `make test` and `make check-infra` create {INFRA_VENV.name} from "
+            "requirements-infra.txt (checkov and its HCL parser); run one of them."
+        )
+    return path
+
+
+def parse_files(paths: list[Path]) -> dict[str, dict]:
+    result = subprocess.run(
+        [str(infra_bin("python")), str(HCL_TO_JSON), *map(str, paths)],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"hcl_to_json.py failed:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def attr(body: dict, name: str, default: Any = None) -> Any:
+    """An attribute's value ("resources = [...]" comes back as [[...]])."""
+    values = body.get(name)
+    if not values:
+        return default
+    return values[0]
+
+
+def blocks(body: dict, name: str) -> list[dict]:
+    """The bodies of the nested blocks called `name` ("statement {...}" comes back as [{...}])."""
+    return list(body.get(name, []))
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+@dataclass(frozen=True)
+class Reference:
+    type: str
+    name: str
+    key: str | None
+    attr: str
+
+    @property
+    def address(self) -> str:
+        return f'{self.type}.{self.name}' + (f'["{self.key}"]' if self.key else "")
+
+    def with_attr(self, attr: str) -> "Reference":
+        return Reference(self.type, self.name, self.key, attr)
+
+    def __str__(self) -> str:
+        return f"{self.address}.{self.attr}"
+
+
+def reference(expression: Any, each_key: str | None = None) -> Reference | None:
+    """A plain reference to one resource attribute, or None for anything else."""
+    if not isinstance(expression, str):
+        return None
+    match = _REFERENCE.match(expression)
+    if not match:
+        return None
+    key = match["key"]
+    if key is None and "[each.key]" in expression:
+        key = each_key
+    return Reference(match["type"], match["name"], key, match["attr"])
+
+
+@dataclass
+class Terraform:
+    files: dict[str, dict]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path = TERRAFORM) -> "Terraform":
+        parsed = parse_files(sorted(directory.glob("*.tf")))
+        errors = {name: body["error"] for name, body in parsed.items() if "error" in body}
+        return cls({name: body for name, body in parsed.items() if "error" not in body}, errors)
+
+    def _collect(self, kind: str) -> list[tuple[str, dict]]:
+        found = []
+        for name, body in sorted(self.files.items()):
+            for item in body.get(kind, []):
+                found.append((name, item))
+        return found
+
+    @cached_property
+    def resources(self) -> dict[str, dict[str, dict]]:
+        """resources[type][name] = body."""
+        result: dict[str, dict[str, dict]] = {}
+        for _, item in self._collect("resource"):
+            for type_, named in item.items():
+                for name, body in named.items():
+                    result.setdefault(type_, {})[name] = body
+        return result
+
+    @cached_property
+    def data(self) -> dict[str, dict[str, dict]]:
+        result: dict[str, dict[str, dict]] = {}
+        for _, item in self._collect("data"):
+            for type_, named in item.items():
+                for name, body in named.items():
+                    result.setdefault(type_, {})[name] = body
+        return result
+
+    @cached_property
+    def variables(self) -> dict[str, dict]:
+        return {name: body for _, item in self._collect("variable") for name, body in item.items()}
+
+    @cached_property
+    def outputs(self) -> dict[str, dict]:
+        return {name: body for _, item in self._collect("output") for name, body in item.items()}
+
+    @cached_property
+    def locals(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for _, item in self._collect("locals"):
+            for name, values in item.items():
+                if not name.startswith("__"):
+                    merged[name] = values[0] if isinstance(values, list) and values else values
+        return merged
+
+    def resource(self, ref: Reference) -> dict:
+        table = self.data if ref.type.startswith("data.") else self.resources
+        type_ = ref.type.removeprefix("data.")
+        return table[type_][ref.name]
+
+    def local_map(self, expression: str) -> dict:
+        """The map a "${local.name}" expression names."""
+        match = re.fullmatch(r"\$\{local\.([a-z0-9_]+)\}", expression)
+        assert match, f"expected a plain local reference, got {expression!r}"
+        value = self.locals[match[1]]
+        assert isinstance(value, dict), f"local.{match[1]} is not a map"
+        return value
+
+
+def placeholder_names(text: str) -> set[str]:
+    """The ${name} placeholders of a template file, as templatefile() sees them."""
+    return set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text))
+
+
+def definition_file(body: dict) -> tuple[Path, str]:
+    """The file and the variables map of a state machine's `definition = templatefile(...)`."""
+    definition = attr(body, "definition")
+    match = re.fullmatch(r'\$\{templatefile\("\$\{path\.module\}/([^"]+)",\s*local\.([a-z0-9_]+)\)\}', definition)
+    assert match, f"definition must be templatefile(\"${{path.module}}/<file>\", local.<map>), got {definition!r}"
+    return (TERRAFORM / match[1]).resolve(), match[2]

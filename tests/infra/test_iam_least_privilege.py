@@ -1,0 +1,409 @@
+"""Least privilege, derived rather than listed: what each role needs is computed from what its principal
+does (the Task resources of the two ASL files, the boto3 calls in functions/, the schedule's and the
+rule's targets, logging and tracing settings), then compared with what iam.tf grants. A needed
+action that is missing fails, and so does anything granted beyond it.
+
+Resource "*" appears only for actions AWS documents as having no resource types."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import botocore.session
+from botocore import xform_name
+
+from tests.infra.terraform import (
+    FUNCTIONS,
+    TERRAFORM,
+    Terraform,
+    as_list,
+    attr,
+    blocks,
+    definition_file,
+    reference,
+)
+
+# --- What AWS documents -------------------------------------------------------------------------------
+
+# Step Functions Developer Guide, "IAM policies for integrated services": each optimized or AWS SDK
+# integration needs the IAM action of the API it calls, on the resource named by these parameters.
+INTEGRATIONS = {
+    "arn:aws:states:::lambda:invoke": ("lambda:InvokeFunction", ("FunctionName",)),
+    "arn:aws:states:::dynamodb:getItem": ("dynamodb:GetItem", ("TableName",)),
+    "arn:aws:states:::dynamodb:putItem": ("dynamodb:PutItem", ("TableName",)),
+    # SES v2 authorises SendEmail against the From identity and the configuration set (Service
+    # Authorization Reference, Amazon SES v2: SendEmail, resource types identity and configuration-set).
+    "arn:aws:states:::aws-sdk:sesv2:sendEmail": ("ses:SendEmail", ("FromEmailAddress", "ConfigurationSetName")),
+    "arn:aws:states:::sns:publish": ("sns:Publish", ("TopicArn",)),
+    "arn:aws:states:::aws-sdk:sfn:getExecutionHistory": ("states:GetExecutionHistory", ("ExecutionArn",)),
+}
+
+# A parameter read from the state's input ("ExecutionArn.$": "$.detail.executionArn") has no placeholder
+# to follow: the notifier reads the history of executions of the report state machine, which the
+# EventBridge rule that starts it filters on (test_the_notifier_is_started_only_for_this_state_machine).
+FROM_INPUT = {("states:GetExecutionHistory", "ExecutionArn"): "local.execution_arn_match"}
+
+# While in the SES sandbox, SES also checks SendEmail against each recipient's identity (the
+# "not authorized to perform ses:SendEmail on resource .../identity/<recipient>" error).
+SANDBOX_RECIPIENTS = "aws_sesv2_email_identity.recipient[*].arn"
+
+# Step Functions Developer Guide, "IAM policies for logging to CloudWatch Logs": vended log delivery.
+STATES_LOG_DELIVERY = (
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+)
+# Step Functions Developer Guide, "IAM policies for AWS X-Ray".
+STATES_XRAY = ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets")
+# Lambda Developer Guide, "Visualize Lambda function invocations using AWS X-Ray": with active tracing the
+# execution role needs these two (what AWSXRayDaemonWriteAccess's write part grants).
+LAMBDA_XRAY = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+# Lambda Developer Guide, "Lambda execution role": writing to the function's log group (created by
+# Terraform, so no logs:CreateLogGroup).
+LAMBDA_LOGS = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+# Actions with no resource types in the Service Authorization Reference: "*" is the only Resource.
+DOCUMENTED_STAR = {
+    "ce:GetCostAndUsage": "AWS Cost Explorer Service: no ce: action has resource types",
+    **{action: "AWS X-Ray: trace and sampling actions have no resource types" for action in STATES_XRAY},
+    **{action: "Step Functions logging to CloudWatch Logs: vended log delivery actions" for action in STATES_LOG_DELIVERY},
+}
+
+# How to scope an action a function's boto3 calls need.
+FUNCTION_ACTION_RESOURCES = {"ce:GetCostAndUsage": "*"}
+
+# --- Reading iam.tf ------------------------------------------------------------------------------------
+
+_INTERPOLATION = re.compile(r"\$\{([^{}]+)\}")
+_FOR_EACH_ARN = re.compile(r"^\$\{\[for (\w+) in ([\w.]+) : \1\.(\w+)\]\}$")
+_QUOTED_TEMPLATE = re.compile(r'^\$\{"(.*)"\}$')  # how the parser renders "${a.b}:*" inside a list
+
+
+def normalise(resource: str) -> str:
+    """'${aws_x.y.arn}:*' -> 'aws_x.y.arn:*'; '[for i in aws_x.y : i.arn]' -> 'aws_x.y[*].arn'."""
+    loop = _FOR_EACH_ARN.match(resource)
+    if loop:
+        return f"{loop[2]}[*].{loop[3]}"
+    quoted = _QUOTED_TEMPLATE.match(resource)
+    if quoted:
+        resource = quoted[1]
+    return _INTERPOLATION.sub(lambda match: match[1], resource)
+
+
+def statements(document: dict) -> list[dict]:
+    found = blocks(document, "statement")
+    for dynamic in blocks(document, "dynamic"):
+        if "statement" in dynamic:
+            found.extend(blocks(dynamic["statement"], "content"))
+    return found
+
+
+def granted(document: dict) -> set[tuple[str, str]]:
+    pairs = set()
+    for statement in statements(document):
+        assert attr(statement, "effect", "Allow") == "Allow"
+        assert not statement.get("not_actions") and not statement.get("not_resources")
+        for action in as_list(attr(statement, "actions")):
+            assert "*" not in action, f"wildcard action {action}"
+            for resource in as_list(attr(statement, "resources")):
+                pairs.add((action, normalise(resource)))
+    return pairs
+
+
+def role_policy_document(terraform: Terraform, role_arn: str, key: str | None = None) -> dict:
+    """From a principal's role_arn to the one policy document attached to that role."""
+    role = reference(role_arn, each_key=key)
+    assert role and role.type == "aws_iam_role", f"role must be an aws_iam_role reference, got {role_arn}"
+    assert not attr(terraform.resources["aws_iam_role"][role.name], "managed_policy_arns")
+    documents = []
+    for policy in terraform.resources["aws_iam_role_policy"].values():
+        attached = reference(attr(policy, "role"), each_key=key)
+        if attached and attached.name == role.name and attached.key == role.key:
+            expression = attr(policy, "policy")
+            lookup = re.fullmatch(r"\$\{local\.(\w+)\[each\.key\]\}", expression)
+            if lookup:
+                expression = terraform.locals[lookup[1]][key]
+            document = reference(expression)
+            assert document and document.type == "data.aws_iam_policy_document", expression
+            documents.append(terraform.resource(document))
+    assert len(documents) == 1, f"{role.address} must have exactly one inline policy, has {len(documents)}"
+    return documents[0]
+
+
+def assume_role_services(terraform: Terraform, role_arn: str, key: str | None = None) -> tuple[set[str], set[str]]:
+    role = reference(role_arn, each_key=key)
+    document = terraform.resource(reference(attr(terraform.resources["aws_iam_role"][role.name], "assume_role_policy")))
+    services, conditions = set(), set()
+    for statement in statements(document):
+        assert as_list(attr(statement, "actions")) == ["sts:AssumeRole"]
+        for principal in blocks(statement, "principals"):
+            services |= set(as_list(attr(principal, "identifiers")))
+        conditions |= {attr(condition, "variable") for condition in blocks(statement, "condition")}
+    return services, conditions
+
+
+# --- What each principal needs -------------------------------------------------------------------------
+
+def tasks(states: dict):
+    for name, state in states.items():
+        if state.get("Type") == "Task":
+            yield name, state
+        for branch in state.get("Branches", []):
+            yield from tasks(branch["States"])
+        for key in ("ItemProcessor", "Iterator"):
+            if key in state:
+                yield from tasks(state[key]["States"])
+
+
+def parameter(state: dict, name: str) -> tuple[str, bool]:
+    """(value, is_a_path) of a Task parameter."""
+    parameters = state.get("Parameters", {})
+    if name in parameters:
+        return parameters[name], False
+    return parameters[f"{name}.$"], True
+
+
+def needed_by_state_machine(terraform: Terraform, name: str) -> set[tuple[str, str]]:
+    body = terraform.resources["aws_sfn_state_machine"][name]
+    path, variables_local = definition_file(body)
+    variables = terraform.locals[variables_local]
+    definition = json.loads(path.read_text())
+    needed = set()
+    for state_name, state in tasks(definition["States"]):
+        assert state["Resource"] in INTEGRATIONS, (
+            f"{path.name}: {state_name} uses {state['Resource']}; add its IAM action to INTEGRATIONS")
+        action, parameters = INTEGRATIONS[state["Resource"]]
+        for parameter_name in parameters:
+            value, is_path = parameter(state, parameter_name)
+            if is_path:
+                needed.add((action, FROM_INPUT[(action, parameter_name)]))
+                continue
+            placeholder = re.fullmatch(r"\$\{(\w+)\}", value)
+            assert placeholder, f"{state_name}.{parameter_name} must be a ${{placeholder}}, got {value!r}"
+            target = reference(variables[placeholder[1]])
+            assert target, f"{placeholder[1]} must be a plain resource attribute, got {variables[placeholder[1]]}"
+            needed.add((action, str(target.with_attr("arn"))))
+        if action == "ses:SendEmail":
+            needed.add((action, SANDBOX_RECIPIENTS))
+    if blocks(body, "logging_configuration"):
+        needed |= {(action, "*") for action in STATES_LOG_DELIVERY}
+    if any(attr(block, "enabled") for block in blocks(body, "tracing_configuration")):
+        needed |= {(action, "*") for action in STATES_XRAY}
+    return needed
+
+
+class _Boto3Calls(ast.NodeVisitor):
+    """boto3 clients a module creates and the methods it calls on them."""
+
+    def __init__(self) -> None:
+        self.getters: dict[str, str] = {}  # function returning a client -> service
+        self.variables: dict[str, str] = {}  # name bound to a client -> service
+        self.calls: set[tuple[str, str]] = set()
+
+    @staticmethod
+    def client_service(node: ast.AST) -> str | None:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            return None
+        if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "boto3"):
+            return None
+        assert node.func.attr == "client", f"boto3.{node.func.attr} is not understood by this test: use boto3.client"
+        service = node.args[0] if node.args else next(k.value for k in node.keywords if k.arg == "service_name")
+        assert isinstance(service, ast.Constant), "boto3.client() with a computed service name"
+        return service.value
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Return) and (service := self.client_service(inner.value)):
+                self.getters[node.name] = service
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if service := self.client_service(node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.variables[target.id] = service
+        self.generic_visit(node)
+
+    def client_of(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return self.getters.get(node.func.id)
+        if isinstance(node, ast.Name):
+            return self.variables.get(node.id)
+        return self.client_service(node)
+
+    def collect(self, tree: ast.AST) -> None:
+        self.visit(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                service = self.client_of(node.func.value)
+                if service:
+                    method = node.func.attr
+                    if method == "get_paginator":
+                        method = node.args[0].value
+                    self.calls.add((service, method))
+
+
+def boto3_actions(package: Path) -> set[str]:
+    """IAM actions of the boto3 calls in a function's package, named by botocore's service models."""
+    finder = _Boto3Calls()
+    trees = [ast.parse(path.read_text(), str(path)) for path in sorted(package.rglob("*.py"))]
+    for tree in trees:
+        finder.visit(tree)
+    for tree in trees:
+        finder.collect(tree)
+    session = botocore.session.get_session()
+    actions = set()
+    for service, method in finder.calls:
+        model = session.get_service_model(service)
+        operations = {xform_name(operation): operation for operation in model.operation_names}
+        assert method in operations, f"{package.name}: {service}.{method} is not an operation of {service}"
+        actions.add(f"{model.signing_name}:{operations[method]}")
+    return actions
+
+
+def needed_by_function(terraform: Terraform, function: str) -> set[tuple[str, str]]:
+    lambda_function = terraform.resources["aws_lambda_function"]["this"]
+    needed = set()
+    for action in boto3_actions(FUNCTIONS / function):
+        assert action in FUNCTION_ACTION_RESOURCES, f"{function} calls {action}: add how to scope it"
+        needed.add((action, FUNCTION_ACTION_RESOURCES[action]))
+    own_log_group = "/aws/lambda/" + attr(lambda_function, "function_name")
+    groups = [name for name, body in terraform.resources["aws_cloudwatch_log_group"].items()
+              if attr(body, "name") == own_log_group]
+    assert len(groups) == 1, f"no log group named {own_log_group} for the functions"
+    needed |= {(action, f'aws_cloudwatch_log_group.{groups[0]}["{function}"].arn:*') for action in LAMBDA_LOGS}
+    if any(attr(block, "mode") == "Active" for block in blocks(lambda_function, "tracing_config")):
+        needed |= {(action, "*") for action in LAMBDA_XRAY}
+    return needed
+
+
+# --- The tests -----------------------------------------------------------------------------------------
+
+def deployed_functions() -> list[str]:
+    return sorted(path.parent.name for path in FUNCTIONS.glob("*/handler.py"))
+
+
+def test_the_report_state_machine_is_granted_exactly_what_its_definition_uses(terraform) -> None:
+    body = terraform.resources["aws_sfn_state_machine"]["cost_notifier"]
+    have = granted(role_policy_document(terraform, attr(body, "role_arn")))
+    need = needed_by_state_machine(terraform, "cost_notifier")
+    assert sorted(need - have) == [], "needed but not granted"
+    assert sorted(have - need) == [], "granted but not needed"
+
+
+def test_the_notifier_is_granted_exactly_what_its_definition_uses(terraform) -> None:
+    body = terraform.resources["aws_sfn_state_machine"]["notify_failure"]
+    have = granted(role_policy_document(terraform, attr(body, "role_arn")))
+    need = needed_by_state_machine(terraform, "notify_failure")
+    assert sorted(need - have) == [], "needed but not granted"
+    assert sorted(have - need) == [], "granted but not needed"
+
+
+def test_each_function_is_granted_exactly_what_its_code_calls(terraform) -> None:
+    lambda_function = terraform.resources["aws_lambda_function"]["this"]
+    assert sorted(terraform.locals["functions"]) == deployed_functions()
+    for function in deployed_functions():
+        have = granted(role_policy_document(terraform, attr(lambda_function, "role"), key=function))
+        need = needed_by_function(terraform, function)
+        assert sorted(need - have) == [], f"{function}: needed but not granted"
+        assert sorted(have - need) == [], f"{function}: granted but not needed"
+
+
+def test_fetch_costs_is_the_only_function_that_calls_aws() -> None:
+    assert {function: boto3_actions(FUNCTIONS / function) for function in deployed_functions()} == {
+        "fetch_costs": {"ce:GetCostAndUsage"},
+        "render_email": set(),
+        "resolve_report_date": set(),
+    }
+
+
+def test_the_schedule_may_only_start_the_report_and_dead_letter(terraform) -> None:
+    schedule = terraform.resources["aws_scheduler_schedule"]["daily_report"]
+    target = blocks(schedule, "target")[0]
+    need = {
+        ("states:StartExecution", str(reference(attr(target, "arn")))),
+        ("sqs:SendMessage", str(reference(attr(blocks(target, "dead_letter_config")[0], "arn")))),
+    }
+    assert reference(attr(target, "arn")).type == "aws_sfn_state_machine"
+    assert granted(role_policy_document(terraform, attr(target, "role_arn"))) == need
+
+
+def test_the_failure_rule_may_only_start_the_notifier(terraform) -> None:
+    target = terraform.resources["aws_cloudwatch_event_target"]["run_stopped"]
+    arn = reference(attr(target, "arn"))
+    assert arn.type == "aws_sfn_state_machine"
+    # Its dead-letter queue is written by EventBridge's service principal, allowed by the queue policy.
+    assert granted(role_policy_document(terraform, attr(target, "role_arn"))) == {("states:StartExecution", str(arn))}
+
+
+def test_the_dead_letter_queue_admits_only_the_failure_rule(terraform) -> None:
+    document = terraform.data["aws_iam_policy_document"]["dead_letters_queue"]
+    (statement,) = statements(document)
+    assert as_list(attr(statement, "actions")) == ["sqs:SendMessage"]
+    assert as_list(attr(blocks(statement, "principals")[0], "identifiers")) == ["events.amazonaws.com"]
+    (condition,) = blocks(statement, "condition")
+    assert attr(condition, "variable") == "aws:SourceArn"
+    assert as_list(attr(condition, "values")) == ["${aws_cloudwatch_event_rule.run_stopped.arn}"]
+
+
+def test_resource_star_is_only_for_actions_without_resource_types(terraform) -> None:
+    for name, document in terraform.data["aws_iam_policy_document"].items():
+        if not any(attr(statement, "resources") for statement in statements(document)):
+            continue  # a trust policy
+        for action, resource in granted(document):
+            if resource == "*":
+                assert action in DOCUMENTED_STAR, f"{name}: {action} on * but it supports resource-level permissions"
+
+
+def test_sending_email_is_limited_to_the_sender_address(terraform) -> None:
+    for name, document in terraform.data["aws_iam_policy_document"].items():
+        for statement in statements(document):
+            if "ses:SendEmail" in as_list(attr(statement, "actions")):
+                conditions = {(attr(c, "test"), attr(c, "variable")): as_list(attr(c, "values"))
+                              for c in blocks(statement, "condition")}
+                assert conditions == {("StringEquals", "ses:FromAddress"): ["${var.sender_email}"]}, name
+
+
+def test_each_principal_has_its_own_role_trusted_by_only_its_service(terraform) -> None:
+    principals = [
+        (attr(terraform.resources["aws_sfn_state_machine"]["cost_notifier"], "role_arn"), None, "states.amazonaws.com"),
+        (attr(terraform.resources["aws_sfn_state_machine"]["notify_failure"], "role_arn"), None, "states.amazonaws.com"),
+        (attr(blocks(terraform.resources["aws_scheduler_schedule"]["daily_report"], "target")[0], "role_arn"), None,
+         "scheduler.amazonaws.com"),
+        (attr(terraform.resources["aws_cloudwatch_event_target"]["run_stopped"], "role_arn"), None, "events.amazonaws.com"),
+    ] + [(attr(terraform.resources["aws_lambda_function"]["this"], "role"), function, "lambda.amazonaws.com")
+         for function in deployed_functions()]
+    roles = set()
+    for role_arn, key, service in principals:
+        role = reference(role_arn, each_key=key)
+        roles.add((role.name, role.key))
+        services, conditions = assume_role_services(terraform, role_arn, key)
+        assert services == {service}
+        if service != "lambda.amazonaws.com":
+            # The confused-deputy guard AWS recommends for service roles.
+            assert {"aws:SourceAccount", "aws:SourceArn"} <= conditions, role_arn
+    assert len(roles) == len(principals), "two principals share a role"
+
+
+def test_no_managed_policy_is_attached_anywhere(terraform) -> None:
+    assert "aws_iam_role_policy_attachment" not in terraform.resources
+    assert "aws_iam_policy" not in terraform.resources
+    text = "".join(path.read_text() for path in TERRAFORM.glob("*.tf"))
+    assert "managed_policy_arns" not in text
+
+
+def test_the_notifier_reads_only_the_report_state_machines_executions(terraform) -> None:
+    assert terraform.locals["execution_arn_match"] == (
+        "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*"
+    )
+    assert attr(terraform.resources["aws_sfn_state_machine"]["cost_notifier"], "name") == "${local.state_machine_name}"
+
+
+def test_the_notifier_is_started_only_for_this_state_machine(terraform) -> None:
+    pattern = attr(terraform.resources["aws_cloudwatch_event_rule"]["run_stopped"], "event_pattern")
+    for expected in ("'aws.states'", "'Step Functions Execution Status Change'", "'FAILED'", "'TIMED_OUT'",
+                     "'ABORTED'", "aws_sfn_state_machine.cost_notifier.arn"):
+        assert expected in pattern, expected
+    assert "'SUCCEEDED'" not in pattern and "'RUNNING'" not in pattern

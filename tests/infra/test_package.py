@@ -1,0 +1,136 @@
+"""`make package` (terraform/package.py) builds zips that are reproducible, laid out the way the
+handlers are named, and that run: extracted, each handler imports and answers with nothing on the
+path but the zip's contents and what the Lambda runtime and the Powertools layer provide."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.infra.terraform import FUNCTIONS, ROOT
+
+PACKAGE = ROOT / "terraform" / "package.py"
+ALL = ("resolve_report_date", "fetch_costs", "render_email")
+
+
+def build(out: Path) -> dict[str, Path]:
+    result = subprocess.run([sys.executable, str(PACKAGE), "--out", str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return {name: out / f"{name}.zip" for name in ALL}
+
+
+@pytest.fixture(scope="module")
+def zips(tmp_path_factory) -> dict[str, Path]:
+    return build(tmp_path_factory.mktemp("first"))
+
+
+def test_building_twice_gives_identical_bytes(zips, tmp_path) -> None:
+    again = build(tmp_path)
+    for name in ALL:
+        assert zips[name].read_bytes() == again[name].read_bytes(), f"{name}.zip differs between two builds"
+
+
+def test_entries_are_sorted_with_fixed_times_and_modes_and_no_bytecode(zips) -> None:
+    for name, path in zips.items():
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+        names = [info.filename for info in infos]
+        assert names == sorted(names), name
+        for info in infos:
+            assert info.date_time == (1980, 1, 1, 0, 0, 0), info.filename
+            assert info.external_attr >> 16 == 0o100644, info.filename
+            assert "__pycache__" not in info.filename and not info.filename.endswith((".pyc", "/")), info.filename
+
+
+def test_each_zip_holds_its_package_folder_at_the_root(zips) -> None:
+    for name, path in zips.items():
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+        assert f"{name}/handler.py" in names
+        sources = {p.relative_to(FUNCTIONS).as_posix() for p in (FUNCTIONS / name).rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc" and p.name != "requirements.txt"}
+        assert sources <= names, f"{name}.zip is missing {sorted(sources - names)}"
+        others = {n.split("/")[0] for n in names} & (set(ALL) - {name})
+        assert not others, f"{name}.zip carries another function's code: {others}"
+
+
+def test_only_render_email_vendors_packages_jinja2_and_markupsafe_for_the_lambda_platform(zips) -> None:
+    for name, path in zips.items():
+        with zipfile.ZipFile(path) as archive:
+            top = {n.split("/")[0] for n in archive.namelist()}
+        vendored = top - {name}
+        if name == "render_email":
+            assert {"jinja2", "markupsafe"} <= vendored
+            assert any(v.startswith("jinja2-3.1.6.dist-info") for v in vendored), "jinja2 must be the pinned 3.1.6"
+            with zipfile.ZipFile(path) as archive:
+                speedups = [n for n in archive.namelist() if n.startswith("markupsafe/_speedups.")]
+            assert "markupsafe/_speedups.cpython-313-aarch64-linux-gnu.so" in speedups
+        else:
+            assert vendored == set(), f"{name} needs nothing beyond the runtime and the layer: {vendored}"
+
+
+SMOKE = textwrap.dedent("""
+    import json, os, sys
+    root = sys.argv[1]
+    sys.path.insert(0, root)
+    from local.lambda_context import LocalLambdaContext  # only the stand-in context object
+    name = sys.argv[2]
+    module = __import__(f"{name}.handler", fromlist=["lambda_handler"])
+    assert module.__file__.startswith(root), module.__file__
+    event = json.loads(sys.argv[3])
+    result = module.lambda_handler(event, LocalLambdaContext(function_name=name)) if event else None
+    templates = []
+    if name == "render_email":  # every template the render module's jinja2 environment can load
+        import importlib, jinja2
+        render = importlib.import_module("render_email.render")
+        for environment in [v for v in vars(render).values() if isinstance(v, jinja2.Environment)]:
+            templates += [environment.get_template(t).name for t in environment.list_templates()]
+    vendored = {}
+    for package in ("jinja2", "markupsafe"):
+        if package in sys.modules:
+            vendored[package] = sys.modules[package].__file__.startswith(root)
+    print(json.dumps({"result": result, "vendored": vendored, "templates": templates}, default=str))
+""")
+
+
+def run_from_zip(zip_path: Path, name: str, event: dict | None, tmp_path: Path) -> dict:
+    extracted = tmp_path / name
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(extracted)
+    environment = {
+        "PATH": "/usr/bin:/bin", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "CostNotifier",
+        "AWS_DEFAULT_REGION": "us-east-1", "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    # -I: no PYTHONPATH, no user site, no current directory; ROOT only for local/lambda_context.py.
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.append({str(ROOT)!r})\n" + SMOKE,
+         str(extracted), name, json.dumps(event or {})],
+        capture_output=True, text=True, env=environment, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_resolve_report_date_runs_from_its_zip(zips, tmp_path) -> None:
+    out = run_from_zip(zips["resolve_report_date"], "resolve_report_date",
+                       {"input": {"scheduledTime": "2026-11-21T08:00:00Z"}, "executionStartTime": "2026-11-21T08:00:01Z"},
+                       tmp_path)
+    assert out["result"]["reportDate"] == "2026-11-20"
+    assert out["result"]["trigger"] == "schedule"
+
+
+def test_fetch_costs_imports_from_its_zip(zips, tmp_path) -> None:
+    assert run_from_zip(zips["fetch_costs"], "fetch_costs", None, tmp_path)["vendored"] == {}
+
+
+def test_render_email_imports_with_its_own_jinja2_from_its_zip(zips, tmp_path) -> None:
+    out = run_from_zip(zips["render_email"], "render_email", None, tmp_path)
+    assert out["vendored"] == {"jinja2": True, "markupsafe": True}
+    shipped = sorted(p.name for p in (FUNCTIONS / "render_email" / "templates").glob("*.j2"))
+    assert sorted(out["templates"]) == shipped
