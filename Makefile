@@ -29,6 +29,17 @@ catalogue: $(STAMP) ## Run the fault catalogue and rewrite its results table in 
 test-sfn-local: $(STAMP) ## Run the catalogue's mock-config cases in amazon/aws-stepfunctions-local (needs Docker)
 	$(BIN)/python -m tests.catalogue.sfn_local
 
+.PHONY: bench screenshots golden
+
+bench: $(STAMP) ## Benchmark a report (requests, summarise and render time, sizes); writes docs/performance.md
+	$(BIN)/python -m tests.bench.bench_report --write docs/performance.md
+
+screenshots: $(STAMP) ## Render out/report.html in headless Chromium at 375 and 600 px into out/ (needs chromium)
+	$(BIN)/python -m tests.bench.screenshots --profile $(PROFILE)
+
+golden: $(STAMP) ## Rewrite the golden emails in tests/golden/ from the current code; review the diff
+	$(BIN)/python -m tests.golden.regenerate
+
 venv: $(STAMP) ## Create .venv from the pinned requirements-dev.txt
 
 # The stamp's name carries a checksum of the requirements, so editing them reinstalls.

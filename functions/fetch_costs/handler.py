@@ -1,4 +1,8 @@
-"""FetchCosts: one day's cost per service from Cost Explorer, small enough for a state payload."""
+"""FetchCosts: the day's report model from one Cost Explorer query, small enough for a state payload.
+
+A thin edge: settings from the environment (once, at cold start), the event validated into a FetchRequest,
+the pages fetched, then the pure modules: history.parse_history, summarise.summarise.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +19,24 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from fetch_costs.costs import COST_METRICS, build_request, summarise
+from fetch_costs.history import CostDataInvalid, parse_history
+from fetch_costs.query import build_request, report_window, short_window
+from fetch_costs.settings import load_settings
+from fetch_costs.summarise import summarise
+
+__all__ = ["CostDataInvalid", "lambda_handler"]
 
 logger = Logger(service="cost-notifier")
 tracer = Tracer(service="cost-notifier")
 metrics = Metrics(namespace="CostNotifier", service="cost-notifier")
 
-# A runaway NextPageToken must not bill the user without limit: a day grouped by service is one page
-# for almost every account, and a handful for the largest organisations.
-MAX_PAGES = 10
+# Read once at cold start: a bad setting fails every invocation with a sentence naming the variable.
+SETTINGS = load_settings(os.environ)
+# A runaway NextPageToken must not bill the user without limit (COST_EXPLORER_MAX_REQUESTS, default 10).
+MAX_PAGES = SETTINGS.max_requests
+
+# The message Cost Explorer gives for a Start older than the history it keeps.
+_HISTORY_LIMIT = "historical data beyond"
 
 
 class InvalidFetchRequest(Exception):
@@ -47,18 +60,6 @@ class CostDataIncomplete(Exception):
 
 
 @dataclass(frozen=True)
-class Settings:
-    metric: str
-
-    @classmethod
-    def from_environment(cls, environ: dict) -> "Settings":
-        metric = environ.get("COST_METRIC", "UnblendedCost")
-        if metric not in COST_METRICS:
-            raise RuntimeError(f"COST_METRIC={metric!r} is not allowed: use one of {', '.join(COST_METRICS)}")
-        return cls(metric=metric)
-
-
-@dataclass(frozen=True)
 class FetchRequest:
     report_date: date
 
@@ -75,9 +76,6 @@ class FetchRequest:
             raise InvalidFetchRequest(f"reportDate: {raw} is not a real calendar day") from None
 
 
-SETTINGS = Settings.from_environment(dict(os.environ))
-
-
 @functools.cache
 def cost_explorer():
     """Created on first use, not at import. Cost Explorer has one endpoint, in us-east-1.
@@ -91,47 +89,75 @@ def cost_explorer():
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     request = FetchRequest.from_event(event)
-    pages = fetch_pages(request.report_date, SETTINGS.metric)
-    costs = summarise(request.report_date, SETTINGS.metric, pages)
-    metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=costs.requests)
-    metrics.add_metric(name="ReportedDailyTotal", unit=MetricUnit.NoUnit, value=float(costs.total))
+    history = fetch_history(request.report_date, SETTINGS.metric)
+    report = summarise(history, request.report_date, SETTINGS)
+    metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
+    metrics.add_metric(name="ReportedDailyTotal", unit=MetricUnit.NoUnit, value=float(report.total))
+    metrics.add_metric(name="Anomalies", unit=MetricUnit.Count, value=report.anomaly_count)
+    state = report.to_state()
     logger.info(
         "Costs fetched",
-        extra={"reportDate": request.report_date.isoformat(), "services": len(costs.services),
-               "total": str(costs.total), "currency": costs.currency, "requests": costs.requests},
+        extra={"reportDate": state["reportDate"], "total": state["total"], "currency": state["currency"],
+               "requests": report.requests, "services": report.service_count, "alerts": state["alerts"],
+               "historyStart": history.start.isoformat()},
     )
-    return costs.to_state()
+    return state
 
 
 @tracer.capture_method
-def fetch_pages(report_date: date, metric: str) -> list[dict]:
+def fetch_history(report_date: date, metric: str):
+    """The report's history: one query, every page of it. If Cost Explorer keeps nothing before the report
+    day's month (a manual run for its oldest month), the query is repeated from the 1st of that month."""
+    start, end = report_window(report_date)
+    try:
+        pages = fetch_pages(report_date, start, end, metric)
+        return parse_history(start, end, metric, pages)
+    except _HistoryLimit:
+        start, end = short_window(report_date)
+        logger.warning("Cost Explorer keeps nothing before the report month; fetching from its 1st",
+                       extra={"start": start.isoformat()})
+        pages = fetch_pages(report_date, start, end, metric, already_billed=1)
+        return parse_history(start, end, metric, pages, requests=len(pages) + 1)
+
+
+class _HistoryLimit(Exception):
+    pass
+
+
+def fetch_pages(report_date: date, start: date, end: date, metric: str, already_billed: int = 0) -> list[dict]:
     pages: list[dict] = []
     token = None
     while True:
-        if len(pages) == MAX_PAGES:
+        if len(pages) + already_billed >= MAX_PAGES:
             raise CostDataIncomplete(
-                f"Cost Explorer was still paginating after {MAX_PAGES} requests for {report_date}; "
-                "stopped to avoid unbounded charges. Report this with the execution ARN."
+                f"Cost Explorer was still paginating after {MAX_PAGES} requests for {start} to {end}; "
+                f"stopped to cap the charge at ${MAX_PAGES / 100:.2f}. An organisation this large needs a "
+                "higher COST_EXPLORER_MAX_REQUESTS (up to 100); if it is already high, report this with "
+                "the execution ARN."
             )
-        pages.append(_get_cost_and_usage(build_request(report_date, metric, token)))
+        pages.append(_get_cost_and_usage(build_request(start, end, metric, token), report_date))
         token = pages[-1].get("NextPageToken")
         if not token:
             return pages
 
 
-def _get_cost_and_usage(request: dict) -> dict:
+def _get_cost_and_usage(request: dict, report_date: date) -> dict:
     try:
         return cost_explorer().get_cost_and_usage(**request)
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", "")
-        day = request["TimePeriod"]["Start"]
+        period = f"{request['TimePeriod']['Start']} to {request['TimePeriod']['End']} (End exclusive)"
         if code == "LimitExceededException":
-            raise CostExplorerThrottled(f"Cost Explorer throttled the request for {day}: {message}") from error
+            raise CostExplorerThrottled(
+                f"Cost Explorer throttled the request for {report_date} ({period}): {message}") from error
+        if code == "ValidationException" and _HISTORY_LIMIT in message and "NextPageToken" not in request:
+            raise _HistoryLimit() from error
         if code in ("DataUnavailableException", "BillExpirationException"):
             raise CostDataUnavailable(
-                f"Cost Explorer has no data for {day} ({code}: {message}). Data for a day is usually "
-                "complete within 24 hours; days older than Cost Explorer keeps cannot be reported."
+                f"Cost Explorer has no data for {report_date} (asked for {period}; {code}: {message}). Data "
+                "for a day is usually complete within 24 hours; days older than Cost Explorer keeps cannot "
+                "be reported."
             ) from error
         if code in ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation"):
             raise CostExplorerAccessDenied(

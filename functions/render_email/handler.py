@@ -1,23 +1,19 @@
-"""RenderEmail: turn one day's costs into the email's subject, HTML part and text part.
+"""RenderEmail: turn the day's report model into the email's subject, HTML part and text part.
 
-A thin edge: the event is validated into a RenderRequest (InvalidRenderRequest when it is
-malformed) and render.render_report does the rest. Settings come from the environment,
-read once at cold start: a bad TOP_SERVICES fails the import with a message saying why.
+A thin edge: the event is validated into a RenderRequest (InvalidRenderRequest when it is malformed or
+its figures do not reconcile) and render.render_report does the rest. This function has no settings of
+its own: what the report contains (top services, thresholds, budget) is decided by FetchCosts, whose
+environment holds those settings, and arrives in the event.
 """
 
 from __future__ import annotations
-
-import os
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from render_email.config import load_settings
 from render_email.render import render_report
 from render_email.request import InvalidRenderRequest, RenderRequest
-
-SETTINGS = load_settings(os.environ)
 
 logger = Logger(service="cost-notifier")
 tracer = Tracer(service="cost-notifier")
@@ -35,14 +31,16 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         raise
     logger.append_keys(report_date=request.report_date.isoformat())
 
-    email = render_report(request.costs, SETTINGS)
+    email = render_report(request.costs)
 
     html_bytes = len(email.html.encode("utf-8"))
     metrics.add_metric(name="EmailHtmlBytes", unit=MetricUnit.Bytes, value=html_bytes)
     logger.info(
         "Rendered the cost email",
         extra={
-            "services": len(request.costs.services),
+            "subject": email.subject,
+            "services": request.costs.service_count,
+            "alerts": list(request.costs.alerts),
             "estimated": request.costs.estimated,
             "html_bytes": html_bytes,
             "text_bytes": len(email.text.encode("utf-8")),

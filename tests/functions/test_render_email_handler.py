@@ -1,46 +1,44 @@
-"""The render_email Lambda handler: the event in, the email out, malformed events refused."""
+"""The render_email Lambda handler: the report model in, the email out, malformed or unreconciled events
+refused with InvalidRenderRequest naming the field."""
 
 from __future__ import annotations
 
 import copy
-import importlib
 import json
-import sys
+from datetime import date
 
 import pytest
 
-from render_email.config import ConfigurationError, load_settings
+from fetch_costs.history import parse_history
+from fetch_costs.query import report_window
+from fetch_costs.settings import ReportSettings
+from fetch_costs.summarise import summarise
 from render_email.handler import lambda_handler
-from render_email.render import RenderSettings
 from render_email.request import InvalidRenderRequest
+from tests.fixtures.cost_explorer_answers import answer
+
+DAY = date(2026, 11, 20)
+
+
+def rows(day: date) -> list:
+    return [("Amazon Elastic Compute Cloud - Compute", "Usage", "812.3456789"), ("Amazon Relational Database Service", "Usage", "422.0001112"),
+            ("Tax", "Tax", "0.0012"), ("AWS Lambda", "Credit", "-1.20"),
+            ("Amazon CloudWatch", "Usage", "50.4" if day == DAY else "7.2")]
 
 
 def event() -> dict:
-    """The event the state machine passes, with a total that is the exact sum of the services."""
-    return {
-        "reportDate": "2026-11-20",
-        "costs": {
-            "reportDate": "2026-11-20",
-            "metric": "UnblendedCost",
-            "currency": "USD",
-            "total": "1233.1469901",
-            "estimated": True,
-            "services": [
-                {"name": "Amazon Elastic Compute Cloud - Compute", "amount": "812.3456789"},
-                {"name": "Amazon Relational Database Service", "amount": "422.0001112"},
-                {"name": "Tax", "amount": "0.0012"},
-                {"name": "AWS Lambda", "amount": "-1.20"},
-            ],
-            "costExplorerRequests": 1,
-        },
-    }
+    """The event the state machine passes: the report day and FetchCosts' result, as JSON."""
+    start, end = report_window(DAY)
+    history = parse_history(start, end, "UnblendedCost", answer(start, end, rows, estimated_from=date(2026, 11, 1)))
+    costs = json.loads(json.dumps(summarise(history, DAY, ReportSettings()).to_state()))
+    return {"reportDate": DAY.isoformat(), "costs": costs}
 
 
 def test_happy_path_returns_subject_html_and_text(lambda_context, capsys) -> None:
     result = lambda_handler(event(), lambda_context("render_email"))
 
     assert set(result) == {"subject", "html", "text"}
-    assert result["subject"] == "AWS costs Fri 20 Nov 2026: $1,233.15 (estimated)"
+    assert result["subject"] == "⚠ Anomaly · AWS costs Fri 20 Nov: $1,283.55 (+3.5% vs 7-day avg)"
     assert "$812.35" in result["html"] and "$812.35" in result["text"]
     assert "-$1.20" in result["html"] and "-$1.20" in result["text"]
     assert len(json.dumps(result).encode("utf-8")) < 256 * 1024  # a Step Functions payload
@@ -48,23 +46,24 @@ def test_happy_path_returns_subject_html_and_text(lambda_context, capsys) -> Non
     assert '"EmailHtmlBytes"' in emitted and '"CostNotifier"' in emitted
 
 
-def test_a_day_with_no_services_renders(lambda_context) -> None:
-    day = event()
-    day["costs"].update(services=[], total="0", estimated=False)
-    result = lambda_handler(day, lambda_context("render_email"))
-    assert result["subject"] == "AWS costs Fri 20 Nov 2026: $0.00"
+def test_a_day_with_no_spend_renders(lambda_context) -> None:
+    start, end = report_window(DAY)
+    history = parse_history(start, end, "UnblendedCost", answer(start, end, lambda day: []))
+    costs = json.loads(json.dumps(summarise(history, DAY, ReportSettings()).to_state()))
+    result = lambda_handler({"reportDate": DAY.isoformat(), "costs": costs}, lambda_context("render_email"))
+    assert result["subject"] == "AWS costs Fri 20 Nov: $0.00 (no spend)"
     assert "No AWS spend" in result["text"]
 
 
 def test_unknown_extra_fields_are_ignored(lambda_context) -> None:
     day = event()
     day["executionName"] = "2026-11-20"
-    day["costs"]["forecast"] = {"later": "issue"}
-    assert lambda_handler(day, lambda_context("render_email"))["subject"].startswith("AWS costs")
+    day["costs"]["somethingLater"] = {"next": "issue"}
+    assert "AWS costs" in lambda_handler(day, lambda_context("render_email"))["subject"]
 
 
 def _set(path: str, value):
-    """A change to the event: set the value at a dotted path (`costs.services.0.amount`)."""
+    """A change to the event: set the value at a dotted path (`costs.services.top.0.amount`)."""
 
     def change(data: dict) -> None:
         *parents, last = path.split(".")
@@ -92,24 +91,32 @@ INVALID = [
     ("costs missing", _delete("costs"), "costs is missing"),
     ("costs not an object", _set("costs", "nope"), "costs: expected an object"),
     ("reportDate missing", _delete("reportDate"), "reportDate is missing"),
-    ("reportDate not a calendar date", _set("reportDate", "2026-02-30"), 'reportDate: \'2026-02-30\' is not a calendar date as "YYYY-MM-DD"'),
-    ("reportDate in another format", _set("reportDate", "20261120"), "reportDate: '20261120' is not a calendar date"),
-    ("costs.reportDate another day", _set("costs.reportDate", "2026-11-19"), "costs.reportDate: 2026-11-19 is not the day being reported"),
-    ("amount not a decimal", _set("costs.services.0.amount", "12,34"), "costs.services[0].amount: '12,34' is not a decimal string"),
-    ("amount a float", _set("costs.services.0.amount", 812.3456789), "costs.services[0].amount: expected a decimal string"),
-    ("amount NaN", _set("costs.services.1.amount", "NaN"), "costs.services[1].amount: 'NaN' is not a decimal string"),
-    ("amount too precise", _set("costs.services.2.amount", "1e-40"), "costs.services[2].amount: '1e-40' is out of range"),
-    ("amount missing", _delete("costs.services.3.amount"), "costs.services[3].amount is missing"),
-    ("service name not a string", _set("costs.services.0.name", None), "costs.services[0].name: expected a string"),
-    ("service not an object", _set("costs.services.1", "Tax"), "costs.services[1]: expected an object"),
-    ("services not a list", _set("costs.services", {"Tax": "1"}), "costs.services: expected a list"),
+    ("reportDate not a calendar date", _set("reportDate", "2026-02-30"), "reportDate: '2026-02-30' is not a calendar date"),
+    ("costs.reportDate another day", _set("costs.reportDate", "2026-11-19"), "is not the report day 2026-11-19"),
+    ("costs for another day", lambda e: e.update(reportDate="2026-11-19"), "costs.reportDate: 2026-11-20 is not the day being reported"),
+    ("amount not a decimal", _set("costs.services.top.0.amount", "12,34"), "costs.services.top[0].amount: '12,34' is not a decimal string"),
+    ("amount a float", _set("costs.services.top.0.amount", 812.3456789), "costs.services.top[0].amount: expected a decimal string"),
+    ("amount NaN", _set("costs.breakdown.credits", "NaN"), "costs.breakdown.credits: 'NaN' is not a decimal string"),
+    ("amount too precise", _set("costs.breakdown.tax", "1e-40"), "costs.breakdown.tax: '1e-40' is out of range"),
+    ("amount missing", _delete("costs.services.top.1.amount"), "costs.services.top[1].amount is missing"),
+    ("service name not a string", _set("costs.services.top.0.name", None), "costs.services.top[0].name: expected a string"),
+    ("service not an object", _set("costs.services.top.1", "Tax"), "costs.services.top[1]: expected an object"),
+    ("services not a list", _set("costs.services.top", {"Tax": "1"}), "costs.services.top: expected a list"),
+    ("trend too short", _set("costs.services.top.0.trend", ["1"] * 13), "costs.services.top[0].trend: expected 14 days, got 13"),
+    ("unknown flag", _set("costs.services.top.0.flags", ["hot"]), "costs.services.top[0].flags[0]: 'hot' is not one of new, anomaly"),
+    ("unknown alert", _set("costs.alerts", ["panic"]), "costs.alerts[0]: 'panic' is not one of anomaly, overBudget, newService"),
+    ("too many anomalies", _set("costs.anomalies.services", [{"name": "x", "amount": "1", "baseline": "0", "threshold": "0"}] * 6),
+     "costs.anomalies.services: 6 items, at most 5 allowed"),
     ("total not a decimal", _set("costs.total", "lots"), "costs.total: 'lots' is not a decimal string"),
-    ("total not the sum", _set("costs.total", "1234.5678901"), "costs.total: 1234.5678901 does not equal the sum"),
+    ("total not the sum", _set("costs.total", "1234.5678901"), "costs.total: 1234.5678901 does not equal charges + credits"),
+    ("services not the charges", _set("costs.services.top.0.amount", "812.35"), "the services add up to"),
     ("currency lowercase", _set("costs.currency", "usd"), "costs.currency: 'usd' is not an ISO 4217 code (3 uppercase letters"),
     ("currency a symbol", _set("costs.currency", "$"), "costs.currency: '$' is not an ISO 4217 code"),
     ("currency missing", _delete("costs.currency"), "costs.currency is missing"),
     ("estimated not a boolean", _set("costs.estimated", "yes"), "costs.estimated: expected true or false"),
     ("metric not a cost metric", _set("costs.metric", "UsageQuantity"), "costs.metric: 'UsageQuantity' is not one of UnblendedCost"),
+    ("forecast missing", _delete("costs.forecast"), "costs.forecast is missing"),
+    ("requests negative", _set("costs.costExplorerRequests", -1), "costs.costExplorerRequests: expected a whole number from 0"),
 ]
 
 
@@ -128,26 +135,7 @@ def test_an_event_that_is_not_an_object_is_refused(lambda_context) -> None:
         lambda_handler(["not", "an", "event"], lambda_context("render_email"))
 
 
-# --- Configuration from the environment -----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("environ", "top"), [({}, 10), ({"TOP_SERVICES": ""}, 10), ({"TOP_SERVICES": "25"}, 25), ({"TOP_SERVICES": " 1 "}, 1), ({"TOP_SERVICES": "50"}, 50)]
-)
-def test_top_services_setting(environ, top) -> None:
-    assert load_settings(environ) == RenderSettings(top_services=top)
-
-
-@pytest.mark.parametrize("value", ["0", "51", "-3", "ten", "1.5", "1_0"])
-def test_a_bad_top_services_names_variable_value_and_range(value) -> None:
-    with pytest.raises(ConfigurationError) as raised:
-        load_settings({"TOP_SERVICES": value})
-    assert f"TOP_SERVICES={value!r}" in str(raised.value)
-    assert "a whole number from 1 to 50" in str(raised.value)
-
-
-def test_a_bad_top_services_fails_the_cold_start(monkeypatch) -> None:
-    monkeypatch.setenv("TOP_SERVICES", "100")
-    monkeypatch.delitem(sys.modules, "render_email.handler")  # restored after the test
-    with pytest.raises(ConfigurationError, match=r"TOP_SERVICES='100' is not allowed: set it to a whole number from 1 to 50"):
-        importlib.import_module("render_email.handler")
+def test_render_has_no_settings_of_its_own(monkeypatch, lambda_context) -> None:
+    # What the report contains is decided by FetchCosts (its environment); RenderEmail draws what it gets.
+    monkeypatch.setenv("TOP_SERVICES", "not a number")
+    assert lambda_handler(event(), lambda_context("render_email"))["subject"]

@@ -455,7 +455,7 @@ def test_small_profile_one_day_by_service_is_one_page(small):
 
 def test_large_org_service_and_account_query_paginates_and_pages_add_up(large_org):
     params = request(YESTERDAY - dt.timedelta(days=2), TODAY, group_by=["SERVICE", "LINKED_ACCOUNT"])
-    ce = FakeCostExplorer(large_org)
+    ce = FakeCostExplorer(large_org, groups_per_page=250)
     pages = all_pages(ce, params)
     assert len(pages) > 3
     assert len(ce.requests) == len(pages)  # every page is a request
@@ -473,12 +473,23 @@ def test_large_org_service_and_account_query_paginates_and_pages_add_up(large_or
             result["Total"]["UnblendedCost"]["Amount"])
 
 
-def test_a_large_org_one_day_service_query_needs_two_pages(large_org):
-    ce = FakeCostExplorer(large_org)
+def test_a_day_split_across_pages_appears_on_each_with_its_share_of_the_groups(large_org):
+    ce = FakeCostExplorer(large_org, groups_per_page=250)
     pages = all_pages(ce, day_request(YESTERDAY, group_by=["SERVICE"]))
     assert len(pages) == 2
     assert [r["TimePeriod"]["Start"] for p in pages for r in p["ResultsByTime"]] == [
         YESTERDAY.isoformat()] * 2  # the day is split across the pages
+    [whole] = all_pages(FakeCostExplorer(large_org), day_request(YESTERDAY, group_by=["SERVICE"]))
+    assert [len(r["Groups"]) for p in pages for r in p["ResultsByTime"]] == [250, len(whole["ResultsByTime"][0]["Groups"]) - 250]
+
+
+@pytest.mark.parametrize(("profile", "expected_pages"), [("small", 1), ("large-org", 2)])
+def test_the_reports_query_at_the_assumed_page_size(profile, expected_pages, small, large_org):
+    # The report's one query: DAILY from the 1st of last month, by SERVICE and RECORD_TYPE (docs/performance.md).
+    ce = FakeCostExplorer(small.org if profile == "small" else large_org)
+    pages = all_pages(ce, request(dt.date(2025, 2, 1), TODAY, group_by=["SERVICE", "RECORD_TYPE"]))
+    groups = sum(len(r["Groups"]) for p in pages for r in p["ResultsByTime"])
+    assert len(pages) == expected_pages == -(-groups // ce.groups_per_page)  # requests = ceil(groups / page size)
 
 
 def test_empty_days_still_appear_on_the_last_page(small):
@@ -498,7 +509,7 @@ def test_a_garbled_page_token_is_refused(small):
 
 
 def test_a_page_token_reused_with_other_parameters_is_refused(large_org):
-    ce = FakeCostExplorer(large_org)
+    ce = FakeCostExplorer(large_org, groups_per_page=250)
     first = ce.get_cost_and_usage(day_request(YESTERDAY, group_by=["SERVICE"]))
     other = day_request(YESTERDAY, group_by=["SERVICE"], metrics=["NetUnblendedCost"])
     with pytest.raises(CostExplorerError) as raised:

@@ -1,0 +1,88 @@
+"""The fixed datasets behind the golden emails: each is a Cost Explorer answer for a fixed report day
+(the synthetic organisation at seed 7, or a small hand-written account), run through the real pipeline:
+FetchCosts' pure modules, the JSON of the state machine, RenderEmail's parser and templates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from fetch_costs.history import parse_history
+from fetch_costs.query import build_request, report_window
+from fetch_costs.settings import ReportSettings
+from fetch_costs.summarise import summarise
+from local.cost_explorer import FakeCostExplorer, SyntheticOrganisation
+from render_email.render import RenderedEmail, render_report
+from render_email.request import RenderRequest
+from tests.fixtures.cost_explorer_answers import answer
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    description: str
+    report_date: date
+    pages: Callable[[date, date], list[dict]]  # (start, end) -> every page of the answer
+    settings: ReportSettings = field(default_factory=ReportSettings)
+
+
+def synthetic(profile: str, report_date: date) -> Callable[[date, date], list[dict]]:
+    def pages(start: date, end: date) -> list[dict]:
+        ce = FakeCostExplorer(SyntheticOrganisation(profile, seed=7, today=report_date + timedelta(days=1)))
+        result, token = [], None
+        while True:
+            result.append(ce.get_cost_and_usage(build_request(start, end, "UnblendedCost", token)))
+            token = result[-1].get("NextPageToken")
+            if not token:
+                return result
+
+    return pages
+
+
+def _young_account(day: date) -> list:
+    if day < date(2026, 11, 19):
+        return []
+    return [("Amazon Elastic Compute Cloud - Compute", "Usage", "18.40"), ("Amazon Simple Storage Service", "Usage", "0.0460"),
+            ("Amazon Elastic Compute Cloud - Compute", "Credit", "-18.40"), ("AWS Lambda", "Usage", "0")]
+
+
+def _quiet_day(day: date) -> list:
+    return [] if day == date(2026, 11, 20) else [("Amazon Lightsail", "Usage", "0.1344"), ("Amazon Route 53", "Usage", "0.0167")]
+
+
+DATASETS = (
+    Dataset("small", "the synthetic small account: a spike yesterday, a new service, credits",
+            date(2026, 11, 20), synthetic("small", date(2026, 11, 20))),
+    Dataset("large-org", "the synthetic large organisation: 350 services, EDP discount, two pages",
+            date(2026, 11, 20), synthetic("large-org", date(2026, 11, 20))),
+    Dataset("first-of-month", "the 1st of December: tax and support, month to date of one day, over budget",
+            date(2026, 12, 1), synthetic("small", date(2026, 12, 1)),
+            ReportSettings(daily_budget=Decimal(150), top_services=5)),
+    Dataset("young-account-eur", "two days old, in euros, credits covering the usage: no forecast or anomaly checks",
+            date(2026, 11, 20), lambda start, end: answer(start, end, _young_account, currency="EUR",
+                                                            estimated_from=date(2026, 11, 1))),
+    Dataset("no-spend", "a day with no spend in an account that usually has a little",
+            date(2026, 11, 20), lambda start, end: answer(start, end, _quiet_day)),
+)
+
+
+def build(dataset: Dataset) -> tuple[dict, RenderedEmail]:
+    """(FetchCosts' result as the state machine carries it, the email RenderEmail makes of it)."""
+    start, end = report_window(dataset.report_date)
+    history = parse_history(start, end, dataset.settings.metric, dataset.pages(start, end))
+    costs = json.loads(json.dumps(summarise(history, dataset.report_date, dataset.settings).to_state()))
+    request = RenderRequest.from_event({"reportDate": dataset.report_date.isoformat(), "costs": costs})
+    return costs, render_report(request.costs)
+
+
+def files(dataset: Dataset) -> dict[str, str]:
+    """The golden files of a dataset: name -> exact content."""
+    costs, email = build(dataset)
+    return {
+        f"{dataset.name}.costs.json": json.dumps(costs, indent=2, ensure_ascii=False) + "\n",
+        f"{dataset.name}.html": email.html,
+        f"{dataset.name}.txt": f"Subject: {email.subject}\n\n{email.text}",
+    }

@@ -1,0 +1,33 @@
+"""Rewrite the golden files from the current code: `make golden` (python -m tests.golden.regenerate).
+
+Review the diff before committing it: a golden file changes only when the report or the email does.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent.parent / "functions")]  # the Lambda packages, as pytest puts them
+
+from tests.golden.datasets import DATASETS, files  # noqa: E402
+
+
+def main() -> int:
+    changed = 0
+    for dataset in DATASETS:
+        for name, content in files(dataset).items():
+            path = HERE / name
+            old = path.read_text(encoding="utf-8") if path.exists() else None
+            if old != content:
+                path.write_text(content, encoding="utf-8")
+                changed += 1
+                print(f"{'updated' if old is not None else 'created'} tests/golden/{name}")
+    print(f"{changed} golden file(s) changed; review them with `git diff tests/golden/`." if changed
+          else "Golden files are up to date.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
