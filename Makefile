@@ -9,9 +9,10 @@ PROFILE ?= small
 FORCE   ?=
 SEED    ?= 7
 PYTEST_ARGS ?=
+ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test venv clean distclean lock catalogue test-sfn-local
+.PHONY: help demo test venv clean distclean lock catalogue test-sfn-local preview
 
 help: ## Show this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,6 +23,9 @@ demo: $(STAMP) ## Run the real workflow on the embedded AWS; writes out/report.{
 
 test: $(STAMP) ## Run every test (unit, handlers, the real state machine on the embedded AWS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+preview: $(STAMP) ## Your real costs, rendered into out/preview/ with your AWS credentials; sends nothing (ARGS="--help")
+	$(BIN)/python -m local.preview $(ARGS)
 
 catalogue: $(STAMP) ## Run the fault catalogue and rewrite its results table in docs/reliability.md
 	$(BIN)/python -m tests.catalogue.run

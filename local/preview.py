@@ -1,0 +1,321 @@
+"""`make preview`: tomorrow's email from your own account's real costs, before deploying anything.
+
+    python -m local.preview [--date YYYY-MM-DD] [--aws-profile NAME] [--metric M] [--top N]
+                            [--budget AMOUNT] [--settings FILE] [--set NAME=VALUE ...] [--yes]
+
+It runs the two Lambda handlers that build the report, fetch_costs and render_email, on this machine
+with your AWS credentials: the same code, the same settings (read from the same environment
+variables), the same Cost Explorer query. It calls sts:GetCallerIdentity and
+organizations:DescribeOrganization (both free) to say which account it is looking at, then, once you
+agree, ce:GetCostAndUsage ($0.01 per request). It never sends email and never writes DynamoDB: it
+creates no SES, DynamoDB or Step Functions client at all. The email goes to out/preview/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, TextIO
+
+import boto3
+from botocore.exceptions import ClientError, NoCredentialsError, ProfileNotFound
+
+from local.lambda_context import LocalLambdaContext
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = ROOT / "functions"
+IAM_NEEDED = '{"Effect": "Allow", "Action": "ce:GetCostAndUsage", "Resource": "*"}'
+EXIT_REFUSED, EXIT_AWS = 2, 3
+
+
+class PreviewError(Exception):
+    """Something the user can act on; the message says what to do."""
+
+    def __init__(self, message: str, code: int = EXIT_AWS):
+        super().__init__(message)
+        self.code = code
+
+
+def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None,
+         session_factory: Callable[..., boto3.Session] = boto3.Session) -> int:
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    args = _parse_args(argv)
+    try:
+        return _preview(args, stdin, stdout, session_factory)
+    except PreviewError as error:
+        print(f"preview: {error}", file=stdout)
+        return error.code
+
+
+def _preview(args, stdin: TextIO, stdout: TextIO, session_factory) -> int:
+    say = lambda text="": print(text, file=stdout)  # noqa: E731
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.insert(0, str(FUNCTIONS_DIR))
+    environment = _function_environment(args)
+    report_day = _report_day(args.date)
+    settings = _settings(environment)
+
+    session = _session(session_factory, args.aws_profile)
+    account = _account(session)
+    say(f"Account {account['Account']} ({account['Arn']})")
+    say(f"Organisation: {_organisation(session, account['Account'])}")
+
+    from fetch_costs.query import report_window
+
+    start, end = report_window(report_day)
+    say(f"\nReport day {report_day} (UTC). Cost Explorer query: GetCostAndUsage, DAILY, {start} to {end} "
+        f"(End exclusive), grouped by SERVICE and RECORD_TYPE, metric {settings.metric}.")
+    say(f"Cost: 1 request ($0.01) for most accounts. A large organisation may need more pages, $0.01 each, "
+        f"at most {settings.max_requests} (${settings.max_requests / 100:.2f}; COST_EXPLORER_MAX_REQUESTS).")
+    if not args.yes:
+        if not stdin.isatty():
+            raise PreviewError("add --yes to agree to the Cost Explorer charge when not running interactively",
+                               EXIT_REFUSED)
+        print("Make the request? [y/N] ", end="", file=stdout, flush=True)
+        if stdin.readline().strip().lower() not in ("y", "yes"):
+            say("Nothing was requested.")
+            return 0
+
+    with _lambda_environment(environment), _default_session(session):
+        fetch, render = _fresh_handler("fetch_costs"), _fresh_handler("render_email")
+        costs = _fetch(fetch, report_day)
+        email = render.lambda_handler({"reportDate": report_day.isoformat(), "costs": costs},
+                                      LocalLambdaContext(function_name="render_email"))
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.html").write_text(email["html"], encoding="utf-8")
+    (out / "report.txt").write_text(email["text"], encoding="utf-8")
+    (out / "costs.json").write_text(json.dumps(costs, indent=2) + "\n", encoding="utf-8")
+    say()
+    say(f"Subject: {email['subject']}")
+    for line in _headline(costs):
+        say(f"  {line}")
+    say(f"Cost Explorer requests made: {costs['costExplorerRequests']} (${costs['costExplorerRequests'] / 100:.2f})")
+    say(f"Wrote {out / 'report.html'}, {out / 'report.txt'} and {out / 'costs.json'} (the FetchCosts output). "
+        "Nothing was sent.")
+    return 0
+
+
+# -- settings and input, checked before anything is requested ------------------------------------------
+
+def _function_environment(args) -> dict[str, str]:
+    """The fetch_costs settings, as the Lambda would get them: a settings file, then --set, then options."""
+    environment: dict[str, str] = {}
+    if args.settings:
+        path = Path(args.settings)
+        if not path.is_file():
+            raise PreviewError(f"--settings {path}: no such file", EXIT_REFUSED)
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            line = line.strip()
+            if line and not line.startswith("#"):
+                environment.update(_assignment(line, f"{path}:{number}"))
+    for assignment in args.set or []:
+        environment.update(_assignment(assignment, "--set"))
+    for name, value in (("COST_METRIC", args.metric), ("TOP_SERVICES", args.top), ("DAILY_BUDGET", args.budget)):
+        if value is not None:
+            environment[name] = str(value)
+    return environment
+
+
+def _assignment(text: str, where: str) -> dict[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip().isidentifier():
+        raise PreviewError(f"{where}: expected NAME=VALUE, e.g. TOP_SERVICES=15, got {text!r}", EXIT_REFUSED)
+    return {name.strip(): value.strip()}
+
+
+def _settings(environment: dict[str, str]):
+    from fetch_costs.settings import ConfigurationError, load_settings
+
+    try:
+        return load_settings(environment)
+    except ConfigurationError as error:
+        raise PreviewError(str(error), EXIT_REFUSED) from None
+
+
+def _report_day(raw: str | None):
+    """The same rules as the workflow's first state. The default, yesterday (UTC), is the day this
+    morning's scheduled run reports on: the latest complete day."""
+    from resolve_report_date.report_date import InvalidReportRequest, resolve
+
+    now = datetime.now(timezone.utc)
+    day = raw or (now.date() - timedelta(days=1)).isoformat()
+    try:
+        return resolve({"date": day}, now, 13).report_date
+    except InvalidReportRequest as error:
+        raise PreviewError(f"--date {error}", EXIT_REFUSED) from None
+
+
+# -- AWS: who and where ---------------------------------------------------------------------------------
+
+def _session(session_factory, profile: str | None) -> boto3.Session:
+    try:
+        session = session_factory(profile_name=profile) if profile else session_factory()
+    except ProfileNotFound:
+        raise PreviewError(f"no AWS profile named {profile!r}; list yours with `aws configure list-profiles`") from None
+    if session.get_credentials() is None:
+        raise PreviewError(
+            "no AWS credentials found. Sign in first (`aws sso login --profile NAME`, or `aws configure`), "
+            "then run `make preview ARGS=\"--aws-profile NAME\"` (or set AWS_PROFILE).")
+    return session
+
+
+def _account(session: boto3.Session) -> dict:
+    try:
+        return session.client("sts", region_name="us-east-1").get_caller_identity()
+    except NoCredentialsError:
+        raise PreviewError("no AWS credentials found; sign in with `aws sso login` or `aws configure`") from None
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        raise PreviewError(f"AWS refused these credentials ({code}: {error.response['Error']['Message']}). "
+                           "They may have expired: sign in again (`aws sso login`) and retry.") from None
+
+
+def _organisation(session: boto3.Session, account_id: str) -> str:
+    try:
+        organisation = session.client("organizations", region_name="us-east-1").describe_organization()["Organization"]
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code == "AWSOrganizationsNotInUseException":
+            return "none: a standalone account, so the report covers this account's costs only."
+        if code == "AccessDeniedException":
+            return ("unknown (organizations:DescribeOrganization is not allowed; not needed for the report). "
+                    "A member account sees only its own costs, and only if the management account allows it.")
+        raise
+    if organisation["MasterAccountId"] == account_id:
+        return f"{organisation['Id']}, and this is its management account: the report covers every member account."
+    return (f"{organisation['Id']}, as a member account: the report covers this account only, if the management "
+            f"account ({organisation['MasterAccountId']}) gives member accounts Cost Explorer access.")
+
+
+# -- running the functions' own code -------------------------------------------------------------------
+
+def _fetch(fetch, report_day) -> dict:
+    try:
+        return fetch.lambda_handler({"reportDate": report_day.isoformat()}, LocalLambdaContext(function_name="fetch_costs"))
+    except fetch.CostExplorerAccessDenied as error:
+        raise PreviewError(_access_denied_advice(str(error))) from None
+    except fetch.CostDataUnavailable:
+        raise PreviewError(f"Cost Explorer has no data for {report_day} yet. A day's data is usually complete "
+                           "within 24 hours; try --date with an earlier day.") from None
+    except fetch.CostExplorerThrottled:
+        raise PreviewError("Cost Explorer is throttling requests from this account; wait a minute and retry.") from None
+    except fetch.CostDataIncomplete as error:
+        raise PreviewError(f"{error} (raise it here with --set COST_EXPLORER_MAX_REQUESTS=N)") from None
+    except NoCredentialsError:
+        raise PreviewError("no AWS credentials found; sign in with `aws sso login` or `aws configure`") from None
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in ("ExpiredTokenException", "UnrecognizedClientException", "InvalidClientTokenId"):
+            raise PreviewError(f"AWS refused these credentials ({code}); sign in again and retry.") from None
+        raise
+
+
+def _access_denied_advice(message: str) -> str:
+    lowered = message.lower()
+    if "not enabled for cost explorer" in lowered:
+        return ("Cost Explorer has never been enabled for this account. Open the Billing and Cost Management "
+                "console -> Cost Explorer and launch it once; data appears within about 24 hours.")
+    if "linked account" in lowered:
+        return ("this is a member (linked) account, and the organisation's management account has not given "
+                "member accounts Cost Explorer access. Ask its owner to allow it (Cost Management preferences -> "
+                "linked account access), or preview with the management account's credentials.")
+    return (f"your credentials may not call Cost Explorer. Grant them {IAM_NEEDED} "
+            f"(Cost Explorer has no resource-level permissions). AWS said: {message}")
+
+
+def _fresh_handler(function: str):
+    """Import the handler anew so it reads the settings at its 'cold start', as in Lambda."""
+    sys.modules.pop(f"{function}.handler", None)
+    return importlib.import_module(f"{function}.handler")
+
+
+@contextlib.contextmanager
+def _lambda_environment(settings: dict[str, str]):
+    values = {
+        **settings,
+        # The handlers' structured logs and metrics are for CloudWatch; here they would drown the output.
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _default_session(session: boto3.Session):
+    """The handler creates its client with boto3.client(...), as in Lambda; here that must use the
+    chosen profile."""
+    saved = boto3.DEFAULT_SESSION
+    boto3.DEFAULT_SESSION = session
+    try:
+        yield
+    finally:
+        boto3.DEFAULT_SESSION = saved
+        fetch = sys.modules.get("fetch_costs.handler")
+        if fetch is not None:
+            fetch.cost_explorer.cache_clear()
+
+
+def _headline(costs: dict) -> list[str]:
+    """The headline figures, formatted as the email formats money."""
+    from decimal import Decimal
+
+    from render_email.money import Currency, exact_minor_units, format_money, round_half_up
+
+    currency = Currency.of(costs["currency"])
+
+    def money(amount: str) -> str:
+        return format_money(round_half_up(exact_minor_units(Decimal(amount), currency)), currency)
+
+    estimated = " (estimated)" if costs["estimated"] else ""
+    lines = [f"Total {money(costs['total'])}{estimated}, {costs['metric']}"]
+    if costs.get("dayBefore") is not None:
+        lines.append(f"Day before {money(costs['dayBefore'])}")
+    if costs.get("average"):
+        lines.append(f"{costs['average']['days']}-day average {money(costs['average']['total'])}")
+    if costs.get("monthToDate"):
+        lines.append(f"Month to date {money(costs['monthToDate']['total'])} ({costs['monthToDate']['days']} days)")
+    forecast = costs.get("forecast") or {}
+    lines.append(f"Month-end forecast {money(forecast['total'])}" if forecast.get("total") is not None
+                 else "Month-end forecast: not enough history yet")
+    if costs.get("alerts"):
+        lines.append(f"Alerts: {', '.join(costs['alerts'])}")
+    return lines
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make preview ARGS=...", description=__doc__.split("\n\n")[0],
+                                     epilog="Exit codes: 0 done (or declined), 2 bad option or refused charge, "
+                                            "3 AWS said no (the message says what to do).")
+    parser.add_argument("--date", help="the report day, YYYY-MM-DD (default: yesterday, UTC)")
+    parser.add_argument("--aws-profile", help="a named AWS profile (default: the usual credential chain)")
+    parser.add_argument("--metric", help="COST_METRIC: UnblendedCost (default), AmortizedCost, NetUnblendedCost, ...")
+    parser.add_argument("--top", type=int, help="TOP_SERVICES: services listed before 'Other' (default 10)")
+    parser.add_argument("--budget", help="DAILY_BUDGET: a daily budget in the report's currency (default: none)")
+    parser.add_argument("--settings", help="a file of NAME=VALUE lines: the fetch_costs settings to use")
+    parser.add_argument("--set", action="append", metavar="NAME=VALUE",
+                        help="one fetch_costs setting, e.g. --set ANOMALY_THRESHOLD=4 (repeatable)")
+    parser.add_argument("--yes", action="store_true", help="agree to the Cost Explorer charge without asking")
+    parser.add_argument("--out", default="out/preview", help="where to write the email (default: out/preview)")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
