@@ -124,6 +124,16 @@ class Execution:
     def events(self, event_type: str) -> list[dict]:
         return [event for event in self.history if event["type"] == event_type]
 
+    def failed_attempts(self, state: str) -> list[str]:
+        """The error names of one state's failed task attempts, in order (retried or not)."""
+        errors, current = [], None
+        for event in self.history:
+            if "stateEnteredEventDetails" in event:
+                current = event["stateEnteredEventDetails"]["name"]
+            elif event["type"] == "TaskFailed" and current == state:
+                errors.append(event["taskFailedEventDetails"]["error"])
+        return errors
+
     def entered_states(self) -> list[str]:
         return [e["stateEnteredEventDetails"]["name"] for e in self.history if "stateEnteredEventDetails" in e]
 

@@ -103,16 +103,6 @@ class Run:
 
 # -- checks shared by scenarios ---------------------------------------------------------------------
 
-def failed_attempts(execution: Execution, state: str) -> list[str]:
-    errors, current = [], None
-    for event in execution.history:
-        if "stateEnteredEventDetails" in event:
-            current = event["stateEnteredEventDetails"]["name"]
-        elif event["type"] == "TaskFailed" and current == state:
-            errors.append(event["taskFailedEventDetails"]["error"])
-    return errors
-
-
 def expect_sent(execution: Execution) -> None:
     assert execution.status == "SUCCEEDED", f"{execution.status}: {execution.error}: {execution.cause}"
     assert execution.output["outcome"] == "sent", execution.output
@@ -143,7 +133,7 @@ def transient(case: str | None, state_failures: dict[str, int],
         execution = run.run(SCHEDULED, case)
         expect_sent(execution)
         for state, failures in state_failures.items():
-            assert len(failed_attempts(execution, state)) == failures, (state, failed_attempts(execution, state))
+            assert len(execution.failed_attempts(state)) == failures, (state, execution.failed_attempts(state))
         expected_sleeps = sorted(s for failures in state_failures.values() for s in BACKOFF[:failures])
         assert sorted(run.aws.retry_sleeps) == expected_sleeps
         assert run.emails() == 1
@@ -200,7 +190,7 @@ def fails_fast(case: str | None, state: str, error: str, cause: str, setup: Call
             setup(run)
         execution = run.run(SCHEDULED, case)
         expect_failed_at(execution, state, error)
-        assert len(failed_attempts(execution, state)) == 1, "no pointless retries"
+        assert len(execution.failed_attempts(state)) == 1, "no pointless retries"
         assert run.aws.retry_sleeps == []
         assert cause in (execution.cause or ""), execution.cause
         assert run.emails() == 0
@@ -326,7 +316,7 @@ def endless_pages(run: Run) -> Outcome:
     run.aws.answer_cost_explorer = dataset
     execution = run.run(SCHEDULED)
     expect_failed_at(execution, "FetchCosts", "CostDataIncomplete")
-    assert len(failed_attempts(execution, "FetchCosts")) == 1 and run.aws.retry_sleeps == []
+    assert len(execution.failed_attempts("FetchCosts")) == 1 and run.aws.retry_sleeps == []
     assert len(dataset.requests) == 10, "stops after MAX_PAGES billed requests"
     assert run.emails() == 0
     return run.outcome(0, f"stopped after {len(dataset.requests)} pages ($0.{len(dataset.requests):02d})")

@@ -17,17 +17,6 @@ HAPPY_PATH = ["ResolveReportDate", "CheckAlreadySent", "SentOrClaimed", "ClaimRe
 PAYLOAD_LIMIT = 256 * 1024
 
 
-def failed_attempts(execution, state: str) -> list[str]:
-    """Error names of the failed attempts of one state, read from the execution history."""
-    errors, current = [], None
-    for event in execution.history:
-        if "stateEnteredEventDetails" in event:
-            current = event["stateEnteredEventDetails"]["name"]
-        elif event["type"] == "TaskFailed" and current == state:
-            errors.append(event["taskFailedEventDetails"]["error"])
-    return errors
-
-
 def test_scheduled_run_sends_one_report_and_records_it(aws):
     execution = aws.run(SCHEDULED)
 
@@ -114,7 +103,7 @@ def test_transient_lambda_error_is_retried_on_the_1_2_4_second_schedule(aws):
     execution = aws.run(SCHEDULED)
 
     assert execution.status == "SUCCEEDED"
-    assert failed_attempts(execution, "FetchCosts") == ["Lambda.TooManyRequestsException"] * 3
+    assert execution.failed_attempts("FetchCosts") == ["Lambda.TooManyRequestsException"] * 3
     assert aws.retry_sleeps == [1, 2, 4]
     assert len(aws.mailbox) == 1
 
@@ -125,7 +114,7 @@ def test_cost_explorer_throttling_is_retried_by_the_state_machine_not_the_functi
     execution = aws.run(SCHEDULED)
 
     assert execution.status == "SUCCEEDED"
-    assert failed_attempts(execution, "FetchCosts") == ["CostExplorerThrottled"] * 2
+    assert execution.failed_attempts("FetchCosts") == ["CostExplorerThrottled"] * 2
     assert aws.retry_sleeps == [1, 2]
     assert len(aws.cost_explorer.requests) == 3, "two throttled requests and one answer, each billed once"
 
@@ -136,7 +125,7 @@ def test_ses_throttling_is_retried_under_the_name_aws_gives_it(aws):
     execution = aws.run(SCHEDULED)
 
     assert execution.status == "SUCCEEDED"
-    assert failed_attempts(execution, "SendEmail") == ["SesV2.TooManyRequestsException"]
+    assert execution.failed_attempts("SendEmail") == ["SesV2.TooManyRequestsException"]
     assert aws.retry_sleeps == [1]
     assert len(aws.mailbox) == 1
 
