@@ -29,7 +29,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     except InvalidRenderRequest as error:
         logger.error("Refusing to render the cost email", extra={"reason": str(error)})
         raise
-    logger.append_keys(report_date=request.report_date.isoformat())
+    logger.append_keys(reportDate=request.report_date.isoformat())
 
     email = render_report(request.costs)
 

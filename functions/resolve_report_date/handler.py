@@ -17,7 +17,7 @@ tracer = Tracer(service="cost-notifier")
 def _history_months() -> int:
     """COST_EXPLORER_HISTORY_MONTHS: months before the current one that Cost Explorer holds; 13 by
     default, up to 38 for accounts with multi-year data enabled."""
-    raw = os.environ.get("COST_EXPLORER_HISTORY_MONTHS", "13")
+    raw = os.environ.get("COST_EXPLORER_HISTORY_MONTHS", "").strip() or "13"  # unset or empty: the default
     if not raw.isdigit() or not 13 <= int(raw) <= 38:
         raise RuntimeError(
             f"COST_EXPLORER_HISTORY_MONTHS={raw!r} is not allowed: use a whole number from 13 to 38 "

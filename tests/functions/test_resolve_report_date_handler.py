@@ -25,3 +25,10 @@ def test_bad_history_setting_fails_at_cold_start_naming_the_variable(monkeypatch
         importlib.reload(handler)
     monkeypatch.delenv("COST_EXPLORER_HISTORY_MONTHS")
     importlib.reload(handler)
+
+
+def test_an_empty_history_setting_means_the_default_as_in_fetch_costs(monkeypatch):
+    monkeypatch.setenv("COST_EXPLORER_HISTORY_MONTHS", "")
+    assert importlib.reload(handler).HISTORY_MONTHS == 13
+    monkeypatch.delenv("COST_EXPLORER_HISTORY_MONTHS")
+    importlib.reload(handler)
