@@ -1,8 +1,6 @@
-"""Workflow tests run the real definition on the embedded AWS (local/runtime.py).
-
-The execution clock is the real one (moto stamps StartTime with the current time), so the tests use
-days relative to today, and the synthetic organisation is anchored on the same today.
-"""
+"""Workflow tests run the real definition on the embedded AWS (local/runtime.py), at a pinned instant:
+`now=` fixes $$.Execution.StartTime and Cost Explorer's "today", so no test depends on the wall clock
+(a run that crosses midnight UTC must not change which days are "future")."""
 
 from __future__ import annotations
 
@@ -12,12 +10,13 @@ import pytest
 
 from local.runtime import EmbeddedAWS
 
-TODAY = datetime.now(timezone.utc).date()
+NOW = datetime(2026, 11, 21, 8, 0, 5, tzinfo=timezone.utc)
+TODAY = NOW.date()
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
 SCHEDULED = {"scheduledTime": f"{TODAY.isoformat()}T08:00:00Z"}
 
 
 @pytest.fixture
 def aws():
-    with EmbeddedAWS(profile="small", today=TODAY) as runtime:
+    with EmbeddedAWS(profile="small", now=NOW) as runtime:
         yield runtime

@@ -4,13 +4,13 @@ errors, refuse bad input at the first state."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from local.runtime import EmbeddedAWS
-from tests.workflow.conftest import SCHEDULED, TODAY, YESTERDAY
+from tests.workflow.conftest import NOW, SCHEDULED, TODAY, YESTERDAY
 
 HAPPY_PATH = ["ResolveReportDate", "CheckAlreadySent", "SentOrClaimed", "ClaimReport", "FetchCosts",
               "RenderEmail", "SendEmail", "MarkSent", "ReportSent"]
@@ -203,7 +203,7 @@ def test_two_forced_resends_at_once_still_send_once(aws):
 def test_large_organisation_pages_through_cost_explorer_and_stays_under_the_payload_limit():
     # Pinned to the 21st: the query then covers 51 days. On the 27th to the 31st it covers up to 62,
     # which takes a third page at the assumed page size (docs/performance.md).
-    with EmbeddedAWS(profile="large-org", now=datetime(2026, 11, 21, 8, 0, 5, tzinfo=timezone.utc)) as aws:
+    with EmbeddedAWS(profile="large-org", now=NOW) as aws:
         execution = aws.run({"scheduledTime": "2026-11-21T08:00:00Z"})
 
         assert execution.status == "SUCCEEDED", execution.cause
