@@ -268,6 +268,13 @@ class FakeCostExplorer:
 
     # ---- public API --------------------------------------------------------------------------
 
+    def all_pages(self, params: dict) -> list[dict]:
+        """Every page of one query, following NextPageToken as a caller must (each page is a request)."""
+        pages = [self.get_cost_and_usage(params)]
+        while "NextPageToken" in pages[-1]:
+            pages.append(self.get_cost_and_usage({**params, "NextPageToken": pages[-1]["NextPageToken"]}))
+        return pages
+
     def fail_next(self, code: str, message: str | None = None, times: int = 1,
                   status: int | None = None) -> None:
         """Make the next `times` requests raise this error (they still count as requests)."""

@@ -53,12 +53,7 @@ def fetch(profile: str, report_date: date, page_size: int = GROUPS_PER_PAGE) -> 
     ce = FakeCostExplorer(SyntheticOrganisation(profile, seed=7, today=report_date + timedelta(days=1)),
                           groups_per_page=page_size)
     start, end = report_window(report_date)
-    pages, token = [], None
-    while True:
-        pages.append(ce.get_cost_and_usage(build_request(start, end, "UnblendedCost", token)))
-        token = pages[-1].get("NextPageToken")
-        if not token:
-            break
+    pages = ce.all_pages(build_request(start, end, "UnblendedCost"))
     return pages, sum(len(period["Groups"]) for page in pages for period in page["ResultsByTime"])
 
 

@@ -32,12 +32,7 @@ class Dataset:
 def synthetic(profile: str, report_date: date) -> Callable[[date, date], list[dict]]:
     def pages(start: date, end: date) -> list[dict]:
         ce = FakeCostExplorer(SyntheticOrganisation(profile, seed=7, today=report_date + timedelta(days=1)))
-        result, token = [], None
-        while True:
-            result.append(ce.get_cost_and_usage(build_request(start, end, "UnblendedCost", token)))
-            token = result[-1].get("NextPageToken")
-            if not token:
-                return result
+        return ce.all_pages(build_request(start, end, "UnblendedCost"))
 
     return pages
 

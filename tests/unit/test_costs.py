@@ -420,12 +420,7 @@ def synthetic_reports():
     for profile in ("small", "large-org"):
         ce = FakeCostExplorer(SyntheticOrganisation(profile, seed=7, today=DAY + timedelta(days=1)))
         start, end = report_window(DAY)
-        pages, token = [], None
-        while True:
-            pages.append(ce.get_cost_and_usage(build_request(start, end, "UnblendedCost", token)))
-            token = pages[-1].get("NextPageToken")
-            if not token:
-                break
+        pages = ce.all_pages(build_request(start, end, "UnblendedCost"))
         reports[profile] = summarise(parse_history(start, end, "UnblendedCost", pages), DAY, DEFAULT)
     return reports
 

@@ -60,13 +60,6 @@ def day_request(day: dt.date, **kwargs) -> dict:
     return request(day, day + dt.timedelta(days=1), **kwargs)
 
 
-def all_pages(ce: FakeCostExplorer, params: dict) -> list[dict]:
-    pages = [ce.get_cost_and_usage(params)]
-    while "NextPageToken" in pages[-1]:
-        pages.append(ce.get_cost_and_usage({**params, "NextPageToken": pages[-1]["NextPageToken"]}))
-    return pages
-
-
 def amounts_by_key(pages: list[dict], metric="UnblendedCost") -> dict[tuple, Decimal]:
     """(period start, *group keys) -> amount, merging a period split across pages."""
     amounts: dict[tuple, Decimal] = {}
@@ -108,7 +101,7 @@ def test_same_inputs_give_byte_identical_responses_and_another_seed_differs():
 
     def answer(seed: int) -> str:
         ce = FakeCostExplorer(SyntheticOrganisation("small", seed=seed, today=TODAY))
-        return json.dumps(all_pages(ce, params), sort_keys=True)
+        return json.dumps(ce.all_pages(params), sort_keys=True)
 
     assert answer(7) == answer(7)
     assert answer(7) != answer(8)
@@ -167,7 +160,7 @@ def test_spike_service_jumps_on_the_day_before_today(small):
 
 def test_new_service_has_its_first_cost_three_days_before_today(small):
     service = small.org.new_service
-    pages = all_pages(small, request(TODAY - dt.timedelta(days=10), TODAY + dt.timedelta(days=1),
+    pages = small.all_pages(request(TODAY - dt.timedelta(days=10), TODAY + dt.timedelta(days=1),
                                      group_by=["SERVICE"]))
     days_with_service = sorted(day for day, name in amounts_by_key(pages) if name == service)
     assert days_with_service == [(TODAY - dt.timedelta(days=n)).isoformat() for n in (3, 2, 1, 0)]
@@ -223,7 +216,7 @@ def test_every_grouping_adds_up_to_the_ungrouped_total(small):
                                      ("COST_CATEGORY", "Team")]),
                     min_size=1, max_size=2, unique=True))
     def check(group_by):
-        pages = all_pages(small, boto3_valid({**plain, "GroupBy": [
+        pages = small.all_pages(boto3_valid({**plain, "GroupBy": [
             {"Type": t, "Key": k} for t, k in group_by]}))
         assert sum(amounts_by_key(pages).values()) == expected
 
@@ -448,7 +441,7 @@ def test_the_primary_billing_view_is_accepted(small):
 
 def test_small_profile_one_day_by_service_is_one_page(small):
     before = len(small.requests)
-    pages = all_pages(small, day_request(YESTERDAY, group_by=["SERVICE"]))
+    pages = small.all_pages(day_request(YESTERDAY, group_by=["SERVICE"]))
     assert len(pages) == 1 and "NextPageToken" not in pages[0]
     assert len(small.requests) == before + 1
 
@@ -456,7 +449,7 @@ def test_small_profile_one_day_by_service_is_one_page(small):
 def test_large_org_service_and_account_query_paginates_and_pages_add_up(large_org):
     params = request(YESTERDAY - dt.timedelta(days=2), TODAY, group_by=["SERVICE", "LINKED_ACCOUNT"])
     ce = FakeCostExplorer(large_org, groups_per_page=250)
-    pages = all_pages(ce, params)
+    pages = ce.all_pages(params)
     assert len(pages) > 3
     assert len(ce.requests) == len(pages)  # every page is a request
     assert all(len(r["Groups"]) <= ce.groups_per_page for p in pages for r in p["ResultsByTime"])
@@ -464,7 +457,7 @@ def test_large_org_service_and_account_query_paginates_and_pages_add_up(large_or
     paged = amounts_by_key(pages)
 
     unpaged = FakeCostExplorer(large_org, groups_per_page=1_000_000)
-    [single] = all_pages(unpaged, params)
+    [single] = unpaged.all_pages(params)
     assert amounts_by_key([single]) == paged
     ungrouped = unpaged.get_cost_and_usage({k: v for k, v in params.items() if k != "GroupBy"})
     for result in ungrouped["ResultsByTime"]:
@@ -475,11 +468,11 @@ def test_large_org_service_and_account_query_paginates_and_pages_add_up(large_or
 
 def test_a_day_split_across_pages_appears_on_each_with_its_share_of_the_groups(large_org):
     ce = FakeCostExplorer(large_org, groups_per_page=250)
-    pages = all_pages(ce, day_request(YESTERDAY, group_by=["SERVICE"]))
+    pages = ce.all_pages(day_request(YESTERDAY, group_by=["SERVICE"]))
     assert len(pages) == 2
     assert [r["TimePeriod"]["Start"] for p in pages for r in p["ResultsByTime"]] == [
         YESTERDAY.isoformat()] * 2  # the day is split across the pages
-    [whole] = all_pages(FakeCostExplorer(large_org), day_request(YESTERDAY, group_by=["SERVICE"]))
+    [whole] = FakeCostExplorer(large_org).all_pages(day_request(YESTERDAY, group_by=["SERVICE"]))
     assert [len(r["Groups"]) for p in pages for r in p["ResultsByTime"]] == [250, len(whole["ResultsByTime"][0]["Groups"]) - 250]
 
 
@@ -487,14 +480,14 @@ def test_a_day_split_across_pages_appears_on_each_with_its_share_of_the_groups(l
 def test_the_reports_query_at_the_assumed_page_size(profile, expected_pages, small, large_org):
     # The report's one query: DAILY from the 1st of last month, by SERVICE and RECORD_TYPE (docs/performance.md).
     ce = FakeCostExplorer(small.org if profile == "small" else large_org)
-    pages = all_pages(ce, request(dt.date(2025, 2, 1), TODAY, group_by=["SERVICE", "RECORD_TYPE"]))
+    pages = ce.all_pages(request(dt.date(2025, 2, 1), TODAY, group_by=["SERVICE", "RECORD_TYPE"]))
     groups = sum(len(r["Groups"]) for p in pages for r in p["ResultsByTime"])
     assert len(pages) == expected_pages == -(-groups // ce.groups_per_page)  # requests = ceil(groups / page size)
 
 
 def test_empty_days_still_appear_on_the_last_page(small):
     ce = FakeCostExplorer(small.org, groups_per_page=7)
-    pages = all_pages(ce, request(YESTERDAY, TODAY + dt.timedelta(days=3), group_by=["SERVICE"]))
+    pages = ce.all_pages(request(YESTERDAY, TODAY + dt.timedelta(days=3), group_by=["SERVICE"]))
     starts = [r["TimePeriod"]["Start"] for p in pages for r in p["ResultsByTime"]]
     assert starts[-2:] == [(TODAY + dt.timedelta(days=1)).isoformat(),
                            (TODAY + dt.timedelta(days=2)).isoformat()]
