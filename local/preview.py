@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import importlib
 import json
-import os
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Callable, TextIO
 import boto3
 from botocore.exceptions import ClientError, NoCredentialsError, ProfileNotFound
 
+from local.environ import patched_environ
 from local.lambda_context import LocalLambdaContext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,25 +237,10 @@ def _fresh_handler(function: str):
     return importlib.import_module(f"{function}.handler")
 
 
-@contextlib.contextmanager
 def _lambda_environment(settings: dict[str, str]):
-    values = {
-        **settings,
-        # The handlers' structured logs and metrics are for CloudWatch; here they would drown the output.
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-    }
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    # The handlers' structured logs and metrics are for CloudWatch; here they would drown the output.
+    return patched_environ({**settings, "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true",
+                            "POWERTOOLS_TRACE_DISABLED": "true"})
 
 
 @contextlib.contextmanager

@@ -16,7 +16,6 @@ import importlib
 import io
 import json
 import logging
-import os
 import sys
 import threading
 import time
@@ -32,6 +31,7 @@ import boto3
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 
+from local.environ import patched_environ
 from local.cost_explorer import CostExplorerError, FakeCostExplorer, SyntheticOrganisation
 from local.faults import Faults
 from local.lambda_context import ACCOUNT_ID, REGION, LocalLambdaContext
@@ -246,7 +246,7 @@ class EmbeddedAWS:
                 raise RuntimeError("an EmbeddedAWS is already running in this process; moto's state is global")
             _ACTIVE = self
         try:
-            self._stack.enter_context(_patched_environ(self._aws_environment()))
+            self._stack.enter_context(patched_environ(self._aws_environment()))
             self._stack.enter_context(
                 mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
             )
@@ -651,20 +651,6 @@ def _patched_item(mapping: dict, key: str, value):
             mapping.pop(key, None)
         else:
             mapping[key] = original
-
-
-@contextlib.contextmanager
-def _patched_environ(values: dict[str, str]):
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @contextlib.contextmanager
