@@ -286,6 +286,9 @@ class EmbeddedAWS:
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
             StateTaskServiceDynamoDB,
         )
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
+            StateTaskServiceLambda,
+        )
         from moto.stepfunctions.parser.backend.execution import Execution as MotoExecution
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -303,6 +306,9 @@ class EmbeddedAWS:
         stack.enter_context(_patched_attribute(
             MotoExecution, "_get_start_execution_worker", _planned_worker(MotoExecution._get_start_execution_worker)))
         stack.enter_context(_patched_attribute(Environment, "is_mocked_mode", _is_mocked_attempt))
+        for integration in (StateTaskServiceDynamoDB, aws_sdk.StateTaskServiceAwsSdk, StateTaskServiceLambda):
+            stack.enter_context(_patched_attribute(
+                integration, "_eval_service_task", _faulty_service_task(integration._eval_service_task)))
         # moto's DynamoDB integration renames every non-ClientError, a mocked Throw included, to
         # DynamoDB.AmazonDynamoDBException; the other integrations pass a mocked error through as named.
         stack.enter_context(_patched_attribute(
@@ -366,14 +372,16 @@ class EmbeddedAWS:
 
     # -- running the workflow ----------------------------------------------------------------------
 
-    def start(self, execution_input: dict, name: str | None = None, test_case=None) -> str:
+    def start(self, execution_input: dict, name: str | None = None, test_case=None,
+              faults: tuple[StateFault, ...] = ()) -> str:
         """Start an execution and return its ARN. Names must be unique (moto returns the old execution
         for a repeated name instead of starting a new one).
 
         `test_case` (a moto MockTestCase, see local/mock_config.py) mocks the states it lists, as
-        Step Functions Local does for `<stateMachineArn>#<TestCase>`."""
+        Step Functions Local does for `<stateMachineArn>#<TestCase>`. `faults` (StateFault) make a
+        state's service call fail on given attempts, before or after its effect."""
         name = name or f"local-{uuid.uuid4()}"
-        self._plans[name] = _ExecutionPlan(test_case=test_case, start_time=self.now)
+        self._plans[name] = _ExecutionPlan(test_case=test_case, start_time=self.now, faults=tuple(faults))
         return boto3.client("stepfunctions", region_name=REGION).start_execution(
             stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(execution_input)
         )["executionArn"]
@@ -407,10 +415,12 @@ class EmbeddedAWS:
             history=history,
         )
 
-    def run(self, execution_input: dict, name: str | None = None, timeout: float = 60.0, test_case=None) -> Execution:
-        return self.wait(self.start(execution_input, name, test_case), timeout)
+    def run(self, execution_input: dict, name: str | None = None, timeout: float = 60.0, test_case=None,
+            faults: tuple[StateFault, ...] = ()) -> Execution:
+        return self.wait(self.start(execution_input, name, test_case, faults), timeout)
 
-    def redrive(self, failed: Execution, test_case=None, timeout: float = 60.0) -> Execution:
+    def redrive(self, failed: Execution, test_case=None, timeout: float = 60.0,
+                faults: tuple[StateFault, ...] = ()) -> Execution:
         """What RedriveExecution does (moto has no RedriveExecution), as AWS documents it: the same
         execution (same ARN and start time, which the definition reads as $$.Execution.Id and
         StartTime) resumes at the state that failed, with the input that state had; states that
@@ -434,7 +444,7 @@ class EmbeddedAWS:
         name = f"{failed.name}-redrive-{self._redrives}"
         self._plans[name] = _ExecutionPlan(
             test_case=test_case, start_time=failed.history[0]["timestamp"] if self.now is None else self.now,
-            execution_arn=failed.arn, execution_name=failed.name,
+            execution_arn=failed.arn, execution_name=failed.name, faults=tuple(faults),
         )
         redriven = sfn.start_execution(stateMachineArn=arn, name=name, input=last["input"])["executionArn"]
         result = self.wait(redriven, timeout)
@@ -518,15 +528,61 @@ class EmbeddedAWS:
         return result
 
 
+@dataclass(frozen=True)
+class StateFault:
+    """A fault at one state's service call (a DynamoDB write, the SES send, a Lambda invoke), on the
+    attempts given (0 is the first try, 1 the first retry; a redrive counts from 0 again).
+
+    `after_effect=False`: the call fails before it reaches the service (throttled: nothing written or
+    sent). `after_effect=True`: the call reaches the service and takes effect (the item is written, SES
+    accepts the message, the function runs and pays for its Cost Explorer requests), then the answer is
+    lost and the workflow sees only the error. Step Functions Local's mock file can only express the
+    first kind; the second is what makes a retry meet its own write.
+
+    The error is built the way botocore builds it from AWS's answer (the service's modeled exception for
+    `code`, or a plain ClientError for an unmodeled one), so the integration names it as it would name
+    AWS's error: `DynamoDB.<code>`, `SesV2.<modeled exception>` or `SesV2.SesV2Exception`, `Lambda.<code>`.
+    `code=None` is a lost connection (no answer at all)."""
+
+    state: str
+    attempts: frozenset[int]
+    code: str | None
+    after_effect: bool = False
+    status: int = 500
+    message: str = "injected by the embedded runtime"
+
+    @classmethod
+    def on(cls, state: str, code: str | None, attempts=(0,), after_effect: bool = False, status: int | None = None,
+           message: str | None = None) -> "StateFault":
+        if status is None:
+            status = 500 if after_effect else 400
+        return cls(state, frozenset(attempts), code, after_effect, status,
+                   message or f"{code or 'connection lost'} {'after' if after_effect else 'before'} the effect, "
+                              "injected by the embedded runtime")
+
+    def error(self, service: str, operation: str) -> Exception:
+        if self.code is None:
+            from botocore.exceptions import ReadTimeoutError
+
+            return ReadTimeoutError(endpoint_url=f"https://{service}.{REGION}.amazonaws.com")
+        response = {"Error": {"Code": self.code, "Message": self.message},
+                    "ResponseMetadata": {"HTTPStatusCode": self.status, "RequestId": str(uuid.uuid4())}}
+        exceptions = boto3.client(service, region_name=REGION).exceptions
+        return exceptions.from_code(self.code)(response, operation)
+
+
 @dataclass
 class _ExecutionPlan:
     test_case: Any = None
     start_time: datetime | None = None
     execution_arn: str | None = None  # set for a redrive: the original execution's
     execution_name: str | None = None
+    faults: tuple[StateFault, ...] = ()
 
 
 def _planned_worker(original):
+    from moto.stepfunctions.parser.mocking.mock_config import MockTestCase
+
     """Give moto's execution worker what the runtime planned for it: the mock test case, the pinned
     start time, and for a redrive the original execution's identity."""
 
@@ -541,9 +597,40 @@ def _planned_worker(original):
                 details.arn, details.name = plan.execution_arn, plan.execution_name
             if plan.test_case is not None:
                 worker._mock_test_case = plan.test_case
+            if plan.faults:
+                # The interpreter hands the test case to every state's environment; the planned faults
+                # ride along on it (an empty test case mocks nothing, see _is_mocked_attempt).
+                if worker._mock_test_case is None:
+                    worker._mock_test_case = MockTestCase(execution.name, "local-faults", [])
+                worker._mock_test_case.local_state_faults = plan.faults
         return worker
 
     return get_worker
+
+
+def _faulty_service_task(original):
+    """Run a service integration's call, failing it before or after its effect where the execution's plan
+    says so (StateFault)."""
+
+    def eval_service_task(task, env, resource_runtime_part, normalised_parameters, state_credentials):
+        fault = _planned_fault(env)
+        if fault is not None and not fault.after_effect:
+            raise fault.error(task._get_boto_service_name(), task._get_boto_service_action())
+        original(task, env, resource_runtime_part, normalised_parameters, state_credentials)
+        if fault is not None:
+            env.stack.pop()  # the answer that never arrived
+            raise fault.error(task._get_boto_service_name(), task._get_boto_service_action())
+
+    return eval_service_task
+
+
+def _planned_fault(env) -> "StateFault | None":
+    faults = getattr(env.mock_test_case, "local_state_faults", ())
+    if not faults:
+        return None
+    state = env.next_state_name
+    attempt = env.states.context_object.context_object_data["State"]["RetryCount"]
+    return next((f for f in faults if f.state == state and attempt in f.attempts), None)
 
 
 def _mocked_errors_pass_through(original):

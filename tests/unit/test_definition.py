@@ -5,14 +5,29 @@ from pathlib import Path
 
 import pytest
 
-from local.runtime import DEFINITION, definition_variables
+from local.runtime import DEFINITION, FUNCTIONS, definition_variables
 from local.template import TemplateError, fill, placeholders
+from tests.aws_contract import CAUGHT, LAMBDA_INVOKE, SES_FINAL, SES_SEND, SES_UNKNOWN_OUTCOME, TRANSIENT
 
 RAW = DEFINITION.read_text()
 ASL = json.loads(RAW)
 STATES = ASL["States"]
-TRANSIENT_LAMBDA = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
-                    "Lambda.TooManyRequestsException"}
+TASKS = [n for n, s in STATES.items() if s["Type"] == "Task"]
+FUNCTIONS_DIR = DEFINITION.parent.parent / "functions"
+
+
+def function_error_names() -> set[str]:
+    """The exception classes the functions define: the error names Step Functions sees when one is raised."""
+    import ast
+
+    names = set()
+    for function in FUNCTIONS:
+        for path in (FUNCTIONS_DIR / function).glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ClassDef) and any(
+                        isinstance(base, ast.Name) and base.id.endswith(("Exception", "Error")) for base in node.bases):
+                    names.add(node.name)
+    return names
 
 
 def test_definition_is_valid_json_before_substitution_and_uses_jsonpath():
@@ -33,20 +48,59 @@ def test_no_fail_state_so_a_redrive_resumes_at_the_task_that_failed():
     assert [name for name, state in STATES.items() if state["Type"] == "Fail"] == []
 
 
-def test_catches_only_route_the_lost_claim_race_to_a_successful_end():
+def test_catches_only_route_a_lost_claim_to_a_successful_end():
     for name, state in STATES.items():
         for catcher in state.get("Catch", []):
-            assert catcher["ErrorEquals"] == ["DynamoDB.ConditionalCheckFailedException"], name
+            assert set(catcher["ErrorEquals"]) <= CAUGHT.get(state["Resource"], set()), name
             assert STATES[catcher["Next"]]["Type"] == "Pass" and STATES[catcher["Next"]].get("End"), name
 
 
-@pytest.mark.parametrize("name", [n for n, s in STATES.items() if s["Type"] == "Task"])
-def test_every_task_retries_3_times_at_1_2_4_seconds_naming_its_errors(name):
-    [retrier] = STATES[name]["Retry"]
-    assert (retrier["IntervalSeconds"], retrier["BackoffRate"], retrier["MaxAttempts"]) == (1, 2, 3)
-    assert "States.ALL" not in retrier["ErrorEquals"]
-    if STATES[name]["Resource"] == "arn:aws:states:::lambda:invoke":
-        assert TRANSIENT_LAMBDA <= set(retrier["ErrorEquals"])
+@pytest.mark.parametrize("name", TASKS)
+def test_every_task_retries_exactly_the_transient_errors_aws_documents_for_its_integration(name):
+    # GIVEN the names AWS documents for this Task's integration (tests/aws_contract.py)
+    resource = STATES[name]["Resource"]
+    retried = [error for rule in STATES[name]["Retry"] for error in rule["ErrorEquals"]]
+    # THEN it retries all of them, each once, and nothing else but errors its own function raises
+    assert set(TRANSIENT[resource]) <= set(retried)
+    assert len(retried) == len(set(retried)), "an error named by two Retry rules: only the first would apply"
+    extra = set(retried) - set(TRANSIENT[resource])
+    assert resource == LAMBDA_INVOKE or not extra, extra
+    assert extra <= function_error_names(), f"{extra}: no function raises an exception of that name"
+    assert "States.ALL" not in retried and "States.TaskFailed" not in retried
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_service_errors_are_retried_within_seconds(name):
+    for rule in STATES[name]["Retry"]:
+        if set(rule["ErrorEquals"]) <= set(TRANSIENT[STATES[name]["Resource"]]) and STATES[name]["Resource"] != SES_SEND:
+            assert (rule["IntervalSeconds"], rule["BackoffRate"], rule["MaxAttempts"]) == (1, 2, 3)
+
+
+def test_ses_refusals_are_retried_for_minutes_not_seconds():
+    # AWS: "If you exceed your maximum sending rate ... back off" and the daily quota refills over 24 h
+    # (https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html); waits of 1-4 s would just
+    # burn the retries inside one throttled window.
+    from tests.definition import backoff
+
+    for error in TRANSIENT[SES_SEND]:
+        waits = backoff("SendEmail", error)
+        assert waits[0] >= 60 and sum(waits) >= 10 * 60, waits
+
+
+def test_send_never_retries_an_error_whose_outcome_is_unknown_or_final():
+    retried = {error for rule in STATES["SendEmail"]["Retry"] for error in rule["ErrorEquals"]}
+    assert not retried & (SES_FINAL | {SES_UNKNOWN_OUTCOME, "States.Timeout", "States.TaskFailed"})
+
+
+def test_cost_data_not_ready_is_retried_for_hours_within_the_execution_timeout():
+    from tests.definition import backoff
+
+    waits = backoff("FetchCosts", "CostDataNotReady")
+    assert waits[0] >= 3600 and sum(waits) >= 6 * 3600, waits
+    # Every wait of every Task, one after the other, still fits in the execution's TimeoutSeconds.
+    worst = sum(sum(backoff(name, error)) for name in TASKS for rule in STATES[name]["Retry"]
+                for error in rule["ErrorEquals"][:1])
+    assert worst < ASL["TimeoutSeconds"], (worst, ASL["TimeoutSeconds"])
 
 
 def test_fetch_costs_retries_cost_explorer_throttling_raised_by_the_function():
@@ -62,8 +116,21 @@ def test_tasks_use_the_integrations_the_design_names():
     assert resources["FetchCosts"] == resources["RenderEmail"] == "arn:aws:states:::lambda:invoke"
 
 
-def test_claim_is_conditional_so_only_one_execution_per_day_gets_past_it():
-    assert STATES["ClaimReport"]["Parameters"]["ConditionExpression"] == "attribute_not_exists(reportDate)"
+def test_every_write_is_conditional_on_this_executions_own_claim():
+    # The protocol itself is checked by tests/model (every interleaving) and the catalogue (AWS's
+    # semantics on the embedded runtime); this pins the writes to the record to conditional ones that
+    # name this execution, so a retry after a lost answer finds its own write and goes on.
+    for name in ("ClaimReport", "ClaimForResend", "BeginSending", "MarkSent"):
+        parameters = STATES[name]["Parameters"]
+        assert "executionArn = :me" in parameters["ConditionExpression"], name
+        assert parameters["ExpressionAttributeValues"][":me"] == {"S.$": "$$.Execution.Id"}, name
+    assert STATES["ClaimReport"]["Parameters"]["ConditionExpression"].startswith("attribute_not_exists(reportDate)")
+
+
+def test_only_the_fence_leads_to_the_send():
+    leading = [name for name, state in STATES.items() if state.get("Next") == "SendEmail"]
+    assert leading == ["BeginSending"]
+    assert STATES["BeginSending"]["Resource"] == "arn:aws:states:::dynamodb:updateItem"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from local.runtime import EmbeddedAWS
 from tests.workflow.conftest import NOW, SCHEDULED, TODAY, YESTERDAY
 
 HAPPY_PATH = ["ResolveReportDate", "CheckAlreadySent", "SentOrClaimed", "ClaimReport", "FetchCosts",
-              "RenderEmail", "SendEmail", "MarkSent", "ReportSent"]
+              "RenderEmail", "BeginSending", "SendEmail", "MarkSent", "ReportSent"]
 PAYLOAD_LIMIT = 256 * 1024
 
 
@@ -126,7 +126,7 @@ def test_ses_throttling_is_retried_under_the_name_aws_gives_it(aws):
 
     assert execution.status == "SUCCEEDED"
     assert execution.failed_attempts("SendEmail") == ["SesV2.TooManyRequestsException"]
-    assert aws.retry_sleeps == [1]
+    assert aws.retry_sleeps == [60], "SES throttling waits minutes (docs/reliability.md)"
     assert len(aws.mailbox) == 1
 
 

@@ -1,0 +1,40 @@
+"""What the state machine definition says about retries, read from the definition itself, so a test's
+expected backoff schedule cannot drift from the one deployed (state_machine/cost_notifier.asl.json)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from local.runtime import DEFINITION
+
+
+@cache
+def states() -> dict:
+    return json.loads(DEFINITION.read_text())["States"]
+
+
+def retrier(state: str, error: str) -> dict | None:
+    """The first Retry rule of `state` that matches `error`, as Step Functions picks it (or None)."""
+    for rule in states()[state].get("Retry", []):
+        if error in rule["ErrorEquals"] or "States.ALL" in rule["ErrorEquals"]:
+            return rule
+    return None
+
+
+def max_attempts(state: str, error: str) -> int:
+    """How many retries `state` makes after `error` (0 when it is not retried)."""
+    rule = retrier(state, error)
+    return 0 if rule is None else rule.get("MaxAttempts", 3)
+
+
+def backoff(state: str, error: str, failures: int | None = None) -> list[float]:
+    """The waits before each retry of `state` after `failures` failures with `error` (all of its retries
+    when None), by the ASL rule: IntervalSeconds x BackoffRate^n, capped at MaxDelaySeconds."""
+    rule = retrier(state, error)
+    if rule is None:
+        return []
+    count = rule.get("MaxAttempts", 3) if failures is None else min(failures, rule.get("MaxAttempts", 3))
+    interval, rate = rule.get("IntervalSeconds", 1), rule.get("BackoffRate", 2.0)
+    cap = rule.get("MaxDelaySeconds")
+    return [min(interval * rate**n, cap) if cap else interval * rate**n for n in range(count)]

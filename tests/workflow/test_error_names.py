@@ -1,0 +1,46 @@
+"""Every error name a Retry in the definition lists is one AWS raises, and is reachable: the embedded
+runtime makes the service answer with the wire error AWS documents for it (tests/aws_contract.py), the
+integration names it, and the Retry catches it. A misspelt name (say DynamoDB.InternalServerErrorException
+for DynamoDB's InternalServerError) would never match, and the run would fail where it should have
+retried: these tests fail on it.
+
+Lambda.AWSLambdaException and Lambda.SdkClientException are the Java SDK's names for an unmodeled
+Lambda error and a client-side one; the embedded runtime can only produce them by answering with that
+code, so for those two this proves the Retry is wired, not AWS's naming."""
+
+from __future__ import annotations
+
+import pytest
+
+from local.runtime import StateFault
+from tests.aws_contract import TRANSIENT
+from tests.definition import backoff, states
+from tests.workflow.conftest import SCHEDULED, YESTERDAY
+
+CASES = [
+    (state, name, code)
+    for state, body in states().items() if body["Type"] == "Task"
+    for name, code in TRANSIENT[body["Resource"]].items()
+    if any(name in rule["ErrorEquals"] for rule in body.get("Retry", []))
+]
+# ClaimForResend runs only for a forced run of a day that was sent before.
+FORCED = {"date": YESTERDAY, "force": True}
+
+
+@pytest.mark.parametrize(("state", "name", "code"), CASES, ids=[f"{s}-{n}" for s, n, _ in CASES])
+def test_each_retried_error_name_is_what_the_integration_raises_and_is_retried(aws, state, name, code):
+    execution_input = SCHEDULED
+    if state == "ClaimForResend":
+        assert aws.run({"date": YESTERDAY}).status == "SUCCEEDED"
+        execution_input = FORCED
+
+    execution = aws.run(execution_input, faults=(StateFault.on(state, code),))
+
+    assert execution.failed_attempts(state) == [name]
+    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+    assert aws.retry_sleeps == backoff(state, name, 1)
+
+
+def test_every_task_with_a_retry_is_covered():
+    covered = {state for state, _, _ in CASES}
+    assert covered == {name for name, body in states().items() if body["Type"] == "Task" and body.get("Retry")}
