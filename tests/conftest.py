@@ -21,11 +21,6 @@ def pytest_terminal_summary(terminalreporter):
         return
     if not RESULTS:
         return
-    handled = sum(1 for _, outcome in RESULTS if outcome and outcome.duplicates == 0 and outcome.lost == 0)
-    faults = sum(outcome.faults for _, outcome in RESULTS if outcome)
-    duplicates = sum(outcome.duplicates for _, outcome in RESULTS if outcome)
-    lost = sum(outcome.lost for _, outcome in RESULTS if outcome)
-    terminalreporter.write_line(
-        f"Fault catalogue: {len(RESULTS)} scenarios run, {faults} faults injected, {handled} handled as designed, "
-        f"{duplicates} duplicate emails, {lost} lost reports"
-    )
+    from tests.catalogue.scenarios import summary
+
+    terminalreporter.write_line(f"Fault catalogue: {summary([outcome for _, outcome in RESULTS])}")

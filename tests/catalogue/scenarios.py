@@ -62,6 +62,16 @@ class Outcome:
         return max(0, self.expected_emails - self.emails)
 
 
+def summary(outcomes: list["Outcome | None"]) -> str:
+    """The catalogue's figures, for the end of `make test` and docs/reliability.md. None: a scenario
+    whose checks failed."""
+    done = [o for o in outcomes if o is not None]
+    handled = sum(1 for o in done if o.duplicates == 0 and o.lost == 0)
+    return (f"{len(outcomes)} scenarios run, {sum(o.faults for o in done)} faults injected, {handled} handled as "
+            f"designed, {sum(o.duplicates for o in done)} duplicate emails, {sum(o.lost for o in done)} lost reports, "
+            f"{sum(o.documented_limit for o in done)} second email(s) in the documented SES limit case")
+
+
 @dataclass
 class Scenario:
     name: str
