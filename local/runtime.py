@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore import xform_name
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 
@@ -365,6 +366,7 @@ class EmbeddedAWS:
         sesv2.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
 
         self._definition = fill(DEFINITION.read_text(), definition_variables(self.sender, self.recipients))
+        check_integration_parameters(json.loads(self._definition))
         self._role_arn = role_arn
         self.state_machine_arn = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
             name=NAME_PREFIX, definition=self._definition, roleArn=role_arn, type="STANDARD"
@@ -613,15 +615,73 @@ def _faulty_service_task(original):
     says so (StateFault)."""
 
     def eval_service_task(task, env, resource_runtime_part, normalised_parameters, state_credentials):
+        service, operation = task._get_boto_service_name(), task._get_boto_service_action()
+        # moto's integrations call the services with botocore's parameter validation off; AWS validates
+        # every request, so a misspelt or mistyped parameter in the definition must fail here too.
+        _validate_request(service, operation, normalised_parameters)
         fault = _planned_fault(env)
         if fault is not None and not fault.after_effect:
-            raise fault.error(task._get_boto_service_name(), task._get_boto_service_action())
+            raise fault.error(service, operation)
         original(task, env, resource_runtime_part, normalised_parameters, state_credentials)
         if fault is not None:
             env.stack.pop()  # the answer that never arrived
-            raise fault.error(task._get_boto_service_name(), task._get_boto_service_action())
+            raise fault.error(service, operation)
 
     return eval_service_task
+
+
+class InvalidDefinition(Exception):
+    """CreateStateMachine would refuse the definition (AWS answers InvalidDefinition)."""
+
+
+# Optimized integrations: Resource -> (boto3 service, operation). The SDK integrations name both.
+_OPTIMIZED = {
+    "arn:aws:states:::lambda:invoke": ("lambda", "invoke"),
+    "arn:aws:states:::dynamodb:getItem": ("dynamodb", "get_item"),
+    "arn:aws:states:::dynamodb:putItem": ("dynamodb", "put_item"),
+    "arn:aws:states:::dynamodb:updateItem": ("dynamodb", "update_item"),
+    "arn:aws:states:::dynamodb:deleteItem": ("dynamodb", "delete_item"),
+}
+
+
+def check_integration_parameters(definition: dict) -> None:
+    """Refuse a Task parameter its API does not have, as CreateStateMachine does ("The field ... is not
+    supported by Step Functions"). moto's interpreter silently drops such a field for an optimized
+    integration, which would turn a misspelt ConditionExpression into an unconditional write."""
+    for name, state in definition["States"].items():
+        resource = state.get("Resource", "")
+        if resource in _OPTIMIZED:
+            service, operation = _OPTIMIZED[resource]
+        elif resource.startswith("arn:aws:states:::aws-sdk:"):
+            service, action = resource.split(":")[-2:]
+            operation = xform_name(action[0].upper() + action[1:])
+        else:
+            continue
+        model = boto3.client(service, region_name=REGION).meta.service_model
+        operation_name = next((o for o in model.operation_names if xform_name(o) == operation), None)
+        if operation_name is None:
+            raise InvalidDefinition(f"state {name}: {service} has no operation {operation}")
+        members = set(model.operation_model(operation_name).input_shape.members)
+        unknown = sorted({key.removesuffix(".$") for key in state.get("Parameters", {})} - members)
+        if unknown:
+            raise InvalidDefinition(f"state {name}: the field(s) {', '.join(unknown)} are not parameters of "
+                                    f"{service} {operation_name}; it takes: {', '.join(sorted(members))}")
+
+
+class InvalidIntegrationRequest(Exception):
+    """A state's request does not fit the service's API model: AWS would refuse it."""
+
+
+def _validate_request(service: str, operation: str, parameters: dict) -> None:
+    from botocore.validate import ParamValidator
+
+    model = boto3.client(service, region_name=REGION).meta.service_model
+    operation_name = next((name for name in model.operation_names if xform_name(name) == operation), None)
+    if operation_name is None:
+        raise InvalidIntegrationRequest(f"{service} has no operation {operation}")
+    report = ParamValidator().validate(parameters, model.operation_model(operation_name).input_shape)
+    if report.has_errors():
+        raise InvalidIntegrationRequest(f"{service}.{operation_name}: {report.generate_report()}")
 
 
 def _planned_fault(env) -> "StateFault | None":

@@ -44,3 +44,32 @@ def test_each_retried_error_name_is_what_the_integration_raises_and_is_retried(a
 def test_every_task_with_a_retry_is_covered():
     covered = {state for state, _, _ in CASES}
     assert covered == {name for name, body in states().items() if body["Type"] == "Task" and body.get("Retry")}
+
+
+def test_a_parameter_aws_would_refuse_fails_the_definition_as_create_state_machine_does(tmp_path, monkeypatch):
+    # GIVEN a definition whose claim misspells a parameter (moto alone drops an unknown field of an
+    # optimized integration, so the claim would silently become unconditional)
+    import json
+
+    import local.runtime as runtime
+    from tests.workflow.conftest import NOW
+
+    definition = json.loads(runtime.DEFINITION.read_text())
+    claim = definition["States"]["ClaimReport"]["Parameters"]
+    claim["ConditionExpresion"] = claim.pop("ConditionExpression")
+    path = tmp_path / "typo.asl.json"
+    path.write_text(json.dumps(definition))
+    monkeypatch.setattr(runtime, "DEFINITION", path)
+
+    # THEN the runtime refuses it at creation, naming the state and the field, as AWS does
+    with pytest.raises(runtime.InvalidDefinition, match="state ClaimReport: the field.s. ConditionExpresion"):
+        with runtime.EmbeddedAWS(profile="small", now=NOW):
+            pass
+
+
+def test_a_request_that_does_not_fit_the_api_model_fails_at_its_state(aws):
+    from local.runtime import InvalidIntegrationRequest, _validate_request
+
+    with pytest.raises(InvalidIntegrationRequest, match="Invalid type for parameter Key.reportDate.S"):
+        _validate_request("dynamodb", "get_item", {"TableName": "t", "Key": {"reportDate": {"S": 20261120}}})
+    _validate_request("dynamodb", "get_item", {"TableName": "t", "Key": {"reportDate": {"S": "2026-11-20"}}})
