@@ -202,6 +202,10 @@ def _fetch(fetch, report_day) -> dict:
         return fetch.lambda_handler({"reportDate": report_day.isoformat()}, LocalLambdaContext(function_name="fetch_costs"))
     except fetch.CostExplorerAccessDenied as error:
         raise PreviewError(_access_denied_advice(str(error))) from None
+    except fetch.CostDataNotReady:
+        raise PreviewError(f"Cost Explorer has not processed {report_day} yet (it has no cost for it, while the "
+                           "day before has some): the email would wrongly say $0.00. Try again later, or --date "
+                           "with an earlier day.") from None
     except fetch.CostDataUnavailable:
         raise PreviewError(f"Cost Explorer has no data for {report_day} yet. A day's data is usually complete "
                            "within 24 hours; try --date with an earlier day.") from None

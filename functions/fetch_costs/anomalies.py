@@ -13,11 +13,13 @@ Anomaly: a service whose cost on the report day is far above its own recent base
 
 Median and MAD rather than mean and standard deviation: one spike in the baseline (last week's) or the
 weekend dips do not widen the band enough to hide the next spike. The two floors keep a flat service (MAD
-0) from being flagged for a cent, and a tiny service from being flagged for doubling from $0.02.
+0) from being flagged for a cent, and a tiny service from being flagged for doubling from $0.02. Whatever
+the floors (both may be 0), a cost or an excess shown as 0 in the report's currency is never an anomaly.
 
-New service: a service whose first cost in the fetched history (which starts on the 1st of the previous
-month) falls within the last NEW_SERVICE_DAYS days up to the report day, in an account that had cost data
-before that day (in a brand-new account every service is new, and none is flagged).
+New service: a service whose first cost (the first amount of at least a cent, summarise.py) in the fetched
+history (which starts on the 1st of the previous month) falls within the last NEW_SERVICE_DAYS days up to
+the report day, in an account that had cost data before that day (in a brand-new account every service is
+new, and none is flagged).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
+from fetch_costs.currency import rounds_to_zero
 from fetch_costs.history import EXACT, ZERO
 from fetch_costs.report import Anomaly, NewService
 from fetch_costs.settings import ReportSettings
@@ -50,20 +53,24 @@ def band(baseline: Sequence[Decimal], threshold: Decimal) -> tuple[Decimal, Deci
         return m, m + threshold * mad
 
 
-def is_anomaly(amount: Decimal, baseline: Sequence[Decimal], settings: ReportSettings) -> tuple[bool, Decimal, Decimal]:
+def is_anomaly(amount: Decimal, baseline: Sequence[Decimal], settings: ReportSettings, currency: str
+               ) -> tuple[bool, Decimal, Decimal]:
     m, upper = band(baseline, settings.anomaly_threshold)
     with localcontext(EXACT):
         excess = amount - m
         flagged = (amount > upper and excess >= settings.anomaly_min_amount and excess > 0
+                   and not rounds_to_zero(amount, currency) and not rounds_to_zero(excess, currency)
                    and (m <= 0 or excess * 100 >= settings.anomaly_min_percent * m))
     return flagged, m, upper
 
 
-def find_anomalies(services: Mapping[str, tuple[Decimal, Sequence[Decimal]]], settings: ReportSettings) -> list[Anomaly]:
-    """services: name -> (amount on the report day, baseline). Largest excess over the median first."""
+def find_anomalies(services: Mapping[str, tuple[Decimal, Sequence[Decimal]]], settings: ReportSettings,
+                   currency: str) -> list[Anomaly]:
+    """services: name -> (amount on the report day, baseline), in `currency`. Largest excess over the median
+    first."""
     found = []
     for name, (amount, baseline) in services.items():
-        flagged, m, upper = is_anomaly(amount, baseline, settings)
+        flagged, m, upper = is_anomaly(amount, baseline, settings, currency)
         if flagged:
             found.append(Anomaly(name, amount, m, upper))
     with localcontext(EXACT):
@@ -72,7 +79,7 @@ def find_anomalies(services: Mapping[str, tuple[Decimal, Sequence[Decimal]]], se
 
 def find_new_services(first_costs: Mapping[str, date], amounts: Mapping[str, Decimal], report_date: date,
                       first_data_day: date | None, days: int) -> list[NewService]:
-    """first_costs: name -> the first day with a non-zero charge. Most recent first, then largest."""
+    """first_costs: name -> the first day with a charge of at least a cent. Most recent first, then largest."""
     since = report_date - timedelta(days=days - 1)
     new = [NewService(name, first, amounts.get(name, ZERO)) for name, first in first_costs.items()
            if since <= first <= report_date and first_data_day is not None and first_data_day < first]

@@ -1,7 +1,7 @@
 """FetchCosts: the day's report model from one Cost Explorer query, small enough for a state payload.
 
 A thin edge: settings from the environment (once, at cold start), the event validated into a FetchRequest,
-the pages fetched, then the pure modules: history.parse_history, summarise.summarise.
+the pages fetched, then the pure modules: history.parse_history, history.not_ready, summarise.summarise.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from fetch_costs.history import CostDataInvalid, parse_history
+from fetch_costs.history import CostDataInvalid, not_ready, parse_history
 from fetch_costs.query import build_request, report_window, short_window
 from fetch_costs.settings import load_settings
 from fetch_costs.summarise import summarise
 
-__all__ = ["CostDataInvalid", "lambda_handler"]
+__all__ = ["CostDataInvalid", "CostDataNotReady", "lambda_handler"]
 
 logger = Logger(service="cost-notifier")
 tracer = Tracer(service="cost-notifier")
@@ -49,6 +49,12 @@ class CostExplorerThrottled(Exception):
 
 class CostDataUnavailable(Exception):
     """Cost Explorer has no data for the day (not yet processed, or older than it keeps)."""
+
+
+class CostDataNotReady(Exception):
+    """Cost Explorer answered, but with no cost group at all for the report day while earlier days have
+    some: it has not processed the day yet. The state machine retries this over hours, then fails the run
+    without marking the day sent, so that a later redrive sends the right email instead of "$0.00"."""
 
 
 class CostExplorerAccessDenied(Exception):
@@ -90,6 +96,14 @@ def cost_explorer():
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     request = FetchRequest.from_event(event)
     history = fetch_history(request.report_date, SETTINGS.metric)
+    reason = not_ready(history, request.report_date)
+    if reason is not None:
+        raise CostDataNotReady(reason)
+    if history.unclassified_record_types:
+        # Shown as lines of their own (history.RECORD_TYPES lacks them): the report is right, but the table
+        # needs them, with where they belong.
+        logger.warning("Cost Explorer returned record types this report does not classify",
+                       extra={"recordTypes": history.unclassified_record_types})
     report = summarise(history, request.report_date, SETTINGS)
     metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
     metrics.add_metric(name="ReportedDailyTotal", unit=MetricUnit.NoUnit, value=float(report.total))

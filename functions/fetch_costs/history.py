@@ -5,17 +5,14 @@ refunds, discounts) are kept, a service with no name is kept under "(no service)
 would make the report wrong (a missing or unexpected day, a second currency, a non-numeric amount, a
 group without the metric) is refused with CostDataInvalid rather than reported.
 
-Each group is (SERVICE, RECORD_TYPE). The record type decides where its amount goes:
+Each group is (SERVICE, RECORD_TYPE). The record type decides where its amount goes, by one explicit
+table (RECORD_TYPES below): charges of that service (the gross, per service), or the credits, refunds,
+discounts or tax line. A record type the table does not have is put in no bucket: it is kept under its
+own name (Day.unclassified) and becomes a line of its own in the report, so the total still reconciles
+and nothing is guessed; the handler logs a warning naming it.
 
-    Credit                                   -> credits      (its own line under the services)
-    Refund                                   -> refunds      (its own line)
-    Tax                                      -> tax          (its own line)
-    ...Discount..., Savings Plan Negation    -> discounts    (its own line: EDP, private rates, bundles)
-    anything else (Usage, fees, support, RI and Savings Plans fees and covered usage, ...)
-                                             -> charges of that service (the gross, per service)
-
-Charges + credits + refunds + discounts + tax = the day's net total, which is what Cost Explorer's
-ungrouped total for the metric says.
+Charges + credits + refunds + discounts + tax + unclassified = the day's net total, which is what Cost
+Explorer's ungrouped total for the metric says.
 """
 
 from __future__ import annotations
@@ -27,14 +24,106 @@ from decimal import Context, Decimal, InvalidOperation, localcontext
 CHARGES, CREDITS, REFUNDS, DISCOUNTS, TAX = "charges", "credits", "refunds", "discounts", "tax"
 ADJUSTMENTS = (CREDITS, REFUNDS, DISCOUNTS, TAX)
 
-# Record types charged once (a month, or once ever), not every day: the forecast does not project them
-# forward. Tax and support are charged on the 1st of the month; refunds and upfront fees are events.
-ONE_OFF_RECORD_TYPES = frozenset({"Tax", "Refund", "Support fee", "Fee", "RIFee"})
+
+@dataclass(frozen=True)
+class RecordType:
+    """How an amount of one RECORD_TYPE is shown."""
+
+    kind: str  # CHARGES (of the group's service), CREDITS, REFUNDS, DISCOUNTS or TAX
+    one_off: bool  # charged once (a month, or once ever), not every day: see ONE-OFF below
+
+
+_USAGE = RecordType(CHARGES, one_off=False)
+_FEE = RecordType(CHARGES, one_off=True)
+_DISCOUNT = RecordType(DISCOUNTS, one_off=False)
+
+# Every RECORD_TYPE value AWS documents, and where its amount goes. The AWS pages that name them:
+#   the Cost and Usage Report's line item types (the tokens Cost Explorer's API returns for most of them):
+#     https://docs.aws.amazon.com/cur/latest/userguide/Lineitem-columns.html
+#     https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-cur2.html (line_item_line_item_type)
+#   Cost Explorer's charge types (the console's labels; the API spells the discounts and the support fee
+#   this way, with spaces):
+#     https://docs.aws.amazon.com/cost-management/latest/userguide/ce-filtering.html
+#   what each metric puts in them, and on which day:
+#     https://docs.aws.amazon.com/cost-management/latest/userguide/ce-advanced.html
+# AWS spells some of them more than one way ("SavingsPlanNegation", "Savings Plan negation"), so a value
+# is looked up without its spaces and case (record_type_key), never by a part of it. Spellings marked (?)
+# are not confirmed by an AWS page this project could check. A value that matches none of these goes in
+# no bucket: it is shown under its own name (Day.unclassified).
+#
+# USAGE: charges of its service, every day. The metric decides the amount, not where it goes:
+#   Usage                     on-demand usage.
+#   DiscountedUsage           usage covered by a Reserved Instance: 0 under UnblendedCost (the RI's fees
+#                             carry its cost), the RI's effective cost under AmortizedCost, the blended
+#                             rate under BlendedCost. It is usage, not a discount.
+#   SavingsPlanCoveredUsage   usage covered by a Savings Plan: at on-demand rates under the unblended
+#                             metrics, at the Savings Plan's rate under the amortized ones.
+# DISCOUNTS: their own line, every day. SavingsPlanNegation is the negative offset of the covered usage
+#   under the unblended metrics (0 under the amortized ones); the Enterprise Discount Program, bundled,
+#   private-rate, Solution Provider Program and distributor discounts are 0 under the Net metrics, whose
+#   usage is already net of them.
+# FEES: charges of their service (the RI's service; "Savings Plans for AWS Compute usage"; the support
+#   plan), one-off:
+#   RIFee, SavingsPlanRecurringFee   the monthly fee, on the 1st of the month. Under AmortizedCost the
+#                             used part is in DiscountedUsage and the unused part of an RI is shown on
+#                             the 1st too (ce-advanced above).
+#   Fee, SavingsPlanUpfrontFee       an upfront fee, on the day of purchase (0 under the amortized
+#                             metrics, which spread it into the covered usage).
+#   Support fee               the monthly support plan, on the 1st.
+# CREDITS, REFUNDS, TAX: their own lines. Tax is charged on the 1st and a refund is an event (one-off);
+#   credits recur with the usage they offset.
+#
+# ONE-OFF amounts are in the month to date but are not projected by the forecast, and movers and anomalies
+# leave them out of a service's charges (a monthly fee is not news every month).
+RECORD_TYPES: dict[str, RecordType] = {
+    # The Cost and Usage Report's line item types.
+    "Usage": _USAGE,
+    "DiscountedUsage": _USAGE,
+    "SavingsPlanCoveredUsage": _USAGE,
+    "SavingsPlanNegation": _DISCOUNT,
+    "SavingsPlanRecurringFee": _FEE,
+    "SavingsPlanUpfrontFee": _FEE,
+    "RIFee": _FEE,
+    "Fee": _FEE,
+    "Tax": RecordType(TAX, one_off=True),
+    "Credit": RecordType(CREDITS, one_off=False),
+    "Refund": RecordType(REFUNDS, one_off=True),
+    "Discount": _DISCOUNT,  # the CUR's generic discount line
+    "BundledDiscount": _DISCOUNT,
+    "EdpDiscount": _DISCOUNT,
+    "PrivateRateDiscount": _DISCOUNT,
+    "SppDiscount": _DISCOUNT,  # (?) the Solution Provider Program discount as a CUR token
+    # Cost Explorer's names for the same charges, where they differ from the tokens above.
+    "Enterprise Discount Program Discount": _DISCOUNT,
+    "Private Rate Card Discount": _DISCOUNT,  # (?) ("Private Rate Discount" is PrivateRateDiscount)
+    "Solution Provider Program Discount": _DISCOUNT,
+    "Distributor Discount": _DISCOUNT,
+    "Support fee": _FEE,
+    "Reservation applied usage": _USAGE,  # the console's DiscountedUsage
+    "Recurring reservation fee": _FEE,  # the console's RIFee
+    "Upfront reservation fee": _FEE,  # the console's Fee for an RI
+    "Other out-of-cycle charges": _FEE,  # the console's Fee for other subscriptions
+}
+
+
+def record_type_key(record_type: str) -> str:
+    """The spelling-independent form of a record type: "Savings Plan negation" -> "savingsplannegation"."""
+    return "".join(record_type.split()).casefold()
+
+
+_BY_KEY = {record_type_key(name): spec for name, spec in RECORD_TYPES.items()}
+
+
+def record_type(name: str) -> RecordType | None:
+    """How an amount of this RECORD_TYPE is shown; None for one AWS has not documented (shown on its own)."""
+    return _BY_KEY.get(record_type_key(name))
+
 
 # Cost Explorer returns no currency for a day without cost groups; its reports are in USD unless told
 # otherwise, and a zero is the same in any currency.
 FALLBACK_CURRENCY = "USD"
 NO_SERVICE = "(no service)"
+NO_RECORD_TYPE = "(no record type)"
 # Sums are exact: Cost Explorer's amounts have at most 10 decimal places and stay below 10^15, so 60
 # significant digits never round a sum (Decimal's default 28 could, and then nothing would reconcile).
 EXACT = Context(prec=60)
@@ -43,23 +132,6 @@ ZERO = Decimal(0)
 
 class CostDataInvalid(Exception):
     """Cost Explorer answered with something that cannot be turned into a correct report."""
-
-
-def category(record_type: str) -> str:
-    """Where an amount of this RECORD_TYPE is shown (see the module docstring)."""
-    if record_type == "Credit":
-        return CREDITS
-    if record_type == "Refund":
-        return REFUNDS
-    if record_type == "Tax":
-        return TAX
-    if "Discount" in record_type or record_type.replace(" ", "") == "SavingsPlanNegation":
-        return DISCOUNTS
-    return CHARGES
-
-
-def is_one_off(record_type: str) -> bool:
-    return record_type in ONE_OFF_RECORD_TYPES or "Upfront" in record_type
 
 
 @dataclass
@@ -72,6 +144,8 @@ class Day:
     charges: dict[str, Decimal] = field(default_factory=dict)  # by service, gross
     one_off_charges: dict[str, Decimal] = field(default_factory=dict)  # the part of charges that is one-off
     adjustments: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(ADJUSTMENTS, ZERO))
+    # Record types the RECORD_TYPES table does not have, by name: in no bucket, but in the net total.
+    unclassified: dict[str, Decimal] = field(default_factory=dict)
     one_off: Decimal = ZERO  # the part of the net total from one-off record types
 
     @property
@@ -81,9 +155,9 @@ class Day:
 
     @property
     def total(self) -> Decimal:
-        """Net: charges, credits, refunds, discounts and tax."""
+        """Net: charges, credits, refunds, discounts, tax and any unclassified record types."""
         with localcontext(EXACT):
-            return self.charges_total + sum(self.adjustments.values(), ZERO)
+            return self.charges_total + sum(self.adjustments.values(), ZERO) + sum(self.unclassified.values(), ZERO)
 
     def recurring_charge(self, service: str) -> Decimal:
         """A service's charges without one-off fees (a support fee on the 1st): what movers and anomalies
@@ -115,6 +189,35 @@ class CostHistory:
     def first_data_day(self) -> date | None:
         """The first day with any cost group: days before it are taken as before the account existed."""
         return next((d.day for d in self.days if d.has_data), None)
+
+    @property
+    def unclassified_record_types(self) -> list[str]:
+        """Record types of any day that the RECORD_TYPES table does not have, sorted."""
+        return sorted({name for d in self.days for name in d.unclassified})
+
+
+def not_ready(history: CostHistory, report_date: date) -> str | None:
+    """Why the report day cannot be reported yet, or None when it can.
+
+    A day for which Cost Explorer returns no cost group at all, in an account with groups on earlier days,
+    has not been processed yet: reporting it would send "$0.00 (no spend)" for a day that did cost money.
+    A day whose groups are all 0 is data (a free-tier day), and an account without a group on any day
+    has had no spend yet: both are reported.
+
+    Only the day before counts as "earlier": Cost Explorer processes days in order, so a missing day after
+    a day with data is unprocessed, while a missing day after a missing day is spend that stopped (an
+    account wound down). Looking further back would fail every run for weeks after spend stops.
+    """
+    today = history.day(report_date)
+    before = history.day(report_date - timedelta(days=1))
+    if today is None or today.has_data or before is None or not before.has_data:
+        return None
+    return (
+        f"Cost Explorer has no cost data for {report_date} yet, although the day before has data ({before.day}): it has "
+        f"not processed {report_date}, so its email would wrongly say $0.00. Nothing "
+        "was sent and the day is not marked sent. The state machine retries later; if the retries run out, "
+        "the run fails, and a redrive once Cost Explorer has the day sends the right email."
+    )
 
 
 def parse_history(start: date, end: date, metric: str, pages: list[dict], requests: int | None = None) -> CostHistory:
@@ -174,7 +277,7 @@ def _keys(group: dict) -> tuple[str, str]:
     if len(keys) != 2 or not all(isinstance(key, str) for key in keys):
         raise CostDataInvalid(f"expected a SERVICE and a RECORD_TYPE key per group, got {keys!r}")
     # Cost Explorer labels spend it cannot attribute with an empty key; keep it, visibly.
-    return keys[0] or NO_SERVICE, keys[1]
+    return keys[0] or NO_SERVICE, keys[1] or NO_RECORD_TYPE
 
 
 def _amount(raw: object, service: str, day: date) -> Decimal:
@@ -187,15 +290,18 @@ def _amount(raw: object, service: str, day: date) -> Decimal:
     return amount
 
 
-def _add(entry: Day, service: str, record_type: str, amount: Decimal) -> None:
+def _add(entry: Day, service: str, record_type_name: str, amount: Decimal) -> None:
     entry.has_data = True
-    kind = category(record_type)
+    spec = record_type(record_type_name)
     with localcontext(EXACT):
-        if kind == CHARGES:
+        if spec is None:
+            entry.unclassified[record_type_name] = entry.unclassified.get(record_type_name, ZERO) + amount
+            return
+        if spec.kind == CHARGES:
             entry.charges[service] = entry.charges.get(service, ZERO) + amount
         else:
-            entry.adjustments[kind] += amount
-        if is_one_off(record_type):
+            entry.adjustments[spec.kind] += amount
+        if spec.one_off:
             entry.one_off += amount
-            if kind == CHARGES:
+            if spec.kind == CHARGES:
                 entry.one_off_charges[service] = entry.one_off_charges.get(service, ZERO) + amount

@@ -2,8 +2,10 @@
 
 A service moves when its change against the average of the days before the report day (7 days, fewer
 for a young account) is at least MOVER_MIN_AMOUNT *and* at least MOVER_MIN_PERCENT of that average (a
-service that had no cost before passes the relative test). The largest increases and the largest
-decreases are listed, at most MAX_MOVERS of each.
+service that had no cost before passes the relative test). A change shown as 0 in the report's currency
+(less than half a cent), or a service shown as 0 both on the day and on average, is no move whatever the
+thresholds (both may be 0). The largest increases and the largest decreases are listed, at most MAX_MOVERS
+of each.
 """
 
 from __future__ import annotations
@@ -11,27 +13,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
 
+from fetch_costs.currency import rounds_to_zero
 from fetch_costs.history import EXACT
 from fetch_costs.report import MAX_MOVERS, Mover
 from fetch_costs.settings import ReportSettings
 
 
-def moves(amount: Decimal, average: Decimal, min_amount: Decimal, min_percent: Decimal) -> bool:
+def moves(amount: Decimal, average: Decimal, min_amount: Decimal, min_percent: Decimal, currency: str) -> bool:
     with localcontext(EXACT):
         change = abs(amount - average)
-        if change == 0 or change < min_amount:
+        if rounds_to_zero(change, currency) or change < min_amount:
+            return False
+        if rounds_to_zero(amount, currency) and rounds_to_zero(average, currency):
             return False
         if average <= 0:
             return True
         return change * 100 >= min_percent * average
 
 
-def find_movers(services: Mapping[str, tuple[Decimal, Decimal]], settings: ReportSettings
+def find_movers(services: Mapping[str, tuple[Decimal, Decimal]], settings: ReportSettings, currency: str
                 ) -> tuple[tuple[Mover, ...], tuple[Mover, ...]]:
-    """services: name -> (amount on the report day, average of the days before). Returns (increases,
-    decreases), largest change first; ties by name."""
+    """services: name -> (amount on the report day, average of the days before), in `currency`. Returns
+    (increases, decreases), largest change first; ties by name."""
     moved = [Mover(name, amount, average) for name, (amount, average) in services.items()
-             if moves(amount, average, settings.mover_min_amount, settings.mover_min_percent)]
+             if moves(amount, average, settings.mover_min_amount, settings.mover_min_percent, currency)]
     with localcontext(EXACT):
         up = sorted((m for m in moved if m.amount > m.average), key=lambda m: (m.average - m.amount, m.name))
         down = sorted((m for m in moved if m.amount < m.average), key=lambda m: (m.amount - m.average, m.name))

@@ -18,6 +18,7 @@ from fetch_costs.history import EXACT
 # The contract's bounds (render_email checks them too): what keeps the payload and the HTML small.
 MAX_MOVERS = 5  # per direction
 MAX_LISTED = 5  # anomalies, new services (each list says how many more there are)
+MAX_OTHER_ADJUSTMENTS = 5  # lines for unclassified record types; beyond it the rest are added up in one
 TREND_DAYS = 14
 NAME_CHARS = 100  # longer names (none of AWS's is) are cut: the email shows at most this many characters
 
@@ -60,6 +61,19 @@ class DayTotal:
 
 
 @dataclass(frozen=True)
+class OtherAdjustment:
+    """The report day's amount of a record type the report does not classify (history.RECORD_TYPES), shown
+    as a line of its own under Cost Explorer's name for it; or, past MAX_OTHER_ADJUSTMENTS, the rest of
+    them added up (named "N more record types")."""
+
+    record_type: str
+    amount: Decimal
+
+    def to_state(self) -> dict:
+        return {"recordType": cut(self.record_type), "amount": plain(self.amount)}
+
+
+@dataclass(frozen=True)
 class Breakdown:
     """The report day: gross charges, then each kind of adjustment. Their sum is the net total."""
 
@@ -68,15 +82,20 @@ class Breakdown:
     refunds: Decimal
     discounts: Decimal
     tax: Decimal
+    other: tuple[OtherAdjustment, ...] = ()  # unclassified record types, at most MAX_OTHER_ADJUSTMENTS
 
     @property
     def total(self) -> Decimal:
         with localcontext(EXACT):
-            return self.charges + self.credits + self.refunds + self.discounts + self.tax
+            return (self.charges + self.credits + self.refunds + self.discounts + self.tax
+                    + sum((o.amount for o in self.other), Decimal(0)))
 
     def to_state(self) -> dict:
-        return {"charges": plain(self.charges), "credits": plain(self.credits), "refunds": plain(self.refunds),
-                "discounts": plain(self.discounts), "tax": plain(self.tax)}
+        state = {"charges": plain(self.charges), "credits": plain(self.credits), "refunds": plain(self.refunds),
+                 "discounts": plain(self.discounts), "tax": plain(self.tax)}
+        if self.other:  # only on a day that has them: every other day's payload stays as it was
+            state["other"] = [o.to_state() for o in self.other]
+        return state
 
 
 @dataclass(frozen=True)

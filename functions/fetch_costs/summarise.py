@@ -2,6 +2,9 @@
 
 Days before the account's first cost data (a young account) are "unknown", not zero: they are left out
 of averages, baselines and the forecast basis, and drawn as gaps. Days after it with no data cost 0.
+
+Amounts shown as 0 in the report's currency (currency.rounds_to_zero) are no news: a service's first cost
+is its first day with an amount of at least a cent, and movers and anomalies ignore such amounts.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
 from fetch_costs.anomalies import BASELINE_DAYS, MIN_BASELINE_DAYS, find_anomalies, find_new_services
+from fetch_costs.currency import rounds_to_zero
 from fetch_costs.forecast import month_end_forecast
 from fetch_costs.history import CREDITS, DISCOUNTS, EXACT, REFUNDS, TAX, ZERO, CostHistory, Day
 from fetch_costs.movers import find_movers
@@ -18,11 +22,13 @@ from fetch_costs.report import (
     FLAG_ANOMALY,
     FLAG_NEW,
     MAX_LISTED,
+    MAX_OTHER_ADJUSTMENTS,
     TREND_DAYS,
     Average,
     Breakdown,
     CostReport,
     DayTotal,
+    OtherAdjustment,
     OtherLine,
     PeriodTotal,
     ServiceLine,
@@ -90,7 +96,7 @@ def summarise(history: CostHistory, report_date: date, settings: ReportSettings)
     day_before = known.day(report_date - timedelta(days=1))
 
     breakdown = Breakdown(today.charges_total, today.adjustments[CREDITS], today.adjustments[REFUNDS],
-                          today.adjustments[DISCOUNTS], today.adjustments[TAX])
+                          today.adjustments[DISCOUNTS], today.adjustments[TAX], other_adjustments(today))
     before = known.back(1, AVERAGE_DAYS)
     average = Average(len(before), _mean([d.total for d in before])) if before else None
 
@@ -116,18 +122,19 @@ def summarise(history: CostHistory, report_date: date, settings: ReportSettings)
     recurring = {name: today.recurring_charge(name) for name in names}
     averages = {name: (recurring[name], _mean([d.recurring_charge(name) for d in before])) for name in names} \
         if before else {}
-    increases, decreases = find_movers(averages, settings)
+    increases, decreases = find_movers(averages, settings, history.currency)
 
     baseline_days = known.back(1, BASELINE_DAYS)
     anomalies = []
     if len(baseline_days) >= MIN_BASELINE_DAYS:
         anomalies = find_anomalies(
-            {name: (recurring[name], [d.recurring_charge(name) for d in baseline_days]) for name in names}, settings)
+            {name: (recurring[name], [d.recurring_charge(name) for d in baseline_days]) for name in names}, settings,
+            history.currency)
 
     first_costs = {}
     for entry in history.days:
         for name, amount in entry.charges.items():
-            if amount != 0 and name not in first_costs and entry.day <= report_date:
+            if name not in first_costs and entry.day <= report_date and not rounds_to_zero(amount, history.currency):
                 first_costs[name] = entry.day
     new_services = find_new_services(first_costs, amounts, report_date, known.first, settings.new_service_days)
 
@@ -187,6 +194,17 @@ def summarise(history: CostHistory, report_date: date, settings: ReportSettings)
     )
     _check_reconciles(report)
     return report
+
+
+def other_adjustments(day: Day) -> tuple[OtherAdjustment, ...]:
+    """The day's unclassified record types, each a line of its own, by name. More than fit the bound (never
+    seen: AWS adds a record type rarely) keep the largest by magnitude and add the rest up in a last line."""
+    lines = sorted(day.unclassified.items())
+    if len(lines) > MAX_OTHER_ADJUSTMENTS:
+        by_size = sorted(lines, key=lambda item: (-abs(item[1]), item[0]))
+        kept, rest = by_size[:MAX_OTHER_ADJUSTMENTS - 1], by_size[MAX_OTHER_ADJUSTMENTS - 1:]
+        lines = sorted(kept) + [(f"{len(rest)} more record types", _sum(amount for _, amount in rest))]
+    return tuple(OtherAdjustment(name, amount) for name, amount in lines)
 
 
 def settings_state(settings: ReportSettings) -> dict:

@@ -264,7 +264,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Line:
-    """A line under the services: charges, credits, refunds, discounts, tax, total."""
+    """A line under the services: charges, credits, refunds, discounts, tax, a record type FetchCosts does
+    not classify (under its own name), total."""
 
     label: str
     units: int
@@ -363,12 +364,15 @@ def _services(report: CostReport, money: Money) -> tuple[tuple[Row, ...], tuple[
     b = report.breakdown
     names = [("Charges", b.charges), ("Credits", b.credits), ("Refunds", b.refunds), ("Discounts", b.discounts),
              ("Tax", b.tax)]
+    kinds = len(names)
+    # A record type FetchCosts does not classify is a line of its own, shown even at 0 so that it is seen.
+    names += [(shorten(clean_name(o.record_type), HTML_NAME_CHARS), o.amount) for o in b.other]
     exact = [exact_minor_units(value, currency) for _, value in names]
     total_units = money.units(report.total)
     units = largest_remainder(exact, total_units)
     if b.adjusted:
-        lines = [Line(label if label != "Charges" else "Charges (gross)", u, format_money(u, currency))
-                 for (label, value), u in zip(names, units) if label == "Charges" or value != 0]
+        lines = [Line("Charges (gross)" if i == 0 else label, u, format_money(u, currency))
+                 for i, ((label, value), u) in enumerate(zip(names, units)) if i == 0 or i >= kinds or value != 0]
         lines.append(Line("Net total", total_units, format_money(total_units, currency), is_total=True))
     else:
         lines = [Line("Total", total_units, format_money(total_units, currency), is_total=True)]
@@ -510,6 +514,11 @@ def _notes(report: CostReport, money: Money) -> tuple[str, ...]:
     if report.breakdown.adjusted:
         notes.append("Services are shown gross; credits, refunds, discounts and tax are their own lines, "
                      "and the net total is what the day costs.")
+    if report.breakdown.other:
+        names = ", ".join(clean_name(o.record_type) for o in report.breakdown.other)
+        notes.append(f"Not classified: {names}. Cost Explorer returned charges of a type this report does not "
+                     "know, so each is shown as a line of its own under Cost Explorer's name, and is in the "
+                     "net total.")
     notes += [
         f"Movers: changes against each service's {_average_label(report)} of at least "
         f"{money(t.mover_min_amount)} and {_number(t.mover_min_percent)}%.",

@@ -88,6 +88,7 @@ TREND_DAYS = 14
 MAX_TOP_SERVICES = 20
 MAX_MOVERS = 5
 MAX_LISTED = 5
+MAX_OTHER_ADJUSTMENTS = 5
 MAX_NAME_CHARS = 100
 ALERTS = ("anomaly", "overBudget", "newService")
 FLAGS = ("new", "anomaly")
@@ -159,28 +160,48 @@ def _decimal(value: Fraction) -> Decimal:
 
 
 @dataclass(frozen=True)
+class OtherAdjustment:
+    """A record type FetchCosts does not classify, as a line of its own under Cost Explorer's name for it."""
+
+    record_type: str
+    amount: Decimal
+
+    @classmethod
+    def from_dict(cls, value: Any, path: str) -> OtherAdjustment:
+        data = _object(value, path, "recordType, amount")
+        return cls(_name(data, "recordType", path), _amount(data, "amount", path))
+
+
+@dataclass(frozen=True)
 class Breakdown:
-    """The report day: gross charges, then credits, refunds, discounts and tax; they add up to the total."""
+    """The report day: gross charges, then credits, refunds, discounts, tax and the record types FetchCosts
+    does not classify (`other`, present only on a day that has them); they add up to the total."""
 
     charges: Decimal
     credits: Decimal
     refunds: Decimal
     discounts: Decimal
     tax: Decimal
+    other: tuple[OtherAdjustment, ...] = ()
 
     @property
     def total(self) -> Fraction:
-        return sum((_exact(v) for v in (self.charges, self.credits, self.refunds, self.discounts, self.tax)),
-                   Fraction(0))
+        return sum((_exact(v) for v in (self.charges, self.credits, self.refunds, self.discounts, self.tax,
+                                        *(o.amount for o in self.other))), Fraction(0))
 
     @property
     def adjusted(self) -> bool:
-        return any(v != 0 for v in (self.credits, self.refunds, self.discounts, self.tax))
+        return bool(self.other) or any(v != 0 for v in (self.credits, self.refunds, self.discounts, self.tax))
 
     @classmethod
     def from_dict(cls, value: Any, path: str) -> Breakdown:
         data = _object(value, path, "charges, credits, refunds, discounts, tax")
-        return cls(*(_amount(data, key, path) for key in ("charges", "credits", "refunds", "discounts", "tax")))
+        amounts = (_amount(data, key, path) for key in ("charges", "credits", "refunds", "discounts", "tax"))
+        other = ()
+        if "other" in data:  # absent on the days without such record types
+            other = tuple(OtherAdjustment.from_dict(item, f"{path}.other[{i}]") for i, item in enumerate(
+                _list(data, "other", path, "record types and amounts", MAX_OTHER_ADJUSTMENTS)))
+        return cls(*amounts, other=other)
 
 
 @dataclass(frozen=True)
@@ -357,7 +378,7 @@ class CostReport:
             )
         if _exact(self.total) != self.breakdown.total:
             raise InvalidRenderRequest(
-                f"costs.total: {self.total} does not equal charges + credits + refunds + discounts + tax "
+                f"costs.total: {self.total} does not equal charges + credits + refunds + discounts + tax + other "
                 f"({_decimal(self.breakdown.total)}); the figures must reconcile exactly, so the report is refused"
             )
         listed = sum((_exact(s.amount) for s in self.top), Fraction(0))
@@ -376,7 +397,8 @@ class CostReport:
     def no_spend(self) -> bool:
         """True when nothing at all was charged or credited (not merely a total that nets to zero)."""
         b = self.breakdown
-        return all(v == 0 for v in (b.charges, b.credits, b.refunds, b.discounts, b.tax)) and all(
+        return all(v == 0 for v in (b.charges, b.credits, b.refunds, b.discounts, b.tax,
+                                    *(o.amount for o in b.other))) and all(
             s.amount == 0 for s in self.top) and (self.other is None or self.other.amount == 0)
 
     @classmethod

@@ -17,6 +17,7 @@ from tests.fixtures.cost_explorer_answers import answer
 
 EVENT = {"reportDate": "2026-11-20"}
 DAY = date(2026, 11, 20)
+D = Decimal
 START, END = report_window(DAY)
 
 
@@ -93,6 +94,42 @@ def test_an_answer_missing_a_day_is_refused_as_invalid(ce, lambda_context):
     expect_pages(ce, [page])
     with pytest.raises(handler.CostDataInvalid, match="no period for 2026-10-04"):
         handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
+
+
+def test_a_report_day_cost_explorer_has_not_processed_yet_is_not_reported_as_no_spend(ce, lambda_context):
+    # GIVEN Cost Explorer has groups for every day before the report day, and none at all for it
+    expect_pages(ce, answer(START, END, lambda day: rows(day) if day < DAY else []))
+    # WHEN the day is fetched
+    with pytest.raises(Exception) as raised:
+        handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
+    # THEN the run fails with the error the state machine retries, saying which day, why, and what happens
+    assert type(raised.value).__name__ == "CostDataNotReady"
+    message = str(raised.value)
+    assert "no cost data for 2026-11-20" in message and "2026-11-19" in message
+    assert "not processed" in message and "retr" in message and "redrive" in message
+
+
+def test_an_account_with_no_spend_on_any_day_still_gets_its_zero_report(ce, lambda_context):
+    expect_pages(ce, answer(START, END, lambda day: []))
+    result = handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
+    assert (result["total"], result["services"]["top"], result["currency"]) == ("0", [], "USD")
+
+
+def test_a_report_day_whose_entries_are_all_zero_is_data_not_a_day_to_wait_for(ce, lambda_context):
+    expect_pages(ce, answer(START, END, lambda day: rows(day) if day < DAY else [
+        ("AWS Lambda", "Usage", "0"), ("Amazon Simple Storage Service", "Usage", "0.0000000000")]))
+    result = handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
+    assert result["total"] == "0" and result["services"]["count"] == 2
+    assert D(result["dayBefore"]) > 0
+
+
+def test_a_record_type_the_report_does_not_know_is_its_own_line_and_logged_as_a_warning(ce, lambda_context, caplog):
+    expect_pages(ce, answer(START, END, lambda day: rows(day) + [("Amazon CloudWatch", "Future Charge Type", "1.25")]))
+    result = handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
+    assert result["breakdown"]["other"] == [{"recordType": "Future Charge Type", "amount": "1.25"}]
+    assert result["total"] == "89.6539486713"  # 88.4039486713 + 1.25, in no other bucket
+    assert [(r.getMessage(), r.recordTypes) for r in caplog.records if r.levelname == "WARNING"] == [
+        ("Cost Explorer returned record types this report does not classify", ["Future Charge Type"])]
 
 
 def test_a_page_token_that_never_ends_stops_after_max_pages(ce, lambda_context):

@@ -117,6 +117,16 @@ INVALID = [
     ("metric not a cost metric", _set("costs.metric", "UsageQuantity"), "costs.metric: 'UsageQuantity' is not one of UnblendedCost"),
     ("forecast missing", _delete("costs.forecast"), "costs.forecast is missing"),
     ("requests negative", _set("costs.costExplorerRequests", -1), "costs.costExplorerRequests: expected a whole number from 0"),
+    ("other record type not in the total", _set("costs.breakdown.other", [{"recordType": "New", "amount": "1"}]),
+     "does not equal charges + credits + refunds + discounts + tax + other"),
+    ("other record types not a list", _set("costs.breakdown.other", {"New": "0"}),
+     "costs.breakdown.other: expected a list of record types and amounts"),
+    ("too many other record types", _set("costs.breakdown.other", [{"recordType": f"T{i}", "amount": "0"} for i in range(6)]),
+     "costs.breakdown.other: 6 items, at most 5 allowed"),
+    ("other record type unnamed", _set("costs.breakdown.other", [{"recordType": None, "amount": "0"}]),
+     "costs.breakdown.other[0].recordType: expected a string"),
+    ("other record type amount a float", _set("costs.breakdown.other", [{"recordType": "New", "amount": 0.0}]),
+     "costs.breakdown.other[0].amount: expected a decimal string"),
 ]
 
 

@@ -1,6 +1,7 @@
 """The fixed datasets behind the golden emails: each is a Cost Explorer answer for a fixed report day
 (the synthetic organisation at seed 7, or a small hand-written account), run through the real pipeline:
-FetchCosts' pure modules, the JSON of the state machine, RenderEmail's parser and templates."""
+FetchCosts' pure modules (a day FetchCosts would refuse as not ready cannot be a golden email), the JSON of
+the state machine, RenderEmail's parser and templates."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from fetch_costs.history import parse_history
+from fetch_costs.history import not_ready, parse_history
 from fetch_costs.query import build_request, report_window
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
@@ -45,7 +46,10 @@ def _young_account(day: date) -> list:
 
 
 def _quiet_day(day: date) -> list:
-    return [] if day == date(2026, 11, 20) else [("Amazon Lightsail", "Usage", "0.1344"), ("Amazon Route 53", "Usage", "0.0167")]
+    # Cost Explorer has the day (its entries are there) and each is 0. With no entry at all the day would not
+    # be processed yet, and FetchCosts raises CostDataNotReady instead of sending "$0.00".
+    amounts = ("0", "0") if day == date(2026, 11, 20) else ("0.1344", "0.0167")
+    return [("Amazon Lightsail", "Usage", amounts[0]), ("Amazon Route 53", "Usage", amounts[1])]
 
 
 DATASETS = (
@@ -59,7 +63,7 @@ DATASETS = (
     Dataset("young-account-eur", "two days old, in euros, credits covering the usage: no forecast or anomaly checks",
             date(2026, 11, 20), lambda start, end: answer(start, end, _young_account, currency="EUR",
                                                             estimated_from=date(2026, 11, 1))),
-    Dataset("no-spend", "a day with no spend in an account that usually has a little",
+    Dataset("no-spend", "a day whose entries are all $0 in an account that usually costs a little",
             date(2026, 11, 20), lambda start, end: answer(start, end, _quiet_day)),
 )
 
@@ -68,6 +72,8 @@ def build(dataset: Dataset) -> tuple[dict, RenderedEmail]:
     """(FetchCosts' result as the state machine carries it, the email RenderEmail makes of it)."""
     start, end = report_window(dataset.report_date)
     history = parse_history(start, end, dataset.settings.metric, dataset.pages(start, end))
+    reason = not_ready(history, dataset.report_date)
+    assert reason is None, f"{dataset.name}: FetchCosts would not report this day: {reason}"
     costs = json.loads(json.dumps(summarise(history, dataset.report_date, dataset.settings).to_state()))
     request = RenderRequest.from_event({"reportDate": dataset.report_date.isoformat(), "costs": costs})
     return costs, render_report(request.costs)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fetch_costs.anomalies import band, median
-from fetch_costs.history import CHARGES, CREDITS, DISCOUNTS, REFUNDS, TAX, CostDataInvalid, category, parse_history
+from fetch_costs.history import CREDITS, DISCOUNTS, REFUNDS, TAX, CostDataInvalid, not_ready, parse_history
 from fetch_costs.query import build_request, report_window
 from fetch_costs.report import MAX_LISTED, MAX_MOVERS, plain
 from fetch_costs.settings import ReportSettings
@@ -100,20 +100,6 @@ def test_every_page_is_merged_and_a_day_split_across_pages_is_whole():
     assert day.estimated and h.day(date(2026, 11, 19)).adjustments[REFUNDS] == D("-2.5")
 
 
-@pytest.mark.parametrize(
-    ("record_type", "expected"),
-    [
-        ("Usage", CHARGES), ("Credit", CREDITS), ("Refund", REFUNDS), ("Tax", TAX),
-        ("Enterprise Discount Program Discount", DISCOUNTS), ("Bundled Discount", DISCOUNTS),
-        ("Private Rate Card Discount", DISCOUNTS), ("SavingsPlanNegation", DISCOUNTS),
-        ("Savings Plan Negation", DISCOUNTS), ("SavingsPlanCoveredUsage", CHARGES),
-        ("Recurring reservation fee", CHARGES), ("Support fee", CHARGES), ("", CHARGES), ("Something new", CHARGES),
-    ],
-)
-def test_record_types_go_to_charges_or_their_own_line(record_type, expected):
-    assert category(record_type) == expected
-
-
 @pytest.mark.parametrize("profile", ["small", "large-org"])
 def test_every_days_net_total_is_cost_explorers_own_total(profile):
     # Cross-check against an independent, ungrouped query of the same (synthetic) organisation.
@@ -159,6 +145,29 @@ def test_currency_comes_from_the_data_and_a_day_without_groups_is_usd_zero():
     assert history(every_day([("Amazon EC2", "Usage", "1")]), currency="EUR").currency == "EUR"
     empty = report(lambda day: [])
     assert (empty.currency, empty.total, empty.top, empty.other) == ("USD", 0, (), None)
+
+
+# --- A report day Cost Explorer has not processed yet ------------------------------------------------
+
+
+def test_a_report_day_without_any_group_after_a_day_with_data_is_not_ready():
+    reason = not_ready(history(lambda day: [("Amazon EC2", "Usage", "10")] if day < DAY else []), DAY)
+    assert reason is not None
+    assert "no cost data for 2026-11-20 yet" in reason and "the day before has data (2026-11-19)" in reason
+    assert "not marked sent" in reason and "retries" in reason and "redrive" in reason
+
+
+@pytest.mark.parametrize("rows", [
+    lambda day: [],  # an account without any spend yet
+    every_day([("Amazon EC2", "Usage", "10")]),  # the day has data
+    every_day([("AWS Lambda", "Usage", "0"), ("Tax", "Tax", "0.0000000000")]),  # all zero: still data
+    lambda day: [("Amazon EC2", "Usage", "10")] if day >= DAY else [],  # its first day is the report day
+    lambda day: [("Amazon EC2", "Usage", "10")] if day > DAY - timedelta(days=3) or day < DAY - timedelta(days=9) else [],
+    # spend stopped: the day before is missing too, so this is not a day Cost Explorer is still processing
+    lambda day: [("Amazon EC2", "Usage", "10")] if day < DAY - timedelta(days=1) else [],
+], ids=["no spend on any day", "spend", "all zero", "first day", "gap before the report day", "spend stopped"])
+def test_a_day_with_groups_or_an_account_without_any_is_ready(rows):
+    assert not_ready(history(rows), DAY) is None
 
 
 # --- The report day: gross, adjustments, net ------------------------------------------------------
@@ -320,6 +329,64 @@ def test_in_a_brand_new_account_no_service_is_new():
     assert r.new_services == () and r.alerts == []
 
 
+# --- Amounts that round to nothing are no news -------------------------------------------------------
+# Cost Explorer has amounts to 10 decimal places; the email shows them to the currency's minor unit. A
+# service is never new, a mover or an anomaly (nor flagged as one) for an amount shown as $0.00.
+
+SUB_CENT = ["-0.0000000001", "0.0000000001", "0.0049", "-0.0049"]
+NO_NEWS = ReportSettings(mover_min_amount=D(0), mover_min_percent=D(0), anomaly_min_amount=D(0),
+                         anomaly_min_percent=D(0))
+
+
+@pytest.mark.parametrize("amount", SUB_CENT)
+def test_a_sub_cent_amount_does_not_make_a_service_new(amount):
+    r = report(lambda day: [("Amazon EC2", "Usage", "10")] + ([("AWS Glue", "Usage", amount)] if day == DAY else []))
+    assert r.new_services == () and r.new_service_count == 0 and "newService" not in r.alerts
+    assert {s.name: s.flags for s in r.top}["AWS Glue"] == ()
+
+
+@pytest.mark.parametrize("amount", SUB_CENT)
+def test_a_service_is_new_from_its_first_cost_that_shows_as_at_least_a_cent(amount):
+    # Sub-cent amounts 10 days ago, its first real cost yesterday: new since yesterday
+    r = report(lambda day: [("Amazon EC2", "Usage", "10")]
+               + ([("AWS Glue", "Usage", amount)] if day == DAY - timedelta(days=10) else [])
+               + ([("AWS Glue", "Usage", "3.8")] if day >= DAY - timedelta(days=1) else []))
+    assert [(n.name, n.first_day) for n in r.new_services] == [("AWS Glue", DAY - timedelta(days=1))]
+
+
+@pytest.mark.parametrize(("amount", "currency", "new"), [("0.005", "USD", True), ("-0.005", "USD", True),
+                                                        ("0.4", "JPY", False), ("0.5", "JPY", True),
+                                                        ("0.0004", "KWD", False), ("0.0005", "KWD", True)])
+def test_what_rounds_to_nothing_is_to_the_minor_unit_of_the_reports_currency(amount, currency, new):
+    r = report(lambda day: [("Amazon EC2", "Usage", "10")] + ([("AWS Glue", "Usage", amount)] if day == DAY else []),
+               currency=currency)
+    assert bool(r.new_services) is new
+
+
+@pytest.mark.parametrize(("usual", "today"), [("0", "0.0000000001"), ("0", "-0.0000000001"), ("0", "0.0049"),
+                                              ("0", "-0.0049"), ("0.004", "-0.004"), ("-0.0049", "0.0049"),
+                                              ("100", "100.0049"), ("100", "99.9951")])
+def test_a_change_that_shows_as_nothing_is_not_a_mover_even_with_no_thresholds(usual, today):
+    r = report(_steady_then({"Tiny": (usual, today), "Moves": ("1", "1.01")}), settings_=NO_NEWS)
+    assert [m.name for m in r.increases + r.decreases] == ["Moves"]  # a cent is a move at thresholds of 0
+
+
+@pytest.mark.parametrize(("usual", "today"), [("0", "0.0000000001"), ("0", "0.0049"), ("-1", "-0.0000000001"),
+                                              ("-1", "-0.0049"), ("5", "5.0049")])
+def test_a_sub_cent_amount_or_excess_is_not_an_anomaly_even_with_no_floors(usual, today):
+    r = report(_steady_then({"Tiny": (usual, today), "Spikes": ("1", "1.01")}), settings_=NO_NEWS)
+    assert [a.name for a in r.anomalies] == ["Spikes"] and r.anomaly_count == 1
+    assert {s.name: s.flags for s in r.top}["Tiny"] == ()
+
+
+def test_the_minor_units_are_the_ones_the_email_rounds_to():
+    from fetch_costs.currency import THREE_DECIMALS, ZERO_DECIMALS, minor_units
+    from render_email.money import Currency
+
+    for code in sorted(ZERO_DECIMALS | THREE_DECIMALS | {"USD", "EUR", "GBP", "CHF", "BHD", "JPY", "XYZ"}):
+        assert minor_units(code) == Currency.of(code).minor_units, code
+
+
 # --- Month to date, last month, forecast -----------------------------------------------------------
 
 
@@ -429,7 +496,8 @@ def synthetic_reports():
 
 services = st.sampled_from(["Amazon EC2", "AWS Lambda", "", "Tax", "<b>&amp;</b>", "名前 🚀", "x" * 300, "Other (3 services)"])
 record_types = st.sampled_from(["Usage", "Usage", "Credit", "Refund", "Tax", "Enterprise Discount Program Discount",
-                                "Support fee", "SavingsPlanNegation"])
+                                "Support fee", "SavingsPlanNegation", "DiscountedUsage", "RIFee",
+                                "SavingsPlanCoveredUsage", "Future Charge Type", "Another New Type"])
 amounts = st.one_of(
     st.just(D(0)),
     st.decimals(min_value=D("-1000"), max_value=D("1000"), places=10, allow_nan=False, allow_infinity=False),
@@ -456,6 +524,7 @@ def test_any_history_summarises_reconciled_and_small(rows, report_day, top, budg
     assert r.total == sum((D(str(a)) for _, _, a in day_rows), D(0))
     listed = sum((s.amount for s in r.top), D(0)) + (r.other.amount if r.other else 0)
     assert listed == r.breakdown.charges
+    assert r.breakdown.total == r.total
     state = json.loads(json.dumps(r.to_state()))
     assert len(json.dumps(state).encode()) < 64 * 1024
     assert D(state["total"]) == r.total and "E" not in state["total"]

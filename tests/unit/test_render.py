@@ -421,7 +421,7 @@ def test_to_state_is_the_step_functions_result() -> None:
 
 def worst_case(name_part: str) -> dict:
     """A report model at every bound of the contract: 21 service rows (20 and the one left over), 5 + 5 movers, 5 anomalies and 5
-    new services, every name 100 characters, every amount near 10^15."""
+    new services, 5 unclassified record types, every name 100 characters, every amount near 10^15."""
     costs = state(steady_then({"Svc": ("1", "2")}), settings_=ReportSettings(top_services=20))
     name = lambda i: (f"{i:03d}" + name_part * 100)[:100]
     big, trend = "-99999999999999.99", ["999999999999.99"] * 14  # totals must stay below 10^15
@@ -430,9 +430,11 @@ def worst_case(name_part: str) -> dict:
     adjustment = "-99999999999999.99"
     costs["breakdown"] = {"charges": str(D(big) + 20 + D("-99999999999999")), "credits": adjustment,
                           "refunds": adjustment, "discounts": adjustment, "tax": adjustment}
+    other = [{"recordType": name(200 + i), "amount": "-9999999999999.99"} for i in range(5)]
     costs["services"] = {"count": 10**6, "top": top, "other": {"count": 10**6, "amount": "-99999999999999",
                                                                "dayBefore": big, "trend": trend}}
-    costs["total"] = str(sum(D(v) for v in costs["breakdown"].values()))
+    costs["total"] = str(sum(D(v) for v in costs["breakdown"].values()) + sum(D(o["amount"]) for o in other))
+    costs["breakdown"]["other"] = other
     mover = lambda i: {"name": name(i), "amount": big, "average": "99999999999999.99"}
     costs["movers"] = {"increases": [mover(i) for i in range(5)], "decreases": [mover(i) for i in range(5)]}
     costs["anomalies"] = {"count": 10**6, "baselineDays": 14, "services": [
@@ -449,6 +451,7 @@ def test_the_largest_report_the_contract_allows_fits_gmail_and_the_state_payload
     costs = worst_case(name_part)
     request = RenderRequest.from_event({"reportDate": DAY.isoformat(), "costs": costs})
     email = render_report(request.costs)
+    assert len(request.costs.breakdown.other) == 5 and len(build_view(request.costs).lines) == 11
     assert len(email.html.encode()) <= MAX_HTML_BYTES
     assert len(email.text.encode()) <= MAX_TEXT_BYTES
     assert payload_bytes(send_email_input(costs, email.to_state())) <= PAYLOAD_LIMIT
@@ -457,7 +460,8 @@ def test_the_largest_report_the_contract_allows_fits_gmail_and_the_state_payload
 # --- Property: any dataset renders, reconciles and fits --------------------------------------------
 
 names = st.text(min_size=0, max_size=220)
-record_types = st.sampled_from(["Usage", "Usage", "Usage", "Credit", "Refund", "Tax", "Enterprise Discount Program Discount"])
+record_types = st.sampled_from(["Usage", "Usage", "Usage", "Credit", "Refund", "Tax", "Enterprise Discount Program Discount",
+                                "DiscountedUsage", "SavingsPlanNegation", "Future Charge Type"])
 amounts = st.integers(min_value=0, max_value=10).flatmap(
     lambda places: st.decimals(min_value=D("-1000000"), max_value=D("99999999999999"), places=places,
                                allow_nan=False, allow_infinity=False))

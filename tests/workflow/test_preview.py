@@ -149,3 +149,22 @@ def test_help_lists_the_options(capsys):
     with pytest.raises(SystemExit) as done:
         preview.main(["--help"])
     assert done.value.code == 0 and "--aws-profile" in capsys.readouterr().out
+
+
+def test_a_day_cost_explorer_has_not_processed_is_not_previewed_as_no_spend(tmp_path):
+    # GIVEN Cost Explorer has cost for every day before 2026-11-20 and none at all for it
+    from datetime import date
+
+    from fetch_costs.query import report_window
+    from tests.fixtures.cost_explorer_answers import answer
+
+    day = date(2026, 11, 20)
+    start, end = report_window(day)
+    session = StubbedSession().account()
+    for page in answer(start, end, lambda d: [("Amazon EC2", "Usage", "10")] if d < day else []):
+        session.stubbers["ce"].add_response("get_cost_and_usage", page)
+    # WHEN it is previewed
+    exit_code, printed = run_preview("--yes", "--date", day.isoformat(), "--out", str(tmp_path), session_factory=session)
+    # THEN it says the day is not processed yet, instead of rendering "$0.00"
+    assert exit_code == 3 and "has not processed 2026-11-20 yet" in printed, printed
+    assert not (tmp_path / "report.html").exists()
