@@ -83,10 +83,18 @@ data "aws_iam_policy_document" "schedule_assume" {
       values   = local.confused_deputy_account
     }
 
+    # EventBridge Scheduler assumes the role with aws:SourceArn set to the SCHEDULE GROUP's ARN, not
+    # the schedule's: "The value of aws:SourceArn must be your EventBridge Scheduler schedule group
+    # ARN ... Do not scope the aws:SourceArn statement to a specific schedule or a schedule name
+    # prefix" (EventBridge Scheduler User Guide, "Confused deputy prevention",
+    # https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html).
+    # A condition naming .../schedule/default/<name> never matches, so the schedule could never start
+    # a run. The group is local.schedule_group_name, the one schedule.tf puts the schedule in (taking
+    # the schedule's own group_name here would be a cycle: the schedule needs this role).
     condition {
-      test     = "ArnLike"
+      test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/${var.name_prefix}-daily-report"]
+      values   = ["arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule-group/${local.schedule_group_name}"]
     }
   }
 }
@@ -209,8 +217,12 @@ data "aws_iam_policy_document" "state_machine" {
   }
 
   statement {
+    # GetItem, PutItem and UpdateItem (BeginSending) on the report table, through the optimized
+    # DynamoDB integrations: each needs the IAM action of its API on the table ("DynamoDB" in "IAM
+    # policies for integrated services", Step Functions Developer Guide,
+    # https://docs.aws.amazon.com/step-functions/latest/dg/dynamo-iam.html).
     sid       = "ClaimAndRecordTheDay"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.reports.arn]
   }
 

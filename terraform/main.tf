@@ -15,6 +15,11 @@ locals {
   state_machine_name     = var.name_prefix
   notifier_name          = "${var.name_prefix}-notify-failure"
 
+  # The EventBridge Scheduler schedule group the daily schedule is in: "default", which every account
+  # has in every Region. schedule.tf puts the schedule in it and iam.tf's trust policy names it,
+  # because Scheduler identifies itself to the execution role by the group, not the schedule.
+  schedule_group_name = "default"
+
   # Known before apply, so the IAM policies and alarms can name them without a dependency cycle.
   state_machine_arn   = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
   execution_arn_match = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*"

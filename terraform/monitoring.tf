@@ -92,7 +92,7 @@ resource "aws_cloudwatch_metric_alarm" "executions_failed" {
 
 resource "aws_cloudwatch_metric_alarm" "executions_timed_out" {
   alarm_name          = "${var.name_prefix}-executions-timed-out"
-  alarm_description   = "A daily cost report run hit the state machine's 15-minute timeout: the report was not sent. A separate message names the state it was in. Redrive it from the console once the cause is fixed. ${local.console_hint}"
+  alarm_description   = "A daily cost report run hit the state machine's 12-hour timeout: the report was not sent. A separate message names the state it was in. Redrive it from the console once the cause is fixed. ${local.console_hint}"
   namespace           = "AWS/States"
   metric_name         = "ExecutionsTimedOut"
   dimensions          = { StateMachineArn = aws_sfn_state_machine.cost_notifier.arn }

@@ -11,6 +11,7 @@ resource "aws_sqs_queue" "dead_letters" {
 resource "aws_scheduler_schedule" "daily_report" {
   #checkov:skip=CKV_AWS_297:The schedule holds no secret (a cron expression and a fixed input), and is encrypted with an AWS owned key; a customer managed key would cost $1 a month, over three times this whole system.
   name                         = "${var.name_prefix}-daily-report"
+  group_name                   = local.schedule_group_name # the group iam.tf's trust policy names
   description                  = "Starts the daily AWS cost report (${var.schedule_expression}, ${var.schedule_timezone})."
   schedule_expression          = var.schedule_expression
   schedule_expression_timezone = var.schedule_timezone

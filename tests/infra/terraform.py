@@ -172,6 +172,19 @@ class Terraform:
         return value
 
 
+# can(regex("<pattern>", var.x)) or can(regex("<pattern>", <loop variable>)): the pattern, unescaped.
+_CAN_REGEX = re.compile(r'can\(regex\("((?:[^"\\]|\\.)*)",\s*([a-z_.]+)\)\)')
+
+
+def validation_regexes(terraform: Terraform, variable: str) -> list[str]:
+    """Every regex the variable's validations apply, as Python sees it (HCL's \\\\ is one backslash)."""
+    patterns = []
+    for validation in blocks(terraform.variables[variable], "validation"):
+        for raw, _ in _CAN_REGEX.findall(attr(validation, "condition")):
+            patterns.append(raw.encode().decode("unicode_escape"))
+    return patterns
+
+
 def placeholder_names(text: str) -> set[str]:
     """The ${name} placeholders of a template file, as templatefile() sees them."""
     return set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text))

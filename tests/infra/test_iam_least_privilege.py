@@ -34,6 +34,7 @@ INTEGRATIONS = {
     "arn:aws:states:::lambda:invoke": ("lambda:InvokeFunction", ("FunctionName",)),
     "arn:aws:states:::dynamodb:getItem": ("dynamodb:GetItem", ("TableName",)),
     "arn:aws:states:::dynamodb:putItem": ("dynamodb:PutItem", ("TableName",)),
+    "arn:aws:states:::dynamodb:updateItem": ("dynamodb:UpdateItem", ("TableName",)),
     # SES v2 authorises SendEmail against the From identity and the configuration set (Service
     # Authorization Reference, Amazon SES v2: SendEmail, resource types identity and configuration-set).
     "arn:aws:states:::aws-sdk:sesv2:sendEmail": ("ses:SendEmail", ("FromEmailAddress", "ConfigurationSetName")),
@@ -385,6 +386,71 @@ def test_each_principal_has_its_own_role_trusted_by_only_its_service(terraform) 
             # The confused-deputy guard AWS recommends for service roles.
             assert {"aws:SourceAccount", "aws:SourceArn"} <= conditions, role_arn
     assert len(roles) == len(principals), "two principals share a role"
+
+
+def literal_locals(terraform: Terraform, text: str) -> str:
+    """text with each ${local.x} whose value is a plain literal ("default") written out; any other
+    interpolation is left as it is, to be compared as an expression."""
+    def value(match: re.Match) -> str:
+        local = terraform.locals.get(match[1])
+        return local if isinstance(local, str) and "${" not in local else match[0]
+    return re.sub(r"\$\{local\.(\w+)\}", value, text)
+
+
+def source_conditions(terraform: Terraform, role_arn: str) -> dict[str, tuple[str, list[str]]]:
+    """The trust policy's conditions of the role a principal uses: {variable: (test, values)}."""
+    role = reference(role_arn)
+    document = terraform.resource(reference(attr(terraform.resources["aws_iam_role"][role.name], "assume_role_policy")))
+    (statement,) = statements(document)
+    return {attr(condition, "variable"): (attr(condition, "test"), as_list(attr(condition, "values")))
+            for condition in blocks(statement, "condition")}
+
+
+def test_the_scheduler_role_trusts_the_schedule_group_the_schedule_is_in(terraform) -> None:
+    # EventBridge Scheduler puts its schedule GROUP's ARN in aws:SourceArn when it assumes the execution
+    # role: "The value of aws:SourceArn must be your EventBridge Scheduler schedule group ARN ... Do not
+    # scope the aws:SourceArn statement to a specific schedule or a schedule name prefix. The ARN you
+    # specify must be a schedule group." (EventBridge Scheduler User Guide, "Confused deputy prevention",
+    # https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html).
+    # A trust naming the schedule itself never matches, and the daily run never starts.
+    schedule = terraform.resources["aws_scheduler_schedule"]["daily_report"]
+    group = literal_locals(terraform, attr(schedule, "group_name", "default"))  # omitted: the default group
+    assert "${" not in group, f"the schedule's group must be a literal or a literal local, got {group}"
+    conditions = source_conditions(terraform, attr(blocks(schedule, "target")[0], "role_arn"))
+
+    test, values = conditions["aws:SourceArn"]
+    assert test in ("ArnEquals", "ArnLike")
+    assert [literal_locals(terraform, value) for value in values] == [
+        f"arn:${{local.partition}}:scheduler:${{local.region}}:${{local.account_id}}:schedule-group/{group}"
+    ]
+    assert conditions["aws:SourceAccount"] == ("StringEquals", ["${local.confused_deputy_account}"])
+
+
+def test_the_other_service_roles_trust_the_resource_their_service_names_in_source_arn(terraform) -> None:
+    # Step Functions assumes a state machine's role with aws:SourceArn set to that state machine's ARN
+    # (Step Functions Developer Guide, "Creating an IAM role for your state machine", Prevent
+    # cross-service confused deputy issue:
+    # https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html). EventBridge
+    # assumes a rule target's role with the rule's ARN: "For EventBridge event bus rule targets, the
+    # value of aws:SourceArn must be the rule ARN" (EventBridge User Guide, "Cross-service confused
+    # deputy prevention",
+    # https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html);
+    # a rule on the default bus is rule/<name>. Lambda documents no aws:SourceArn for its execution role.
+    def arn(service: str, resource: str) -> str:
+        return f"arn:${{local.partition}}:{service}:${{local.region}}:${{local.account_id}}:{resource}"
+
+    expected = {}
+    for body in terraform.resources["aws_sfn_state_machine"].values():
+        expected[attr(body, "role_arn")] = arn("states", "stateMachine:" + attr(body, "name"))
+    rule_target = terraform.resources["aws_cloudwatch_event_target"]["run_stopped"]
+    rule = terraform.resources["aws_cloudwatch_event_rule"][reference(attr(rule_target, "rule")).name]
+    assert attr(rule, "event_bus_name") in (None, "default"), "a rule on another bus has the ARN rule/<bus>/<name>"
+    expected[attr(rule_target, "role_arn")] = arn("events", "rule/" + attr(rule, "name"))
+
+    for role_arn, source_arn in expected.items():
+        conditions = source_conditions(terraform, role_arn)
+        assert conditions["aws:SourceArn"] == ("ArnLike", [source_arn]), role_arn
+        assert conditions["aws:SourceAccount"] == ("StringEquals", ["${local.confused_deputy_account}"]), role_arn
 
 
 def test_no_managed_policy_is_attached_anywhere(terraform) -> None:

@@ -10,6 +10,7 @@ import zoneinfo
 import pytest
 
 from tests.infra.terraform import TERRAFORM, Terraform, attr, blocks, parse_files
+from tests.infra.terraform import validation_regexes as regexes
 
 # Variables where a typo would deploy something broken, so Terraform must refuse it at plan time.
 MUST_VALIDATE = {
@@ -19,17 +20,6 @@ MUST_VALIDATE = {
     "alarm_emails",
 }
 
-# can(regex("<pattern>", var.x)) or can(regex("<pattern>", <loop variable>)): the pattern, unescaped.
-_CAN_REGEX = re.compile(r'can\(regex\("((?:[^"\\]|\\.)*)",\s*([a-z_.]+)\)\)')
-
-
-def regexes(terraform: Terraform, variable: str) -> list[str]:
-    """Every regex the variable's validations apply, as Python sees it (HCL's \\\\ is one backslash)."""
-    patterns = []
-    for validation in blocks(terraform.variables[variable], "validation"):
-        for raw, _ in _CAN_REGEX.findall(attr(validation, "condition")):
-            patterns.append(raw.encode().decode("unicode_escape"))
-    return patterns
 
 
 def accepted(terraform: Terraform, variable: str, value: str, only: int | None = None) -> bool:
