@@ -8,7 +8,7 @@ from datetime import datetime
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from resolve_report_date.report_date import InvalidReportRequest, resolve
+from resolve_report_date.report_date import InvalidReportRequest, excerpt, resolve
 
 logger = Logger(service="cost-notifier")
 tracer = Tracer(service="cost-notifier")
@@ -20,7 +20,7 @@ def _history_months() -> int:
     raw = os.environ.get("COST_EXPLORER_HISTORY_MONTHS", "").strip() or "13"  # unset or empty: the default
     if not raw.isdigit() or not 13 <= int(raw) <= 38:
         raise RuntimeError(
-            f"COST_EXPLORER_HISTORY_MONTHS={raw!r} is not allowed: use a whole number from 13 to 38 "
+            f"COST_EXPLORER_HISTORY_MONTHS={excerpt(raw)} is not allowed: use a whole number from 13 to 38 "
             "(13 is Cost Explorer's default; 38 if multi-year data is enabled)"
         )
     return int(raw)
@@ -41,7 +41,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         started_at = datetime.fromisoformat(event["executionStartTime"])
     except (TypeError, ValueError):
         raise InvalidReportRequest(
-            f"executionStartTime: {event['executionStartTime']!r} is not an ISO 8601 time"
+            f"executionStartTime: {excerpt(event['executionStartTime'])} is not an ISO 8601 time"
         ) from None
     request = resolve(event["input"], started_at, HISTORY_MONTHS)
     logger.info("Report day resolved", extra=request.to_state())

@@ -22,11 +22,47 @@ EXAMPLES = (
     'a manual run sends {"date": "2026-11-20"} or {"date": "2026-11-20", "force": true}'
 )
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")  # \Z, not $: "$" also matches before a trailing newline
+
+# Step Functions keeps at most 32,768 characters of a failure's cause and cuts the rest ("cause ...
+# Maximum length of 32768" for a failed Lambda task and a failed execution alike:
+# https://docs.aws.amazon.com/step-functions/latest/apireference/API_LambdaFunctionFailedEventDetails.html
+# https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionFailedEventDetails.html).
+# A refusal below becomes that cause, next to the error type and the stack trace Lambda adds.
+STEP_FUNCTIONS_CAUSE_LIMIT = 32_768
+# What a refusal may take of it: enough for the field, what it accepts, the examples and an excerpt;
+# far enough below the limit that the cause is never cut and its end (the examples) always survives.
+MESSAGE_LIMIT = 1_000
+# How much of a bad value a refusal quotes. The input can be 256 KiB; the person reading the cause
+# needs the start of what they sent and its length, not all of it.
+EXCERPT_CHARACTERS = 80
+# How many unknown field names a refusal lists before it only counts the rest.
+LISTED_NAMES = 5
+
+
+def excerpt(value: object, *, quoted: bool = True) -> str:
+    """A bad value as a refusal shows it: repr() (the text itself with quoted=False, for field names),
+    whole if it is at most EXCERPT_CHARACTERS long, else its first EXCERPT_CHARACTERS, "..." and its
+    length. Every message that quotes the input goes through here."""
+    text = repr(value) if quoted or not isinstance(value, str) else value
+    if len(text) <= EXCERPT_CHARACTERS:
+        return text
+    length = f"{len(value):,} characters" if isinstance(value, str) else f"{len(text):,} characters written out"
+    return f"{text[:EXCERPT_CHARACTERS]}... ({length})"
 
 
 class InvalidReportRequest(Exception):
-    """The execution input cannot name a report day. The class name is the error Step Functions shows."""
+    """The execution input cannot name a report day. The class name is the error Step Functions shows.
+
+    The message is the failed execution's cause. Each message quotes the input through excerpt(); as a
+    last guard, one that is still longer than MESSAGE_LIMIT is cut here, keeping its start (the field).
+    """
+
+    def __init__(self, message: str) -> None:
+        if len(message) > MESSAGE_LIMIT:
+            tail = f"... (message cut; {len(message):,} characters)"
+            message = message[: MESSAGE_LIMIT - len(tail)] + tail
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -53,11 +89,16 @@ def resolve(execution_input: object, started_at: datetime, history_months: int) 
     ended in UTC) and stays the same when the execution is redriven.
     """
     if not isinstance(execution_input, dict):
-        raise InvalidReportRequest(f"the execution input must be a JSON object; {EXAMPLES}")
+        raise InvalidReportRequest(
+            f"the execution input must be a JSON object, got {excerpt(execution_input)}; {EXAMPLES}"
+        )
     unknown = sorted(set(execution_input) - ALLOWED_FIELDS)
     if unknown:
+        listed = ", ".join(excerpt(name, quoted=False) for name in unknown[:LISTED_NAMES])
+        if len(unknown) > LISTED_NAMES:
+            listed += f" and {len(unknown) - LISTED_NAMES:,} more"
         raise InvalidReportRequest(
-            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(ALLOWED_FIELDS))}; {EXAMPLES}"
+            f"unknown field(s) {listed}; allowed: {', '.join(sorted(ALLOWED_FIELDS))}; {EXAMPLES}"
         )
     scheduled = "scheduledTime" in execution_input
     manual = "date" in execution_input
@@ -76,7 +117,7 @@ def resolve(execution_input: object, started_at: datetime, history_months: int) 
         report_date = _parse_date(execution_input["date"])
         force = execution_input.get("force", False)
         if not isinstance(force, bool):
-            raise InvalidReportRequest(f"force: must be true or false (a JSON boolean), got {force!r}")
+            raise InvalidReportRequest(f"force: must be true or false (a JSON boolean), got {excerpt(force)}")
         trigger = "manual"
 
     _check_reportable(report_date, started_at.astimezone(timezone.utc).date(), history_months)
@@ -109,27 +150,27 @@ def _check_reportable(report_date: date, today: date, history_months: int) -> No
 
 def _parse_date(value: object) -> date:
     if not isinstance(value, str) or not _DATE.match(value):
-        raise InvalidReportRequest(f"date: expected a day as YYYY-MM-DD, e.g. 2026-11-20, got {value!r}")
+        raise InvalidReportRequest(f"date: expected a day as YYYY-MM-DD, e.g. 2026-11-20, got {excerpt(value)}")
     year, month, day = (int(part) for part in value.split("-"))
     if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1] or year < 1:
-        raise InvalidReportRequest(f"date: {value} is not a real calendar day")
+        raise InvalidReportRequest(f"date: {excerpt(value, quoted=False)} is not a real calendar day")
     return date(year, month, day)
 
 
 def _parse_timestamp(value: object) -> datetime:
     if not isinstance(value, str):
         raise InvalidReportRequest(
-            f"scheduledTime: expected an ISO 8601 time with a zone, e.g. 2026-11-21T08:00:00Z, got {value!r}"
+            f"scheduledTime: expected an ISO 8601 time with a zone, e.g. 2026-11-21T08:00:00Z, got {excerpt(value)}"
         )
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidReportRequest(
-            f"scheduledTime: {value!r} is not an ISO 8601 time; expected e.g. 2026-11-21T08:00:00Z"
+            f"scheduledTime: {excerpt(value)} is not an ISO 8601 time; expected e.g. 2026-11-21T08:00:00Z"
         ) from None
     if parsed.tzinfo is None:
         raise InvalidReportRequest(
-            f"scheduledTime: {value!r} has no time zone, so its UTC day is ambiguous; add Z or an offset"
+            f"scheduledTime: {excerpt(value)} has no time zone, so its UTC day is ambiguous; add Z or an offset"
         )
     return parsed.astimezone(timezone.utc)
 

@@ -4,7 +4,14 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from resolve_report_date.report_date import InvalidReportRequest, earliest_reportable_day, resolve
+from resolve_report_date.report_date import (
+    MESSAGE_LIMIT,
+    STEP_FUNCTIONS_CAUSE_LIMIT,
+    InvalidReportRequest,
+    earliest_reportable_day,
+    excerpt,
+    resolve,
+)
 
 STARTED = datetime(2026, 11, 21, 8, 0, 3, tzinfo=timezone.utc)
 
@@ -53,6 +60,7 @@ def test_record_outlives_the_last_day_the_report_day_can_be_asked_for(months):
         ({"date": "2026-13-01"}, "is not a real calendar day"),
         ({"date": "20-11-2026"}, "expected a day as YYYY-MM-DD"),
         ({"date": 20261120}, "expected a day as YYYY-MM-DD"),
+        ({"date": "2026-11-20\n"}, "expected a day as YYYY-MM-DD"),  # a regex "$" would let the newline through
         ({"date": "2026-11-21"}, "has not ended yet in UTC"),
         ({"date": "2027-01-01"}, "the latest complete day is 2026-11-20"),
         ({"date": "2025-09-30"}, "the earliest day it holds is 2025-10-01"),
@@ -84,3 +92,65 @@ def test_multi_year_history_accepts_older_days():
 )
 def test_earliest_reportable_day_is_the_current_month_and_the_n_before_it(today, months, earliest):
     assert earliest_reportable_day(today, months) == earliest
+
+
+# A bad value is quoted in the refusal, and the refusal becomes the failed execution's cause. Step
+# Functions input can be up to 256 KiB, so each message quotes a bounded excerpt of the value (with its
+# full length) instead of the value itself, and still says which field was wrong and what it accepts.
+HUGE = "x" * 200 * 1024
+
+
+@pytest.mark.parametrize(
+    ("execution_input", "names", "accepts", "length"),
+    [
+        ({"date": HUGE}, "date:", "YYYY-MM-DD", "204,800 characters"),
+        ({"date": "2026-11-20", "force": HUGE}, "force:", "true or false", "204,800 characters"),
+        ({"scheduledTime": HUGE}, "scheduledTime:", "2026-11-21T08:00:00Z", "204,800 characters"),
+        # Python reads any number of fractional digits, so this one is a time without a zone.
+        ({"scheduledTime": "2026-11-21T08:00:00." + "0" * (len(HUGE) - 20)}, "scheduledTime:", "add Z or an offset",
+         "204,800 characters"),
+        ({"date": "2026-11-20", HUGE: 1}, "unknown field(s)", "allowed: date, force, scheduledTime", "204,800 characters"),
+        (HUGE, "the execution input must be a JSON object", '{"date": "2026-11-20"}', "204,800 characters"),
+        ([HUGE], "the execution input must be a JSON object", '{"date": "2026-11-20"}',
+         "204,804 characters written out"),
+    ],
+    ids=["date", "force", "scheduledTime", "scheduledTime-without-zone", "unknown-field-name", "string-input",
+         "list-input"],
+)
+def test_a_200_kb_bad_value_gives_a_short_refusal_that_still_names_the_field(execution_input, names, accepts, length):
+    with pytest.raises(InvalidReportRequest) as refused:
+        resolve(execution_input, STARTED, 13)
+    message = str(refused.value)
+    assert len(message) < 1_000, f"{len(message):,} characters"
+    assert names in message and accepts in message
+    assert f"... ({length})" in message  # an excerpt, saying how long the value really was
+
+
+def test_thousands_of_unknown_fields_are_counted_not_listed():
+    execution_input = {"date": "2026-11-20", **{f"field{i:05}": True for i in range(20_000)}}
+    with pytest.raises(InvalidReportRequest) as refused:
+        resolve(execution_input, STARTED, 13)
+    message = str(refused.value)
+    assert len(message) < 1_000
+    assert message.startswith("unknown field(s) field00000, field00001") and "and 19,995 more" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("2026-11-20", "'2026-11-20'"),
+        (20261120, "20261120"),
+        ("y" * 80, repr("y" * 80)[:80] + "... (80 characters)"),
+        ("z" * 5000, "'" + "z" * 79 + "... (5,000 characters)"),
+        (list(range(1000)), repr(list(range(1000)))[:80] + f"... ({len(repr(list(range(1000)))):,} characters written out)"),
+    ],
+    ids=["short-string", "number", "just-over-80-quoted", "long-string", "long-list"],
+)
+def test_an_excerpt_keeps_80_characters_and_says_how_long_the_value_was(value, shown):
+    assert excerpt(value) == shown
+
+
+def test_a_refusal_is_capped_even_if_a_future_message_forgets_the_excerpt():
+    message = str(InvalidReportRequest("date: " + HUGE))
+    assert len(message) <= MESSAGE_LIMIT < STEP_FUNCTIONS_CAUSE_LIMIT
+    assert message.startswith("date: xxx") and message.endswith(f"... (message cut; {len('date: ' + HUGE):,} characters)")
