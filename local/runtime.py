@@ -25,7 +25,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import boto3
 from botocore import xform_name
@@ -552,15 +552,18 @@ class StateFault:
     after_effect: bool = False
     status: int = 500
     message: str = "injected by the embedded runtime"
+    # Runs while the answer is in flight (after the effect, before the error reaches the workflow), to
+    # line another execution up in exactly that gap: `meanwhile=lambda: aws.run(...)`.
+    meanwhile: Callable[[], object] | None = None
 
     @classmethod
     def on(cls, state: str, code: str | None, attempts=(0,), after_effect: bool = False, status: int | None = None,
-           message: str | None = None) -> "StateFault":
+           message: str | None = None, meanwhile: Callable[[], object] | None = None) -> "StateFault":
         if status is None:
             status = 500 if after_effect else 400
         return cls(state, frozenset(attempts), code, after_effect, status,
                    message or f"{code or 'connection lost'} {'after' if after_effect else 'before'} the effect, "
-                              "injected by the embedded runtime")
+                              "injected by the embedded runtime", meanwhile)
 
     def error(self, service: str, operation: str) -> Exception:
         if self.code is None:
@@ -621,10 +624,14 @@ def _faulty_service_task(original):
         _validate_request(service, operation, normalised_parameters)
         fault = _planned_fault(env)
         if fault is not None and not fault.after_effect:
+            if fault.meanwhile:
+                fault.meanwhile()
             raise fault.error(service, operation)
         original(task, env, resource_runtime_part, normalised_parameters, state_credentials)
         if fault is not None:
             env.stack.pop()  # the answer that never arrived
+            if fault.meanwhile:
+                fault.meanwhile()
             raise fault.error(service, operation)
 
     return eval_service_task

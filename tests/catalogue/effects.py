@@ -203,6 +203,24 @@ def forced_after_mark_sent_failed(run: Run) -> Outcome:
     return run.outcome(2, "forced run refused while SENDING; redrive recorded it; a later forced run resent once")
 
 
+def forced_while_mark_sent_answer_is_lost(run: Run) -> Outcome:
+    """Found by the model check: our SENT write went through, its answer was lost, and before the retry a
+    forced run took the (now SENT) day over. The retry's condition fails; the day is fine, so the run
+    must end as sent, not fail with an alarm that no redrive can clear."""
+    forced: list[Execution] = []
+    fault = StateFault.on("MarkSent", "InternalServerError", after_effect=True,
+                          meanwhile=lambda: forced.append(run.run(FORCED)))
+    first = run.run(SCHEDULED, faults=(fault,))
+    [resend] = forced
+    expect_sent(resend)
+    assert first.status == "SUCCEEDED" and first.output["outcome"] == "sent", (first.status, first.error)
+    assert first.failed_attempts("MarkSent") == ["DynamoDB.InternalServerError", "DynamoDB.ConditionalCheckFailedException"]
+    assert run.emails() == 2
+    expect_record(run.aws, "SENT", executionArn=resend.arn, forced=True)
+    return run.outcome(2, "MarkSent's answer lost; a forced run resent meanwhile; the retry found the day taken "
+                          "over and ended as sent, no false alarm")
+
+
 def at_once(inputs: list[dict], expected_emails: Callable[[int], int], before: Callable[[Run], int] | None = None,
             hold: str = "dynamodb:PutItem") -> Callable[[Run], Outcome]:
     """Start executions together and line them up at the same DynamoDB call, so they all read before
@@ -299,6 +317,9 @@ def _scenarios() -> list[Scenario]:
                  "refused; the redrive sends once", forced_while_older_run_is_sending),
         Scenario("ForcedAfterMarkSentFailed", "interleaved", "SES accepted, MarkSent failed, then forced runs",
                  "refused until recorded, then one resend", forced_after_mark_sent_failed),
+        Scenario("ForcedWhileMarkSentAnswerLost", "interleaved",
+                 "MarkSent's answer lost, and a forced run resends before the retry",
+                 "the first run ends as sent, no false alarm", forced_while_mark_sent_answer_is_lost),
         Scenario("ScheduledAndManualAtOnce", "interleaved", "a scheduled and a manual run at the claim together",
                  "one email", at_once([SCHEDULED, {"date": DAY}], lambda sent: 1)),
         Scenario("ScheduledAndForcedAtOnce", "interleaved", "a scheduled and a forced run at the claim together",

@@ -1,0 +1,1243 @@
+"""An explicit-state model check of the claim/send/mark protocol, read from the definition itself.
+
+The protocol that keeps a day's report to one email lives in three places at once: the DynamoDB
+ConditionExpressions, the order of the Choice rules, and the Retry/Catch of each Task. A hand-written
+copy of it in a model would drift from the file. So this module does not describe the protocol: it
+*interprets* state_machine/cost_notifier.asl.json (JSONPath, placeholders left as they are) with a small
+Step Functions interpreter over an abstract world (one DynamoDB record for the day, the list of emails
+SES accepted), and explores every interleaving of 2 or 3 executions for the same day, with faults and
+redrives, checking the safety properties in every state where all executions have ended.
+
+Anything in the definition outside what the interpreter understands (a state type, a resource, a
+Choice operator, a piece of DynamoDB expression grammar) raises UnsupportedDefinition instead of being
+skipped, so a change to the definition cannot silently step outside the model.
+
+Run it: `python -m tests.model.claim_protocol [definition.asl.json]`. See docs/model-check.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from tests import aws_contract
+
+DEFINITION = Path(__file__).resolve().parents[2] / "state_machine" / "cost_notifier.asl.json"
+DAY = "2026-11-20"
+KINDS = ("scheduled", "manual", "forced")
+
+
+def resolver_payload(kind: str) -> dict:
+    """What functions/resolve_report_date returns (ReportRequest.to_state) for each kind of run."""
+    return {"reportDate": DAY, "trigger": "schedule" if kind == "scheduled" else "manual",
+            "force": kind == "forced", "expiresAt": "1800000000"}
+
+
+class UnsupportedDefinition(ValueError):
+    """The definition uses something the model does not know how to interpret."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Frozen values: world states are memoised, so everything in them must be hashable.
+
+
+class FrozenMap(tuple):
+    """A JSON object as a sorted tuple of (key, value) pairs: hashable, and equal when the JSON is."""
+
+    _MISSING = object()
+
+    def __hash__(self):  # worlds are hashed millions of times; tuples do not keep their hash
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
+
+    def get(self, key, default=None):
+        for k, v in self:
+            if k == key:
+                return v
+        return default
+
+    def has(self, key) -> bool:
+        return self.get(key, self._MISSING) is not self._MISSING
+
+
+_INTERNED: dict = {}
+
+
+def frozen_map(pairs) -> FrozenMap:
+    """One object per distinct map: worlds then share their parts, and comparing them is mostly `is`."""
+    new = FrozenMap(sorted(pairs))
+    return _INTERNED.setdefault(new, new)
+
+
+def freeze(value):
+    if isinstance(value, dict):
+        return frozen_map((k, freeze(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value):
+    if isinstance(value, FrozenMap):
+        return {k: thaw(v) for k, v in value}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+class Opaque(str):
+    """A value the model does not compute (a Lambda's figures, a timestamp): only its origin matters.
+    A str, for its cached hash; its text, "<name>", cannot equal a value the definition compares with."""
+
+    def __new__(cls, name: str):
+        return super().__new__(cls, f"<{name}>")
+
+    @property
+    def name(self) -> str:
+        return self[1:-1]
+
+
+class MissingPath(Exception):
+    """A JSONPath that selects nothing: Step Functions fails the execution with States.Runtime."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# JSONPath, the subset the definition uses: $, $.a.b, $$.Context.field. Intrinsics are opaque.
+
+_SIMPLE_PATH = re.compile(r"\$\$?(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def check_path(path: str) -> None:
+    if not isinstance(path, str) or not _SIMPLE_PATH.fullmatch(path):
+        raise UnsupportedDefinition(f"JSONPath outside the model's subset ($.a.b, $$.a.b): {path!r}")
+
+
+def resolve(path: str, doc, context):
+    node = context if path.startswith("$$") else doc
+    for key in path.lstrip("$").split(".")[1:]:
+        if isinstance(node, Opaque):
+            node = Opaque(f"{node.name}.{key}")
+        elif isinstance(node, FrozenMap) and node.has(key):
+            node = node.get(key)
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            raise MissingPath(path)
+    return node
+
+
+def check_template(template) -> None:
+    """Refuse, when the definition is loaded, any ".$" value the evaluator below cannot evaluate."""
+    if isinstance(template, dict):
+        for key, value in template.items():
+            if key.endswith(".$") and not (isinstance(value, str) and value.startswith("States.")):
+                check_path(value)
+            else:
+                check_template(value)
+    elif isinstance(template, list):
+        for value in template:
+            check_template(value)
+
+
+def evaluate(template, doc, context):
+    """Parameters / ResultSelector / Pass Parameters: ".$" keys are paths (or intrinsics, kept opaque)."""
+    if isinstance(template, dict):
+        out = {}
+        for key, value in template.items():
+            if key.endswith(".$"):
+                out[key[:-2]] = Opaque(value) if value.startswith("States.") else resolve(value, doc, context)
+            else:
+                out[key] = evaluate(value, doc, context)
+        return out
+    if isinstance(template, list):
+        return [evaluate(value, doc, context) for value in template]
+    return template
+
+
+def set_path(doc: FrozenMap, path: str | None, value) -> FrozenMap:
+    """ResultPath: "$" replaces the input, null keeps it, "$.a.b" sets a field (creating parents)."""
+    if path is None:
+        return doc
+    keys = path.split(".")[1:]
+    if not keys:
+        return freeze(value)
+
+    def put(node, keys):
+        node = dict(node) if isinstance(node, FrozenMap) else {}
+        node[keys[0]] = freeze(value) if len(keys) == 1 else put(node.get(keys[0]), keys[1:])
+        return frozen_map(node.items())
+
+    return put(doc, keys)
+
+
+# ---------------------------------------------------------------------------------------------------
+# DynamoDB expressions, the subset the definition uses:
+#   attribute_not_exists(path), a = :v, a <> :v, a IN (:v1, :v2), AND, OR, NOT, ( ), #name placeholders
+#   SET a = :v, b = :w
+# Paths are top-level attribute names only. Precedence is DynamoDB's: NOT, then AND, then OR.
+
+_TOKEN = re.compile(r"\s*(?:(?P<punct>[(),])|(?P<op><>|<=|>=|=|<|>)|(?P<value>:[A-Za-z0-9_]+)"
+                    r"|(?P<name>#[A-Za-z0-9_]+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>\S))")
+_KEYWORDS = {"AND", "OR", "NOT", "IN", "BETWEEN", "SET", "REMOVE", "ADD", "DELETE"}
+# A few of DynamoDB's 573 reserved words that a plain attribute name in this table could plausibly be:
+# DynamoDB rejects the request (ValidationException) when an expression uses one without a #name.
+_RESERVED = {"STATUS", "DATE", "NAME", "TIME", "TIMESTAMP", "COUNT", "VALUE", "USER", "TRIGGER", "TOTAL", "TTL"}
+
+
+def _tokens(text: str):
+    out = []
+    for match in _TOKEN.finditer(text.strip()):
+        kind = match.lastgroup
+        token = match.group(kind)
+        if kind == "other":
+            raise UnsupportedDefinition(f"expression syntax outside the model's subset ({token!r}): {text!r}")
+        if kind == "op" and token not in ("=", "<>"):
+            raise UnsupportedDefinition(f"comparator {token} is outside the model's subset: {text!r}")
+        out.append((kind, token))
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text, self.tokens, self.at = text, _tokens(text), 0
+
+    def refuse(self, why: str):
+        raise UnsupportedDefinition(f"{why} in {self.text!r}")
+
+    def peek(self):
+        return self.tokens[self.at] if self.at < len(self.tokens) else (None, None)
+
+    def take(self, token=None):
+        kind, text = self.peek()
+        if kind is None or (token is not None and text.upper() != token):
+            self.refuse(f"expected {token or 'more'}, found {text!r}")
+        self.at += 1
+        return kind, text
+
+    def keyword(self, word) -> bool:
+        kind, text = self.peek()
+        if kind == "word" and text.upper() == word:
+            self.at += 1
+            return True
+        return False
+
+    def done(self):
+        if self.at != len(self.tokens):
+            self.refuse(f"unexpected {self.peek()[1]!r}")
+
+    def path(self):
+        kind, text = self.take()
+        if kind == "name":
+            return ("path", text)
+        if kind == "word" and text.upper() not in _KEYWORDS:
+            if text.upper() in _RESERVED:
+                self.refuse(f"{text} is a DynamoDB reserved word: it needs a #name placeholder")
+            if self.peek()[1] == "(":
+                self.refuse(f"function {text}() is outside the model's subset")
+            return ("path", text)
+        self.refuse(f"expected an attribute name, found {text!r}")
+
+    def operand(self):
+        kind, text = self.peek()
+        if kind == "value":
+            self.at += 1
+            return ("value", text)
+        return self.path()
+
+    # condition := disjunction
+    def condition(self):
+        node = self.conjunction()
+        while self.keyword("OR"):
+            node = ("or", node, self.conjunction())
+        return node
+
+    def conjunction(self):
+        node = self.negation()
+        while self.keyword("AND"):
+            node = ("and", node, self.negation())
+        return node
+
+    def negation(self):
+        if self.keyword("NOT"):
+            return ("not", self.negation())
+        return self.atom()
+
+    def atom(self):
+        kind, text = self.peek()
+        if text == "(":
+            self.take()
+            node = self.condition()
+            self.take(")")
+            return node
+        if kind == "word" and text.lower() == "attribute_not_exists" and self.tokens[self.at + 1][1] == "(":
+            self.at += 1
+            self.take("(")
+            node = ("not_exists", self.path())
+            self.take(")")
+            return node
+        left = self.operand()
+        kind, text = self.peek()
+        if text in ("=", "<>"):
+            self.take()
+            return ("=" if text == "=" else "<>", left, self.operand())
+        if self.keyword("IN"):
+            self.take("(")
+            options = [self.operand()]
+            while self.peek()[1] == ",":
+                self.take()
+                options.append(self.operand())
+            self.take(")")
+            return ("in", left, tuple(options))
+        self.refuse(f"expected =, <> or IN after {left[1]}, found {text!r}")
+
+
+def parse_condition(text: str):
+    parser = _Parser(text)
+    node = parser.condition()
+    parser.done()
+    return node
+
+
+def parse_update(text: str):
+    """UpdateExpression: SET a = operand (, b = operand)*. Anything else (REMOVE, ADD, +, functions) is refused."""
+    parser = _Parser(text)
+    if not parser.keyword("SET"):
+        parser.refuse("only SET update expressions are in the model's subset")
+    actions = []
+    while True:
+        target = parser.path()
+        parser.take("=")
+        actions.append((target, parser.operand()))
+        if parser.peek()[1] != ",":
+            break
+        parser.take()
+    parser.done()
+    return tuple(actions)
+
+
+def _leaves(node):
+    """The (kind, text) operands of an expression tree."""
+    if isinstance(node, tuple) and node[:1] in (("path",), ("value",)):
+        yield node
+    elif isinstance(node, tuple):
+        for part in node:
+            yield from _leaves(part)
+
+
+def _template_paths(template) -> set[str]:
+    if isinstance(template, dict):
+        return {v for k, v in template.items() if k.endswith(".$")} | {
+            p for k, v in template.items() if not k.endswith(".$") for p in _template_paths(v)}
+    if isinstance(template, list):
+        return {p for v in template for p in _template_paths(v)}
+    return set()
+
+
+def expression_references(node, found=None):
+    """Every #name and :value an expression tree uses (DynamoDB rejects unused or undefined ones)."""
+    found = set() if found is None else found
+    if isinstance(node, tuple) and node[:1] in (("path",), ("value",)):
+        if node[1][:1] in ("#", ":"):
+            found.add(node[1])
+    elif isinstance(node, tuple):
+        for part in node:
+            expression_references(part, found)
+    return found
+
+
+def _attribute(node, item, names, values):
+    """An operand's value: the item's typed attribute ({"S": "x"}), an expression value, or None if absent."""
+    kind, text = node
+    if kind == "value":
+        value = values[text]
+    else:
+        value = item.get(names[text] if text.startswith("#") else text) if item is not None else None
+    if value is not None and any(isinstance(v, Opaque) for _, v in value):
+        # A timestamp or a Lambda's figure: the model gives them all one value, so comparing them means nothing.
+        raise UnsupportedDefinition(f"a condition compares {text}, a value the model does not compute")
+    return value
+
+
+def holds(node, item, names, values) -> bool:
+    """Evaluate a condition against the item as DynamoDB does: an absent attribute equals nothing, so
+    `a = :v` and `a IN (...)` are false and `a <> :v` is true when `a` is absent; typed values compare
+    type and value ({"S": "1"} is not {"N": "1"})."""
+    op = node[0]
+    if op == "or":
+        return holds(node[1], item, names, values) or holds(node[2], item, names, values)
+    if op == "and":
+        return holds(node[1], item, names, values) and holds(node[2], item, names, values)
+    if op == "not":
+        return not holds(node[1], item, names, values)
+    if op == "not_exists":
+        return _attribute(node[1], item, names, values) is None
+    left = _attribute(node[1], item, names, values)
+    if op == "=":
+        return left is not None and left == _attribute(node[2], item, names, values)
+    if op == "<>":
+        return left is None or left != _attribute(node[2], item, names, values)
+    if op == "in":
+        return left is not None and any(left == _attribute(o, item, names, values) for o in node[2])
+    raise AssertionError(op)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The definition, checked and compiled once.
+
+LAMBDA = aws_contract.LAMBDA_INVOKE
+GET, PUT, UPDATE = aws_contract.DYNAMODB
+SEND = aws_contract.SES_SEND
+# The model knows what each Lambda returns; a new function could have effects, so an unknown one is refused.
+RESOLVER = "${resolve_report_date_function_arn}"
+EFFECT_FREE_LAMBDAS = {"${fetch_costs_function_arn}", "${render_email_function_arn}"}
+TABLE = "${table_name}"
+KEY = {"reportDate": {"S.$": "$.request.reportDate"}}
+CCF = "DynamoDB.ConditionalCheckFailedException"
+
+# The errors a fault raises, named as Step Functions names them, from the project's one table of AWS's
+# error names (tests/aws_contract.py). BEFORE: nothing happened. AFTER: the write or the send happened
+# and the answer was lost. Whether each is retried or caught is read from the definition, never assumed.
+# DynamoDB's answer can be lost after the write as a 5xx (InternalServerError) or no answer at all
+# (AmazonDynamoDBException); throttling comes before it. SES throttling and its final errors come before
+# acceptance; an answer lost after acceptance is the unknown-outcome error. A Lambda here has no effect.
+_DDB_AFTER = ("DynamoDB.InternalServerError", "DynamoDB.AmazonDynamoDBException")
+_DDB = (tuple(aws_contract.TRANSIENT[GET]), _DDB_AFTER)
+if not set(_DDB_AFTER) <= set(aws_contract.TRANSIENT[PUT]):  # a renamed error must not fall out of the model
+    raise ImportError(f"tests/aws_contract.py no longer names {_DDB_AFTER}")
+FAULTS = {
+    LAMBDA: (tuple(aws_contract.TRANSIENT[LAMBDA]) + ("FunctionError",), ()),
+    GET: (_DDB[0], ()),
+    PUT: _DDB,
+    UPDATE: _DDB,
+    SEND: (tuple(aws_contract.TRANSIENT[SEND]) + tuple(sorted(aws_contract.SES_FINAL)),
+           (aws_contract.SES_UNKNOWN_OUTCOME,)),
+}
+# A Task with a timeout can also fail with States.Timeout, before or after its effect.
+TIMEOUT = "States.Timeout"
+_DYNAMODB_PARAMETERS = {
+    GET: {"TableName", "Key", "ConsistentRead"},
+    PUT: {"TableName", "Item", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"},
+    UPDATE: {"TableName", "Key", "UpdateExpression", "ConditionExpression", "ExpressionAttributeNames",
+             "ExpressionAttributeValues"},
+}
+_STATE_FIELDS = {
+    "Task": {"Type", "Comment", "Resource", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch",
+             "Next", "End", "TimeoutSeconds", "HeartbeatSeconds"},
+    "Choice": {"Type", "Comment", "Choices", "Default"},
+    "Pass": {"Type", "Comment", "Parameters", "Result", "ResultPath", "Next", "End"},
+}
+_CHOICE_TESTS = {"IsPresent", "BooleanEquals", "StringEquals"}
+
+
+class Protocol:
+    """The definition, validated against what the model can interpret."""
+
+    def __init__(self, text: str):
+        asl = json.loads(text)
+        if asl.get("QueryLanguage", "JSONPath") != "JSONPath":
+            raise UnsupportedDefinition("only JSONPath definitions are modelled")
+        self.start = asl["StartAt"]
+        self.states: dict[str, dict] = asl["States"]
+        self.conditions: dict[str, Any] = {}
+        self.updates: dict[str, Any] = {}
+        for name, state in self.states.items():
+            self._check_state(name, state)
+        self.order = self._topological_order()
+
+    @classmethod
+    def load(cls, path: Path | str = DEFINITION) -> "Protocol":
+        return cls(Path(path).read_text())
+
+    def targets(self, state: dict) -> list[str]:
+        out = [state["Next"]] if "Next" in state else []
+        out += [rule["Next"] for rule in state.get("Choices", [])]
+        out += [state["Default"]] if "Default" in state else []
+        out += [catcher["Next"] for catcher in state.get("Catch", [])]
+        return out
+
+    def _check_state(self, name: str, state: dict) -> None:
+        kind = state.get("Type")
+        if kind not in _STATE_FIELDS:
+            raise UnsupportedDefinition(f"{name}: state type {kind} is not modelled")
+        unknown = set(state) - _STATE_FIELDS[kind]
+        if unknown:
+            raise UnsupportedDefinition(f"{name}: fields not modelled: {sorted(unknown)}")
+        if kind != "Choice" and bool(state.get("End")) == ("Next" in state):
+            raise UnsupportedDefinition(f"{name}: needs exactly one of Next and End")
+        for target in self.targets(state):
+            if target not in self.states:
+                raise UnsupportedDefinition(f"{name}: goes to unknown state {target}")
+        for key in ("Parameters", "ResultSelector"):
+            check_template(state.get(key, {}))
+        if state.get("ResultPath") is not None:
+            check_path(state["ResultPath"])
+        if kind == "Choice":
+            for rule in state["Choices"]:
+                self._check_rule(name, rule)
+        if kind == "Task":
+            self._check_task(name, state)
+
+    def _check_rule(self, name: str, rule: dict) -> None:
+        for combinator in ("And", "Or"):
+            if combinator in rule:
+                for sub in rule[combinator]:
+                    self._check_rule(name, sub)
+                return
+        if "Not" in rule:
+            return self._check_rule(name, rule["Not"])
+        tests = set(rule) - {"Variable", "Next", "Comment"}
+        if len(tests) != 1 or not tests <= _CHOICE_TESTS:
+            raise UnsupportedDefinition(f"{name}: Choice operator(s) {sorted(tests)} not modelled")
+        check_path(rule["Variable"])
+
+    def _check_task(self, name: str, state: dict) -> None:
+        resource, parameters = state["Resource"], state.get("Parameters", {})
+        if resource not in FAULTS:
+            raise UnsupportedDefinition(f"{name}: resource {resource} is not modelled")
+        for handler in state.get("Retry", []) + state.get("Catch", []):
+            if set(handler) - {"ErrorEquals", "IntervalSeconds", "BackoffRate", "MaxAttempts", "MaxDelaySeconds",
+                               "JitterStrategy", "Comment", "Next", "ResultPath"}:
+                raise UnsupportedDefinition(f"{name}: Retry/Catch fields not modelled: {sorted(handler)}")
+        if resource == LAMBDA:
+            function = parameters.get("FunctionName")
+            if function != RESOLVER and function not in EFFECT_FREE_LAMBDAS:
+                raise UnsupportedDefinition(f"{name}: Lambda {function} is unknown to the model (effects?)")
+            return
+        if resource == SEND:
+            return
+        unknown = set(parameters) - _DYNAMODB_PARAMETERS[resource]
+        if unknown:
+            raise UnsupportedDefinition(f"{name}: DynamoDB parameters not modelled: {sorted(unknown)}")
+        if parameters.get("TableName") != TABLE:
+            raise UnsupportedDefinition(f"{name}: the model has one table, {TABLE}")
+        key = {"reportDate": parameters.get("Item", {}).get("reportDate")} if resource == PUT else parameters.get("Key")
+        if key != KEY:
+            raise UnsupportedDefinition(f"{name}: the model has one record, keyed by $.request.reportDate: {key}")
+        if resource == GET and parameters.get("ConsistentRead") is not True:
+            raise UnsupportedDefinition(f"{name}: only strongly consistent reads are modelled")
+        used = set()
+        if "ConditionExpression" in parameters:
+            self.conditions[name] = parse_condition(parameters["ConditionExpression"])
+            used |= expression_references(self.conditions[name])
+        if resource == UPDATE:
+            self.updates[name] = parse_update(parameters["UpdateExpression"])
+            used |= expression_references(self.updates[name])
+        # DynamoDB refuses a request whose placeholders are undefined or unused (ValidationException).
+        defined = {*parameters.get("ExpressionAttributeNames", {}), *parameters.get("ExpressionAttributeValues", {})}
+        if used != defined:
+            raise UnsupportedDefinition(f"{name}: placeholders used {sorted(used)} but defined {sorted(defined)}")
+
+    def _topological_order(self) -> dict[str, int]:
+        """Each state's rank in a topological order. A loop in the definition is refused: the explorer's
+        termination (and its path counting) rests on every step moving forward."""
+        order, visiting = [], set()
+
+        def visit(name):
+            if name in visiting:
+                raise UnsupportedDefinition(f"the definition loops through {name}: not modelled")
+            if name in order:
+                return
+            visiting.add(name)
+            for target in self.targets(self.states[name]):
+                visit(target)
+            visiting.discard(name)
+            order.append(name)
+
+        for name in self.states:
+            visit(name)
+        return {name: len(order) - rank for rank, name in enumerate(order)}
+
+    def decisive_paths(self) -> set[str]:
+        """Every path in the input whose value can change what an execution does: Choice Variables, the
+        values a DynamoDB call sends (keys, expression values), and the sources of item attributes that
+        some condition reads. A Pass that is not an end could feed anything later: then everything is."""
+        paths, condition_attributes = set(), set()
+        for name, state in self.states.items():
+            parameters = state.get("Parameters", {})
+            if state["Type"] == "Pass" and not state.get("End"):
+                return {"$"}
+            if state["Type"] == "Choice":
+                rules = list(state["Choices"])
+                while rules:
+                    rule = rules.pop()
+                    rules += rule.get("And", []) + rule.get("Or", []) + ([rule["Not"]] if "Not" in rule else [])
+                    if "Variable" in rule:
+                        paths.add(rule["Variable"])
+            if state["Type"] == "Task" and state["Resource"] in (GET, PUT, UPDATE):
+                paths |= _template_paths({k: v for k, v in parameters.items() if k not in ("Item", "TableName")})
+                names = parameters.get("ExpressionAttributeNames", {})
+                for _, text in _leaves(self.conditions.get(name)):
+                    condition_attributes.add(names.get(text, text))
+        for state in self.states.values():
+            if state["Type"] == "Task" and state["Resource"] == PUT:
+                for attribute, value in state["Parameters"]["Item"].items():
+                    if attribute in condition_attributes:
+                        paths |= _template_paths(value)
+        return paths
+
+    def interchangeable_kinds(self) -> list[tuple[str, ...]]:
+        """Kinds of run the definition cannot tell apart: their requests differ only in fields no decision
+        reads. (Today scheduled and manual differ only in `trigger`, which is only recorded.) Exploring
+        one kind of each group is then exploring them all: the others give the same worlds but for
+        the value of an attribute nothing reads. Checked on every load, so a Choice on `trigger` would
+        split the group again."""
+        resolver = next((n for n, st in self.states.items()
+                         if st["Type"] == "Task" and st.get("Parameters", {}).get("FunctionName") == RESOLVER), None)
+        if resolver is None:
+            return [(kind,) for kind in KINDS]
+        state = self.states[resolver]
+        target, selector = state.get("ResultPath", "$"), state.get("ResultSelector", {})
+        read = set()
+        for path in self.decisive_paths():
+            if path == target or target.startswith(path + ".") or path == "$":
+                return [(kind,) for kind in KINDS]  # the whole request is read
+            for key, source in selector.items():
+                if path == f"{target}.{key[:-2]}" or path.startswith(f"{target}.{key[:-2]}."):
+                    read.add(source.split(".")[2] if source.startswith("$.Payload.") else "*")
+        if "*" in read or not selector:
+            return [(kind,) for kind in KINDS]
+        groups: dict = {}
+        for kind in KINDS:
+            payload = resolver_payload(kind)
+            groups.setdefault(tuple((f, payload[f]) for f in sorted(read)), []).append(kind)
+        return [tuple(group) for group in groups.values()]
+
+    def is_local(self, name: str) -> bool:
+        """A step that touches nothing shared (no DynamoDB, no SES): it commutes with every other step."""
+        state = self.states[name]
+        return state["Type"] != "Task" or state["Resource"] == LAMBDA
+
+
+# ---------------------------------------------------------------------------------------------------
+# The world.
+
+RUNNING, SUCCEEDED, FAILED = "RUNNING", "SUCCEEDED", "FAILED"
+
+
+class Exec(NamedTuple):
+    at: str  # the state it is in (RUNNING), ended at (SUCCEEDED) or failed at (FAILED)
+    status: str
+    doc: FrozenMap  # the state's input, $: what a redrive resumes with
+    error: str | None = None
+    redrives: int = 0
+    sends: int = 0
+    lost_send: bool = False  # it FAILED at SendEmail after SES accepted: a redrive resends (documented)
+
+
+class Email(NamedTuple):
+    sender: int
+    message_id: str
+    owner: str | None  # the record's executionArn when it was sent
+    status: str | None  # the record's status when it was sent
+    forced: bool
+    after_redrive: bool  # the sender had been redriven
+    resend_after_lost_answer: bool  # the documented limit: a redrive after SES accepted, answer lost
+
+
+class World(NamedTuple):
+    execs: tuple[Exec, ...]
+    record: FrozenMap | None  # the day's item, DynamoDB JSON ({"status": {"S": "SENT"}, ...})
+    emails: tuple[Email, ...]
+    faults: int
+
+
+def exec_id(i: int) -> str:
+    return f"E{i + 1}"
+
+
+def record_summary(record) -> str:
+    if record is None:
+        return "absent"
+    status, owner = record.get("status"), record.get("executionArn")
+    text = f"{status.get('S') if status else '?'} by {owner.get('S') if owner else '?'}"
+    message = record.get("messageId")
+    return text + (f" ({message.get('S')})" if message else "")
+
+
+@dataclass
+class Bounds:
+    max_faults: int = 2  # per scenario, over all executions
+    max_redrives: int = 1  # per execution
+    reduce_local_steps: bool = True
+
+
+class Model:
+    """The transitions of one scenario: a few executions of given kinds, for the same day."""
+
+    def __init__(self, protocol: Protocol, kinds: tuple[str, ...], bounds: Bounds):
+        self.protocol, self.kinds, self.bounds = protocol, kinds, bounds
+        self.states = protocol.states
+        self._parameters: dict = {}
+        self._moves: dict = {}
+        self.branches: set[tuple[str, str]] = set()  # (Choice or Task, where it went): every one taken
+        self.entered: set[str] = set()  # every state some execution ran
+        self._tables: dict[str, tuple[dict, list]] = {"exec": ({}, []), "record": ({}, []), "emails": ({}, [])}
+
+    # -- what the outside world answers ------------------------------------------------------------
+
+    def lambda_result(self, i: int, state: dict):
+        function = state["Parameters"]["FunctionName"]
+        if function == RESOLVER:
+            return {"Payload": resolver_payload(self.kinds[i]), "StatusCode": 200}
+        return {"Payload": Opaque(function.strip("${}")), "StatusCode": 200}
+
+    def context(self, i: int, name: str) -> dict:
+        # Time is not modelled: every timestamp is the same opaque value.
+        return {"Execution": {"Id": exec_id(i), "Name": exec_id(i), "StartTime": Opaque("time")},
+                "State": {"Name": name, "EnteredTime": Opaque("time"), "RetryCount": 0}}
+
+    # -- moves, on compact worlds -------------------------------------------------------------------
+    # The explorer stores millions of worlds; it sees each as a tuple of small ints (one per execution,
+    # then the record, the emails and the faults spent), each int naming an interned part.
+
+    def _id(self, table: str, value) -> int:
+        ids, values = self._tables[table]
+        if value not in ids:
+            ids[value] = len(values)
+            values.append(value)
+        return ids[value]
+
+    def encode(self, world: World) -> tuple[int, ...]:
+        return (tuple(self._id("exec", ex) for ex in world.execs)
+                + (self._id("record", world.record), self._id("emails", world.emails), world.faults))
+
+    def decode(self, key: tuple[int, ...]) -> World:
+        n, tables = len(self.kinds), self._tables
+        return World(tuple(tables["exec"][1][e] for e in key[:n]), tables["record"][1][key[n]],
+                     tables["emails"][1][key[n + 1]], key[n + 2])
+
+    def potential(self, key: tuple[int, ...]) -> int:
+        """Strictly increases with every move (see explore())."""
+        execs = self._tables["exec"][1]
+        return key[-1] + sum(self._exec_potential(execs[e]) for e in key[:len(self.kinds)])
+
+    def _exec_potential(self, ex: Exec) -> int:
+        # Forward in the definition: +2 per rank; ending or failing: +1; a redrive: +big, less the 1 it
+        # gives back by resuming. A fault spent adds 1 (in potential()), which covers a retry in place.
+        big = 2 * len(self.protocol.order) + 2
+        return big * ex.redrives + 2 * self.protocol.order[ex.at] + (ex.status != RUNNING)
+
+    def is_final(self, key: tuple[int, ...]) -> bool:
+        execs = self._tables["exec"][1]
+        return all(execs[e].status != RUNNING for e in key[:len(self.kinds)])
+
+    def initial(self) -> list[tuple[str, tuple[int, ...]]]:
+        """The start: every execution at StartAt (with the reduction, already through its local steps)."""
+        world = World(tuple(Exec(self.protocol.start, RUNNING, freeze({"kind": k})) for k in self.kinds), None, (), 0)
+        starts = [("start", world)]
+        if self.bounds.reduce_local_steps:
+            for i in range(len(self.kinds)):
+                starts = [(f"{label}\n      {exec_id(i)} ({self.kinds[i]}) starts{more}", settled)
+                          for label, w in starts for more, settled in self._settle(w, i)]
+        return [(label, self.encode(world)) for label, world in starts]
+
+    def successors(self, key: tuple[int, ...]):
+        """(what happened, the next world, how much the potential grew) for every move from `key`."""
+        n = len(self.kinds)
+        record, emails, faults = key[n:]
+        execs = self._tables["exec"][1]
+        for i in range(n):
+            ex = execs[key[i]]
+            if ex.status == FAILED and ex.redrives >= self.bounds.max_redrives or ex.status == SUCCEEDED:
+                continue
+            # A move of execution i depends only on it, the record, how many emails went out (for the
+            # message id) and the faults spent: compute it once per such combination.
+            sent = len(self._tables["emails"][1][emails])
+            memo = (i, key[i], record, sent, faults)
+            if memo not in self._moves:
+                world = self.decode(key)
+                self._moves[memo] = [
+                    (label, self._id("exec", after.execs[i]), self._id("record", after.record),
+                     after.emails[sent:], after.faults,
+                     self._exec_potential(after.execs[i]) - self._exec_potential(ex) + after.faults - faults)
+                    for label, after in self._moves_of(world, i)]
+            for label, ex_after, record_after, new_emails, faults_after, growth in self._moves[memo]:
+                emails_after = emails
+                if new_emails:
+                    emails_after = self._id("emails", self._tables["emails"][1][emails] + new_emails)
+                yield label, key[:i] + (ex_after,) + key[i + 1:n] + (record_after, emails_after, faults_after), growth
+
+    def _moves_of(self, world: World, i: int):
+        ex = world.execs[i]
+        who = f"{exec_id(i)} ({self.kinds[i]})"
+        if ex.status == RUNNING:
+            outcomes = self.step(world, i)
+        else:
+            redriven = self._with(world, i, ex._replace(status=RUNNING, error=None, redrives=ex.redrives + 1))
+            if self.bounds.reduce_local_steps:
+                # A redrive touches nothing shared: it can wait until just before the redriven state runs,
+                # so the two are one move (no world in which it is redriven but has not run yet).
+                outcomes = [(f"REDRIVEN; {label}", after) for label, after in self.step(redriven, i)]
+            else:
+                outcomes = [(f"REDRIVEN, resumes at {ex.at}", redriven)]
+        for label, after in outcomes:
+            if self.bounds.reduce_local_steps:
+                for more, settled in self._settle(after, i):
+                    yield f"{who} {label}{more}", settled
+            else:
+                yield f"{who} {label}", after
+
+    def _settle(self, world: World, i: int):
+        """Run execution i's local steps (Choice, Pass, Lambda) at once. They read and write only its own
+        input, so they commute with every other execution's steps: taking them eagerly removes
+        interleavings that differ only in when a local step happened, and reaches the same final states
+        (test_claim_protocol checks that against the unreduced exploration)."""
+        ex = world.execs[i]
+        if ex.status != RUNNING or not self.protocol.is_local(ex.at):
+            return [("", world)]
+        return [(f"; {label}{more}", settled)
+                for label, after in self.step(world, i) for more, settled in self._settle(after, i)]
+
+    def _with(self, world: World, i: int, ex: Exec, **changes) -> World:
+        execs = world.execs[:i] + (ex,) + world.execs[i + 1:]
+        return world._replace(execs=execs, **changes)
+
+    def _goto(self, world: World, i: int, name: str, state: dict, doc) -> tuple[str, World]:
+        ex = world.execs[i]
+        if state.get("End"):
+            return "SUCCEEDED", self._with(world, i, ex._replace(at=name, status=SUCCEEDED, doc=doc))
+        return f"-> {state['Next']}", self._with(world, i, ex._replace(at=state["Next"], doc=doc))
+
+    def _fail(self, world: World, i: int, name: str, error: str, **flags) -> World:
+        return self._with(world, i, world.execs[i]._replace(status=FAILED, at=name, error=error, **flags))
+
+    def step(self, world: World, i: int) -> list[tuple[str, World]]:
+        """Execution i's next step: every outcome, each as (what happened, the world after it)."""
+        ex = world.execs[i]
+        name, state = ex.at, self.states[ex.at]
+        self.entered.add(name)
+        context = self.context(i, name)
+        try:
+            if state["Type"] == "Choice":
+                return [(f"{name} {label}", w) for label, w in self._choice(world, i, name, state, context)]
+            if state["Type"] == "Pass":
+                if "Parameters" in state:
+                    output = evaluate(state["Parameters"], ex.doc, context)
+                else:
+                    output = state.get("Result", thaw(ex.doc))
+                label, after = self._goto(world, i, name, state, set_path(ex.doc, state.get("ResultPath", "$"), output))
+                return [(f"{name} {label}", after)]
+            return [(f"{name}: {label}", w) for label, w in self._task(world, i, name, state, context)]
+        except MissingPath as missing:
+            # Runtime errors are neither retried nor caught: the execution fails here, and so will a redrive.
+            return [(f"{name}: States.Runtime ({missing} selects nothing): FAILED",
+                     self._fail(world, i, name, "States.Runtime"))]
+
+    def _choice(self, world, i, name, state, context):
+        doc = world.execs[i].doc
+        for rule in state["Choices"]:
+            if self._rule(rule, doc, context):
+                self.branches.add((name, rule["Next"]))
+                return [(f"-> {rule['Next']}", self._with(world, i, world.execs[i]._replace(at=rule["Next"])))]
+        if "Default" not in state:
+            return [("no rule matched, no Default: States.NoChoiceMatched: FAILED",
+                     self._fail(world, i, name, "States.NoChoiceMatched"))]
+        self.branches.add((name, state["Default"]))
+        return [(f"-> {state['Default']}", self._with(world, i, world.execs[i]._replace(at=state["Default"])))]
+
+    def _rule(self, rule, doc, context) -> bool:
+        if "And" in rule:
+            return all(self._rule(r, doc, context) for r in rule["And"])
+        if "Or" in rule:
+            return any(self._rule(r, doc, context) for r in rule["Or"])
+        if "Not" in rule:
+            return not self._rule(rule["Not"], doc, context)
+        if "IsPresent" in rule:
+            try:
+                resolve(rule["Variable"], doc, context)
+                present = True
+            except MissingPath:
+                present = False
+            return present == rule["IsPresent"]
+        value = resolve(rule["Variable"], doc, context)  # absent: States.Runtime, as in Step Functions
+        if isinstance(value, Opaque):
+            raise UnsupportedDefinition(f"a Choice rule tests {rule['Variable']}, a value the model does not compute")
+        if "BooleanEquals" in rule:
+            return value is rule["BooleanEquals"]
+        return isinstance(value, str) and value == rule["StringEquals"]
+
+    # -- Tasks ---------------------------------------------------------------------------------------
+
+    def _task(self, world: World, i: int, name: str, state: dict, context):
+        ex, resource = world.execs[i], state["Resource"]
+        key = (name, i, ex.doc)
+        if key not in self._parameters:  # the same input gives the same parameters: evaluate them once
+            parameters = evaluate(state.get("Parameters", {}), ex.doc, context)
+            self._parameters[key] = (parameters, freeze(parameters))
+        parameters, frozen = self._parameters[key]
+        # Faults before the call had any effect: possible whatever the call would have done.
+        out = self._faults(world, i, name, state, effect_happened=False, what="")
+
+        def answered(label, after, answer):
+            if "ResultSelector" in state:
+                answer = evaluate(state["ResultSelector"], answer, context)
+            doc = set_path(after.execs[i].doc, state.get("ResultPath", "$"), answer)
+            where, after = self._goto(after, i, name, state, doc)
+            out.append((f"{label} {where}", after))
+
+        if resource == LAMBDA:
+            answered("ok", world, self.lambda_result(i, state))
+        elif resource == GET:
+            answered(f"read {record_summary(world.record)}", world,
+                     {"Item": thaw(world.record)} if world.record is not None else {})
+        elif resource in (PUT, UPDATE):
+            names = parameters.get("ExpressionAttributeNames", {})
+            values = dict(frozen.get("ExpressionAttributeValues", ()))
+            condition = self.protocol.conditions.get(name)
+            if condition is not None and not holds(condition, world.record, names, values):
+                # Not a fault: the normal answer of a conditional write that lost. Nothing written.
+                out += self._error(world, i, name, state, CCF, f"condition fails on {record_summary(world.record)}: ")
+                return out
+            if resource == PUT:
+                record = frozen.get("Item")
+            else:  # SET on the item, or on a new item holding just the key
+                item = dict(world.record if world.record is not None else frozen.get("Key"))
+                for (_, target), (kind, text) in self.protocol.updates[name]:
+                    source = values.get(text) if kind == "value" else item.get(names.get(text, text))
+                    if source is None:  # SET a = b with b absent: DynamoDB refuses the update
+                        raise UnsupportedDefinition(f"{name}: SET from {text}, which is absent")
+                    item[names.get(target, target)] = source
+                record = frozen_map(item.items())
+            written = world._replace(record=record)
+            answered(f"wrote {record_summary(record)}", written, {})
+            out += self._faults(written, i, name, state, effect_happened=True, what=f"wrote {record_summary(record)}")
+        elif resource == SEND:
+            owner = world.record.get("executionArn") if world.record is not None else None
+            status = world.record.get("status") if world.record is not None else None
+            message_id = f"m{len(world.emails) + 1}"
+            email = Email(i, message_id, owner and owner.get("S"), status and status.get("S"),
+                          self.kinds[i] == "forced", ex.redrives > 0, ex.sends > 0 and ex.lost_send)
+            sent = self._with(world, i, ex._replace(sends=ex.sends + 1, lost_send=False),
+                              emails=world.emails + (email,))
+            answered(f"SES accepted {message_id}", sent, {"MessageId": message_id})
+            out += self._faults(sent, i, name, state, effect_happened=True, what=f"SES accepted {message_id}")
+        return out
+
+    def _faults(self, world: World, i: int, name: str, state: dict, effect_happened: bool, what: str):
+        """Fault outcomes of one call: each error AWS could return here, then Retry/Catch as written."""
+        if world.faults >= self.bounds.max_faults:
+            return []
+        before_errors, after_errors = FAULTS[state["Resource"]]
+        if "TimeoutSeconds" in state or "HeartbeatSeconds" in state:
+            before_errors, after_errors = before_errors + (TIMEOUT,), after_errors + (TIMEOUT,)
+        world = world._replace(faults=world.faults + 1)
+        out = []
+        for error in (after_errors if effect_happened else before_errors):
+            prefix = f"{what}, answer lost ({error}): " if effect_happened else f"fault before any effect ({error}): "
+            for label, w in self._error(world, i, name, state, error, prefix, effect_happened):
+                if all(w != seen for _, seen in out):  # two errors handled alike: one outcome
+                    out.append((label, w))
+        return out
+
+    def _error(self, world: World, i: int, name: str, state: dict, error: str, prefix: str,
+               effect_happened: bool = False):
+        """Retry, then Catch, then fail: Step Functions' order. A retry of an attempt that had no effect is
+        the same as that attempt happening later, which the interleavings already cover, so only a retry
+        after an effect (the write or the send happened) is a move of its own. Exhausting the retries is
+        always possible (every later attempt can fail too), so it is explored for every error."""
+        out = []
+        retrier = next((r for r in state.get("Retry", []) if _matches(r["ErrorEquals"], error)), None)
+        if effect_happened and retrier is not None and retrier.get("MaxAttempts", 3) > 0:
+            out.append((f"{prefix}retried", world))
+        exhausted = "retries exhausted, " if retrier is not None else ""
+        catcher = next((c for c in state.get("Catch", []) if _matches(c["ErrorEquals"], error)), None)
+        ex = world.execs[i]
+        if catcher is not None:
+            doc = set_path(ex.doc, catcher.get("ResultPath", "$"), {"Error": error, "Cause": "modelled"})
+            moved = self._with(world, i, ex._replace(at=catcher["Next"], doc=doc))
+            self.branches.add((name, catcher["Next"]))
+            out.append((f"{prefix}{exhausted}{error} caught -> {catcher['Next']}", moved))
+        else:
+            # SES accepted and the answer was lost: a redrive of this execution will send again (the
+            # documented limit). The flag stays set through failures before the next send.
+            lost = ex.lost_send or (state["Resource"] == SEND and effect_happened)
+            out.append((f"{prefix}{exhausted}{error}: FAILED", self._fail(world, i, name, error, lost_send=lost)))
+        return out
+
+
+def _matches(error_equals: list[str], error: str) -> bool:
+    if error == "States.Runtime":
+        return False
+    return error in error_equals or "States.ALL" in error_equals or (
+        "States.TaskFailed" in error_equals and error != "States.Timeout")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The properties, over a world in which every execution has ended.
+
+PROPERTIES = {
+    "P0 runtime": "no execution fails with States.Runtime (a path in the definition that selects nothing)",
+    "P1 guard": "an email is sent only by the execution that owns the record, with status SENDING",
+    "P1 twice": "no execution sends twice (except the documented limit: redrive after SES accepted, answer lost)",
+    "P1 duplicate": "no unforced execution sends after an email already went out (same exception)",
+    "P1 count": "emails <= 1 + forced executions that sent (same exception)",
+    "P2 unalarmed claim": "a record left CLAIMED or SENDING is owned by an execution that FAILED (alarm)",
+    "P3 lost day": "if no execution failed, the record is SENT and an email went out",
+    "P4 stale record": "a SENT record names the sender and message id of the last email",
+    "P5 false alarm": "no execution fails on a lost condition (ConditionalCheckFailed): a redrive would only repeat it",
+}
+
+
+def violations(world: World) -> list[tuple[str, str]]:
+    found = []
+    for i, ex in enumerate(world.execs):
+        if ex.status == FAILED and ex.error == "States.Runtime":
+            found.append(("P0 runtime", f"{exec_id(i)} failed at {ex.at} with States.Runtime"))
+        if ex.status == FAILED and ex.error == "DynamoDB.ConditionalCheckFailedException":
+            found.append(("P5 false alarm", f"{exec_id(i)} failed at {ex.at}: the record is not its own any more"))
+    earlier_senders = set()
+    for n, email in enumerate(world.emails):
+        who = exec_id(email.sender)
+        if email.owner != who or email.status != "SENDING":
+            found.append(("P1 guard", f"{who} sent {email.message_id} with the record {email.status} by {email.owner}"))
+        if not email.resend_after_lost_answer:
+            if email.sender in earlier_senders:
+                found.append(("P1 twice", f"{who} sent {email.message_id}, a second email"))
+            if n > 0 and not email.forced:
+                found.append(("P1 duplicate", f"unforced {who} sent {email.message_id} after an email had gone out"))
+        earlier_senders.add(email.sender)
+    counted = [e for e in world.emails if not e.resend_after_lost_answer]
+    forced_senders = {e.sender for e in counted if e.forced}
+    if len(counted) > 1 + len(forced_senders):
+        found.append(("P1 count", f"{len(counted)} emails, {len(forced_senders)} forced senders"))
+    record = world.record
+    status = record.get("status").get("S") if record is not None and record.get("status") else None
+    owner = record.get("executionArn").get("S") if record is not None and record.get("executionArn") else None
+    statuses = {exec_id(i): ex.status for i, ex in enumerate(world.execs)}
+    if status in ("CLAIMED", "SENDING") and statuses.get(owner) != FAILED:
+        found.append(("P2 unalarmed claim", f"record {status} by {owner}, which {statuses.get(owner)}: no alarm"))
+    if FAILED not in statuses.values() and (status != "SENT" or not world.emails):
+        found.append(("P3 lost day", f"every execution SUCCEEDED, record {record_summary(record)}, "
+                                     f"{len(world.emails)} email(s)"))
+    if status == "SENT":
+        last = world.emails[-1] if world.emails else None
+        message = record.get("messageId") and record.get("messageId").get("S")
+        if last is None or owner != exec_id(last.sender) or message != last.message_id:
+            found.append(("P4 stale record", f"record {record_summary(record)}, last email "
+                                             f"{last and last.message_id} by {last and exec_id(last.sender)}"))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------
+# The explorer.
+
+
+@dataclass
+class Result:
+    """What one scenario's exploration found. Worlds are kept as the explorer's compact keys (decode with
+    world()); violating and limit-case final states are kept, so a test can pick the counterexample it
+    is after and print its trace."""
+
+    kinds: tuple[str, ...]
+    model: Model = field(repr=False)
+    states: int = 0
+    final_states: int = 0
+    runs: int = 0  # distinct paths from a start to a final state: the interleavings
+    violations: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    limit_cases: list = field(default_factory=list)
+    # Not properties, worth knowing: final states where an execution FAILED on a ConditionalCheckFailed
+    # no Catch handles (an alarm that a redrive of it cannot clear), by state.
+    uncaught_conflicts: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    states_entered: set[str] = field(default_factory=set)
+    parents: dict = field(default_factory=dict, repr=False)  # key -> (parent key or None, label, depth)
+
+    def world(self, key) -> World:
+        return self.model.decode(key)
+
+    def violating(self) -> set:
+        return {key for keys in self.violations.values() for key in keys}
+
+    def trace(self, key) -> list[str]:
+        steps = []
+        while key is not None:
+            parent, label, _ = self.parents[key]
+            world = self.world(key)
+            emails = ", ".join(f"{e.message_id} by {exec_id(e.sender)}" for e in world.emails) or "none"
+            steps.append(f"{label}\n      record {record_summary(world.record)}; emails: {emails}")
+            key = parent
+        steps.reverse()
+        return [f"{n:2}. {step}" for n, step in enumerate(steps, 1)]
+
+    def counterexample(self, prop: str, where=lambda world: True):
+        """The key of the shortest violating final state for `prop` whose world satisfies `where`."""
+        candidates = [k for k in self.violations.get(prop, []) if where(self.world(k))]
+        return min(candidates, key=self.shortness) if candidates else None
+
+    def shortness(self, key):
+        """Fewest faults, then fewest moves: the run in which least went wrong reads best."""
+        return key[-1], self.parents[key][2]
+
+    def explain(self, key) -> str:
+        world = self.world(key)
+        ends = ", ".join(f"{exec_id(i)} ({k}) {ex.status} at {ex.at}" + (f" ({ex.error})" if ex.error else "")
+                         for i, (k, ex) in enumerate(zip(self.kinds, world.execs)))
+        lines = [f"scenario {', '.join(self.kinds)}:"] + self.trace(key)
+        lines.append(f"    end: {ends}")
+        lines += [f"    violates {p}: {detail}" for p, detail in violations(world)]
+        return "\n".join(lines)
+
+
+def explore(protocol: Protocol, kinds: tuple[str, ...], bounds: Bounds | None = None) -> Result:
+    """Every reachable world of the scenario, each once (memoised), in an order where every world comes
+    after all its predecessors: each move strictly increases Model.potential(), so processing worlds by
+    increasing potential is a topological order of the (acyclic) graph of worlds. That gives exact run
+    counts (paths into a world are all known when it is processed) and shortest traces."""
+    model = Model(protocol, kinds, bounds or Bounds())
+    result = Result(kinds, model)
+    paths: dict = {}
+    parents = result.parents
+    buckets: dict[int, list] = defaultdict(list)
+    for label, key in model.initial():
+        if key not in paths:
+            paths[key] = 0
+            parents[key] = (None, label, 0)
+            buckets[model.potential(key)].append(key)
+        paths[key] += 1
+    while buckets:
+        level = min(buckets)
+        for key in buckets.pop(level):
+            result.states += 1
+            count, depth = paths.pop(key), parents[key][2] + 1  # all paths into it are known: drop the count
+            if model.is_final(key):
+                result.final_states += 1
+                result.runs += count
+                world = model.decode(key)
+                for prop in {prop for prop, _ in violations(world)}:
+                    result.violations[prop].append(key)
+                if any(e.resend_after_lost_answer for e in world.emails):
+                    result.limit_cases.append(key)
+                for at in {ex.at for ex in world.execs if ex.status == FAILED and ex.error == CCF}:
+                    result.uncaught_conflicts[at].append(key)
+            for label, after, growth in model.successors(key):
+                assert growth > 0, (label, "every move must make progress")
+                if after not in parents:
+                    paths[after] = count
+                    parents[after] = (key, label, depth)
+                    buckets[level + growth].append(after)
+                else:
+                    paths[after] += count
+                    if depth < parents[after][2]:
+                        parents[after] = (key, label, depth)
+    result.states_entered = model.entered
+    return result
+
+
+def walk(protocol: Protocol, kind: str = "scheduled") -> list[str]:
+    """The states one execution of `kind` enters when it runs alone without a fault, as the model runs it."""
+    model = Model(protocol, (kind,), Bounds(max_faults=0, max_redrives=0, reduce_local_steps=False))
+    [(_, key)] = model.initial()
+    world = model.decode(key)
+    entered = [world.execs[0].at]
+    while world.execs[0].status == RUNNING:
+        [(_, world)] = model.step(world, 0)
+        if world.execs[0].at != entered[-1]:
+            entered.append(world.execs[0].at)
+    return entered
+
+
+def scenarios(protocol: Protocol, sizes=(2, 3)) -> list[tuple[str, ...]]:
+    """Every mix of kinds of run (a multiset: executions are interchangeable up to their names), one kind
+    standing for each group the definition cannot tell apart."""
+    kinds = [group[0] for group in protocol.interchangeable_kinds()]
+    return [mix for size in sizes for mix in itertools.combinations_with_replacement(kinds, size)]
+
+
+def check(protocol: Protocol, bounds: Bounds | None = None, sizes=(2, 3)) -> list[Result]:
+    return [explore(protocol, kinds, bounds) for kinds in scenarios(protocol, sizes)]
+
+
+@dataclass
+class Report:
+    """The figures of a whole check."""
+
+    results: list[Result]
+    seconds: float
+
+    @property
+    def states(self) -> int:
+        return sum(r.states for r in self.results)
+
+    @property
+    def final_states(self) -> int:
+        return sum(r.final_states for r in self.results)
+
+    @property
+    def runs(self) -> int:
+        return sum(r.runs for r in self.results)
+
+    @property
+    def violating(self) -> int:
+        return sum(len(r.violating()) for r in self.results)
+
+    @property
+    def limit_cases(self) -> int:
+        return sum(len(r.limit_cases) for r in self.results)
+
+    def count(self, prop: str) -> int:
+        return sum(len(r.violations.get(prop, [])) for r in self.results)
+
+
+def run(path: Path | str = DEFINITION, bounds: Bounds | None = None, sizes=(2, 3)) -> Report:
+    started = time.perf_counter()
+    results = check(Protocol.load(path), bounds, sizes)
+    return Report(results, time.perf_counter() - started)
+
+
+def main(argv: list[str]) -> int:
+    deep = "--deep" in argv
+    args = [a for a in argv if a != "--deep"]
+    path = Path(args[0]) if args else DEFINITION
+    bounds = Bounds(max_faults=3, max_redrives=2) if deep else Bounds()
+    protocol = Protocol.load(path)
+    report = run(path, bounds)
+    groups = [g for g in protocol.interchangeable_kinds() if len(g) > 1]
+    print(f"Model check of {path}")
+    print(f"bounds: 2 and 3 executions of one day, at most {bounds.max_faults} faults per scenario, "
+          f"at most {bounds.max_redrives} redrive(s) per execution")
+    for group in groups:
+        print(f"kinds {' and '.join(group)} are explored as {group[0]}: their requests differ only in "
+              f"fields no Choice or condition reads")
+    print(f"\n{'scenario':<32} {'states':>10} {'final':>9} {'runs':>15} {'violating':>10} {'limit':>8}")
+    for r in report.results:
+        print(f"{', '.join(r.kinds):<32} {r.states:>10,} {r.final_states:>9,} {r.runs:>15,} "
+              f"{len(r.violating()):>10,} {len(r.limit_cases):>8,}")
+    print(f"\n{len(report.results)} scenarios, {report.states:,} distinct states explored, "
+          f"{report.final_states:,} final states, {report.runs:,} runs (interleavings), "
+          f"{report.violating:,} violating final states, {report.limit_cases:,} final states in the "
+          f"documented limit case, {report.seconds:.1f} s")
+    for prop, meaning in PROPERTIES.items():
+        print(f"  {prop:<20} {report.count(prop):>9,} violating  {meaning}")
+    shown = set()
+    for r in report.results:
+        for prop in PROPERTIES:
+            key = r.counterexample(prop)
+            if key is not None and prop not in shown:
+                shown.add(prop)
+                print(f"\nCOUNTEREXAMPLE to {prop}:\n{r.explain(key)}")
+    conflicts = defaultdict(list)
+    for r in report.results:
+        for at, keys in r.uncaught_conflicts.items():
+            conflicts[at] += [(r, k) for k in keys]
+    for at, found in sorted(conflicts.items()):
+        r, key = min(found, key=lambda rk: rk[0].shortness(rk[1]))
+        print(f"\nObserved (not a property): {len(found):,} final states where an execution FAILED at {at} on "
+              f"{CCF} (no Catch): an alarm that a redrive of it cannot clear. Shortest:\n{r.explain(key)}")
+    if not report.violating and report.limit_cases:
+        r = next(r for r in report.results if r.limit_cases)
+        key = min(r.limit_cases, key=r.shortness)
+        print(f"\nThe documented limit (not a violation; docs/reliability.md), shortest instance:\n{r.explain(key)}")
+    return 1 if report.violating else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
