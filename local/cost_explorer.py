@@ -38,8 +38,9 @@ Pagination
     comment in one project's code says Cost Explorer "paginates at ~20 000 rows", another project's
     notes claim 100 groups a page while saying they never came near it. GROUPS_PER_PAGE takes the only
     one that reads as an observation at face value, 20,000; it was not tuned to the report's targets
-    (an earlier, arbitrary 250 would bill the small profile 9 requests a day). What it means for the report's one query (DAILY, by SERVICE and RECORD_TYPE, 29 to 62
-    days), measured on these profiles (tests/bench/bench_report.py):
+    (an earlier, arbitrary 250 would bill the small profile 9 requests a day). What it means for the
+    report's one query (DAILY, by SERVICE and RECORD_TYPE, 29 to 62 days), measured on these profiles
+    (tests/bench/bench_report.py):
         small       about 36 groups a day, at most 2,241 groups:          1 page
         large-org   about 697 groups a day (350 services, each with a usage and an Enterprise
                     Discount Program line), up to 43,226 groups:        2 pages for windows of up to
@@ -105,14 +106,13 @@ import operator
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 from local.synthetic_org import AMOUNT_QUANTUM, ZERO, LineItem, SyntheticOrganisation
 
-__all__ = ["CostExplorerError", "FakeCostExplorer", "SyntheticOrganisation", "GROUPS_PER_PAGE",
-           "METRICS"]
+__all__ = ["CostExplorerError", "FakeCostExplorer", "SyntheticOrganisation", "GROUPS_PER_PAGE", "METRICS"]
 
 # Groups per page of a grouped answer. AWS does not document its page size: an assumption, see the
 # module docstring ("Pagination") and docs/performance.md.
@@ -131,8 +131,7 @@ METRICS = (
 )
 # AWS also takes the UPPER_SNAKE spelling of each metric name.
 _METRIC_ALIASES = {re.sub(r"(?<!^)(?=[A-Z])", "_", m).upper(): m for m in METRICS}
-_COST_METRICS = {"AmortizedCost", "BlendedCost", "NetAmortizedCost", "NetUnblendedCost",
-                 "UnblendedCost"}
+_COST_METRICS = {"AmortizedCost", "BlendedCost", "NetAmortizedCost", "NetUnblendedCost", "UnblendedCost"}
 # Which LineItem field each metric sums. No RIs or Savings Plans are modelled, so amortised cost is
 # the unblended cost (see local.synthetic_org).
 _METRIC_FIELD = {
@@ -152,17 +151,40 @@ MIXED_UNITS = "N/A"  # the Unit CE reports when usage of different units is adde
 # DIMENSION keys GetCostAndUsage accepts in GroupBy (the list AWS prints in its error message,
 # without RESOURCE_ID, which only GetCostAndUsageWithResources takes).
 GROUPABLE_DIMENSIONS = (
-    "AZ", "INSTANCE_TYPE", "LINKED_ACCOUNT", "OPERATION", "PURCHASE_TYPE", "SERVICE", "USAGE_TYPE",
-    "PLATFORM", "TENANCY", "RECORD_TYPE", "LEGAL_ENTITY_NAME", "DEPLOYMENT_OPTION",
-    "DATABASE_ENGINE", "CACHE_ENGINE", "INSTANCE_TYPE_FAMILY", "REGION", "BILLING_ENTITY",
-    "RESERVATION_ID", "SAVINGS_PLANS_TYPE", "SAVINGS_PLAN_ARN", "OPERATING_SYSTEM",
+    "AZ",
+    "INSTANCE_TYPE",
+    "LINKED_ACCOUNT",
+    "OPERATION",
+    "PURCHASE_TYPE",
+    "SERVICE",
+    "USAGE_TYPE",
+    "PLATFORM",
+    "TENANCY",
+    "RECORD_TYPE",
+    "LEGAL_ENTITY_NAME",
+    "DEPLOYMENT_OPTION",
+    "DATABASE_ENGINE",
+    "CACHE_ENGINE",
+    "INSTANCE_TYPE_FAMILY",
+    "REGION",
+    "BILLING_ENTITY",
+    "RESERVATION_ID",
+    "SAVINGS_PLANS_TYPE",
+    "SAVINGS_PLAN_ARN",
+    "OPERATING_SYSTEM",
     "INVOICING_ENTITY",
 )
 # Dimension keys a GetCostAndUsage Filter may never use (AWS: "Dimension X is not allowed.").
 _FILTER_FORBIDDEN_DIMENSIONS = {
-    "LINKED_ACCOUNT_NAME", "SERVICE_CODE", "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
-    "ANOMALY_TOTAL_IMPACT_PERCENTAGE", "PRODUCT_ATTRIBUTE", "RESOURCE_ID", "RIGHTSIZING_TYPE",
-    "AGREEMENT_END_DATE_TIME_AFTER", "AGREEMENT_END_DATE_TIME_BEFORE",
+    "LINKED_ACCOUNT_NAME",
+    "SERVICE_CODE",
+    "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+    "ANOMALY_TOTAL_IMPACT_PERCENTAGE",
+    "PRODUCT_ATTRIBUTE",
+    "RESOURCE_ID",
+    "RIGHTSIZING_TYPE",
+    "AGREEMENT_END_DATE_TIME_AFTER",
+    "AGREEMENT_END_DATE_TIME_BEFORE",
 }
 # The dimensions the synthetic data has, and the LineItem field each reads.
 _MODELLED_DIMENSIONS = {
@@ -185,15 +207,16 @@ _DEFAULT_MESSAGES = {
     "LimitExceededException": "You made too many calls in a short period of time. Try again later.",
     "ThrottlingException": "Rate exceeded",
     "DataUnavailableException": "Data is not available. Please try to adjust the time period. "
-                                "If just enabled Cost Explorer, data might not be ingested yet",
+    "If just enabled Cost Explorer, data might not be ingested yet",
     "AccessDeniedException": "User is not authorized to perform: ce:GetCostAndUsage",
     "InternalServerError": "An internal error occurred.",
     "ServiceUnavailable": "Service is unavailable. Try again later.",
 }
 
 _INVALID_TOKEN = "The pagination token is invalid. Try again without a pagination token."
-_REQUEST_CHANGED = ("Your request parameters changed between pages. Try again with the old "
-                    "parameters or without a pagination token.")
+_REQUEST_CHANGED = (
+    "Your request parameters changed between pages. Try again with the old parameters or without a pagination token."
+)
 
 
 class CostExplorerError(Exception):
@@ -264,7 +287,8 @@ class FakeCostExplorer:
         self._lock = threading.Lock()  # the local AWS may call from several threads at once
         # Tokens are signed so a forged or corrupted one is refused, as AWS refuses it.
         self._token_key = hashlib.sha256(
-            f"{org.profile}|{org.seed}|{org.today}|{org.currency}|next-page-token".encode()).digest()
+            f"{org.profile}|{org.seed}|{org.today}|{org.currency}|next-page-token".encode()
+        ).digest()
 
     # ---- public API --------------------------------------------------------------------------
 
@@ -275,8 +299,7 @@ class FakeCostExplorer:
             pages.append(self.get_cost_and_usage({**params, "NextPageToken": pages[-1]["NextPageToken"]}))
         return pages
 
-    def fail_next(self, code: str, message: str | None = None, times: int = 1,
-                  status: int | None = None) -> None:
+    def fail_next(self, code: str, message: str | None = None, times: int = 1, status: int | None = None) -> None:
         """Make the next `times` requests raise this error (they still count as requests)."""
         if times < 1:
             raise ValueError("times must be at least 1")
@@ -304,13 +327,13 @@ class FakeCostExplorer:
         _validate_against_model(params)
         granularity = params["Granularity"]
         if granularity not in ("DAILY", "MONTHLY", "HOURLY"):
-            raise _validation(
-                f"Granularity should be one of 'DAILY', 'MONTHLY' or 'HOURLY', got {granularity!r}")
+            raise _validation(f"Granularity should be one of 'DAILY', 'MONTHLY' or 'HOURLY', got {granularity!r}")
         if granularity == "HOURLY":
             raise CostExplorerError(
                 "AccessDeniedException",
                 "HOURLY data is not publicly supported yet, please reach out to customer service "
-                "to opt in for private Beta.")
+                "to opt in for private Beta.",
+            )
         metrics = _parse_metrics(params["Metrics"])
         start, end = self._parse_time_period(params["TimePeriod"])
         group_by = _parse_group_by(params.get("GroupBy"))
@@ -320,13 +343,11 @@ class FakeCostExplorer:
         self._check_billing_view(params.get("BillingViewArn"))
 
         request = {k: v for k, v in params.items() if k != "NextPageToken"}
-        fingerprint = hashlib.sha256(
-            json.dumps(request, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+        fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
         offset = 0
         if params.get("NextPageToken"):
             offset = self._decode_token(params["NextPageToken"], fingerprint)
-        return _Query(_periods(start, end, granularity), metrics, group_by, predicate, accounts,
-                      fingerprint, offset)
+        return _Query(_periods(start, end, granularity), metrics, group_by, predicate, accounts, fingerprint, offset)
 
     def _parse_time_period(self, period: dict) -> tuple[dt.date, dt.date]:
         start = _parse_date(period["Start"], "TimePeriod.Start")
@@ -339,7 +360,8 @@ class FakeCostExplorer:
             raise _validation(
                 f"Start date {start.isoformat()} is after the current date "
                 f"{self.org.today.isoformat()}: the start date must be equal to or no later "
-                "than the current date")
+                "than the current date"
+            )
         if start < self.org.earliest_available:
             raise _validation("You haven't enabled historical data beyond 14 months.")
         return start, end
@@ -350,8 +372,9 @@ class FakeCostExplorer:
             return
         primary = f"arn:aws:billing::{self.org.management_account_id}:billingview/primary"
         if arn != primary:
-            raise CostExplorerError("ResourceNotFoundException",
-                                    f"The specified ARN in the request doesn't exist: {arn}")
+            raise CostExplorerError(
+                "ResourceNotFoundException", f"The specified ARN in the request doesn't exist: {arn}"
+            )
 
     # ---- pagination tokens -----------------------------------------------------------------------
 
@@ -413,7 +436,7 @@ class FakeCostExplorer:
             else:
                 for line in lines:
                     key = key_of(line)
-                    for metric_sums, field in zip(sums, fields):
+                    for metric_sums, field in zip(sums, fields, strict=True):
                         metric_sums[key] = metric_sums.get(key, ZERO) + line[field]
                     if want_units:
                         seen = units.setdefault(key, set())
@@ -426,7 +449,7 @@ class FakeCostExplorer:
 
     def _render_metrics(self, metrics: tuple[str, ...], result: _PeriodResult, key) -> dict:
         rendered = {}
-        for name, metric_sums in zip(metrics, result.sums):
+        for name, metric_sums in zip(metrics, result.sums, strict=True):
             canonical = _canonical_metric(name)
             if canonical in _COST_METRICS:
                 unit = self.org.currency
@@ -464,7 +487,7 @@ class FakeCostExplorer:
             else:
                 lo, hi = max(first, position), min(last, position + count)
                 if lo < hi:
-                    page.append((result, result.keys[lo - position:hi - position]))
+                    page.append((result, result.keys[lo - position : hi - position]))
             position += count
         return page, (last if last < total else None)
 
@@ -479,36 +502,39 @@ class FakeCostExplorer:
         for result, keys in page:
             if query.group_by:
                 total = {}
-                groups = [{"Keys": key_to_list(key),
-                           "Metrics": self._render_metrics(query.metrics, result, key)}
-                          for key in keys]
+                groups = [
+                    {"Keys": key_to_list(key), "Metrics": self._render_metrics(query.metrics, result, key)}
+                    for key in keys
+                ]
             else:
                 total = self._render_metrics(query.metrics, result, keys[0])
                 groups = []
-            results_by_time.append({
-                "TimePeriod": {"Start": result.period.start.isoformat(),
-                               "End": result.period.end.isoformat()},
-                "Total": total,
-                "Groups": groups,
-                "Estimated": result.estimated,
-            })
+            results_by_time.append(
+                {
+                    "TimePeriod": {"Start": result.period.start.isoformat(), "End": result.period.end.isoformat()},
+                    "Total": total,
+                    "Groups": groups,
+                    "Estimated": result.estimated,
+                }
+            )
         response["ResultsByTime"] = results_by_time
-        response["DimensionValueAttributes"] = self._dimension_value_attributes(query, page,
-                                                                                key_to_list)
+        response["DimensionValueAttributes"] = self._dimension_value_attributes(query, page, key_to_list)
         return response
 
     def _dimension_value_attributes(self, query: _Query, page, key_to_list) -> list[dict]:
         """Account names for the LINKED_ACCOUNT values on this page (grouped) or in the filter."""
-        positions = [i for i, (t, k) in enumerate(query.group_by)
-                     if t == "DIMENSION" and k == "LINKED_ACCOUNT"]
+        positions = [i for i, (t, k) in enumerate(query.group_by) if t == "DIMENSION" and k == "LINKED_ACCOUNT"]
         accounts = set(query.filter_accounts)
         if positions:
             for _, keys in page:
                 for key in keys:
                     values = key_to_list(key)
                     accounts.update(values[i] for i in positions)
-        return [{"Value": account, "Attributes": {"description": self.org.accounts[account]}}
-                for account in sorted(accounts) if account in self.org.accounts]
+        return [
+            {"Value": account, "Attributes": {"description": self.org.accounts[account]}}
+            for account in sorted(accounts)
+            if account in self.org.accounts
+        ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -535,8 +561,7 @@ def _validate_against_model(params: dict) -> None:
     _check_shape(_input_shape(), params, "", errors)
     if errors:
         count = len(errors)
-        raise _validation(f"{count} validation error{'s' if count > 1 else ''} detected: "
-                          + "; ".join(errors))
+        raise _validation(f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(errors))
 
 
 def _member_path(parent: str, name: str) -> str:
@@ -548,75 +573,95 @@ def _check_shape(shape, value, path: str, errors: list[str]) -> None:
     kind = shape.type_name
     if kind == "structure":
         if not isinstance(value, dict):
-            raise CostExplorerError("SerializationException",
-                                    f"Expected an object at '{path or 'request'}', got {_json_type(value)}")
+            raise CostExplorerError(
+                "SerializationException", f"Expected an object at '{path or 'request'}', got {_json_type(value)}"
+            )
         unknown = sorted(set(value) - set(shape.members))
         if unknown:
-            raise _validation(f"Unknown parameter(s) {unknown} in '{path or 'request'}'; "
-                              f"valid parameters: {sorted(shape.members)}")
+            raise _validation(
+                f"Unknown parameter(s) {unknown} in '{path or 'request'}'; valid parameters: {sorted(shape.members)}"
+            )
         for name in shape.required_members:
             if value.get(name) is None:
-                errors.append(f"Value null at '{_member_path(path, name)}' failed to satisfy "
-                              "constraint: Member must not be null")
+                errors.append(
+                    f"Value null at '{_member_path(path, name)}' failed to satisfy constraint: Member must not be null"
+                )
         for name, member in shape.members.items():
             if value.get(name) is not None:
                 _check_shape(member, value[name], _member_path(path, name), errors)
     elif kind == "list":
         if not isinstance(value, list):
-            raise CostExplorerError("SerializationException",
-                                    f"Expected a list at '{path}', got {_json_type(value)}")
+            raise CostExplorerError("SerializationException", f"Expected a list at '{path}', got {_json_type(value)}")
         _check_length(shape, len(value), value, path, errors)
         for index, item in enumerate(value, start=1):
             _check_shape(shape.member, item, f"{path}.{index}.member", errors)
     elif kind == "string":
         if not isinstance(value, str):
-            raise CostExplorerError("SerializationException",
-                                    f"Expected a string at '{path}', got {_json_type(value)}")
+            raise CostExplorerError("SerializationException", f"Expected a string at '{path}', got {_json_type(value)}")
         _check_length(shape, len(value), value, path, errors)
         pattern = shape.metadata.get("pattern")
         if pattern and not _compiled_pattern(pattern).fullmatch(value):
-            errors.append(f"Value '{value}' at '{path}' failed to satisfy constraint: Member must "
-                          f"satisfy regular expression pattern: {pattern}")
+            errors.append(
+                f"Value '{value}' at '{path}' failed to satisfy constraint: Member must "
+                f"satisfy regular expression pattern: {pattern}"
+            )
         enum = shape.enum
         if enum and value not in enum and shape.name not in _ENUMS_CHECKED_LATER:
-            errors.append(f"Value '{value}' at '{path}' failed to satisfy constraint: Member must "
-                          f"satisfy enum value set: [{', '.join(enum)}]")
+            errors.append(
+                f"Value '{value}' at '{path}' failed to satisfy constraint: Member must "
+                f"satisfy enum value set: [{', '.join(enum)}]"
+            )
     elif kind == "map":
         if not isinstance(value, dict):
-            raise CostExplorerError("SerializationException",
-                                    f"Expected an object at '{path}', got {_json_type(value)}")
+            raise CostExplorerError(
+                "SerializationException", f"Expected an object at '{path}', got {_json_type(value)}"
+            )
     elif kind == "boolean":
         if not isinstance(value, bool):
-            raise CostExplorerError("SerializationException",
-                                    f"Expected a boolean at '{path}', got {_json_type(value)}")
+            raise CostExplorerError(
+                "SerializationException", f"Expected a boolean at '{path}', got {_json_type(value)}"
+            )
     elif kind in ("integer", "long"):
         if not isinstance(value, int) or isinstance(value, bool):
-            raise CostExplorerError("SerializationException",
-                                    f"Expected an integer at '{path}', got {_json_type(value)}")
+            raise CostExplorerError(
+                "SerializationException", f"Expected an integer at '{path}', got {_json_type(value)}"
+            )
 
 
 def _check_length(shape, length: int, value, path: str, errors: list[str]) -> None:
     shown = value if isinstance(value, str) else "[...]"
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     if low is not None and length < low:
-        errors.append(f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must have "
-                      f"length greater than or equal to {low}")
+        errors.append(
+            f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must have "
+            f"length greater than or equal to {low}"
+        )
     if high is not None and length > high:
-        errors.append(f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must have "
-                      f"length less than or equal to {high}")
+        errors.append(
+            f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must have "
+            f"length less than or equal to {high}"
+        )
 
 
 @functools.cache
 def _compiled_pattern(pattern: str) -> re.Pattern:
     """AWS writes patterns for Java's regex engine; translate the Unicode classes Python lacks."""
-    translated = (pattern.replace(r"\p{Z}-_", r"\s\-_")
-                  .replace(r"\p{L}", r"\w").replace(r"\p{N}", r"\d").replace(r"\p{Z}", r"\s"))
+    translated = (
+        pattern.replace(r"\p{Z}-_", r"\s\-_").replace(r"\p{L}", r"\w").replace(r"\p{N}", r"\d").replace(r"\p{Z}", r"\s")
+    )
     return re.compile(translated, re.DOTALL)
 
 
 def _json_type(value) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 # --------------------------------------------------------------------------------------------
@@ -631,8 +676,9 @@ def _parse_date(text: str, field: str) -> dt.date:
     except ValueError:
         raise _validation(f"{field} {text!r} is not a valid date: expected YYYY-MM-DD") from None
     if time_text and time_text != "00:00:00Z":
-        raise _validation(f"{field} {text!r} has a time of day; only HOURLY granularity takes "
-                          "times other than midnight (T00:00:00Z)")
+        raise _validation(
+            f"{field} {text!r} has a time of day; only HOURLY granularity takes times other than midnight (T00:00:00Z)"
+        )
     return day
 
 
@@ -658,12 +704,14 @@ def _canonical_metric(name: str) -> str:
 
 def _parse_metrics(metrics: list[str]) -> tuple[str, ...]:
     if not metrics:
-        raise _validation("Metrics is required for GetCostAndUsage requests: give at least one of "
-                          + ", ".join(METRICS))
+        raise _validation(
+            "Metrics is required for GetCostAndUsage requests: give at least one of " + ", ".join(METRICS)
+        )
     unknown = [m for m in metrics if _canonical_metric(m) not in METRICS]
     if unknown:
-        raise _validation(f"Invalid metric name(s) {unknown}: valid values are "
-                          f"{', '.join(METRICS)} (or {', '.join(_METRIC_ALIASES)})")
+        raise _validation(
+            f"Invalid metric name(s) {unknown}: valid values are {', '.join(METRICS)} (or {', '.join(_METRIC_ALIASES)})"
+        )
     return tuple(dict.fromkeys(metrics))
 
 
@@ -671,20 +719,22 @@ def _parse_group_by(group_by: list[dict] | None) -> tuple[tuple[str, str], ...]:
     if not group_by:
         return ()
     if len(group_by) > 2:
-        raise _validation(f"GroupBy has {len(group_by)} group definitions: you can group by at most "
-                          "two (dimensions, tag keys, cost categories or product attributes)")
+        raise _validation(
+            f"GroupBy has {len(group_by)} group definitions: you can group by at most "
+            "two (dimensions, tag keys, cost categories or product attributes)"
+        )
     parsed = []
     for definition in group_by:
         kind, key = definition.get("Type"), definition.get("Key")
         if not kind or not key:
-            raise _validation("Group Definition is invalid. Both type an key need to be set to a "
-                              "non-empty value.")
+            raise _validation("Group Definition is invalid. Both type an key need to be set to a non-empty value.")
         if kind not in ("DIMENSION", "TAG", "COST_CATEGORY", "PRODUCT_ATTRIBUTE"):
             raise _validation("Group Definition type is invalid.")
         if kind == "DIMENSION":
             if key not in GROUPABLE_DIMENSIONS:
-                raise _validation("Group Definition dimension is invalid. Valid values are "
-                                  + ", ".join(GROUPABLE_DIMENSIONS))
+                raise _validation(
+                    "Group Definition dimension is invalid. Valid values are " + ", ".join(GROUPABLE_DIMENSIONS)
+                )
             if key not in _MODELLED_DIMENSIONS:
                 raise _validation(_not_modelled(f"GroupBy dimension {key}"))
         if kind == "PRODUCT_ATTRIBUTE":
@@ -694,8 +744,10 @@ def _parse_group_by(group_by: list[dict] | None) -> tuple[tuple[str, str], ...]:
 
 
 def _not_modelled(what: str) -> str:
-    return (f"{what} is valid in Cost Explorer but not modelled by this fake; supported: "
-            f"DIMENSION {', '.join(sorted(_MODELLED_DIMENSIONS))}, TAG and COST_CATEGORY")
+    return (
+        f"{what} is valid in Cost Explorer but not modelled by this fake; supported: "
+        f"DIMENSION {', '.join(sorted(_MODELLED_DIMENSIONS))}, TAG and COST_CATEGORY"
+    )
 
 
 def _group_key_function(group_by: tuple[tuple[str, str], ...], org: SyntheticOrganisation):
@@ -725,12 +777,16 @@ def _compile_filter(expression: dict, org: SyntheticOrganisation, path: str):
     """Filter expression -> (predicate over LineItem, LINKED_ACCOUNT values it names)."""
     roots = [name for name in _EXPRESSION_ROOTS if expression.get(name) is not None]
     if len(roots) > 1:
-        raise _validation("Expression has more than one roots. Only one root operator is allowed "
-                          "for each expression: And, Or, Not, Dimensions, Tags, CostCategories")
+        raise _validation(
+            "Expression has more than one roots. Only one root operator is allowed "
+            "for each expression: And, Or, Not, Dimensions, Tags, CostCategories"
+        )
     if not roots:
-        raise _validation(f"Expression has zero or more than one roots ({path} is empty). Only one "
-                          "root operator is allowed for each expression: And, Or, Not, Dimensions, "
-                          "Tags, CostCategories")
+        raise _validation(
+            f"Expression has zero or more than one roots ({path} is empty). Only one "
+            "root operator is allowed for each expression: And, Or, Not, Dimensions, "
+            "Tags, CostCategories"
+        )
     root = roots[0]
     value = expression[root]
     if root in ("And", "Or"):
@@ -749,21 +805,25 @@ def _compile_filter(expression: dict, org: SyntheticOrganisation, path: str):
         return _compile_dimension_filter(value, path)
     if root == "Tags":
         key, values, absent = _key_values(value, f"{path}.Tags", ("EQUALS", "ABSENT", "CASE_SENSITIVE"))
-        return (lambda line: (org.tag_value(key, line) == "") if absent
-                else org.tag_value(key, line) in values), frozenset()
+        return (
+            lambda line: (org.tag_value(key, line) == "") if absent else org.tag_value(key, line) in values
+        ), frozenset()
     if root == "CostCategories":
-        key, values, absent = _key_values(value, f"{path}.CostCategories",
-                                          ("EQUALS", "ABSENT", "CASE_SENSITIVE"))
-        return (lambda line: (org.cost_category_value(key, line[_ACCOUNT_INDEX]) == "") if absent
-                else org.cost_category_value(key, line[_ACCOUNT_INDEX]) in values), frozenset()
+        key, values, absent = _key_values(value, f"{path}.CostCategories", ("EQUALS", "ABSENT", "CASE_SENSITIVE"))
+        return (
+            lambda line: (
+                (org.cost_category_value(key, line[_ACCOUNT_INDEX]) == "")
+                if absent
+                else org.cost_category_value(key, line[_ACCOUNT_INDEX]) in values
+            )
+        ), frozenset()
     raise _validation(_not_modelled(f"{path}.ProductAttributes"))
 
 
 def _compile_dimension_filter(value: dict, path: str):
     key = value.get("Key")
     if not key:
-        raise _validation(f"{path}.Dimensions.Key is required: give one of "
-                          + ", ".join(sorted(_MODELLED_DIMENSIONS)))
+        raise _validation(f"{path}.Dimensions.Key is required: give one of " + ", ".join(sorted(_MODELLED_DIMENSIONS)))
     if key in _FILTER_FORBIDDEN_DIMENSIONS or key not in _dimension_enum():
         raise _validation(f"Dimension {key} is not allowed.")
     if key not in _MODELLED_DIMENSIONS:
@@ -789,8 +849,9 @@ def _key_values(value: dict, path: str, allowed_options: tuple[str, ...]):
     options = value.get("MatchOptions") or ["EQUALS"]
     bad = [o for o in options if o not in allowed_options]
     if bad:
-        raise _validation(f"{path}.MatchOptions {bad} not supported by GetCostAndUsage: valid "
-                          f"values are {', '.join(allowed_options)}")
+        raise _validation(
+            f"{path}.MatchOptions {bad} not supported by GetCostAndUsage: valid values are {', '.join(allowed_options)}"
+        )
     absent = "ABSENT" in options
     values = value.get("Values") or []
     if not values and not absent:
@@ -808,4 +869,3 @@ def _format_amount(amount: Decimal) -> str:
         return "0"
     text = format(amount, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
-

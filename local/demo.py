@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from local import trace
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         snapshot.unlink()
     out.mkdir(parents=True, exist_ok=True)
 
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     if args.date:
         execution_input: dict = {"date": args.date}
         if args.force:
@@ -43,8 +43,10 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     with EmbeddedAWS(profile=args.profile, seed=args.seed, today=today, table_snapshot=snapshot) as aws:
-        print(f"Embedded AWS: Cost Explorer profile '{args.profile}' (seed {args.seed}), "
-              f"state machine {aws.state_machine_arn}")
+        print(
+            f"Embedded AWS: Cost Explorer profile '{args.profile}' (seed {args.seed}), "
+            f"state machine {aws.state_machine_arn}"
+        )
         print(f"Execution input: {json.dumps(execution_input)}\n")
         execution = aws.run(execution_input)
         elapsed = time.perf_counter() - started
@@ -66,8 +68,10 @@ def _summarise(execution: Execution, aws: EmbeddedAWS, out: Path, elapsed: float
         print(f"History: {out / 'execution.json'}   Lambda logs: {out / 'lambda.log'}")
         return 1
     outcome = result.get("outcome")
-    print(f"Execution SUCCEEDED in {execution.duration_seconds():.2f} s: {outcome} "
-          f"(report day {result.get('reportDate')}; demo total {elapsed:.1f} s)")
+    print(
+        f"Execution SUCCEEDED in {execution.duration_seconds():.2f} s: {outcome} "
+        f"(report day {result.get('reportDate')}; demo total {elapsed:.1f} s)"
+    )
     if outcome == "sent":
         email = next(e for e in aws.mailbox if e.message_id == result["messageId"])
         (out / "report.html").write_text(email.html, encoding="utf-8")
@@ -75,13 +79,17 @@ def _summarise(execution: Execution, aws: EmbeddedAWS, out: Path, elapsed: float
         (out / "report.eml").write_bytes(to_eml(email))
         print(f"  Subject: {email.subject}")
         print(f"  To: {', '.join(email.to)}   SES message id: {email.message_id}")
-        print(f"  HTML {len(email.html.encode()):,} bytes; largest state payload "
-              f"{execution.largest_payload_bytes():,} bytes (limit 262,144)")
+        print(
+            f"  HTML {len(email.html.encode()):,} bytes; largest state payload "
+            f"{execution.largest_payload_bytes():,} bytes (limit 262,144)"
+        )
         print(f"Wrote {out / 'report.html'}, {out / 'report.txt'}, {out / 'report.eml'}, {out / 'execution.json'}")
     elif outcome == "already sent":
         print(f"  already sent: message {result.get('messageId')} at {result.get('sentAt')}")
-        print("  The report files in out/ are from the run that sent it. To send it again: "
-              f"make demo DATE={result.get('reportDate')} FORCE=1")
+        print(
+            "  The report files in out/ are from the run that sent it. To send it again: "
+            f"make demo DATE={result.get('reportDate')} FORCE=1"
+        )
         print(f"Wrote {out / 'execution.json'}")
     else:
         print(f"  {json.dumps(result)}")
@@ -112,8 +120,10 @@ def _write_execution(path: Path, execution: Execution) -> None:
 def _write_lambda_logs(path: Path, aws: EmbeddedAWS) -> None:
     with path.open("w", encoding="utf-8") as log:
         for invocation in aws.invocations:
-            log.write(f"=== {invocation.function} {invocation.request_id} "
-                      f"({invocation.duration_ms:.0f} ms){' ERROR ' + invocation.error if invocation.error else ''}\n")
+            log.write(
+                f"=== {invocation.function} {invocation.request_id} "
+                f"({invocation.duration_ms:.0f} ms){' ERROR ' + invocation.error if invocation.error else ''}\n"
+            )
             log.write(invocation.logs)
 
 
@@ -126,8 +136,12 @@ def _json_default(value):
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--date", help="report on this UTC day (YYYY-MM-DD), as a manual run would")
-    parser.add_argument("--profile", default="small", choices=SyntheticOrganisation.PROFILES,
-                        help="the synthetic organisation Cost Explorer answers for (default: small)")
+    parser.add_argument(
+        "--profile",
+        default="small",
+        choices=SyntheticOrganisation.PROFILES,
+        help="the synthetic organisation Cost Explorer answers for (default: small)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic data (default: 7)")
     parser.add_argument("--force", action="store_true", help="send again even if the day was already sent")
     parser.add_argument("--fresh", action="store_true", help="forget which days were already sent")

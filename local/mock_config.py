@@ -37,7 +37,7 @@ class MockConfig:
         _check(raw, source, state_names)
 
     @classmethod
-    def load(cls, path: Path, state_names: set[str] | None = None) -> "MockConfig":
+    def load(cls, path: Path, state_names: set[str] | None = None) -> MockConfig:
         try:
             raw = json.loads(Path(path).read_text())
         except json.JSONDecodeError as error:
@@ -50,8 +50,10 @@ class MockConfig:
     def test_case(self, state_machine: str, name: str) -> MockTestCase:
         cases = self.raw["StateMachines"].get(state_machine, {}).get("TestCases", {})
         if name not in cases:
-            raise MockConfigError(f"{self.source}: no test case {name!r} for state machine {state_machine!r}; "
-                                  f"known: {', '.join(sorted(cases)) or 'none'}")
+            raise MockConfigError(
+                f"{self.source}: no test case {name!r} for state machine {state_machine!r}; "
+                f"known: {', '.join(sorted(cases)) or 'none'}"
+            )
         return MockTestCase(
             state_machine_name=state_machine,
             test_case_name=name,
@@ -76,7 +78,7 @@ class MockConfig:
 def _attempts(text: str) -> tuple[int, int]:
     match = _RANGE.match(text)
     if not match:
-        raise MockConfigError(f"attempt range {text!r}: expected a number like \"0\" or a range like \"1-2\"")
+        raise MockConfigError(f'attempt range {text!r}: expected a number like "0" or a range like "1-2"')
     start = int(match.group(1))
     end = int(match.group(2)) if match.group(2) else start
     if end < start:
@@ -96,20 +98,30 @@ def _check(raw: object, source: str, state_names: set[str] | None) -> None:
             start, end = _attempts(attempts)
             covered.extend(range(start, end + 1))
             if not isinstance(response, dict) or len(response) != 1 or next(iter(response)) not in ("Return", "Throw"):
-                raise MockConfigError(f"{source}: MockedResponses.{name}.{attempts} must be {{\"Return\": ...}} "
-                                      "or {\"Throw\": {\"Error\": ..., \"Cause\": ...}}")
+                raise MockConfigError(
+                    f'{source}: MockedResponses.{name}.{attempts} must be {{"Return": ...}} '
+                    'or {"Throw": {"Error": ..., "Cause": ...}}'
+                )
             throw = response.get("Throw")
-            if throw is not None and (set(throw) != {"Error", "Cause"} or not all(isinstance(v, str) for v in throw.values())):
+            if throw is not None and (
+                set(throw) != {"Error", "Cause"} or not all(isinstance(v, str) for v in throw.values())
+            ):
                 raise MockConfigError(f"{source}: MockedResponses.{name}.{attempts}.Throw needs string Error and Cause")
         if sorted(covered) != list(range(len(covered))):
-            raise MockConfigError(f"{source}: MockedResponses.{name}: attempt ranges must start at 0 and leave no "
-                                  f"gap or overlap (got {', '.join(by_attempt)})")
+            raise MockConfigError(
+                f"{source}: MockedResponses.{name}: attempt ranges must start at 0 and leave no "
+                f"gap or overlap (got {', '.join(by_attempt)})"
+            )
     for machine, body in raw["StateMachines"].items():
         for case, states in body.get("TestCases", {}).items():
             for state, response_name in states.items():
                 if response_name not in responses:
-                    raise MockConfigError(f"{source}: test case {case} mocks {state} with {response_name!r}, "
-                                          "which MockedResponses does not define")
+                    raise MockConfigError(
+                        f"{source}: test case {case} mocks {state} with {response_name!r}, "
+                        "which MockedResponses does not define"
+                    )
                 if state_names is not None and state not in state_names:
-                    raise MockConfigError(f"{source}: test case {case} mocks {state!r}, which is not a state of "
-                                          f"{machine}; states: {', '.join(sorted(state_names))}")
+                    raise MockConfigError(
+                        f"{source}: test case {case} mocks {state!r}, which is not a state of "
+                        f"{machine}; states: {', '.join(sorted(state_names))}"
+                    )

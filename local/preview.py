@@ -18,9 +18,10 @@ import contextlib
 import importlib
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 import boto3
 from botocore.exceptions import ClientError, NoCredentialsError, ProfileNotFound
@@ -42,8 +43,12 @@ class PreviewError(Exception):
         self.code = code
 
 
-def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None,
-         session_factory: Callable[..., boto3.Session] = boto3.Session) -> int:
+def main(
+    argv: list[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    session_factory: Callable[..., boto3.Session] = boto3.Session,
+) -> int:
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     args = _parse_args(argv)
     try:
@@ -69,14 +74,19 @@ def _preview(args, stdin: TextIO, stdout: TextIO, session_factory) -> int:
     from fetch_costs.query import report_window
 
     start, end = report_window(report_day)
-    say(f"\nReport day {report_day} (UTC). Cost Explorer query: GetCostAndUsage, DAILY, {start} to {end} "
-        f"(End exclusive), grouped by SERVICE and RECORD_TYPE, metric {settings.metric}.")
-    say(f"Cost: 1 request ($0.01) for most accounts. A large organisation may need more pages, $0.01 each, "
-        f"at most {settings.max_requests} (${settings.max_requests / 100:.2f}; COST_EXPLORER_MAX_REQUESTS).")
+    say(
+        f"\nReport day {report_day} (UTC). Cost Explorer query: GetCostAndUsage, DAILY, {start} to {end} "
+        f"(End exclusive), grouped by SERVICE and RECORD_TYPE, metric {settings.metric}."
+    )
+    say(
+        f"Cost: 1 request ($0.01) for most accounts. A large organisation may need more pages, $0.01 each, "
+        f"at most {settings.max_requests} (${settings.max_requests / 100:.2f}; COST_EXPLORER_MAX_REQUESTS)."
+    )
     if not args.yes:
         if not stdin.isatty():
-            raise PreviewError("add --yes to agree to the Cost Explorer charge when not running interactively",
-                               EXIT_REFUSED)
+            raise PreviewError(
+                "add --yes to agree to the Cost Explorer charge when not running interactively", EXIT_REFUSED
+            )
         print("Make the request? [y/N] ", end="", file=stdout, flush=True)
         if stdin.readline().strip().lower() not in ("y", "yes"):
             say("Nothing was requested.")
@@ -85,8 +95,9 @@ def _preview(args, stdin: TextIO, stdout: TextIO, session_factory) -> int:
     with _lambda_environment(environment), _default_session(session):
         fetch, render = _fresh_handler("fetch_costs"), _fresh_handler("render_email")
         costs = _fetch(fetch, report_day)
-        email = render.lambda_handler({"reportDate": report_day.isoformat(), "costs": costs},
-                                      LocalLambdaContext(function_name="render_email"))
+        email = render.lambda_handler(
+            {"reportDate": report_day.isoformat(), "costs": costs}, LocalLambdaContext(function_name="render_email")
+        )
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -98,12 +109,15 @@ def _preview(args, stdin: TextIO, stdout: TextIO, session_factory) -> int:
     for line in _headline(costs):
         say(f"  {line}")
     say(f"Cost Explorer requests made: {costs['costExplorerRequests']} (${costs['costExplorerRequests'] / 100:.2f})")
-    say(f"Wrote {out / 'report.html'}, {out / 'report.txt'} and {out / 'costs.json'} (the FetchCosts output). "
-        "Nothing was sent.")
+    say(
+        f"Wrote {out / 'report.html'}, {out / 'report.txt'} and {out / 'costs.json'} (the FetchCosts output). "
+        "Nothing was sent."
+    )
     return 0
 
 
 # -- settings and input, checked before anything is requested ------------------------------------------
+
 
 def _function_environment(args) -> dict[str, str]:
     """The fetch_costs settings, as the Lambda would get them: a settings file, then --set, then options."""
@@ -145,7 +159,7 @@ def _report_day(raw: str | None):
     morning's scheduled run reports on: the latest complete day."""
     from resolve_report_date.report_date import InvalidReportRequest, resolve
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     day = raw or (now.date() - timedelta(days=1)).isoformat()
     try:
         return resolve({"date": day}, now, 13).report_date
@@ -155,6 +169,7 @@ def _report_day(raw: str | None):
 
 # -- AWS: who and where ---------------------------------------------------------------------------------
 
+
 def _session(session_factory, profile: str | None) -> boto3.Session:
     try:
         session = session_factory(profile_name=profile) if profile else session_factory()
@@ -163,7 +178,8 @@ def _session(session_factory, profile: str | None) -> boto3.Session:
     if session.get_credentials() is None:
         raise PreviewError(
             "no AWS credentials found. Sign in first (`aws sso login --profile NAME`, or `aws configure`), "
-            "then run `make preview ARGS=\"--aws-profile NAME\"` (or set AWS_PROFILE).")
+            'then run `make preview ARGS="--aws-profile NAME"` (or set AWS_PROFILE).'
+        )
     return session
 
 
@@ -174,8 +190,10 @@ def _account(session: boto3.Session) -> dict:
         raise PreviewError("no AWS credentials found; sign in with `aws sso login` or `aws configure`") from None
     except ClientError as error:
         code = error.response["Error"]["Code"]
-        raise PreviewError(f"AWS refused these credentials ({code}: {error.response['Error']['Message']}). "
-                           "They may have expired: sign in again (`aws sso login`) and retry.") from None
+        raise PreviewError(
+            f"AWS refused these credentials ({code}: {error.response['Error']['Message']}). "
+            "They may have expired: sign in again (`aws sso login`) and retry."
+        ) from None
 
 
 def _organisation(session: boto3.Session, account_id: str) -> str:
@@ -186,29 +204,40 @@ def _organisation(session: boto3.Session, account_id: str) -> str:
         if code == "AWSOrganizationsNotInUseException":
             return "none: a standalone account, so the report covers this account's costs only."
         if code == "AccessDeniedException":
-            return ("unknown (organizations:DescribeOrganization is not allowed; not needed for the report). "
-                    "A member account sees only its own costs, and only if the management account allows it.")
+            return (
+                "unknown (organizations:DescribeOrganization is not allowed; not needed for the report). "
+                "A member account sees only its own costs, and only if the management account allows it."
+            )
         raise
     if organisation["MasterAccountId"] == account_id:
         return f"{organisation['Id']}, and this is its management account: the report covers every member account."
-    return (f"{organisation['Id']}, as a member account: the report covers this account only, if the management "
-            f"account ({organisation['MasterAccountId']}) gives member accounts Cost Explorer access.")
+    return (
+        f"{organisation['Id']}, as a member account: the report covers this account only, if the management "
+        f"account ({organisation['MasterAccountId']}) gives member accounts Cost Explorer access."
+    )
 
 
 # -- running the functions' own code -------------------------------------------------------------------
 
+
 def _fetch(fetch, report_day) -> dict:
     try:
-        return fetch.lambda_handler({"reportDate": report_day.isoformat()}, LocalLambdaContext(function_name="fetch_costs"))
+        return fetch.lambda_handler(
+            {"reportDate": report_day.isoformat()}, LocalLambdaContext(function_name="fetch_costs")
+        )
     except fetch.CostExplorerAccessDenied as error:
         raise PreviewError(_access_denied_advice(str(error))) from None
     except fetch.CostDataNotReady:
-        raise PreviewError(f"Cost Explorer has not processed {report_day} yet (it has no cost for it, while the "
-                           "day before has some): the email would wrongly say $0.00. Try again later, or --date "
-                           "with an earlier day.") from None
+        raise PreviewError(
+            f"Cost Explorer has not processed {report_day} yet (it has no cost for it, while the "
+            "day before has some): the email would wrongly say $0.00. Try again later, or --date "
+            "with an earlier day."
+        ) from None
     except fetch.CostDataUnavailable:
-        raise PreviewError(f"Cost Explorer has no data for {report_day} yet. A day's data is usually complete "
-                           "within 24 hours; try --date with an earlier day.") from None
+        raise PreviewError(
+            f"Cost Explorer has no data for {report_day} yet. A day's data is usually complete "
+            "within 24 hours; try --date with an earlier day."
+        ) from None
     except fetch.CostExplorerThrottled:
         raise PreviewError("Cost Explorer is throttling requests from this account; wait a minute and retry.") from None
     except fetch.CostDataIncomplete as error:
@@ -225,14 +254,20 @@ def _fetch(fetch, report_day) -> dict:
 def _access_denied_advice(message: str) -> str:
     lowered = message.lower()
     if "not enabled for cost explorer" in lowered:
-        return ("Cost Explorer has never been enabled for this account. Open the Billing and Cost Management "
-                "console -> Cost Explorer and launch it once; data appears within about 24 hours.")
+        return (
+            "Cost Explorer has never been enabled for this account. Open the Billing and Cost Management "
+            "console -> Cost Explorer and launch it once; data appears within about 24 hours."
+        )
     if "linked account" in lowered:
-        return ("this is a member (linked) account, and the organisation's management account has not given "
-                "member accounts Cost Explorer access. Ask its owner to allow it (Cost Management preferences -> "
-                "linked account access), or preview with the management account's credentials.")
-    return (f"your credentials may not call Cost Explorer. Grant them {IAM_NEEDED} "
-            f"(Cost Explorer has no resource-level permissions). AWS said: {message}")
+        return (
+            "this is a member (linked) account, and the organisation's management account has not given "
+            "member accounts Cost Explorer access. Ask its owner to allow it (Cost Management preferences -> "
+            "linked account access), or preview with the management account's credentials."
+        )
+    return (
+        f"your credentials may not call Cost Explorer. Grant them {IAM_NEEDED} "
+        f"(Cost Explorer has no resource-level permissions). AWS said: {message}"
+    )
 
 
 def _fresh_handler(function: str):
@@ -243,8 +278,14 @@ def _fresh_handler(function: str):
 
 def _lambda_environment(settings: dict[str, str]):
     # The handlers' structured logs and metrics are for CloudWatch; here they would drown the output.
-    return patched_environ({**settings, "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true",
-                            "POWERTOOLS_TRACE_DISABLED": "true"})
+    return patched_environ(
+        {
+            **settings,
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+    )
 
 
 @contextlib.contextmanager
@@ -282,25 +323,35 @@ def _headline(costs: dict) -> list[str]:
     if costs.get("monthToDate"):
         lines.append(f"Month to date {money(costs['monthToDate']['total'])} ({costs['monthToDate']['days']} days)")
     forecast = costs.get("forecast") or {}
-    lines.append(f"Month-end forecast {money(forecast['total'])}" if forecast.get("total") is not None
-                 else "Month-end forecast: not enough history yet")
+    lines.append(
+        f"Month-end forecast {money(forecast['total'])}"
+        if forecast.get("total") is not None
+        else "Month-end forecast: not enough history yet"
+    )
     if costs.get("alerts"):
         lines.append(f"Alerts: {', '.join(costs['alerts'])}")
     return lines
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="make preview ARGS=...", description=__doc__.split("\n\n")[0],
-                                     epilog="Exit codes: 0 done (or declined), 2 bad option or refused charge, "
-                                            "3 AWS said no (the message says what to do).")
+    parser = argparse.ArgumentParser(
+        prog="make preview ARGS=...",
+        description=__doc__.split("\n\n")[0],
+        epilog="Exit codes: 0 done (or declined), 2 bad option or refused charge, "
+        "3 AWS said no (the message says what to do).",
+    )
     parser.add_argument("--date", help="the report day, YYYY-MM-DD (default: yesterday, UTC)")
     parser.add_argument("--aws-profile", help="a named AWS profile (default: the usual credential chain)")
     parser.add_argument("--metric", help="COST_METRIC: UnblendedCost (default), AmortizedCost, NetUnblendedCost, ...")
     parser.add_argument("--top", type=int, help="TOP_SERVICES: services listed before 'Other' (default 10)")
     parser.add_argument("--budget", help="DAILY_BUDGET: a daily budget in the report's currency (default: none)")
     parser.add_argument("--settings", help="a file of NAME=VALUE lines: the fetch_costs settings to use")
-    parser.add_argument("--set", action="append", metavar="NAME=VALUE",
-                        help="one fetch_costs setting, e.g. --set ANOMALY_THRESHOLD=4 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="one fetch_costs setting, e.g. --set ANOMALY_THRESHOLD=4 (repeatable)",
+    )
     parser.add_argument("--yes", action="store_true", help="agree to the Cost Explorer charge without asking")
     parser.add_argument("--out", default="out/preview", help="where to write the email (default: out/preview)")
     return parser.parse_args(argv)

@@ -22,18 +22,19 @@ import time
 import traceback
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 from botocore import xform_name
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 
-from local.environ import patched_environ
 from local.cost_explorer import CostExplorerError, FakeCostExplorer, SyntheticOrganisation
+from local.environ import patched_environ
 from local.faults import Faults
 from local.lambda_context import ACCOUNT_ID, REGION, LocalLambdaContext
 from local.template import fill
@@ -51,7 +52,7 @@ DEFAULT_SENDER = "cost-report@example.com"
 DEFAULT_RECIPIENTS = ("platform-team@example.com", "finops@example.com")
 
 # The runtime that currently owns moto's hooks (one at a time; moto's backends are process-global).
-_ACTIVE: "EmbeddedAWS | None" = None
+_ACTIVE: EmbeddedAWS | None = None
 _ACTIVE_LOCK = threading.Lock()
 
 
@@ -214,7 +215,9 @@ class EmbeddedAWS:
         # mocked response (used to prove a generated MockConfigFile runs there); by default an attempt
         # beyond the mocked ones calls the real integration.
         self.strict_mocks = strict_mocks
-        self.today = (now.astimezone(timezone.utc).date() if now else None) or today or datetime.now(timezone.utc).date()
+        self.today = (
+            (now.astimezone(UTC).date() if now else None) or today or datetime.now(UTC).date()
+        )
         self.cost_explorer = FakeCostExplorer(SyntheticOrganisation(profile=profile, seed=seed, today=self.today))
         self.sender = sender
         self.recipients = tuple(recipients)
@@ -240,7 +243,7 @@ class EmbeddedAWS:
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
-    def __enter__(self) -> "EmbeddedAWS":
+    def __enter__(self) -> EmbeddedAWS:
         global _ACTIVE
         with _ACTIVE_LOCK:
             if _ACTIVE is not None:
@@ -283,18 +286,18 @@ class EmbeddedAWS:
         from moto.ce.models import CostExplorerBackend
         from moto.dynamodb.responses import DynamoHandler
         from moto.sesv2.responses import SESV2Response
-        from moto.stepfunctions.parser.asl.eval.environment import Environment
+        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+            state_task_service_aws_sdk as aws_sdk,
+        )
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
             StateTaskServiceDynamoDB,
         )
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
             StateTaskServiceLambda,
         )
+        from moto.stepfunctions.parser.asl.eval.environment import Environment
         from moto.stepfunctions.parser.backend.execution import Execution as MotoExecution
-        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-        from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-            state_task_service_aws_sdk as aws_sdk,
-        )
 
         stack = self._stack
         stack.enter_context(_patched_attribute(LambdaSimpleBackend, "invoke", _invoke_in_process))
@@ -304,16 +307,27 @@ class EmbeddedAWS:
             _patched_attribute(SESV2Response, "send_email", _recording_send_email(SESV2Response.send_email))
         )
         stack.enter_context(_patched_attribute(retrier_decl, "time", _RetryClock(time, self.retry_sleeps)))
-        stack.enter_context(_patched_attribute(
-            MotoExecution, "_get_start_execution_worker", _planned_worker(MotoExecution._get_start_execution_worker)))
+        stack.enter_context(
+            _patched_attribute(
+                MotoExecution, "_get_start_execution_worker", _planned_worker(MotoExecution._get_start_execution_worker)
+            )
+        )
         stack.enter_context(_patched_attribute(Environment, "is_mocked_mode", _is_mocked_attempt))
         for integration in (StateTaskServiceDynamoDB, aws_sdk.StateTaskServiceAwsSdk, StateTaskServiceLambda):
-            stack.enter_context(_patched_attribute(
-                integration, "_eval_service_task", _faulty_service_task(integration._eval_service_task)))
+            stack.enter_context(
+                _patched_attribute(
+                    integration, "_eval_service_task", _faulty_service_task(integration._eval_service_task)
+                )
+            )
         # moto's DynamoDB integration renames every non-ClientError, a mocked Throw included, to
         # DynamoDB.AmazonDynamoDBException; the other integrations pass a mocked error through as named.
-        stack.enter_context(_patched_attribute(
-            StateTaskServiceDynamoDB, "_from_error", _mocked_errors_pass_through(StateTaskServiceDynamoDB._from_error)))
+        stack.enter_context(
+            _patched_attribute(
+                StateTaskServiceDynamoDB,
+                "_from_error",
+                _mocked_errors_pass_through(StateTaskServiceDynamoDB._from_error),
+            )
+        )
         # AWS names SDK-integration errors with the service in PascalCase (SesV2.TooManyRequestsException);
         # moto only knows a few services and would say "sesv2.", which no Retry in the definition matches.
         stack.enter_context(_patched_item(aws_sdk._SERVICE_ERROR_NAMES, "sesv2", "SesV2"))
@@ -374,8 +388,9 @@ class EmbeddedAWS:
 
     # -- running the workflow ----------------------------------------------------------------------
 
-    def start(self, execution_input: dict, name: str | None = None, test_case=None,
-              faults: tuple[StateFault, ...] = ()) -> str:
+    def start(
+        self, execution_input: dict, name: str | None = None, test_case=None, faults: tuple[StateFault, ...] = ()
+    ) -> str:
         """Start an execution and return its ARN. Names must be unique (moto returns the old execution
         for a repeated name instead of starting a new one).
 
@@ -417,12 +432,19 @@ class EmbeddedAWS:
             history=history,
         )
 
-    def run(self, execution_input: dict, name: str | None = None, timeout: float = 60.0, test_case=None,
-            faults: tuple[StateFault, ...] = ()) -> Execution:
+    def run(
+        self,
+        execution_input: dict,
+        name: str | None = None,
+        timeout: float = 60.0,
+        test_case=None,
+        faults: tuple[StateFault, ...] = (),
+    ) -> Execution:
         return self.wait(self.start(execution_input, name, test_case, faults), timeout)
 
-    def redrive(self, failed: Execution, test_case=None, timeout: float = 60.0,
-                faults: tuple[StateFault, ...] = ()) -> Execution:
+    def redrive(
+        self, failed: Execution, test_case=None, timeout: float = 60.0, faults: tuple[StateFault, ...] = ()
+    ) -> Execution:
         """What RedriveExecution does (moto has no RedriveExecution), as AWS documents it: the same
         execution (same ARN and start time, which the definition reads as $$.Execution.Id and
         StartTime) resumes at the state that failed, with the input that state had; states that
@@ -440,13 +462,18 @@ class EmbeddedAWS:
         self._redrives += 1
         sfn = boto3.client("stepfunctions", region_name=REGION)
         arn = sfn.create_state_machine(
-            name=f"{NAME_PREFIX}-redrive-{self._redrives}", definition=json.dumps(definition),
-            roleArn=self._role_arn, type="STANDARD",
+            name=f"{NAME_PREFIX}-redrive-{self._redrives}",
+            definition=json.dumps(definition),
+            roleArn=self._role_arn,
+            type="STANDARD",
         )["stateMachineArn"]
         name = f"{failed.name}-redrive-{self._redrives}"
         self._plans[name] = _ExecutionPlan(
-            test_case=test_case, start_time=failed.history[0]["timestamp"] if self.now is None else self.now,
-            execution_arn=failed.arn, execution_name=failed.name, faults=tuple(faults),
+            test_case=test_case,
+            start_time=failed.history[0]["timestamp"] if self.now is None else self.now,
+            execution_arn=failed.arn,
+            execution_name=failed.name,
+            faults=tuple(faults),
         )
         redriven = sfn.start_execution(stateMachineArn=arn, name=name, input=last["input"])["executionArn"]
         result = self.wait(redriven, timeout)
@@ -483,9 +510,11 @@ class EmbeddedAWS:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def report_record(self, report_date: str) -> dict | None:
-        item = boto3.client("dynamodb", region_name=REGION).get_item(
-            TableName=TABLE_NAME, Key={"reportDate": {"S": report_date}}, ConsistentRead=True
-        ).get("Item")
+        item = (
+            boto3.client("dynamodb", region_name=REGION)
+            .get_item(TableName=TABLE_NAME, Key={"reportDate": {"S": report_date}}, ConsistentRead=True)
+            .get("Item")
+        )
         return {key: next(iter(value.values())) for key, value in item.items()} if item else None
 
     def save_table(self, path: Path) -> None:
@@ -524,8 +553,14 @@ class EmbeddedAWS:
             routed.local.buffer = None
         with self._lock:
             self.invocations.append(
-                LambdaInvocation(function, context.aws_request_id, event, error, logs.getvalue(),
-                                 (time.perf_counter() - started) * 1000)
+                LambdaInvocation(
+                    function,
+                    context.aws_request_id,
+                    event,
+                    error,
+                    logs.getvalue(),
+                    (time.perf_counter() - started) * 1000,
+                )
             )
         return result
 
@@ -557,21 +592,39 @@ class StateFault:
     meanwhile: Callable[[], object] | None = None
 
     @classmethod
-    def on(cls, state: str, code: str | None, attempts=(0,), after_effect: bool = False, status: int | None = None,
-           message: str | None = None, meanwhile: Callable[[], object] | None = None) -> "StateFault":
+    def on(
+        cls,
+        state: str,
+        code: str | None,
+        attempts=(0,),
+        after_effect: bool = False,
+        status: int | None = None,
+        message: str | None = None,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> StateFault:
         if status is None:
             status = 500 if after_effect else 400
-        return cls(state, frozenset(attempts), code, after_effect, status,
-                   message or f"{code or 'connection lost'} {'after' if after_effect else 'before'} the effect, "
-                              "injected by the embedded runtime", meanwhile)
+        return cls(
+            state,
+            frozenset(attempts),
+            code,
+            after_effect,
+            status,
+            message
+            or f"{code or 'connection lost'} {'after' if after_effect else 'before'} the effect, "
+            "injected by the embedded runtime",
+            meanwhile,
+        )
 
     def error(self, service: str, operation: str) -> Exception:
         if self.code is None:
             from botocore.exceptions import ReadTimeoutError
 
             return ReadTimeoutError(endpoint_url=f"https://{service}.{REGION}.amazonaws.com")
-        response = {"Error": {"Code": self.code, "Message": self.message},
-                    "ResponseMetadata": {"HTTPStatusCode": self.status, "RequestId": str(uuid.uuid4())}}
+        response = {
+            "Error": {"Code": self.code, "Message": self.message},
+            "ResponseMetadata": {"HTTPStatusCode": self.status, "RequestId": str(uuid.uuid4())},
+        }
         exceptions = boto3.client(service, region_name=REGION).exceptions
         return exceptions.from_code(self.code)(response, operation)
 
@@ -671,8 +724,10 @@ def check_integration_parameters(definition: dict) -> None:
         members = set(model.operation_model(operation_name).input_shape.members)
         unknown = sorted({key.removesuffix(".$") for key in state.get("Parameters", {})} - members)
         if unknown:
-            raise InvalidDefinition(f"state {name}: the field(s) {', '.join(unknown)} are not parameters of "
-                                    f"{service} {operation_name}; it takes: {', '.join(sorted(members))}")
+            raise InvalidDefinition(
+                f"state {name}: the field(s) {', '.join(unknown)} are not parameters of "
+                f"{service} {operation_name}; it takes: {', '.join(sorted(members))}"
+            )
 
 
 class InvalidIntegrationRequest(Exception):
@@ -691,7 +746,7 @@ def _validate_request(service: str, operation: str, parameters: dict) -> None:
         raise InvalidIntegrationRequest(f"{service}.{operation_name}: {report.generate_report()}")
 
 
-def _planned_fault(env) -> "StateFault | None":
+def _planned_fault(env) -> StateFault | None:
     faults = getattr(env.mock_test_case, "local_state_faults", ())
     if not faults:
         return None
@@ -737,7 +792,9 @@ def _invoke_in_process(backend, function_name_or_arn, qualifier, body, headers, 
     functions = {function_name(f): f for f in FUNCTIONS}
     if name not in functions:
         raise JsonRESTError("ResourceNotFoundException", f"Function not found: {function_name_or_arn}")
-    return _active()._invoke(functions[name], body if isinstance(body, bytes) else (body or "").encode(), response_headers)
+    return _active()._invoke(
+        functions[name], body if isinstance(body, bytes) else (body or "").encode(), response_headers
+    )
 
 
 def _get_cost_and_usage(backend, body: str) -> dict:
@@ -773,7 +830,7 @@ def _recording_send_email(original):
         body = result[2] if isinstance(result, tuple) else result
         message_id = json.loads(body)["MessageId"]
         with runtime._lock:
-            runtime.mailbox.append(SentEmail(message_id, json.loads(response.body), datetime.now(timezone.utc)))
+            runtime.mailbox.append(SentEmail(message_id, json.loads(response.body), datetime.now(UTC)))
         return result
 
     return send_email

@@ -184,8 +184,7 @@ class ServiceSpec:
 def _svc(name, pattern, *usage, is_global=False, secondary=ZERO) -> ServiceSpec:
     """usage entries: (usage type, unit, unit price, daily quantity[, normalization factor])."""
     specs = tuple(
-        UsageTypeSpec(u[0], u[1], Decimal(u[2]), Decimal(u[3]), Decimal(u[4]) if len(u) > 4 else ZERO)
-        for u in usage
+        UsageTypeSpec(u[0], u[1], Decimal(u[2]), Decimal(u[3]), Decimal(u[4]) if len(u) > 4 else ZERO) for u in usage
     )
     return ServiceSpec(name, pattern, specs, is_global, Decimal(secondary))
 
@@ -198,102 +197,141 @@ BEDROCK = "Amazon Bedrock"
 
 # ~$110 a weekday for the small profile. Prices are public on-demand prices, rounded.
 CORE_SERVICES: tuple[ServiceSpec, ...] = (
-    _svc(EC2_COMPUTE, "compute",
-         ("BoxUsage:m5.large", "Hrs", "0.096", "192", "4"),
-         ("BoxUsage:t3.medium", "Hrs", "0.0416", "240", "2"),
-         ("BoxUsage:c5.xlarge", "Hrs", "0.17", "72", "8")),
-    _svc("EC2 - Other", "steady",
-         ("EBS:VolumeUsage.gp3", "GB-Mo", "0.08", "66.7"),
-         ("NatGateway-Hours", "Hrs", "0.045", "48"),
-         ("NatGateway-Bytes", "GB", "0.045", "40"),
-         ("EBS:SnapshotUsage", "GB-Mo", "0.05", "20")),
-    _svc(S3, "steady",
-         ("TimedStorage-ByteHrs", "GB-Mo", "0.023", "166.7"),
-         ("Requests-Tier1", "Requests", "0.000005", "120000"),
-         ("Requests-Tier2", "Requests", "0.0000004", "900000"),
-         ("DataTransfer-Out-Bytes", "GB", "0.09", "12"), secondary="0.2"),
-    _svc(RDS, "steady",
-         ("InstanceUsage:db.r5.large", "Hrs", "0.25", "48", "4"),
-         ("RDS:GP2-Storage", "GB-Mo", "0.115", "16.7")),
-    _svc("AWS Lambda", "requests",
-         ("Lambda-GB-Second", "Lambda-GB-Second", "0.0000166667", "90000"),
-         ("Request", "Requests", "0.0000002", "2500000")),
-    _svc(CLOUDWATCH, "steady",
-         ("CW:MetricMonitorUsage", "Metrics", "0.3", "6"),
-         ("CW:Requests", "Requests", "0.00001", "40000"),
-         ("DataProcessing-Bytes", "GB", "0.5", "2.2"),
-         ("TimedStorage-ByteHrs", "GB-Mo", "0.03", "10"), secondary="0.2"),
-    _svc("Amazon Virtual Private Cloud", "steady",
-         ("PublicIPv4:InUseAddress", "Hrs", "0.005", "240"),
-         ("VpcEndpoint-Hours", "Hrs", "0.01", "72")),
-    _svc("AWS Key Management Service", "flat",
-         ("KMS-Keys", "Keys", "1", "0.2"),
-         ("KMS-Requests", "Requests", "0.000003", "15000"), secondary="0.2"),
-    _svc("Amazon DynamoDB", "requests",
-         ("ReadRequestUnits", "ReadRequestUnits", "0.00000025", "3000000"),
-         ("WriteRequestUnits", "WriteRequestUnits", "0.00000125", "600000"),
-         ("TimedStorage-ByteHrs", "GB-Mo", "0.25", "1")),
-    _svc("Amazon Simple Notification Service", "requests",
-         ("Requests-Tier1", "Requests", "0.0000005", "600")),
-    _svc("Amazon Simple Queue Service", "requests",
-         ("Requests-RBP", "Requests", "0.0000004", "120")),
-    _svc("Amazon Route 53", "flat",
-         ("HostedZone", "HostedZone", "0.5", "0.1"),
-         ("DNS-Queries", "Queries", "0.0000004", "50000"), is_global=True),
-    _svc("Amazon CloudFront", "requests",
-         ("DataTransfer-Out-Bytes", "GB", "0.085", "14"),
-         ("Requests-Tier1", "Requests", "0.0000075", "60000"), is_global=True),
-    _svc("Amazon Elastic Load Balancing", "steady",
-         ("LoadBalancerUsage", "Hrs", "0.0225", "48"),
-         ("LCUUsage", "LCU-Hrs", "0.008", "96")),
-    _svc("Amazon Elastic Container Service", "compute",
-         ("Fargate-vCPU-Hours:perCPU", "hours", "0.04048", "96"),
-         ("Fargate-GB-Hours", "hours", "0.004445", "192")),
-    _svc("Amazon EC2 Container Registry (ECR)", "steady",
-         ("TimedStorage-ByteHrs", "GB-Mo", "0.1", "1.5")),
-    _svc("Amazon ElastiCache", "steady",
-         ("NodeUsage:cache.t3.medium", "NodeHours", "0.068", "48", "2")),
-    _svc("Amazon Elastic File System", "steady",
-         ("TimedStorage-ByteHrs", "GB-Mo", "0.3", "1.2")),
-    _svc("AWS Secrets Manager", "flat",
-         ("AWSSecretsManager-Secrets", "Secrets", "0.4", "0.5"),
-         ("AWSSecretsManagerAPIRequest", "API Requests", "0.000005", "3000")),
-    _svc("AWS CloudTrail", "requests",
-         ("PaidEventsRecorded", "Events", "0.000002", "30000")),
-    _svc("AWS Config", "steady",
-         ("ConfigurationItemRecorded", "ConfigurationItem", "0.003", "80")),
-    _svc("Amazon GuardDuty", "steady",
-         ("PaidEventsAnalyzed", "Events", "0.000004", "150000"),
-         ("PaidS3DataEventsAnalyzed", "Events", "0.0000008", "400000")),
-    _svc("AWS Step Functions", "requests",
-         ("StateTransition", "StateTransitions", "0.000025", "2400")),
-    _svc("Amazon API Gateway", "requests",
-         ("ApiGatewayRequest", "Requests", "0.0000035", "100000")),
-    _svc("AWS Glue", "flat",
-         ("Catalog-Storage", "Obj-Month", "0", "40")),
-    _svc("Amazon Athena", "requests",
-         ("DataScannedInTB", "Terabytes", "5", "0.016")),
-    _svc("AWS Backup", "steady",
-         ("WarmStorage-ByteHrs-EBS", "GB-Mo", "0.05", "8")),
-    _svc("AWS WAF", "flat",
-         ("WebACL", "WebACL", "5", "0.0333"),
-         ("Rule", "Rule", "1", "0.1667"),
-         ("Request", "Request", "0.0000006", "80000"), is_global=True),
-    _svc("Amazon Simple Email Service", "requests",
-         ("Recipients", "Count", "0.0001", "300")),
-    _svc("AWS Systems Manager", "flat",
-         ("PS-Param-Storage", "Parameters", "0", "1.2")),
-    _svc("AWS Cost Explorer", "requests",
-         ("API-Request", "Requests", "0.01", "3")),
-    _svc("Amazon Cognito", "flat",
-         ("CognitoUserPoolsMAU", "MAU", "0", "12")),
-    _svc("AWS X-Ray", "requests",
-         ("XRay-TracesStored", "Traces", "0.000005", "100")),
-    _svc("Amazon EventBridge", "requests",
-         ("Event-64K-Chunks", "Count", "0.000001", "20")),
-    _svc(BEDROCK, "requests",
-         ("Bedrock-Input-Tokens", "Tokens", "0.000003", "900000"),
-         ("Bedrock-Output-Tokens", "Tokens", "0.000015", "90000")),
+    _svc(
+        EC2_COMPUTE,
+        "compute",
+        ("BoxUsage:m5.large", "Hrs", "0.096", "192", "4"),
+        ("BoxUsage:t3.medium", "Hrs", "0.0416", "240", "2"),
+        ("BoxUsage:c5.xlarge", "Hrs", "0.17", "72", "8"),
+    ),
+    _svc(
+        "EC2 - Other",
+        "steady",
+        ("EBS:VolumeUsage.gp3", "GB-Mo", "0.08", "66.7"),
+        ("NatGateway-Hours", "Hrs", "0.045", "48"),
+        ("NatGateway-Bytes", "GB", "0.045", "40"),
+        ("EBS:SnapshotUsage", "GB-Mo", "0.05", "20"),
+    ),
+    _svc(
+        S3,
+        "steady",
+        ("TimedStorage-ByteHrs", "GB-Mo", "0.023", "166.7"),
+        ("Requests-Tier1", "Requests", "0.000005", "120000"),
+        ("Requests-Tier2", "Requests", "0.0000004", "900000"),
+        ("DataTransfer-Out-Bytes", "GB", "0.09", "12"),
+        secondary="0.2",
+    ),
+    _svc(
+        RDS,
+        "steady",
+        ("InstanceUsage:db.r5.large", "Hrs", "0.25", "48", "4"),
+        ("RDS:GP2-Storage", "GB-Mo", "0.115", "16.7"),
+    ),
+    _svc(
+        "AWS Lambda",
+        "requests",
+        ("Lambda-GB-Second", "Lambda-GB-Second", "0.0000166667", "90000"),
+        ("Request", "Requests", "0.0000002", "2500000"),
+    ),
+    _svc(
+        CLOUDWATCH,
+        "steady",
+        ("CW:MetricMonitorUsage", "Metrics", "0.3", "6"),
+        ("CW:Requests", "Requests", "0.00001", "40000"),
+        ("DataProcessing-Bytes", "GB", "0.5", "2.2"),
+        ("TimedStorage-ByteHrs", "GB-Mo", "0.03", "10"),
+        secondary="0.2",
+    ),
+    _svc(
+        "Amazon Virtual Private Cloud",
+        "steady",
+        ("PublicIPv4:InUseAddress", "Hrs", "0.005", "240"),
+        ("VpcEndpoint-Hours", "Hrs", "0.01", "72"),
+    ),
+    _svc(
+        "AWS Key Management Service",
+        "flat",
+        ("KMS-Keys", "Keys", "1", "0.2"),
+        ("KMS-Requests", "Requests", "0.000003", "15000"),
+        secondary="0.2",
+    ),
+    _svc(
+        "Amazon DynamoDB",
+        "requests",
+        ("ReadRequestUnits", "ReadRequestUnits", "0.00000025", "3000000"),
+        ("WriteRequestUnits", "WriteRequestUnits", "0.00000125", "600000"),
+        ("TimedStorage-ByteHrs", "GB-Mo", "0.25", "1"),
+    ),
+    _svc("Amazon Simple Notification Service", "requests", ("Requests-Tier1", "Requests", "0.0000005", "600")),
+    _svc("Amazon Simple Queue Service", "requests", ("Requests-RBP", "Requests", "0.0000004", "120")),
+    _svc(
+        "Amazon Route 53",
+        "flat",
+        ("HostedZone", "HostedZone", "0.5", "0.1"),
+        ("DNS-Queries", "Queries", "0.0000004", "50000"),
+        is_global=True,
+    ),
+    _svc(
+        "Amazon CloudFront",
+        "requests",
+        ("DataTransfer-Out-Bytes", "GB", "0.085", "14"),
+        ("Requests-Tier1", "Requests", "0.0000075", "60000"),
+        is_global=True,
+    ),
+    _svc(
+        "Amazon Elastic Load Balancing",
+        "steady",
+        ("LoadBalancerUsage", "Hrs", "0.0225", "48"),
+        ("LCUUsage", "LCU-Hrs", "0.008", "96"),
+    ),
+    _svc(
+        "Amazon Elastic Container Service",
+        "compute",
+        ("Fargate-vCPU-Hours:perCPU", "hours", "0.04048", "96"),
+        ("Fargate-GB-Hours", "hours", "0.004445", "192"),
+    ),
+    _svc("Amazon EC2 Container Registry (ECR)", "steady", ("TimedStorage-ByteHrs", "GB-Mo", "0.1", "1.5")),
+    _svc("Amazon ElastiCache", "steady", ("NodeUsage:cache.t3.medium", "NodeHours", "0.068", "48", "2")),
+    _svc("Amazon Elastic File System", "steady", ("TimedStorage-ByteHrs", "GB-Mo", "0.3", "1.2")),
+    _svc(
+        "AWS Secrets Manager",
+        "flat",
+        ("AWSSecretsManager-Secrets", "Secrets", "0.4", "0.5"),
+        ("AWSSecretsManagerAPIRequest", "API Requests", "0.000005", "3000"),
+    ),
+    _svc("AWS CloudTrail", "requests", ("PaidEventsRecorded", "Events", "0.000002", "30000")),
+    _svc("AWS Config", "steady", ("ConfigurationItemRecorded", "ConfigurationItem", "0.003", "80")),
+    _svc(
+        "Amazon GuardDuty",
+        "steady",
+        ("PaidEventsAnalyzed", "Events", "0.000004", "150000"),
+        ("PaidS3DataEventsAnalyzed", "Events", "0.0000008", "400000"),
+    ),
+    _svc("AWS Step Functions", "requests", ("StateTransition", "StateTransitions", "0.000025", "2400")),
+    _svc("Amazon API Gateway", "requests", ("ApiGatewayRequest", "Requests", "0.0000035", "100000")),
+    _svc("AWS Glue", "flat", ("Catalog-Storage", "Obj-Month", "0", "40")),
+    _svc("Amazon Athena", "requests", ("DataScannedInTB", "Terabytes", "5", "0.016")),
+    _svc("AWS Backup", "steady", ("WarmStorage-ByteHrs-EBS", "GB-Mo", "0.05", "8")),
+    _svc(
+        "AWS WAF",
+        "flat",
+        ("WebACL", "WebACL", "5", "0.0333"),
+        ("Rule", "Rule", "1", "0.1667"),
+        ("Request", "Request", "0.0000006", "80000"),
+        is_global=True,
+    ),
+    _svc("Amazon Simple Email Service", "requests", ("Recipients", "Count", "0.0001", "300")),
+    _svc("AWS Systems Manager", "flat", ("PS-Param-Storage", "Parameters", "0", "1.2")),
+    _svc("AWS Cost Explorer", "requests", ("API-Request", "Requests", "0.01", "3")),
+    _svc("Amazon Cognito", "flat", ("CognitoUserPoolsMAU", "MAU", "0", "12")),
+    _svc("AWS X-Ray", "requests", ("XRay-TracesStored", "Traces", "0.000005", "100")),
+    _svc("Amazon EventBridge", "requests", ("Event-64K-Chunks", "Count", "0.000001", "20")),
+    _svc(
+        BEDROCK,
+        "requests",
+        ("Bedrock-Input-Tokens", "Tokens", "0.000003", "900000"),
+        ("Bedrock-Output-Tokens", "Tokens", "0.000015", "90000"),
+    ),
 )
 
 # More real service names for large-org, each with a generic usage type.
@@ -363,41 +401,114 @@ EXTRA_REAL_SERVICES = (
 EXTRA_UNITS = {"steady": "Hrs", "compute": "Hrs", "requests": "Requests", "flat": "Units"}
 
 # Plausible invented names for the long tail of large-org's services.
-_GENERATED_FIRST = ("Elastic", "Managed", "Serverless", "Global", "Private", "Data", "Stream", "Edge",
-                    "Batch", "Graph", "Ledger", "Vector", "Signal", "Fleet", "Media", "Device",
-                    "Secure", "Insight", "Hybrid", "Cloud")
-_GENERATED_SECOND = ("Relay", "Forge", "Catalog", "Mesh", "Vault", "Pipeline", "Index", "Gateway",
-                     "Studio", "Hub", "Sync", "Monitor", "Registry", "Scheduler", "Lens", "Beacon",
-                     "Cache", "Router", "Exchange", "Workbench")
+_GENERATED_FIRST = (
+    "Elastic",
+    "Managed",
+    "Serverless",
+    "Global",
+    "Private",
+    "Data",
+    "Stream",
+    "Edge",
+    "Batch",
+    "Graph",
+    "Ledger",
+    "Vector",
+    "Signal",
+    "Fleet",
+    "Media",
+    "Device",
+    "Secure",
+    "Insight",
+    "Hybrid",
+    "Cloud",
+)
+_GENERATED_SECOND = (
+    "Relay",
+    "Forge",
+    "Catalog",
+    "Mesh",
+    "Vault",
+    "Pipeline",
+    "Index",
+    "Gateway",
+    "Studio",
+    "Hub",
+    "Sync",
+    "Monitor",
+    "Registry",
+    "Scheduler",
+    "Lens",
+    "Beacon",
+    "Cache",
+    "Router",
+    "Exchange",
+    "Workbench",
+)
 LARGE_ORG_SERVICE_COUNT = 350
 
-_TEAMS = ("payments", "checkout", "search", "identity", "data-platform", "ml", "analytics",
-          "mobile-api", "web", "logistics", "billing", "security", "networking", "observability",
-          "shared-services", "marketing", "crm", "inventory", "notifications", "media", "pricing",
-          "recommendations", "fraud", "support-tools")
+_TEAMS = (
+    "payments",
+    "checkout",
+    "search",
+    "identity",
+    "data-platform",
+    "ml",
+    "analytics",
+    "mobile-api",
+    "web",
+    "logistics",
+    "billing",
+    "security",
+    "networking",
+    "observability",
+    "shared-services",
+    "marketing",
+    "crm",
+    "inventory",
+    "notifications",
+    "media",
+    "pricing",
+    "recommendations",
+    "fraud",
+    "support-tools",
+)
 _ENVIRONMENTS = ("prod", "staging", "dev", "sandbox")
-_ENV_SCALE = {"prod": Decimal("2.5"), "staging": Decimal("0.7"), "dev": Decimal("0.35"),
-              "sandbox": Decimal("0.12"), "management": Decimal("0.3")}
-_ENV_CORE_PROBABILITY = {"prod": 0.8, "staging": 0.55, "dev": 0.4, "sandbox": 0.2,
-                         "management": 0.0}
+_ENV_SCALE = {
+    "prod": Decimal("2.5"),
+    "staging": Decimal("0.7"),
+    "dev": Decimal("0.35"),
+    "sandbox": Decimal("0.12"),
+    "management": Decimal("0.3"),
+}
+_ENV_CORE_PROBABILITY = {"prod": 0.8, "staging": 0.55, "dev": 0.4, "sandbox": 0.2, "management": 0.0}
 # A member account runs at most this many usage types of a core service (keeps large-org's daily
 # line count, and so its speed, in check).
 MEMBER_USAGE_TYPES_PER_SERVICE = 2
-_TAG_ENVIRONMENT = {"prod": "production", "staging": "staging", "dev": "development",
-                    "sandbox": "sandbox", "management": ""}
+_TAG_ENVIRONMENT = {
+    "prod": "production",
+    "staging": "staging",
+    "dev": "development",
+    "sandbox": "sandbox",
+    "management": "",
+}
 _REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1", "ap-southeast-2")
 # Services every management account runs, whatever the profile.
-_MANAGEMENT_SERVICES = ("AWS CloudTrail", "AWS Config", "Amazon GuardDuty", "AWS Cost Explorer",
-                        S3, "AWS Key Management Service")
+_MANAGEMENT_SERVICES = (
+    "AWS CloudTrail",
+    "AWS Config",
+    "Amazon GuardDuty",
+    "AWS Cost Explorer",
+    S3,
+    "AWS Key Management Service",
+)
 
 # Noise tables: 256 multipliers each, so one getrandbits(8) picks one (fast, and no floats).
 _NOISE_WIDE = tuple(Decimal(880 + (240 * i) // 255) / 1000 for i in range(256))  # 0.88 .. 1.12
 _NOISE_NARROW = tuple(Decimal(980 + (40 * i) // 255) / 1000 for i in range(256))  # 0.98 .. 1.02
 _NOISE_NONE = tuple(Decimal(1) for _ in range(256))
-_NOISE_BY_PATTERN = {"compute": _NOISE_WIDE, "requests": _NOISE_WIDE, "steady": _NOISE_NARROW,
-                     "flat": _NOISE_NONE}
-_WEEKEND_FACTOR = {"compute": Decimal("0.55"), "requests": Decimal("0.8"), "steady": Decimal(1),
-                   "flat": Decimal(1)}
+_NOISE_BY_PATTERN = {"compute": _NOISE_WIDE, "requests": _NOISE_WIDE, "steady": _NOISE_NARROW, "flat": _NOISE_NONE}
+_WEEKEND_FACTOR = {"compute": Decimal("0.55"), "requests": Decimal("0.8"), "steady": Decimal(1), "flat": Decimal(1)}
 _PATTERNS = tuple(_WEEKEND_FACTOR)
 
 
@@ -428,15 +539,14 @@ class SyntheticOrganisation:
 
     PROFILES = PROFILES
 
-    def __init__(self, profile: str = "small", seed: int = 7, today: dt.date | None = None,
-                 currency: str = "USD"):
+    def __init__(self, profile: str = "small", seed: int = 7, today: dt.date | None = None, currency: str = "USD"):
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
         if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):
             raise ValueError(f"currency must be a 3-letter code such as 'USD', got {currency!r}")
         self.profile = profile
         self.seed = seed
-        self.today = today if today is not None else dt.datetime.now(dt.timezone.utc).date()
+        self.today = today if today is not None else dt.datetime.now(dt.UTC).date()
         self.currency = currency.upper()
         self.tax_rate = TAX_RATES.get(self.currency, DEFAULT_TAX_RATE)
         self.edp_rate = EDP_RATE if profile == "large-org" else ZERO
@@ -450,8 +560,9 @@ class SyntheticOrganisation:
             self._build_accounts(rnd)
             self.services: tuple[ServiceSpec, ...] = self._build_services(rnd)
             self._templates: tuple[_Template, ...] = self._build_templates(rnd)
-        self.service_names: tuple[str, ...] = tuple(sorted(
-            {t.service for t in self._templates} | {TAX_SERVICE, SUPPORT_SERVICE}))
+        self.service_names: tuple[str, ...] = tuple(
+            sorted({t.service for t in self._templates} | {TAX_SERVICE, SUPPORT_SERVICE})
+        )
 
         # The notable services tests and demos look for.
         self.spike_service = CLOUDWATCH
@@ -518,8 +629,7 @@ class SyntheticOrganisation:
         return random.Random(f"aws-cost-notifier|{self.profile}|{self.seed}|{purpose}")
 
     def _build_accounts(self, rnd: random.Random) -> None:
-        self._add_account(MANAGEMENT_ACCOUNT_ID, "management", "management",
-                          "us-east-1")
+        self._add_account(MANAGEMENT_ACCOUNT_ID, "management", "management", "us-east-1")
         if self.profile == "small":
             return
         names = [f"{env}-{team}" for team in _TEAMS for env in _ENVIRONMENTS]
@@ -543,8 +653,9 @@ class SyntheticOrganisation:
             quantity = (Decimal(daily) / price).quantize(Decimal("0.01"))
             extra.append(_svc(name, pattern, (f"{code}-Usage", unit, price, quantity)))
         taken = {s.name for s in CORE_SERVICES} | {s.name for s in extra}
-        candidates = [f"{vendor} {a} {b}" for a in _GENERATED_FIRST for b in _GENERATED_SECOND
-                      for vendor in ("AWS", "Amazon")]
+        candidates = [
+            f"{vendor} {a} {b}" for a in _GENERATED_FIRST for b in _GENERATED_SECOND for vendor in ("AWS", "Amazon")
+        ]
         rnd.shuffle(candidates)
         generated = []
         for name in candidates:
@@ -565,8 +676,11 @@ class SyntheticOrganisation:
         templates: list[_Template] = []
         if self.profile == "small":
             for service in self.services:
-                templates.extend(self._service_templates(service, MANAGEMENT_ACCOUNT_ID, Decimal(1),
-                                                         Decimal(1), secondary_region="eu-west-2"))
+                templates.extend(
+                    self._service_templates(
+                        service, MANAGEMENT_ACCOUNT_ID, Decimal(1), Decimal(1), secondary_region="eu-west-2"
+                    )
+                )
             return tuple(templates)
 
         core_names = {s.name for s in CORE_SERVICES}
@@ -593,16 +707,16 @@ class SyntheticOrganisation:
                 continue
             for account in sorted(rnd.sample(members, rnd.randint(1, 3))):
                 scale = _ENV_SCALE[self._account_env[account]] * Decimal(rnd.randint(20, 180)) / 100
-                templates.extend(self._service_templates(by_name[service.name], account, scale,
-                                                         Decimal(1)))
+                templates.extend(self._service_templates(by_name[service.name], account, scale, Decimal(1)))
         return tuple(templates)
 
     def _bedrock_account(self) -> str:
         prod = sorted(a for a, env in self._account_env.items() if env == "prod")
         return prod[0] if prod else MANAGEMENT_ACCOUNT_ID
 
-    def _service_templates(self, service: ServiceSpec, account: str, scale: Decimal,
-                           blend: Decimal, secondary_region: str | None = None) -> list[_Template]:
+    def _service_templates(
+        self, service: ServiceSpec, account: str, scale: Decimal, blend: Decimal, secondary_region: str | None = None
+    ) -> list[_Template]:
         env = self._account_env[account]
         home = self._account_region[account]
         if service.is_global:
@@ -620,15 +734,23 @@ class SyntheticOrganisation:
                 usage_types = usage_types[:MEMBER_USAGE_TYPES_PER_SERVICE]
             for usage in usage_types:
                 is_instance_hours = usage.normalization > 0
-                templates.append(_Template(
-                    account=account, service=service.name, region=region,
-                    usage_type=prefix + usage.name, unit=usage.unit, unit_price=usage.unit_price,
-                    daily_quantity=(usage.daily_quantity * scale * share).quantize(AMOUNT_QUANTUM),
-                    normalization=usage.normalization, pattern=service.pattern,
-                    environment=_TAG_ENVIRONMENT[env] if self.profile == "large-org"
-                    else ("production" if service.pattern != "flat" else ""),
-                    blend_factor=blend if (is_instance_hours and service.name == EC2_COMPUTE)
-                    else Decimal(1)))
+                templates.append(
+                    _Template(
+                        account=account,
+                        service=service.name,
+                        region=region,
+                        usage_type=prefix + usage.name,
+                        unit=usage.unit,
+                        unit_price=usage.unit_price,
+                        daily_quantity=(usage.daily_quantity * scale * share).quantize(AMOUNT_QUANTUM),
+                        normalization=usage.normalization,
+                        pattern=service.pattern,
+                        environment=_TAG_ENVIRONMENT[env]
+                        if self.profile == "large-org"
+                        else ("production" if service.pattern != "flat" else ""),
+                        blend_factor=blend if (is_instance_hours and service.name == EC2_COMPUTE) else Decimal(1),
+                    )
+                )
         return templates
 
     # ---- daily generation ------------------------------------------------------------------
@@ -651,8 +773,7 @@ class SyntheticOrganisation:
         rnd = self._rng(f"day|{day.isoformat()}")
         factor_tables = self._factor_tables(day)
         spike_day = day == self.today - dt.timedelta(days=1)
-        new_service_started = day >= self.today - dt.timedelta(
-            days=NEW_SERVICE_FIRST_COST_DAYS_BEFORE_TODAY)
+        new_service_started = day >= self.today - dt.timedelta(days=NEW_SERVICE_FIRST_COST_DAYS_BEFORE_TODAY)
         quantum = AMOUNT_QUANTUM
         getrandbits = rnd.getrandbits
 
@@ -660,8 +781,23 @@ class SyntheticOrganisation:
         pair_discount = [ZERO] * len(self._pairs)  # EDP discount per (account, service)
         lines: list[Row] = []
         append = lines.append
-        for (account, service, region, usage_type, unit, env, daily_quantity, daily_cost,
-             daily_net, normalization, blend, pattern, pair, is_new, is_spike) in self._compiled:
+        for (
+            account,
+            service,
+            region,
+            usage_type,
+            unit,
+            env,
+            daily_quantity,
+            daily_cost,
+            daily_net,
+            normalization,
+            blend,
+            pattern,
+            pair,
+            is_new,
+            is_spike,
+        ) in self._compiled:
             # Draw before any skip, so a day's numbers never depend on which lines were skipped.
             factor = factor_tables[pattern][getrandbits(8)]
             if is_new and not new_service_started:
@@ -677,20 +813,45 @@ class SyntheticOrganisation:
                 net = (daily_net * factor).quantize(quantum)
                 pair_discount[pair] += cost - net
             pair_cost[pair] += cost
-            append((account, service, region, usage_type, USAGE, env, unit, cost,
+            append(
+                (
+                    account,
+                    service,
+                    region,
+                    usage_type,
+                    USAGE,
+                    env,
+                    unit,
+                    cost,
                     cost if blend is None else (cost * blend).quantize(quantum),
-                    net, quantity,
-                    (quantity * normalization).quantize(quantum) if normalization else ZERO))
+                    net,
+                    quantity,
+                    (quantity * normalization).quantize(quantum) if normalization else ZERO,
+                )
+            )
 
         for pair, (account, service, region, usage_type, env, credit_share) in enumerate(self._pairs):
             if credit_share and pair_cost[pair]:
                 credit = -(pair_cost[pair] * credit_share).quantize(quantum)
-                append((account, service, region, usage_type, CREDIT, env, "N/A",
-                        credit, credit, credit, ZERO, ZERO))
+                append((account, service, region, usage_type, CREDIT, env, "N/A", credit, credit, credit, ZERO, ZERO))
             if pair_discount[pair]:
                 discount = -pair_discount[pair]
-                append((account, service, region, usage_type, EDP_DISCOUNT, "",
-                        "N/A", discount, discount, ZERO, ZERO, ZERO))
+                append(
+                    (
+                        account,
+                        service,
+                        region,
+                        usage_type,
+                        EDP_DISCOUNT,
+                        "",
+                        "N/A",
+                        discount,
+                        discount,
+                        ZERO,
+                        ZERO,
+                        ZERO,
+                    )
+                )
         lines.extend(self._refund_lines(day))
         return tuple(lines)
 
@@ -719,15 +880,29 @@ class SyntheticOrganisation:
             key = (t.account, t.service)
             if key not in pair_index:
                 pair_index[key] = len(pairs)
-                pairs.append((t.account, t.service, t.region, t.usage_type, t.environment,
-                              self._credit_share.get(t.service)))
+                pairs.append(
+                    (t.account, t.service, t.region, t.usage_type, t.environment, self._credit_share.get(t.service))
+                )
             daily_cost = t.daily_quantity * t.unit_price  # exact: no rounding yet
-            compiled.append((t.account, t.service, t.region, t.usage_type, t.unit, t.environment,
-                             t.daily_quantity, daily_cost,
-                             daily_cost * (1 - self.edp_rate) if self.edp_rate else None,
-                             t.normalization, None if t.blend_factor == 1 else t.blend_factor,
-                             _PATTERNS.index(t.pattern), pair_index[key],
-                             t.service == self.new_service, t.service == self.spike_service))
+            compiled.append(
+                (
+                    t.account,
+                    t.service,
+                    t.region,
+                    t.usage_type,
+                    t.unit,
+                    t.environment,
+                    t.daily_quantity,
+                    daily_cost,
+                    daily_cost * (1 - self.edp_rate) if self.edp_rate else None,
+                    t.normalization,
+                    None if t.blend_factor == 1 else t.blend_factor,
+                    _PATTERNS.index(t.pattern),
+                    pair_index[key],
+                    t.service == self.new_service,
+                    t.service == self.spike_service,
+                )
+            )
         self._compiled = tuple(compiled)
         self._pairs = tuple(pairs)
 
@@ -737,15 +912,28 @@ class SyntheticOrganisation:
         if day.day != 8 + digest[0] % 15:
             return []
         account = self.management_account_id
-        templates = [t for t in self._templates
-                     if t.service == self.refund_service and t.account == account]
+        templates = [t for t in self._templates if t.service == self.refund_service and t.account == account]
         if not templates:
             return []
         usual = sum((t.daily_quantity * t.unit_price for t in templates), ZERO)
         amount = -(usual * Decimal("2.5") * (90 + digest[1] % 20) / 100).quantize(AMOUNT_QUANTUM)
         t = templates[0]
-        return [(account, t.service, t.region, t.usage_type, REFUND, t.environment, t.unit,
-                 amount, amount, amount, ZERO, ZERO)]
+        return [
+            (
+                account,
+                t.service,
+                t.region,
+                t.usage_type,
+                REFUND,
+                t.environment,
+                t.unit,
+                amount,
+                amount,
+                amount,
+                ZERO,
+                ZERO,
+            )
+        ]
 
     def _month_start_lines(self, first: dt.date) -> tuple[Row, ...]:
         """Support fee and tax, shown by Cost Explorer on the first day of the month they are for."""
@@ -754,16 +942,29 @@ class SyntheticOrganisation:
             return cached
         usage = self._month_usage(first)
         support = _support_fee(sum(usage.values(), ZERO))
-        lines = [(self.management_account_id, SUPPORT_SERVICE, NO_REGION, "Business-Support",
-                  SUPPORT_FEE, "", "N/A", support, support, support, ZERO, ZERO)]
+        lines = [
+            (
+                self.management_account_id,
+                SUPPORT_SERVICE,
+                NO_REGION,
+                "Business-Support",
+                SUPPORT_FEE,
+                "",
+                "N/A",
+                support,
+                support,
+                support,
+                ZERO,
+                ZERO,
+            )
+        ]
         for account in self.accounts:
             base = usage.get(account, ZERO)
             if account == self.management_account_id:
                 base += support
             tax = (base * self.tax_rate).quantize(AMOUNT_QUANTUM)
             if tax:
-                lines.append((account, TAX_SERVICE, NO_REGION, "Tax", TAX, "", "N/A",
-                              tax, tax, tax, ZERO, ZERO))
+                lines.append((account, TAX_SERVICE, NO_REGION, "Tax", TAX, "", "N/A", tax, tax, tax, ZERO, ZERO))
         self._month_start_cache[first] = tuple(lines)
         return self._month_start_cache[first]
 

@@ -51,8 +51,9 @@ def steps(execution: Execution) -> list[StateStep]:
         if "stateEnteredEventDetails" in event:
             if result and result[-1].next_state is None:
                 result[-1].next_state = event["stateEnteredEventDetails"]["name"]
-            result.append(StateStep(event["stateEnteredEventDetails"]["name"], kind[: -len("StateEntered")],
-                                    event["timestamp"]))
+            result.append(
+                StateStep(event["stateEnteredEventDetails"]["name"], kind[: -len("StateEntered")], event["timestamp"])
+            )
             last_attempt_failed = False
         elif "stateExitedEventDetails" in event and result:
             result[-1].exited = event["timestamp"]

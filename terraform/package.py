@@ -37,7 +37,16 @@ CONSTRAINTS = ROOT / "requirements-dev.txt"
 FUNCTIONS = ("resolve_report_date", "fetch_costs", "render_email")
 
 # The Lambda runtime the zips are for (terraform/lambda.tf: python3.13, arm64).
-PLATFORM = ("--platform", "manylinux2014_aarch64", "--python-version", "3.13", "--implementation", "cp", "--abi", "cp313")
+PLATFORM = (
+    "--platform",
+    "manylinux2014_aarch64",
+    "--python-version",
+    "3.13",
+    "--implementation",
+    "cp",
+    "--abi",
+    "cp313",
+)
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # a regular file, rw-r--r--
@@ -78,8 +87,19 @@ def source_files(function: str) -> dict[str, bytes]:
 def download_wheels(lines: list[str], into: Path) -> list[Path]:
     """Wheels for the Lambda platform, dependencies included, versions constrained to the pinned ones."""
     command = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-        "--only-binary=:all:", *PLATFORM, "--constraint", str(CONSTRAINTS), "--dest", str(into), *lines,
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--only-binary=:all:",
+        *PLATFORM,
+        "--constraint",
+        str(CONSTRAINTS),
+        "--dest",
+        str(into),
+        *lines,
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
@@ -133,7 +153,9 @@ def build(function: str, out: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("functions", nargs="*", metavar="function", help=f"any of {', '.join(FUNCTIONS)} (default: all)")
+    parser.add_argument(
+        "functions", nargs="*", metavar="function", help=f"any of {', '.join(FUNCTIONS)} (default: all)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "build", help="where the zips go (default: build/)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.functions) - set(FUNCTIONS))
@@ -143,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         for function in args.functions or FUNCTIONS:
             path = build(function, args.out)
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {path.stat().st_size:>9,} bytes  sha256 {digest}")
+            print(
+                f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  "
+                f"{path.stat().st_size:>9,} bytes  sha256 {digest}"
+            )
     except PackagingError as error:
         print(f"package.py: {error}", file=sys.stderr)
         return 1

@@ -25,8 +25,11 @@ Sources:
 from __future__ import annotations
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
-DYNAMODB = ("arn:aws:states:::dynamodb:getItem", "arn:aws:states:::dynamodb:putItem",
-            "arn:aws:states:::dynamodb:updateItem")
+DYNAMODB = (
+    "arn:aws:states:::dynamodb:getItem",
+    "arn:aws:states:::dynamodb:putItem",
+    "arn:aws:states:::dynamodb:updateItem",
+)
 SES_SEND = "arn:aws:states:::aws-sdk:sesv2:sendEmail"
 
 # Transient: retrying can succeed. name -> the wire error code that produces it (None: no answer at all).
@@ -37,13 +40,16 @@ TRANSIENT = {
         "Lambda.SdkClientException": "SdkClientException",
         "Lambda.TooManyRequestsException": "TooManyRequestsException",
     },
-    **{resource: {
-        "DynamoDB.ProvisionedThroughputExceededException": "ProvisionedThroughputExceededException",
-        "DynamoDB.RequestLimitExceeded": "RequestLimitExceeded",
-        "DynamoDB.ThrottlingException": "ThrottlingException",
-        "DynamoDB.InternalServerError": "InternalServerError",
-        "DynamoDB.AmazonDynamoDBException": None,
-    } for resource in DYNAMODB},
+    **{
+        resource: {
+            "DynamoDB.ProvisionedThroughputExceededException": "ProvisionedThroughputExceededException",
+            "DynamoDB.RequestLimitExceeded": "RequestLimitExceeded",
+            "DynamoDB.ThrottlingException": "ThrottlingException",
+            "DynamoDB.InternalServerError": "InternalServerError",
+            "DynamoDB.AmazonDynamoDBException": None,
+        }
+        for resource in DYNAMODB
+    },
     # Only errors SES returns *before* accepting a message: retrying one of them cannot send twice.
     SES_SEND: {
         "SesV2.TooManyRequestsException": "TooManyRequestsException",
@@ -56,6 +62,12 @@ CAUGHT = {resource: {"DynamoDB.ConditionalCheckFailedException"} for resource in
 
 # SES errors that are final, and the one whose outcome is unknown (SES may have accepted the message):
 # neither is retried. A redrive of the unknown one can send twice (docs/reliability.md, "The limit").
-SES_FINAL = {"SesV2.MessageRejectedException", "SesV2.AccountSuspendedException", "SesV2.SendingPausedException",
-             "SesV2.MailFromDomainNotVerifiedException", "SesV2.BadRequestException", "SesV2.NotFoundException"}
+SES_FINAL = {
+    "SesV2.MessageRejectedException",
+    "SesV2.AccountSuspendedException",
+    "SesV2.SendingPausedException",
+    "SesV2.MailFromDomainNotVerifiedException",
+    "SesV2.BadRequestException",
+    "SesV2.NotFoundException",
+}
 SES_UNKNOWN_OUTCOME = "SesV2.SesV2Exception"

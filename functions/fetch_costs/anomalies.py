@@ -53,19 +53,26 @@ def band(baseline: Sequence[Decimal], threshold: Decimal) -> tuple[Decimal, Deci
         return m, m + threshold * mad
 
 
-def is_anomaly(amount: Decimal, baseline: Sequence[Decimal], settings: ReportSettings, currency: str
-               ) -> tuple[bool, Decimal, Decimal]:
+def is_anomaly(
+    amount: Decimal, baseline: Sequence[Decimal], settings: ReportSettings, currency: str
+) -> tuple[bool, Decimal, Decimal]:
     m, upper = band(baseline, settings.anomaly_threshold)
     with localcontext(EXACT):
         excess = amount - m
-        flagged = (amount > upper and excess >= settings.anomaly_min_amount and excess > 0
-                   and not rounds_to_zero(amount, currency) and not rounds_to_zero(excess, currency)
-                   and (m <= 0 or excess * 100 >= settings.anomaly_min_percent * m))
+        flagged = (
+            amount > upper
+            and excess >= settings.anomaly_min_amount
+            and excess > 0
+            and not rounds_to_zero(amount, currency)
+            and not rounds_to_zero(excess, currency)
+            and (m <= 0 or excess * 100 >= settings.anomaly_min_percent * m)
+        )
     return flagged, m, upper
 
 
-def find_anomalies(services: Mapping[str, tuple[Decimal, Sequence[Decimal]]], settings: ReportSettings,
-                   currency: str) -> list[Anomaly]:
+def find_anomalies(
+    services: Mapping[str, tuple[Decimal, Sequence[Decimal]]], settings: ReportSettings, currency: str
+) -> list[Anomaly]:
     """services: name -> (amount on the report day, baseline), in `currency`. Largest excess over the median
     first."""
     found = []
@@ -77,10 +84,18 @@ def find_anomalies(services: Mapping[str, tuple[Decimal, Sequence[Decimal]]], se
         return sorted(found, key=lambda a: (a.baseline - a.amount, a.name))
 
 
-def find_new_services(first_costs: Mapping[str, date], amounts: Mapping[str, Decimal], report_date: date,
-                      first_data_day: date | None, days: int) -> list[NewService]:
+def find_new_services(
+    first_costs: Mapping[str, date],
+    amounts: Mapping[str, Decimal],
+    report_date: date,
+    first_data_day: date | None,
+    days: int,
+) -> list[NewService]:
     """first_costs: name -> the first day with a charge of at least a cent. Most recent first, then largest."""
     since = report_date - timedelta(days=days - 1)
-    new = [NewService(name, first, amounts.get(name, ZERO)) for name, first in first_costs.items()
-           if since <= first <= report_date and first_data_day is not None and first_data_day < first]
+    new = [
+        NewService(name, first, amounts.get(name, ZERO))
+        for name, first in first_costs.items()
+        if since <= first <= report_date and first_data_day is not None and first_data_day < first
+    ]
     return sorted(new, key=lambda n: (-n.first_day.toordinal(), -n.amount, n.name))

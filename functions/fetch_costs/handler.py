@@ -70,7 +70,7 @@ class FetchRequest:
     report_date: date
 
     @classmethod
-    def from_event(cls, event: object) -> "FetchRequest":
+    def from_event(cls, event: object) -> FetchRequest:
         if not isinstance(event, dict) or set(event) != {"reportDate"}:
             raise InvalidFetchRequest(f'expected {{"reportDate": "YYYY-MM-DD"}}, got {event!r:.200}')
         raw = event["reportDate"]
@@ -87,7 +87,9 @@ def cost_explorer():
     """Created on first use, not at import. Cost Explorer has one endpoint, in us-east-1.
     botocore's own retries are off: every retried request is billed, and retry policy belongs to the
     state machine, where it is visible and the same for every task."""
-    return boto3.client("ce", region_name="us-east-1", config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+    return boto3.client(
+        "ce", region_name="us-east-1", config=Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    )
 
 
 @logger.inject_lambda_context
@@ -102,8 +104,10 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if history.unclassified_record_types:
         # Shown as lines of their own (history.RECORD_TYPES lacks them): the report is right, but the table
         # needs them, with where they belong.
-        logger.warning("Cost Explorer returned record types this report does not classify",
-                       extra={"recordTypes": history.unclassified_record_types})
+        logger.warning(
+            "Cost Explorer returned record types this report does not classify",
+            extra={"recordTypes": history.unclassified_record_types},
+        )
     report = summarise(history, request.report_date, SETTINGS)
     metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
     metrics.add_metric(name="ReportedDailyTotal", unit=MetricUnit.NoUnit, value=float(report.total))
@@ -111,9 +115,15 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     state = report.to_state()
     logger.info(
         "Costs fetched",
-        extra={"reportDate": state["reportDate"], "total": state["total"], "currency": state["currency"],
-               "requests": report.requests, "services": report.service_count, "alerts": state["alerts"],
-               "historyStart": history.start.isoformat()},
+        extra={
+            "reportDate": state["reportDate"],
+            "total": state["total"],
+            "currency": state["currency"],
+            "requests": report.requests,
+            "services": report.service_count,
+            "alerts": state["alerts"],
+            "historyStart": history.start.isoformat(),
+        },
     )
     return state
 
@@ -128,8 +138,10 @@ def fetch_history(report_date: date, metric: str):
         return parse_history(start, end, metric, pages)
     except _HistoryLimit:
         start, end = short_window(report_date)
-        logger.warning("Cost Explorer keeps nothing before the report month; fetching from its 1st",
-                       extra={"start": start.isoformat()})
+        logger.warning(
+            "Cost Explorer keeps nothing before the report month; fetching from its 1st",
+            extra={"start": start.isoformat()},
+        )
         pages = fetch_pages(report_date, start, end, metric, already_billed=1)
         return parse_history(start, end, metric, pages, requests=len(pages) + 1)
 
@@ -164,7 +176,8 @@ def _get_cost_and_usage(request: dict, report_date: date) -> dict:
         period = f"{request['TimePeriod']['Start']} to {request['TimePeriod']['End']} (End exclusive)"
         if code == "LimitExceededException":
             raise CostExplorerThrottled(
-                f"Cost Explorer throttled the request for {report_date} ({period}): {message}") from error
+                f"Cost Explorer throttled the request for {report_date} ({period}): {message}"
+            ) from error
         if code == "ValidationException" and _HISTORY_LIMIT in message and "NextPageToken" not in request:
             raise _HistoryLimit() from error
         if code in ("DataUnavailableException", "BillExpirationException"):

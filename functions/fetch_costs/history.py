@@ -213,7 +213,8 @@ def not_ready(history: CostHistory, report_date: date) -> str | None:
     if today is None or today.has_data or before is None or not before.has_data:
         return None
     return (
-        f"Cost Explorer has no cost data for {report_date} yet, although the day before has data ({before.day}): it has "
+        f"Cost Explorer has no cost data for {report_date} yet, although the day before has data ({before.day}): "
+        "it has "
         f"not processed {report_date}, so its email would wrongly say $0.00. Nothing "
         "was sent and the day is not marked sent. The state machine retries later; if the retries run out, "
         "the run fails, and a redrive once Cost Explorer has the day sends the right email."
@@ -251,8 +252,9 @@ def parse_history(start: date, end: date, metric: str, pages: list[dict], reques
     currency = currencies.pop() if currencies else FALLBACK_CURRENCY
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
         raise CostDataInvalid(f"Cost Explorer returned {currency!r} where a currency code was expected")
-    return CostHistory(start, end, metric, currency, tuple(days[d] for d in sorted(days)),
-                       len(pages) if requests is None else requests)
+    return CostHistory(
+        start, end, metric, currency, tuple(days[d] for d in sorted(days)), len(pages) if requests is None else requests
+    )
 
 
 def _period_day(period: dict, days: dict[date, Day]) -> date:

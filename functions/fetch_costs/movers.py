@@ -31,12 +31,16 @@ def moves(amount: Decimal, average: Decimal, min_amount: Decimal, min_percent: D
         return change * 100 >= min_percent * average
 
 
-def find_movers(services: Mapping[str, tuple[Decimal, Decimal]], settings: ReportSettings, currency: str
-                ) -> tuple[tuple[Mover, ...], tuple[Mover, ...]]:
+def find_movers(
+    services: Mapping[str, tuple[Decimal, Decimal]], settings: ReportSettings, currency: str
+) -> tuple[tuple[Mover, ...], tuple[Mover, ...]]:
     """services: name -> (amount on the report day, average of the days before), in `currency`. Returns
     (increases, decreases), largest change first; ties by name."""
-    moved = [Mover(name, amount, average) for name, (amount, average) in services.items()
-             if moves(amount, average, settings.mover_min_amount, settings.mover_min_percent, currency)]
+    moved = [
+        Mover(name, amount, average)
+        for name, (amount, average) in services.items()
+        if moves(amount, average, settings.mover_min_amount, settings.mover_min_percent, currency)
+    ]
     with localcontext(EXACT):
         up = sorted((m for m in moved if m.amount > m.average), key=lambda m: (m.average - m.amount, m.name))
         down = sorted((m for m in moved if m.amount < m.average), key=lambda m: (m.amount - m.average, m.name))

@@ -87,12 +87,23 @@ class Breakdown:
     @property
     def total(self) -> Decimal:
         with localcontext(EXACT):
-            return (self.charges + self.credits + self.refunds + self.discounts + self.tax
-                    + sum((o.amount for o in self.other), Decimal(0)))
+            return (
+                self.charges
+                + self.credits
+                + self.refunds
+                + self.discounts
+                + self.tax
+                + sum((o.amount for o in self.other), Decimal(0))
+            )
 
     def to_state(self) -> dict:
-        state = {"charges": plain(self.charges), "credits": plain(self.credits), "refunds": plain(self.refunds),
-                 "discounts": plain(self.discounts), "tax": plain(self.tax)}
+        state = {
+            "charges": plain(self.charges),
+            "credits": plain(self.credits),
+            "refunds": plain(self.refunds),
+            "discounts": plain(self.discounts),
+            "tax": plain(self.tax),
+        }
         if self.other:  # only on a day that has them: every other day's payload stays as it was
             state["other"] = [o.to_state() for o in self.other]
         return state
@@ -117,8 +128,13 @@ class PeriodTotal:
     estimated: bool
 
     def to_state(self) -> dict:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "days": (self.end - self.start).days + 1,
-                "total": plain(self.total), "estimated": self.estimated}
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "days": (self.end - self.start).days + 1,
+            "total": plain(self.total),
+            "estimated": self.estimated,
+        }
 
 
 @dataclass(frozen=True)
@@ -130,10 +146,13 @@ class Forecast:
     remaining_days: int  # days after the report day left in the month
 
     def to_state(self) -> dict:
-        return {"monthEnd": self.month_end.isoformat(),
-                "total": None if self.total is None else rounded(self.total),
-                "runRate": None if self.run_rate is None else rounded(self.run_rate),
-                "basisDays": self.basis_days, "remainingDays": self.remaining_days}
+        return {
+            "monthEnd": self.month_end.isoformat(),
+            "total": None if self.total is None else rounded(self.total),
+            "runRate": None if self.run_rate is None else rounded(self.run_rate),
+            "basisDays": self.basis_days,
+            "remainingDays": self.remaining_days,
+        }
 
 
 @dataclass(frozen=True)
@@ -145,8 +164,13 @@ class ServiceLine:
     flags: tuple[str, ...]  # FLAG_NEW, FLAG_ANOMALY
 
     def to_state(self) -> dict:
-        return {"name": cut(self.name), "amount": plain(self.amount), "dayBefore": plain(self.day_before),
-                "trend": [bar(value) for value in self.trend], "flags": list(self.flags)}
+        return {
+            "name": cut(self.name),
+            "amount": plain(self.amount),
+            "dayBefore": plain(self.day_before),
+            "trend": [bar(value) for value in self.trend],
+            "flags": list(self.flags),
+        }
 
 
 @dataclass(frozen=True)
@@ -159,8 +183,12 @@ class OtherLine:
     trend: tuple[Decimal, ...]
 
     def to_state(self) -> dict:
-        return {"count": self.count, "amount": plain(self.amount), "dayBefore": plain(self.day_before),
-                "trend": [bar(value) for value in self.trend]}
+        return {
+            "count": self.count,
+            "amount": plain(self.amount),
+            "dayBefore": plain(self.day_before),
+            "trend": [bar(value) for value in self.trend],
+        }
 
 
 @dataclass(frozen=True)
@@ -181,8 +209,12 @@ class Anomaly:
     threshold: Decimal  # median + k x scaled MAD
 
     def to_state(self) -> dict:
-        return {"name": cut(self.name), "amount": plain(self.amount), "baseline": rounded(self.baseline),
-                "threshold": rounded(self.threshold)}
+        return {
+            "name": cut(self.name),
+            "amount": plain(self.amount),
+            "baseline": rounded(self.baseline),
+            "threshold": rounded(self.threshold),
+        }
 
 
 @dataclass(frozen=True)
@@ -267,11 +299,19 @@ class CostReport:
                 "top": [line.to_state() for line in self.top],
                 "other": None if self.other is None else self.other.to_state(),
             },
-            "movers": {"increases": [m.to_state() for m in self.increases],
-                       "decreases": [m.to_state() for m in self.decreases]},
-            "anomalies": {"count": self.anomaly_count, "baselineDays": self.baseline_days,
-                          "services": [a.to_state() for a in self.anomalies]},
-            "newServices": {"count": self.new_service_count, "since": self.history_start.isoformat(),
-                            "services": [n.to_state() for n in self.new_services]},
+            "movers": {
+                "increases": [m.to_state() for m in self.increases],
+                "decreases": [m.to_state() for m in self.decreases],
+            },
+            "anomalies": {
+                "count": self.anomaly_count,
+                "baselineDays": self.baseline_days,
+                "services": [a.to_state() for a in self.anomalies],
+            },
+            "newServices": {
+                "count": self.new_service_count,
+                "since": self.history_start.isoformat(),
+                "services": [n.to_state() for n in self.new_services],
+            },
             "settings": self.settings,
         }

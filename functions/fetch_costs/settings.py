@@ -71,17 +71,21 @@ def load_settings(environ: Mapping[str, str]) -> ReportSettings:
         metric=metric or defaults.metric,
         top_services=_whole(environ, "TOP_SERVICES", TOP_SERVICES_MIN, TOP_SERVICES_MAX, defaults.top_services),
         daily_budget=_budget(environ),
-        anomaly_threshold=_number(environ, "ANOMALY_THRESHOLD", ANOMALY_THRESHOLD_MIN, ANOMALY_THRESHOLD_MAX,
-                                  defaults.anomaly_threshold),
+        anomaly_threshold=_number(
+            environ, "ANOMALY_THRESHOLD", ANOMALY_THRESHOLD_MIN, ANOMALY_THRESHOLD_MAX, defaults.anomaly_threshold
+        ),
         anomaly_min_amount=_number(environ, "ANOMALY_MIN_AMOUNT", Decimal(0), AMOUNT_MAX, defaults.anomaly_min_amount),
-        anomaly_min_percent=_number(environ, "ANOMALY_MIN_PERCENT", Decimal(0), PERCENT_MAX,
-                                    defaults.anomaly_min_percent),
+        anomaly_min_percent=_number(
+            environ, "ANOMALY_MIN_PERCENT", Decimal(0), PERCENT_MAX, defaults.anomaly_min_percent
+        ),
         mover_min_amount=_number(environ, "MOVER_MIN_AMOUNT", Decimal(0), AMOUNT_MAX, defaults.mover_min_amount),
         mover_min_percent=_number(environ, "MOVER_MIN_PERCENT", Decimal(0), PERCENT_MAX, defaults.mover_min_percent),
-        new_service_days=_whole(environ, "NEW_SERVICE_DAYS", NEW_SERVICE_DAYS_MIN, NEW_SERVICE_DAYS_MAX,
-                                defaults.new_service_days),
-        max_requests=_whole(environ, "COST_EXPLORER_MAX_REQUESTS", MAX_REQUESTS_MIN, MAX_REQUESTS_MAX,
-                            defaults.max_requests),
+        new_service_days=_whole(
+            environ, "NEW_SERVICE_DAYS", NEW_SERVICE_DAYS_MIN, NEW_SERVICE_DAYS_MAX, defaults.new_service_days
+        ),
+        max_requests=_whole(
+            environ, "COST_EXPLORER_MAX_REQUESTS", MAX_REQUESTS_MIN, MAX_REQUESTS_MAX, defaults.max_requests
+        ),
     )
 
 
@@ -123,8 +127,10 @@ def _budget(environ: Mapping[str, str]) -> Decimal | None:
     raw = _text(environ, "DAILY_BUDGET")
     if raw is None:
         return None
-    allowed = (f"an amount in the report's currency greater than 0 and below {AMOUNT_MAX:,}, such as 150 "
-               "or 99.50, or leave it unset for no budget")
+    allowed = (
+        f"an amount in the report's currency greater than 0 and below {AMOUNT_MAX:,}, such as 150 "
+        "or 99.50, or leave it unset for no budget"
+    )
     if not _NUMBER.fullmatch(raw) or not Decimal(0) < Decimal(raw) < AMOUNT_MAX:
         raise _refuse(environ, "DAILY_BUDGET", allowed)
     return Decimal(raw)

@@ -95,14 +95,21 @@ def summarise(history: CostHistory, report_date: date, settings: ReportSettings)
     assert today is not None  # Known checked it
     day_before = known.day(report_date - timedelta(days=1))
 
-    breakdown = Breakdown(today.charges_total, today.adjustments[CREDITS], today.adjustments[REFUNDS],
-                          today.adjustments[DISCOUNTS], today.adjustments[TAX], other_adjustments(today))
+    breakdown = Breakdown(
+        today.charges_total,
+        today.adjustments[CREDITS],
+        today.adjustments[REFUNDS],
+        today.adjustments[DISCOUNTS],
+        today.adjustments[TAX],
+        other_adjustments(today),
+    )
     before = known.back(1, AVERAGE_DAYS)
     average = Average(len(before), _mean([d.total for d in before])) if before else None
 
     month_start = report_date.replace(day=1)
     month_to_date = _period(known, month_start, report_date) or PeriodTotal(
-        month_start, report_date, ZERO, today.estimated)
+        month_start, report_date, ZERO, today.estimated
+    )
     previous = first_of_previous_month(report_date)
     previous_end = month_start - timedelta(days=1)
     same_days_end = min(previous.replace(day=min(report_date.day, previous_end.day)), previous_end)
@@ -120,16 +127,19 @@ def summarise(history: CostHistory, report_date: date, settings: ReportSettings)
 
     # Movers and anomalies compare recurring charges: a support fee on the 1st is not news every month.
     recurring = {name: today.recurring_charge(name) for name in names}
-    averages = {name: (recurring[name], _mean([d.recurring_charge(name) for d in before])) for name in names} \
-        if before else {}
+    averages = (
+        {name: (recurring[name], _mean([d.recurring_charge(name) for d in before])) for name in names} if before else {}
+    )
     increases, decreases = find_movers(averages, settings, history.currency)
 
     baseline_days = known.back(1, BASELINE_DAYS)
     anomalies = []
     if len(baseline_days) >= MIN_BASELINE_DAYS:
         anomalies = find_anomalies(
-            {name: (recurring[name], [d.recurring_charge(name) for d in baseline_days]) for name in names}, settings,
-            history.currency)
+            {name: (recurring[name], [d.recurring_charge(name) for d in baseline_days]) for name in names},
+            settings,
+            history.currency,
+        )
 
     first_costs = {}
     for entry in history.days:
@@ -141,25 +151,34 @@ def summarise(history: CostHistory, report_date: date, settings: ReportSettings)
     # The services table: the services with a cost entry on the report day, top N by amount, then Other.
     # "Other (1 service)" would hide a name to save no space: a single remaining service is shown instead.
     ranked = sorted(present, key=lambda name: (-amounts[name], name))
-    shown, rest = ranked[: settings.top_services], ranked[settings.top_services:]
+    shown, rest = ranked[: settings.top_services], ranked[settings.top_services :]
     if len(rest) == 1:
         shown, rest = ranked, []
     flagged_new = {n.name for n in new_services}
     flagged_anomaly = {a.name for a in anomalies}
     top = tuple(
-        ServiceLine(name, amounts[name], cost(name, report_date - timedelta(days=1)),
-                    tuple(cost(name, day) for day in trend_days),
-                    tuple(flag for flag, flagged in ((FLAG_NEW, flagged_new), (FLAG_ANOMALY, flagged_anomaly))
-                          if name in flagged))
-        for name in shown)
+        ServiceLine(
+            name,
+            amounts[name],
+            cost(name, report_date - timedelta(days=1)),
+            tuple(cost(name, day) for day in trend_days),
+            tuple(
+                flag for flag, flagged in ((FLAG_NEW, flagged_new), (FLAG_ANOMALY, flagged_anomaly)) if name in flagged
+            ),
+        )
+        for name in shown
+    )
     other = None
     if rest:
         # Services with no entry on the report day cost 0 that day; their earlier days belong to Other
         # too, so the day-before amounts and the trends of all rows add up to the day's charges as well.
         aggregated = rest + sorted(set(names) - present)
-        other = OtherLine(len(rest), _sum(amounts[name] for name in rest),
-                          _sum(cost(name, report_date - timedelta(days=1)) for name in aggregated),
-                          tuple(_sum(cost(name, day) for name in aggregated) for day in trend_days))
+        other = OtherLine(
+            len(rest),
+            _sum(amounts[name] for name in rest),
+            _sum(cost(name, report_date - timedelta(days=1)) for name in aggregated),
+            tuple(_sum(cost(name, day) for name in aggregated) for day in trend_days),
+        )
 
     daily = tuple(DayTotal(day, entry.total if (entry := known.day(day)) is not None else None) for day in trend_days)
 
@@ -202,7 +221,7 @@ def other_adjustments(day: Day) -> tuple[OtherAdjustment, ...]:
     lines = sorted(day.unclassified.items())
     if len(lines) > MAX_OTHER_ADJUSTMENTS:
         by_size = sorted(lines, key=lambda item: (-abs(item[1]), item[0]))
-        kept, rest = by_size[:MAX_OTHER_ADJUSTMENTS - 1], by_size[MAX_OTHER_ADJUSTMENTS - 1:]
+        kept, rest = by_size[: MAX_OTHER_ADJUSTMENTS - 1], by_size[MAX_OTHER_ADJUSTMENTS - 1 :]
         lines = sorted(kept) + [(f"{len(rest)} more record types", _sum(amount for _, amount in rest))]
     return tuple(OtherAdjustment(name, amount) for name, amount in lines)
 

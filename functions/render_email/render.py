@@ -37,8 +37,20 @@ NOTABLE_CHANGE = Fraction(1, 10)  # changes smaller than 10% of their baseline a
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                "October", "November", "December")
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _CONSOLE = "https://us-east-1.console.aws.amazon.com/costmanagement/home#/cost-explorer"
 _SPACES = re.compile(r"\s+")
 _SPARKS = "▁▂▃▄▅▆▇█"
@@ -57,17 +69,17 @@ BAR_NONE = "#e5e7eb"
 
 
 def date_label(day: date) -> str:
-    """"Fri 20 Nov 2026", the same in every locale."""
+    """ "Fri 20 Nov 2026", the same in every locale."""
     return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def short_date(day: date) -> str:
-    """"Fri 20 Nov"."""
+    """ "Fri 20 Nov"."""
     return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
 
 
 def day_range(start: date, end: date) -> str:
-    """"1-20 Oct", "1 Oct", "28 Oct-3 Nov"."""
+    """ "1-20 Oct", "1 Oct", "28 Oct-3 Nov"."""
     if start == end:
         return f"{start.day} {_MONTHS[start.month - 1]}"
     if (start.year, start.month) == (end.year, end.month):
@@ -109,9 +121,7 @@ def shorten(text: str, max_chars: int) -> str:
 
 def display_width(text: str) -> int:
     """Terminal columns: wide East Asian characters take two, combining marks none."""
-    return sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text
-    )
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def fit_width(text: str, width: int) -> str:
@@ -172,14 +182,14 @@ class Change:
 
     @property
     def short(self) -> str:
-        """"▲ 12%" when there is a percentage, else "+$3.78"."""
+        """ "▲ 12%" when there is a percentage, else "+$3.78"."""
         if self.percent:
             return f"{self.arrow} {self.percent.lstrip('+-')}".strip() if self.direction else self.percent
         return self.money
 
     @property
     def long(self) -> str:
-        """"+$12.30 (+12%)"."""
+        """ "+$12.30 (+12%)"."""
         return f"{self.money} ({self.percent})" if self.percent else self.money
 
 
@@ -291,7 +301,7 @@ class AnomalyRow:
 
     @property
     def detail(self) -> str:
-        """"$51.07, usually $7.22: +$43.86 (+608%)"; for a new service, when it started."""
+        """ "$51.07, usually $7.22: +$43.86 (+608%)"; for a new service, when it started."""
         if self.new_since:
             return f"{self.amount}, new: first cost on {self.new_since}"
         return f"{self.amount}, usually {self.usual}: {self.change.long}"
@@ -362,8 +372,13 @@ class RenderedEmail:
 def _services(report: CostReport, money: Money) -> tuple[tuple[Row, ...], tuple[Line, ...], bool]:
     currency = money.currency
     b = report.breakdown
-    names = [("Charges", b.charges), ("Credits", b.credits), ("Refunds", b.refunds), ("Discounts", b.discounts),
-             ("Tax", b.tax)]
+    names = [
+        ("Charges", b.charges),
+        ("Credits", b.credits),
+        ("Refunds", b.refunds),
+        ("Discounts", b.discounts),
+        ("Tax", b.tax),
+    ]
     kinds = len(names)
     # A record type FetchCosts does not classify is a line of its own, shown even at 0 so that it is seen.
     names += [(shorten(clean_name(o.record_type), HTML_NAME_CHARS), o.amount) for o in b.other]
@@ -371,8 +386,11 @@ def _services(report: CostReport, money: Money) -> tuple[tuple[Row, ...], tuple[
     total_units = money.units(report.total)
     units = largest_remainder(exact, total_units)
     if b.adjusted:
-        lines = [Line("Charges (gross)" if i == 0 else label, u, format_money(u, currency))
-                 for i, ((label, value), u) in enumerate(zip(names, units)) if i == 0 or i >= kinds or value != 0]
+        lines = [
+            Line("Charges (gross)" if i == 0 else label, u, format_money(u, currency))
+            for i, ((label, value), u) in enumerate(zip(names, units, strict=True))
+            if i == 0 or i >= kinds or value != 0
+        ]
         lines.append(Line("Net total", total_units, format_money(total_units, currency), is_total=True))
     else:
         lines = [Line("Total", total_units, format_money(total_units, currency), is_total=True)]
@@ -380,25 +398,39 @@ def _services(report: CostReport, money: Money) -> tuple[tuple[Row, ...], tuple[
     charges_units = units[0]
     items: list[tuple[str, Decimal, Decimal, tuple[Decimal, ...], tuple[str, ...], bool]] = [
         (shorten(clean_name(s.name), HTML_NAME_CHARS), s.amount, s.day_before, s.trend, s.flags, False)
-        for s in report.top]
+        for s in report.top
+    ]
     if report.other is not None:
         o = report.other
         items.append((f"Other ({plural(o.count, 'service')})", o.amount, o.day_before, o.trend, (), True))
-    row_units = largest_remainder([exact_minor_units(item[1], currency) for item in items], charges_units) \
-        if items else []
+    row_units = (
+        largest_remainder([exact_minor_units(item[1], currency) for item in items], charges_units) if items else []
+    )
     charges = Fraction(b.charges)
     has_shares = charges > 0 and bool(items)
     shares = largest_remainder([Fraction(item[1]) / charges * 1000 for item in items], 1000) if has_shares else []
     rows = []
-    for i, ((label, amount, before, trend, flags, is_other), u) in enumerate(zip(items, row_units)):
+    for i, ((label, amount, before, trend, flags, is_other), u) in enumerate(zip(items, row_units, strict=True)):
         heights = bar_heights(list(trend), TREND_BAR_PX)
         last = len(heights) - 1
-        bars = tuple(Bar(h or 0, BAR_NONE if not h else
-                         (BAR_ALERT if "anomaly" in flags else BAR_TODAY) if n == last else BAR)
-                     for n, h in enumerate(heights))
+        bars = tuple(
+            Bar(h or 0, BAR_NONE if not h else (BAR_ALERT if "anomaly" in flags else BAR_TODAY) if n == last else BAR)
+            for n, h in enumerate(heights)
+        )
         change = money.change(amount, before) if (amount != 0 or before != 0) else None
-        rows.append(Row(label, u, format_money(u, currency), format_share(shares[i]) if has_shares else "",
-                        change, bars, sparkline(list(trend)), tuple(FLAG_LABELS[f] for f in flags), is_other))
+        rows.append(
+            Row(
+                label,
+                u,
+                format_money(u, currency),
+                format_share(shares[i]) if has_shares else "",
+                change,
+                bars,
+                sparkline(list(trend)),
+                tuple(FLAG_LABELS[f] for f in flags),
+                is_other,
+            )
+        )
     return tuple(rows), tuple(lines), has_shares
 
 
@@ -412,13 +444,24 @@ def _changes(report: CostReport, money: Money) -> tuple[Stat, ...]:
     day_before = report.report_date - timedelta(days=1)
     if report.day_before is not None:
         change = money.change(report.total, report.day_before)
-        stats.append(Stat(f"vs {short_date(day_before)}", change.money,
-                          "; ".join(p for p in (change.percent, f"was {money(report.day_before)}") if p), change.tone))
+        stats.append(
+            Stat(
+                f"vs {short_date(day_before)}",
+                change.money,
+                "; ".join(p for p in (change.percent, f"was {money(report.day_before)}") if p),
+                change.tone,
+            )
+        )
     if report.average is not None:
         change = money.change(report.total, report.average.total)
-        stats.append(Stat(f"vs {_average_label(report)}", change.money,
-                          "; ".join(p for p in (change.percent, f"average {money(report.average.total)}") if p),
-                          change.tone))
+        stats.append(
+            Stat(
+                f"vs {_average_label(report)}",
+                change.money,
+                "; ".join(p for p in (change.percent, f"average {money(report.average.total)}") if p),
+                change.tone,
+            )
+        )
     return tuple(stats)
 
 
@@ -436,14 +479,24 @@ def _stats(report: CostReport, money: Money) -> tuple[Stat, ...]:
     f = report.forecast
     month = _MONTH_NAMES[f.month_end.month - 1]
     if f.total is None:
-        stats.append(Stat(f"{month} forecast", "Not enough history",
-                          f"needs 3 days of costs; this account has {plural(f.basis_days, 'day')}"))
+        stats.append(
+            Stat(
+                f"{month} forecast",
+                "Not enough history",
+                f"needs 3 days of costs; this account has {plural(f.basis_days, 'day')}",
+            )
+        )
     elif f.remaining_days == 0:
         stats.append(Stat(f"{month} forecast", money(f.total), "the month ends on the report day"))
     else:
         rate = money(f.run_rate) if f.run_rate is not None else ""
-        stats.append(Stat(f"{month} forecast", money(f.total),
-                          f"{plural(f.remaining_days, 'more day')} at {rate} a day, the {f.basis_days}-day average"))
+        stats.append(
+            Stat(
+                f"{month} forecast",
+                money(f.total),
+                f"{plural(f.remaining_days, 'more day')} at {rate} a day, the {f.basis_days}-day average",
+            )
+        )
 
     last = report.last_month
     if last is not None:
@@ -457,7 +510,9 @@ def _stats(report: CostReport, money: Money) -> tuple[Stat, ...]:
         if total > budget:
             stats.append(Stat("Daily budget", f"{money(total - budget)} over", f"{used} of {money(budget)}", "bad"))
         else:
-            stats.append(Stat("Daily budget", f"{money(budget - total)} left", f"{used} of {money(budget)} used", "good"))
+            stats.append(
+                Stat("Daily budget", f"{money(budget - total)} left", f"{used} of {money(budget)} used", "good")
+            )
     return tuple(stats)
 
 
@@ -473,8 +528,15 @@ def _daily(report: CostReport, money: Money) -> tuple[tuple[Bar, ...], str]:
 
 
 def _mover_rows(movers: tuple[Mover, ...], money: Money) -> tuple[MoverRow, ...]:
-    return tuple(MoverRow(shorten(clean_name(m.name), HTML_NAME_CHARS), money(m.amount), money(m.average),
-                          money.change(m.amount, m.average)) for m in movers)
+    return tuple(
+        MoverRow(
+            shorten(clean_name(m.name), HTML_NAME_CHARS),
+            money(m.amount),
+            money(m.average),
+            money.change(m.amount, m.average),
+        )
+        for m in movers
+    )
 
 
 def _subject(report: CostReport, money: Money, total: str, no_spend: bool) -> str:
@@ -512,13 +574,17 @@ def _notes(report: CostReport, money: Money) -> tuple[str, ...]:
         "so that they add up exactly to the totals.",
     ]
     if report.breakdown.adjusted:
-        notes.append("Services are shown gross; credits, refunds, discounts and tax are their own lines, "
-                     "and the net total is what the day costs.")
+        notes.append(
+            "Services are shown gross; credits, refunds, discounts and tax are their own lines, "
+            "and the net total is what the day costs."
+        )
     if report.breakdown.other:
         names = ", ".join(clean_name(o.record_type) for o in report.breakdown.other)
-        notes.append(f"Not classified: {names}. Cost Explorer returned charges of a type this report does not "
-                     "know, so each is shown as a line of its own under Cost Explorer's name, and is in the "
-                     "net total.")
+        notes.append(
+            f"Not classified: {names}. Cost Explorer returned charges of a type this report does not "
+            "know, so each is shown as a line of its own under Cost Explorer's name, and is in the "
+            "net total."
+        )
     notes += [
         f"Movers: changes against each service's {_average_label(report)} of at least "
         f"{money(t.mover_min_amount)} and {_number(t.mover_min_percent)}%.",
@@ -542,9 +608,18 @@ def _text_services(rows: tuple[Row, ...], lines: tuple[Line, ...], has_shares: b
     share_w = max([len("Share")] + [len(r.share) for r in rows]) if has_shares else 0
     change_w = max([len("Day")] + [len(r.change.short if r.change else "-") for r in rows])
     fixed = 2 + amount_w + (2 + share_w if has_shares else 0) + 2 + change_w + 2 + 14
-    name_w = max(12, min(TEXT_NAME_WIDTH, TEXT_WIDTH - fixed,
-                         max([display_width("Service")] + [display_width(r.label) for r in rows]
-                             + [display_width(ln.label) for ln in lines])))
+    name_w = max(
+        12,
+        min(
+            TEXT_NAME_WIDTH,
+            TEXT_WIDTH - fixed,
+            max(
+                [display_width("Service")]
+                + [display_width(r.label) for r in rows]
+                + [display_width(ln.label) for ln in lines]
+            ),
+        ),
+    )
 
     def line(name: str, amount: str, share: str, change: str, trend: str) -> str:
         cells = [pad_right(fit_width(name, name_w), name_w), pad_left(amount, amount_w)]
@@ -553,8 +628,10 @@ def _text_services(rows: tuple[Row, ...], lines: tuple[Line, ...], has_shares: b
         cells += [pad_left(change, change_w), trend]
         return "  ".join(cells).rstrip()
 
-    out = [line("Service", "Amount", "Share", "Day", "Last 14 days"),
-           line("-" * name_w, "-" * amount_w, "-" * share_w, "-" * change_w, "-" * 14)]
+    out = [
+        line("Service", "Amount", "Share", "Day", "Last 14 days"),
+        line("-" * name_w, "-" * amount_w, "-" * share_w, "-" * change_w, "-" * 14),
+    ]
     for r in rows:
         flags = f" [{', '.join(r.flags)}]" if r.flags else ""
         label = fit_width(r.label, name_w - display_width(flags)) + flags if flags else r.label
@@ -572,12 +649,26 @@ def _text_movers(increases: tuple[MoverRow, ...], decreases: tuple[MoverRow, ...
     amount_w = max(len(r.amount) for r in rows)
     average_w = max(len(r.average) for r in rows)
     change_w = max(len(r.change.long) for r in rows)
-    name_w = max(12, min(TEXT_NAME_WIDTH, TEXT_WIDTH - amount_w - average_w - change_w - 13,
-                         max(display_width(r.label) for r in rows)))
+    name_w = max(
+        12,
+        min(
+            TEXT_NAME_WIDTH,
+            TEXT_WIDTH - amount_w - average_w - change_w - 13,
+            max(display_width(r.label) for r in rows),
+        ),
+    )
     return tuple(
-        "  ".join([r.change.arrow, pad_right(fit_width(r.label, name_w), name_w), pad_left(r.amount, amount_w),
-                   "avg " + pad_left(r.average, average_w), pad_left(r.change.long, change_w)]).rstrip()
-        for r in rows)
+        "  ".join(
+            [
+                r.change.arrow,
+                pad_right(fit_width(r.label, name_w), name_w),
+                pad_left(r.amount, amount_w),
+                "avg " + pad_left(r.average, average_w),
+                pad_left(r.change.long, change_w),
+            ]
+        ).rstrip()
+        for r in rows
+    )
 
 
 def build_view(report: CostReport) -> ReportView:
@@ -592,17 +683,28 @@ def build_view(report: CostReport) -> ReportView:
     increases, decreases = _mover_rows(report.increases, money), _mover_rows(report.decreases, money)
     new_since = {n.name: short_date(n.first_date) for n in report.new_services}
     anomalies = tuple(
-        AnomalyRow(shorten(clean_name(a.name), HTML_NAME_CHARS), money(a.amount), money(a.baseline),
-                   money.change(a.amount, a.baseline), new_since.get(a.name, ""))
-        for a in report.anomalies)
+        AnomalyRow(
+            shorten(clean_name(a.name), HTML_NAME_CHARS),
+            money(a.amount),
+            money(a.baseline),
+            money.change(a.amount, a.baseline),
+            new_since.get(a.name, ""),
+        )
+        for a in report.anomalies
+    )
     # A new service that is also an anomaly is listed once, as the anomaly.
     listed = {a.name for a in report.anomalies}
     anomaly_note = ""
     if report.baseline_days < 7:
-        anomaly_note = (f"Anomaly checks start once there are 7 days of history before the report day; "
-                        f"this account has {plural(report.baseline_days, 'day')}.")
-    new_services = tuple(NewRow(shorten(clean_name(n.name), HTML_NAME_CHARS), short_date(n.first_date),
-                                money(n.amount)) for n in report.new_services if n.name not in listed)
+        anomaly_note = (
+            f"Anomaly checks start once there are 7 days of history before the report day; "
+            f"this account has {plural(report.baseline_days, 'day')}."
+        )
+    new_services = tuple(
+        NewRow(shorten(clean_name(n.name), HTML_NAME_CHARS), short_date(n.first_date), money(n.amount))
+        for n in report.new_services
+        if n.name not in listed
+    )
     requests = report.requests
     return ReportView(
         subject=_subject(report, money, total, no_spend),
@@ -611,15 +713,20 @@ def build_view(report: CostReport) -> ReportView:
         date_label=date_label(report.report_date),
         total=total,
         total_units=total_units,
-        total_label=("Net " + METRICS[report.metric][0].lower()) if report.breakdown.adjusted
+        total_label=("Net " + METRICS[report.metric][0].lower())
+        if report.breakdown.adjusted
         else METRICS[report.metric][0],
         currency=report.currency,
         metric_label=METRICS[report.metric][0],
         estimated=report.estimated,
         no_spend=no_spend,
         changes=changes,
-        one_off_note=(f"Includes {money(report.one_off)} of one-off charges (tax, support, refunds, upfront fees), "
-                      "which the days it is compared with may not have.") if money.units(report.one_off) else "",
+        one_off_note=(
+            f"Includes {money(report.one_off)} of one-off charges (tax, support, refunds, upfront fees), "
+            "which the days it is compared with may not have."
+        )
+        if money.units(report.one_off)
+        else "",
         stats=stats,
         daily_bars=daily_bars,
         daily_caption=daily_caption,
@@ -638,8 +745,9 @@ def build_view(report: CostReport) -> ReportView:
         average_label=_average_label(report),
         notes=_notes(report, money),
         console_url=console_url(report.report_date, report.metric),
-        requests_note=(f"Fetched with {plural(requests, 'Cost Explorer request')} "
-                       f"({format_money(requests, Currency.of('USD'))})."),
+        requests_note=(
+            f"Fetched with {plural(requests, 'Cost Explorer request')} ({format_money(requests, Currency.of('USD'))})."
+        ),
         text_services=_text_services(rows, lines, has_shares),
         text_movers=_text_movers(increases, decreases),
     )
@@ -656,7 +764,8 @@ _TEMPLATES = Environment(
     keep_trailing_newline=True,
 )
 _TEMPLATES.filters["wrap"] = lambda text, indent="": textwrap.fill(
-    text, TEXT_WIDTH, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+    text, TEXT_WIDTH, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+)
 _HTML = _TEMPLATES.get_template("report.html.j2")
 _TEXT = _TEMPLATES.get_template("report.txt.j2")
 

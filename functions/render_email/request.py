@@ -97,7 +97,9 @@ FLAGS = ("new", "anomaly")
 def _list(data: Mapping[str, Any], key: str, path: str, what: str, max_items: int) -> list:
     value = _require(data, key, path)
     if not isinstance(value, list):
-        raise InvalidRenderRequest(f"{path}.{key}: expected a list of {what}, got {type(value).__name__} {_show(value)}")
+        raise InvalidRenderRequest(
+            f"{path}.{key}: expected a list of {what}, got {type(value).__name__} {_show(value)}"
+        )
     if len(value) > max_items:
         raise InvalidRenderRequest(f"{path}.{key}: {len(value)} items, at most {max_items} allowed")
     return value
@@ -186,8 +188,20 @@ class Breakdown:
 
     @property
     def total(self) -> Fraction:
-        return sum((_exact(v) for v in (self.charges, self.credits, self.refunds, self.discounts, self.tax,
-                                        *(o.amount for o in self.other))), Fraction(0))
+        return sum(
+            (
+                _exact(v)
+                for v in (
+                    self.charges,
+                    self.credits,
+                    self.refunds,
+                    self.discounts,
+                    self.tax,
+                    *(o.amount for o in self.other),
+                )
+            ),
+            Fraction(0),
+        )
 
     @property
     def adjusted(self) -> bool:
@@ -199,8 +213,10 @@ class Breakdown:
         amounts = (_amount(data, key, path) for key in ("charges", "credits", "refunds", "discounts", "tax"))
         other = ()
         if "other" in data:  # absent on the days without such record types
-            other = tuple(OtherAdjustment.from_dict(item, f"{path}.other[{i}]") for i, item in enumerate(
-                _list(data, "other", path, "record types and amounts", MAX_OTHER_ADJUSTMENTS)))
+            other = tuple(
+                OtherAdjustment.from_dict(item, f"{path}.other[{i}]")
+                for i, item in enumerate(_list(data, "other", path, "record types and amounts", MAX_OTHER_ADJUSTMENTS))
+            )
         return cls(*amounts, other=other)
 
 
@@ -223,8 +239,9 @@ class PeriodTotal:
         start, end = _date(data, "start", path), _date(data, "end", path)
         if end < start:
             raise InvalidRenderRequest(f"{path}: end {end} is before start {start}")
-        return cls(start, end, _int(data, "days", path, 1, 62), _amount(data, "total", path),
-                   _bool(data, "estimated", path))
+        return cls(
+            start, end, _int(data, "days", path, 1, 62), _amount(data, "total", path), _bool(data, "estimated", path)
+        )
 
 
 @dataclass(frozen=True)
@@ -238,9 +255,13 @@ class Forecast:
     @classmethod
     def from_dict(cls, value: Any, path: str) -> Forecast:
         data = _object(value, path, "the month-end forecast")
-        return cls(_date(data, "monthEnd", path), _optional_amount(data, "total", path),
-                   _optional_amount(data, "runRate", path), _int(data, "basisDays", path, 0, 31),
-                   _int(data, "remainingDays", path, 0, 31))
+        return cls(
+            _date(data, "monthEnd", path),
+            _optional_amount(data, "total", path),
+            _optional_amount(data, "runRate", path),
+            _int(data, "basisDays", path, 0, 31),
+            _int(data, "remainingDays", path, 0, 31),
+        )
 
 
 @dataclass(frozen=True)
@@ -258,8 +279,13 @@ class ServiceLine:
         for i, flag in enumerate(flags):
             if flag not in FLAGS:
                 raise InvalidRenderRequest(f"{path}.flags[{i}]: {_show(flag)} is not one of {', '.join(FLAGS)}")
-        return cls(_name(data, "name", path), _amount(data, "amount", path), _amount(data, "dayBefore", path),
-                   _trend(data, "trend", path), tuple(flags))
+        return cls(
+            _name(data, "name", path),
+            _amount(data, "amount", path),
+            _amount(data, "dayBefore", path),
+            _trend(data, "trend", path),
+            tuple(flags),
+        )
 
 
 @dataclass(frozen=True)
@@ -272,8 +298,12 @@ class OtherLine:
     @classmethod
     def from_dict(cls, value: Any, path: str) -> OtherLine:
         data = _object(value, path, "count, amount, dayBefore, trend")
-        return cls(_int(data, "count", path, 1), _amount(data, "amount", path), _amount(data, "dayBefore", path),
-                   _trend(data, "trend", path))
+        return cls(
+            _int(data, "count", path, 1),
+            _amount(data, "amount", path),
+            _amount(data, "dayBefore", path),
+            _trend(data, "trend", path),
+        )
 
 
 @dataclass(frozen=True)
@@ -298,8 +328,12 @@ class Anomaly:
     @classmethod
     def from_dict(cls, value: Any, path: str) -> Anomaly:
         data = _object(value, path, "name, amount, baseline, threshold")
-        return cls(_name(data, "name", path), _amount(data, "amount", path), _amount(data, "baseline", path),
-                   _amount(data, "threshold", path))
+        return cls(
+            _name(data, "name", path),
+            _amount(data, "amount", path),
+            _amount(data, "baseline", path),
+            _amount(data, "threshold", path),
+        )
 
 
 @dataclass(frozen=True)
@@ -329,10 +363,15 @@ class Thresholds:
     @classmethod
     def from_dict(cls, value: Any, path: str) -> Thresholds:
         data = _object(value, path, "the report's settings")
-        return cls(_int(data, "topServices", path, 1, MAX_TOP_SERVICES), _amount(data, "anomalyThreshold", path),
-                   _amount(data, "anomalyMinAmount", path), _amount(data, "anomalyMinPercent", path),
-                   _amount(data, "moverMinAmount", path), _amount(data, "moverMinPercent", path),
-                   _int(data, "newServiceDays", path, 1, 31))
+        return cls(
+            _int(data, "topServices", path, 1, MAX_TOP_SERVICES),
+            _amount(data, "anomalyThreshold", path),
+            _amount(data, "anomalyMinAmount", path),
+            _amount(data, "anomalyMinPercent", path),
+            _amount(data, "moverMinAmount", path),
+            _amount(data, "moverMinPercent", path),
+            _int(data, "newServiceDays", path, 1, 31),
+        )
 
 
 @dataclass(frozen=True)
@@ -391,15 +430,18 @@ class CostReport:
             )
         if self.month_to_date.end != self.report_date:
             raise InvalidRenderRequest(
-                f"costs.monthToDate.end: {self.month_to_date.end} is not the report day {self.report_date}")
+                f"costs.monthToDate.end: {self.month_to_date.end} is not the report day {self.report_date}"
+            )
 
     @property
     def no_spend(self) -> bool:
         """True when nothing at all was charged or credited (not merely a total that nets to zero)."""
         b = self.breakdown
-        return all(v == 0 for v in (b.charges, b.credits, b.refunds, b.discounts, b.tax,
-                                    *(o.amount for o in b.other))) and all(
-            s.amount == 0 for s in self.top) and (self.other is None or self.other.amount == 0)
+        return (
+            all(v == 0 for v in (b.charges, b.credits, b.refunds, b.discounts, b.tax, *(o.amount for o in b.other)))
+            and all(s.amount == 0 for s in self.top)
+            and (self.other is None or self.other.amount == 0)
+        )
 
     @classmethod
     def from_dict(cls, value: Any, path: str = "costs") -> CostReport:
@@ -415,8 +457,9 @@ class CostReport:
         daily = []
         for i, item in enumerate(_list(data, "daily", path, "days", TREND_DAYS)):
             entry = _object(item, f"{path}.daily[{i}]", "date and total")
-            daily.append((_date(entry, "date", f"{path}.daily[{i}]"),
-                          _optional_amount(entry, "total", f"{path}.daily[{i}]")))
+            daily.append(
+                (_date(entry, "date", f"{path}.daily[{i}]"), _optional_amount(entry, "total", f"{path}.daily[{i}]"))
+            )
         services = _object(_require(data, "services", path), f"{path}.services", "count, top, other")
         other = _require(services, "other", f"{path}.services")
         movers = _object(_require(data, "movers", path), f"{path}.movers", "increases and decreases")
@@ -436,28 +479,41 @@ class CostReport:
             breakdown=Breakdown.from_dict(_require(data, "breakdown", path), f"{path}.breakdown"),
             one_off=_amount(data, "oneOff", path),
             day_before=_optional_amount(data, "dayBefore", path),
-            average=None if average is None else Average(
-                _int(average, "days", f"{path}.average", 1, 31), _amount(average, "total", f"{path}.average")),
+            average=None
+            if average is None
+            else Average(_int(average, "days", f"{path}.average", 1, 31), _amount(average, "total", f"{path}.average")),
             month_to_date=PeriodTotal.from_dict(mtd, f"{path}.monthToDate"),
-            last_month_to_date=None if last_same is None else PeriodTotal.from_dict(last_same, f"{path}.lastMonthToDate"),
+            last_month_to_date=None
+            if last_same is None
+            else PeriodTotal.from_dict(last_same, f"{path}.lastMonthToDate"),
             last_month=None if last is None else PeriodTotal.from_dict(last, f"{path}.lastMonth"),
             forecast=Forecast.from_dict(_require(data, "forecast", path), f"{path}.forecast"),
             budget=_optional_amount(data, "budget", path),
             daily=tuple(daily),
             service_count=_int(services, "count", f"{path}.services"),
-            top=tuple(ServiceLine.from_dict(item, f"{path}.services.top[{i}]")
-                      for i, item in enumerate(_list(services, "top", f"{path}.services", "services", MAX_TOP_SERVICES + 1))),
+            top=tuple(
+                ServiceLine.from_dict(item, f"{path}.services.top[{i}]")
+                for i, item in enumerate(_list(services, "top", f"{path}.services", "services", MAX_TOP_SERVICES + 1))
+            ),
             other=None if other is None else OtherLine.from_dict(other, f"{path}.services.other"),
-            increases=tuple(Mover.from_dict(item, f"{path}.movers.increases[{i}]")
-                            for i, item in enumerate(_list(movers, "increases", f"{path}.movers", "movers", MAX_MOVERS))),
-            decreases=tuple(Mover.from_dict(item, f"{path}.movers.decreases[{i}]")
-                            for i, item in enumerate(_list(movers, "decreases", f"{path}.movers", "movers", MAX_MOVERS))),
-            anomalies=tuple(Anomaly.from_dict(item, f"{path}.anomalies.services[{i}]")
-                            for i, item in enumerate(_list(anomalies, "services", f"{path}.anomalies", "anomalies", MAX_LISTED))),
+            increases=tuple(
+                Mover.from_dict(item, f"{path}.movers.increases[{i}]")
+                for i, item in enumerate(_list(movers, "increases", f"{path}.movers", "movers", MAX_MOVERS))
+            ),
+            decreases=tuple(
+                Mover.from_dict(item, f"{path}.movers.decreases[{i}]")
+                for i, item in enumerate(_list(movers, "decreases", f"{path}.movers", "movers", MAX_MOVERS))
+            ),
+            anomalies=tuple(
+                Anomaly.from_dict(item, f"{path}.anomalies.services[{i}]")
+                for i, item in enumerate(_list(anomalies, "services", f"{path}.anomalies", "anomalies", MAX_LISTED))
+            ),
             anomaly_count=_int(anomalies, "count", f"{path}.anomalies"),
             baseline_days=_int(anomalies, "baselineDays", f"{path}.anomalies", 0, 31),
-            new_services=tuple(NewService.from_dict(item, f"{path}.newServices.services[{i}]")
-                               for i, item in enumerate(_list(new, "services", f"{path}.newServices", "new services", MAX_LISTED))),
+            new_services=tuple(
+                NewService.from_dict(item, f"{path}.newServices.services[{i}]")
+                for i, item in enumerate(_list(new, "services", f"{path}.newServices", "new services", MAX_LISTED))
+            ),
             new_service_count=_int(new, "count", f"{path}.newServices"),
             history_start=_date(new, "since", f"{path}.newServices"),
             thresholds=Thresholds.from_dict(_require(data, "settings", path), f"{path}.settings"),

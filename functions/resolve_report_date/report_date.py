@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 SCHEDULED_FIELDS = frozenset({"scheduledTime"})
 MANUAL_FIELDS = frozenset({"date", "force"})
@@ -120,7 +120,7 @@ def resolve(execution_input: object, started_at: datetime, history_months: int) 
             raise InvalidReportRequest(f"force: must be true or false (a JSON boolean), got {excerpt(force)}")
         trigger = "manual"
 
-    _check_reportable(report_date, started_at.astimezone(timezone.utc).date(), history_months)
+    _check_reportable(report_date, started_at.astimezone(UTC).date(), history_months)
     return ReportRequest(report_date, trigger, force, _expiry(report_date, history_months))
 
 
@@ -172,11 +172,11 @@ def _parse_timestamp(value: object) -> datetime:
         raise InvalidReportRequest(
             f"scheduledTime: {excerpt(value)} has no time zone, so its UTC day is ambiguous; add Z or an offset"
         )
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _expiry(report_date: date, history_months: int) -> int:
     """Keep the record longer than the day stays reportable (until the end of the month `history_months`
     after its own), so any day a user can still ask for is still remembered as sent."""
     keep_until = report_date + timedelta(days=31 * (history_months + 2))
-    return calendar.timegm(datetime.combine(keep_until, time(0), tzinfo=timezone.utc).utctimetuple())
+    return calendar.timegm(datetime.combine(keep_until, time(0), tzinfo=UTC).utctimetuple())

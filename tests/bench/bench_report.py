@@ -24,7 +24,7 @@ import platform
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -34,9 +34,10 @@ from fetch_costs.history import parse_history  # noqa: E402
 from fetch_costs.query import build_request, report_window  # noqa: E402
 from fetch_costs.settings import ReportSettings  # noqa: E402
 from fetch_costs.summarise import summarise  # noqa: E402
-from local.cost_explorer import GROUPS_PER_PAGE, FakeCostExplorer, SyntheticOrganisation  # noqa: E402
 from render_email.render import MAX_HTML_BYTES, render_report  # noqa: E402
 from render_email.request import RenderRequest  # noqa: E402
+
+from local.cost_explorer import GROUPS_PER_PAGE, FakeCostExplorer, SyntheticOrganisation  # noqa: E402
 
 PROFILES = ("small", "large-org")
 TYPICAL = date(2026, 11, 20)  # a 51-day query (1 Oct to 20 Nov)
@@ -50,8 +51,9 @@ LARGE_ORG_ACCOUNTS = len(SyntheticOrganisation("large-org", seed=7, today=TYPICA
 
 def fetch(profile: str, report_date: date, page_size: int = GROUPS_PER_PAGE) -> tuple[list[dict], int]:
     """Every page of the report's query, and the number of groups in them."""
-    ce = FakeCostExplorer(SyntheticOrganisation(profile, seed=7, today=report_date + timedelta(days=1)),
-                          groups_per_page=page_size)
+    ce = FakeCostExplorer(
+        SyntheticOrganisation(profile, seed=7, today=report_date + timedelta(days=1)), groups_per_page=page_size
+    )
     start, end = report_window(report_date)
     pages = ce.all_pages(build_request(start, end, "UnblendedCost"))
     return pages, sum(len(period["Groups"]) for page in pages for period in page["ResultsByTime"])
@@ -67,10 +69,18 @@ def median_ms(action, runs: int) -> float:
 
 
 def send_email_input(report_date: date, costs: dict, email: dict) -> dict:
-    return {"scheduledTime": f"{(report_date + timedelta(days=1)).isoformat()}T08:00:00Z",
-            "request": {"reportDate": report_date.isoformat(), "trigger": "schedule", "force": False,
-                        "expiresAt": "1900000000"},
-            "existing": {}, "costs": costs, "email": email}
+    return {
+        "scheduledTime": f"{(report_date + timedelta(days=1)).isoformat()}T08:00:00Z",
+        "request": {
+            "reportDate": report_date.isoformat(),
+            "trigger": "schedule",
+            "force": False,
+            "expiresAt": "1900000000",
+        },
+        "existing": {},
+        "costs": costs,
+        "email": email,
+    }
 
 
 def payload_bytes(document: dict) -> int:
@@ -93,9 +103,15 @@ def measure(profile: str, report_date: date, runs: int) -> dict:
 
     email = render_once()
     return {
-        "profile": profile, "report_date": report_date, "days": (end - start).days, "groups": groups,
-        "requests": len(pages), "summarise_ms": median_ms(summarise_once, max(3, runs // 3)),
-        "render_ms": median_ms(render_once, runs), "html": len(email.html.encode()), "text": len(email.text.encode()),
+        "profile": profile,
+        "report_date": report_date,
+        "days": (end - start).days,
+        "groups": groups,
+        "requests": len(pages),
+        "summarise_ms": median_ms(summarise_once, max(3, runs // 3)),
+        "render_ms": median_ms(render_once, runs),
+        "html": len(email.html.encode()),
+        "text": len(email.text.encode()),
         "costs": len(json.dumps(costs).encode()),
         "payload": payload_bytes(send_email_input(report_date, costs, email.to_state())),
         "subject": email.subject,
@@ -106,7 +122,7 @@ def workflow_payload(profile: str) -> tuple[str, int, int]:
     """(report day, requests, largest state payload) of a real run of the state machine, today."""
     from local.runtime import EmbeddedAWS
 
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     with EmbeddedAWS(profile=profile, today=today) as aws:
         execution = aws.run({"scheduledTime": f"{today.isoformat()}T08:00:00Z"})
         if execution.status != "SUCCEEDED":
@@ -119,9 +135,15 @@ def pagination_table() -> list[dict]:
     for profile in PROFILES:
         for label, day in (("typical (51 days)", TYPICAL), ("longest (62 days)", LONGEST)):
             _, groups = fetch(profile, day, page_size=10**9)
-            rows.append({"profile": profile, "window": label, "groups": groups,
-                         "per_day": groups / ((report_window(day)[1] - report_window(day)[0]).days),
-                         "pages": {size: math.ceil(groups / size) for size in PAGE_SIZES}})
+            rows.append(
+                {
+                    "profile": profile,
+                    "window": label,
+                    "groups": groups,
+                    "per_day": groups / ((report_window(day)[1] - report_window(day)[0]).days),
+                    "pages": {size: math.ceil(groups / size) for size in PAGE_SIZES},
+                }
+            )
     return rows
 
 
@@ -138,7 +160,7 @@ def render_markdown(results: list[dict], workflow: dict, pagination: list[dict],
         "not a test: these machines are shared and noisy, so the test suite asserts sizes and reconciliation,",
         "never time. Timings are medians; each figure is quoted against its target.",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {machine}; {runs} render runs and "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine}; {runs} render runs and "
         f"{max(3, runs // 3)} summarise runs per row.",
         "",
         "## One report",
@@ -154,7 +176,9 @@ def render_markdown(results: list[dict], workflow: dict, pagination: list[dict],
             f"| {r['profile']} | {r['report_date']:%a %d %b %Y} | {r['days']} days | {r['groups']:,} | "
             f"{r['requests']} (target {'1' if target == 1 else f'at most {target}'}: {verdict}) | "
             f"{r['summarise_ms']:.0f} ms | {r['render_ms']:.1f} ms ({pct(r['render_ms'], RENDER_TARGET_MS)}) | "
-            f"{r['html']:,} ({pct(r['html'], MAX_HTML_BYTES)}) | {r['payload']:,} ({pct(r['payload'], PAYLOAD_LIMIT)}) |")
+            f"{r['html']:,} ({pct(r['html'], MAX_HTML_BYTES)}) | "
+            f"{r['payload']:,} ({pct(r['payload'], PAYLOAD_LIMIT)}) |"
+        )
     lines += [
         "",
         "Targets: 1 request for `small`, at most 2 for `large-org`; render under 100 ms for `large-org`; HTML at",
@@ -170,7 +194,7 @@ def render_markdown(results: list[dict], workflow: dict, pagination: list[dict],
         f"({workflow['large-org'][1]} requests).",
         "",
         "The largest report the contract allows (20 services and Other, 5 + 5 movers, 5 anomalies, 5 new",
-        "services, every name 100 characters of `\"` or 4-byte characters, every amount near 10^14) is held",
+        'services, every name 100 characters of `"` or 4-byte characters, every amount near 10^14) is held',
         "under the same limits by `tests/unit/test_render.py::test_the_largest_report_the_contract_allows_*`.",
         "",
         "## Cost Explorer requests: the query and the page size",
@@ -187,7 +211,7 @@ def render_markdown(results: list[dict], workflow: dict, pagination: list[dict],
         "",
         "**The page size is not documented by AWS.** `GetCostAndUsage` has no `MaxResults`, and AWS says only",
         "that each page is billed. Public hints disagree and none is verified: a comment in one project's code",
-        "says Cost Explorer \"paginates at ~20 000 rows\"; another project's notes claim 100 groups a page while",
+        'says Cost Explorer "paginates at ~20 000 rows"; another project\'s notes claim 100 groups a page while',
         "saying they never came near it. The fake Cost Explorer (`local/cost_explorer.py`, `GROUPS_PER_PAGE`)",
         f"assumes {GROUPS_PER_PAGE:,}, the only hint that reads as an observation, taken at face value rather",
         "than tuned to the targets (an earlier, arbitrary 250 would have billed the small account 9 requests a",
@@ -199,13 +223,17 @@ def render_markdown(results: list[dict], workflow: dict, pagination: list[dict],
         "",
         "Groups the report's query returns, and the requests they would take at other page sizes:",
         "",
-        "| Profile | Query | Groups | Per day | " + " | ".join(
-            f"{size:,} a page" + (" (assumed)" if size == GROUPS_PER_PAGE else "") for size in PAGE_SIZES) + " |",
+        "| Profile | Query | Groups | Per day | "
+        + " | ".join(f"{size:,} a page" + (" (assumed)" if size == GROUPS_PER_PAGE else "") for size in PAGE_SIZES)
+        + " |",
         "| --- | --- | ---: | ---: | " + " | ".join("---:" for _ in PAGE_SIZES) + " |",
     ]
     for row in pagination:
-        lines.append(f"| {row['profile']} | {row['window']} | {row['groups']:,} | {row['per_day']:.0f} | "
-                     + " | ".join(str(row["pages"][size]) for size in PAGE_SIZES) + " |")
+        lines.append(
+            f"| {row['profile']} | {row['window']} | {row['groups']:,} | {row['per_day']:.0f} | "
+            + " | ".join(str(row["pages"][size]) for size in PAGE_SIZES)
+            + " |"
+        )
     large = next(row for row in pagination if row["profile"] == "large-org" and row["window"].startswith("longest"))
     per_day = large["per_day"]
     two_pages = math.floor(2 * GROUPS_PER_PAGE / per_day)
@@ -217,19 +245,21 @@ def render_markdown(results: list[dict], workflow: dict, pagination: list[dict],
         "  2,200 at most: one request at any page size from 2,300 up. An account fits one page while",
         f"  (service, record type) pairs x 62 days stay under the page size: about {GROUPS_PER_PAGE // 62:,} pairs at",
         f"  the assumed {GROUPS_PER_PAGE:,}.",
-        f"- **A large organisation** (`large-org`: 350 services in {LARGE_ORG_ACCOUNTS} accounts, an Enterprise Discount",
+        f"- **A large organisation** (`large-org`: 350 services in {LARGE_ORG_ACCOUNTS} accounts, "
+        "an Enterprise Discount",
         f"  Program) has about {per_day:.0f} groups a day: every service has a usage line and a discount line,",
-        f"  which doubles the groups. At the assumed page size that is 2 requests for queries of up to",
+        "  which doubles the groups. At the assumed page size that is 2 requests for queries of up to",
         f"  {two_pages} days, i.e. report days up to the {two_pages - 31}th after a 31-day month (the "
         f"{two_pages - 30}th after a 30-day one),",
         f"  and **3 requests on the last days of the month** ({large['groups']:,} groups in the longest query).",
-        "  So the \"at most 2\" target holds on most days, not all: about $0.65 a month instead of $0.60. No",
+        '  So the "at most 2" target holds on most days, not all: about $0.65 a month instead of $0.60. No',
         "  query design reaches fewer groups with one request: last month's total needs the whole previous month",
         "  daily (for the same days of last month), the gross-and-credits split needs RECORD_TYPE, and Cost",
         "  Explorer groups by at most two keys.",
         "- **A larger organisation** should expect ceil(groups / page size) requests: count roughly",
         "  (services x record types with costs) x 62 for the longest query. 1,000 services with discounts",
-        f"  (about 2,000 groups a day, 124,000 groups) would be {math.ceil(124_000 / GROUPS_PER_PAGE)} requests at the assumed",
+        f"  (about 2,000 groups a day, 124,000 groups) would be {math.ceil(124_000 / GROUPS_PER_PAGE)} requests "
+        "at the assumed",
         "  page size, and need `COST_EXPLORER_MAX_REQUESTS` raised if the real page size is much smaller.",
         "  The first run's email footer and the `CostExplorerRequests` metric say what it really is.",
         "",
@@ -251,19 +281,25 @@ def main(argv: list[str] | None = None) -> int:
         for day in (TYPICAL, LONGEST):
             r = measure(profile, day, args.runs)
             results.append(r)
-            print(f"{profile:9}  {day}  {r['days']:2} days  {r['groups']:6,} groups  {r['requests']} request(s) "
-                  f"(target {REQUEST_TARGETS[profile]})  summarise {r['summarise_ms']:6.1f} ms  "
-                  f"render {r['render_ms']:5.1f} ms ({r['render_ms'] / RENDER_TARGET_MS:.0%} of 100 ms)  "
-                  f"HTML {r['html']:,} B ({r['html'] / MAX_HTML_BYTES:.0%})  "
-                  f"payload {r['payload']:,} B ({r['payload'] / PAYLOAD_LIMIT:.0%})")
+            print(
+                f"{profile:9}  {day}  {r['days']:2} days  {r['groups']:6,} groups  {r['requests']} request(s) "
+                f"(target {REQUEST_TARGETS[profile]})  summarise {r['summarise_ms']:6.1f} ms  "
+                f"render {r['render_ms']:5.1f} ms ({r['render_ms'] / RENDER_TARGET_MS:.0%} of 100 ms)  "
+                f"HTML {r['html']:,} B ({r['html'] / MAX_HTML_BYTES:.0%})  "
+                f"payload {r['payload']:,} B ({r['payload'] / PAYLOAD_LIMIT:.0%})"
+            )
     workflow = {profile: workflow_payload(profile) for profile in PROFILES}
     for profile, (day, requests, largest) in workflow.items():
-        print(f"{profile:9}  real state machine, report day {day}: {requests} request(s), "
-              f"largest payload {largest:,} B ({largest / PAYLOAD_LIMIT:.0%} of 256 KiB)")
+        print(
+            f"{profile:9}  real state machine, report day {day}: {requests} request(s), "
+            f"largest payload {largest:,} B ({largest / PAYLOAD_LIMIT:.0%} of 256 KiB)"
+        )
     pagination = pagination_table()
     for row in pagination:
-        print(f"{row['profile']:9}  {row['window']:18} {row['groups']:6,} groups: "
-              + ", ".join(f"{row['pages'][size]} at {size:,}" for size in PAGE_SIZES))
+        print(
+            f"{row['profile']:9}  {row['window']:18} {row['groups']:6,} groups: "
+            + ", ".join(f"{row['pages'][size]} at {size:,}" for size in PAGE_SIZES)
+        )
     if args.write:
         path = Path(args.write)
         path.write_text(render_markdown(results, workflow, pagination, args.runs), encoding="utf-8")

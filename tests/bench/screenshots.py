@@ -23,8 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 WIDTHS = (375, 600)
 WINDOW_HEIGHT = 6000
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
 
 
 def find_browser() -> str | None:
@@ -34,9 +42,19 @@ def find_browser() -> str | None:
 def screenshot(browser: str, html: Path, png: Path, width: int) -> None:
     with tempfile.TemporaryDirectory(prefix="cost-notifier-chromium-") as profile:
         subprocess.run(
-            [browser, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}",
-             f"--window-size={width},{WINDOW_HEIGHT}", html.resolve().as_uri()],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+            [
+                browser,
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                f"--screenshot={png}",
+                f"--window-size={width},{WINDOW_HEIGHT}",
+                html.resolve().as_uri(),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=120,
+        )
     trim_bottom(png)
 
 
@@ -46,9 +64,9 @@ def screenshot(browser: str, html: Path, png: Path, width: int) -> None:
 def _chunks(data: bytes):
     position = 8
     while position < len(data):
-        (length,) = struct.unpack(">I", data[position:position + 4])
-        kind = data[position + 4:position + 8]
-        yield kind, data[position + 8:position + 8 + length]
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        kind = data[position + 4 : position + 8]
+        yield kind, data[position + 8 : position + 8 + length]
         position += 12 + length
 
 
@@ -57,7 +75,7 @@ def _unfilter(raw: bytes, width: int, height: int, channels: int) -> list[bytear
     rows, previous = [], bytearray(stride)
     for y in range(height):
         kind = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for x in range(stride):
             left = line[x - channels] if x >= channels else 0
             up = previous[x]
@@ -89,14 +107,19 @@ def trim_bottom(png: Path, margin: int = 24) -> None:
     if depth != 8 or color not in (2, 6) or interlace:
         return  # not what Chromium writes today: leave the file as it is
     channels = 3 if color == 2 else 4
-    rows = _unfilter(zlib.decompress(b"".join(body for kind, body in _chunks(data) if kind == b"IDAT")),
-                     width, height, channels)
+    rows = _unfilter(
+        zlib.decompress(b"".join(body for kind, body in _chunks(data) if kind == b"IDAT")), width, height, channels
+    )
     background = bytes(rows[-1])
     last = max((y for y, row in enumerate(rows) if bytes(row) != background), default=height - 1)
     keep = min(height, last + 1 + margin)
     raw = b"".join(b"\x00" + bytes(row) for row in rows[:keep])
-    png.write_bytes(b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, keep, 8, color, 0, 0, 0))
-                    + _chunk(b"IDAT", zlib.compress(raw, 9)) + _chunk(b"IEND", b""))
+    png.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, keep, 8, color, 0, 0, 0))
+        + _chunk(b"IDAT", zlib.compress(raw, 9))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,15 +131,19 @@ def main(argv: list[str] | None = None) -> int:
 
     browser = find_browser()
     if browser is None:
-        print("Chromium is not installed, and `make screenshots` does not install it for you.\n"
-              "On Debian or Ubuntu: sudo apt-get install chromium   (then run make screenshots again)",
-              file=sys.stderr)
+        print(
+            "Chromium is not installed, and `make screenshots` does not install it for you.\n"
+            "On Debian or Ubuntu: sudo apt-get install chromium   (then run make screenshots again)",
+            file=sys.stderr,
+        )
         return 2
     html = Path(args.html)
     if not html.exists():
         print(f"{html} does not exist yet: running the demo (profile {args.profile}) to make it")
-        demo = subprocess.run([sys.executable, "-m", "local.demo", "--profile", args.profile, "--fresh",
-                               "--out", str(html.parent)], cwd=ROOT)
+        demo = subprocess.run(
+            [sys.executable, "-m", "local.demo", "--profile", args.profile, "--fresh", "--out", str(html.parent)],
+            cwd=ROOT,
+        )
         if demo.returncode or not html.exists():
             print("The demo did not produce the email; see its output above.", file=sys.stderr)
             return 1

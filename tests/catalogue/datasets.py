@@ -4,9 +4,9 @@ themselves come from tests/fixtures/cost_explorer_answers.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 from tests.fixtures.cost_explorer_answers import Row, answer, every_day, only_on
 
@@ -25,13 +25,24 @@ class Dataset:
         self.requests.append(params)
         # The answers are shaped for fetch_costs' query; anything else means the query changed.
         keys = [group["Key"] for group in params.get("GroupBy", [])]
-        if params.get("Granularity") != "DAILY" or params.get("Filter") or keys != ["SERVICE", "RECORD_TYPE"] \
-                or len(params["Metrics"]) != 1:
-            raise AssertionError(f"these datasets answer fetch_costs' query (DAILY, one metric, by SERVICE and "
-                                 f"RECORD_TYPE, no Filter); extend them for {params}")
-        [page] = answer(date.fromisoformat(params["TimePeriod"]["Start"]),
-                        date.fromisoformat(params["TimePeriod"]["End"]), self.rows, metric=params["Metrics"][0],
-                        currency=self.currency, estimated_from=self.estimated_from)
+        if (
+            params.get("Granularity") != "DAILY"
+            or params.get("Filter")
+            or keys != ["SERVICE", "RECORD_TYPE"]
+            or len(params["Metrics"]) != 1
+        ):
+            raise AssertionError(
+                f"these datasets answer fetch_costs' query (DAILY, one metric, by SERVICE and "
+                f"RECORD_TYPE, no Filter); extend them for {params}"
+            )
+        [page] = answer(
+            date.fromisoformat(params["TimePeriod"]["Start"]),
+            date.fromisoformat(params["TimePeriod"]["End"]),
+            self.rows,
+            metric=params["Metrics"][0],
+            currency=self.currency,
+            estimated_from=self.estimated_from,
+        )
         if self.endless_pages:
             page["NextPageToken"] = f"page-{len(self.requests) + 1}"
         return page

@@ -11,10 +11,10 @@ these live here rather than in MockConfigFile.json.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 from local.runtime import Execution, StateFault
 from tests.catalogue.datasets import Dataset, every_day
@@ -85,8 +85,11 @@ def retried(effect: Effect, after: bool) -> Callable[[Run], Outcome]:
         assert run.emails() == expected
         expect_record(run.aws, "SENT", executionArn=execution.arn, messageId=execution.output["messageId"])
         billed = len(run.aws.cost_explorer.requests) - requests_before
-        return run.outcome(expected, f"{error} {'after' if after else 'before'} the effect, retried, sent once; "
-                                     f"{billed} Cost Explorer request(s) (${billed / 100:.2f})")
+        return run.outcome(
+            expected,
+            f"{error} {'after' if after else 'before'} the effect, retried, sent once; "
+            f"{billed} Cost Explorer request(s) (${billed / 100:.2f})",
+        )
 
     return check
 
@@ -110,25 +113,34 @@ def redriven(effect: Effect, after: bool) -> Callable[[Run], Outcome]:
             # Nothing silently lost: the day is the failed run's, and its failure is what raises the alarm.
             assert held and record["status"] in ("CLAIMED", "SENDING", "SENT"), record
         meanwhile = run.run(SCHEDULED)
-        assert meanwhile.status == "SUCCEEDED" and meanwhile.output["outcome"] in ("duplicate", "already sent", "sent"), \
-            meanwhile.output
+        assert meanwhile.status == "SUCCEEDED" and meanwhile.output["outcome"] in (
+            "duplicate",
+            "already sent",
+            "sent",
+        ), meanwhile.output
         if meanwhile.output["outcome"] == "sent":
             # Only where the failed run never got the day (its claim was refused before it was written).
             assert not held, "a run sent while another execution held the day"
             late = run.redrive(failed)
             assert late.output["outcome"] == "duplicate" and run.emails() == expected, late.output
-            return run.outcome(expected, f"{error} x{len(failed.failed_attempts(effect.state))} before the claim was "
-                                         "written; the next run sent once; the redrive then lost the claim race")
+            return run.outcome(
+                expected,
+                f"{error} x{len(failed.failed_attempts(effect.state))} before the claim was "
+                "written; the next run sent once; the redrive then lost the claim race",
+            )
         redrive = run.redrive(failed)
         expect_sent(redrive)
         assert redrive.entered_states()[0] == effect.state, "a redrive resumes at the state that failed"
         assert run.emails() == expected, f"{run.emails()} emails, expected {expected}"
         expect_record(run.aws, "SENT", executionArn=failed.arn, messageId=redrive.output["messageId"])
         assert run.run(SCHEDULED if not effect.forced else {"date": DAY}).output["outcome"] == "already sent"
-        return run.outcome(expected, f"{error} x{len(failed.failed_attempts(effect.state))} "
-                                     f"{'after' if after else 'before'} the effect; failed holding the day "
-                                     f"({record['status'] if record else 'nothing written'}); "
-                                     f"a run meanwhile: {meanwhile.output['outcome']}; redriven, sent once")
+        return run.outcome(
+            expected,
+            f"{error} x{len(failed.failed_attempts(effect.state))} "
+            f"{'after' if after else 'before'} the effect; failed holding the day "
+            f"({record['status'] if record else 'nothing written'}); "
+            f"a run meanwhile: {meanwhile.output['outcome']}; redriven, sent once",
+        )
 
     return check
 
@@ -140,23 +152,31 @@ def answer_lost_at_send(run: Run) -> Outcome:
     fault = StateFault.on("SendEmail", "InternalFailure", after_effect=True)
     failed = run.run(SCHEDULED, faults=(fault,))
     expect_failed_at(failed, "SendEmail", "SesV2.SesV2Exception")
-    assert len(failed.failed_attempts("SendEmail")) == 1 and run.aws.retry_sleeps == [], "an unknown outcome is not retried"
+    assert len(failed.failed_attempts("SendEmail")) == 1 and run.aws.retry_sleeps == [], (
+        "an unknown outcome is not retried"
+    )
     assert run.emails() == 1
     expect_record(run.aws, "SENDING", executionArn=failed.arn)
     for later_input in (SCHEDULED, FORCED):
         later = run.run(later_input)
-        assert later.output["outcome"] == "duplicate" and later.entered_states()[-1] == "SendingByAnotherExecution", \
+        assert later.output["outcome"] == "duplicate" and later.entered_states()[-1] == "SendingByAnotherExecution", (
             later.output
+        )
         assert later.output["claimedBy"] == failed.arn
     assert run.emails() == 1, "neither a new run nor a forced run sends a day that may be with SES"
     redrive = run.redrive(failed)
     expect_sent(redrive)
     assert run.emails() == 2
-    return run.outcome(1, "not retried; a new and a forced run both refused; the operator's redrive sent a second "
-                          "email (the documented limit)", documented_limit=1)
+    return run.outcome(
+        1,
+        "not retried; a new and a forced run both refused; the operator's redrive sent a second "
+        "email (the documented limit)",
+        documented_limit=1,
+    )
 
 
 # -- interleavings --------------------------------------------------------------------------------
+
 
 def forced_then_redrive_of_older_run(run: Run) -> Outcome:
     # GIVEN a run that claimed the day and failed at FetchCosts
@@ -208,21 +228,32 @@ def forced_while_mark_sent_answer_is_lost(run: Run) -> Outcome:
     forced run took the (now SENT) day over. The retry's condition fails; the day is fine, so the run
     must end as sent, not fail with an alarm that no redrive can clear."""
     forced: list[Execution] = []
-    fault = StateFault.on("MarkSent", "InternalServerError", after_effect=True,
-                          meanwhile=lambda: forced.append(run.run(FORCED)))
+    fault = StateFault.on(
+        "MarkSent", "InternalServerError", after_effect=True, meanwhile=lambda: forced.append(run.run(FORCED))
+    )
     first = run.run(SCHEDULED, faults=(fault,))
     [resend] = forced
     expect_sent(resend)
     assert first.status == "SUCCEEDED" and first.output["outcome"] == "sent", (first.status, first.error)
-    assert first.failed_attempts("MarkSent") == ["DynamoDB.InternalServerError", "DynamoDB.ConditionalCheckFailedException"]
+    assert first.failed_attempts("MarkSent") == [
+        "DynamoDB.InternalServerError",
+        "DynamoDB.ConditionalCheckFailedException",
+    ]
     assert run.emails() == 2
     expect_record(run.aws, "SENT", executionArn=resend.arn, forced=True)
-    return run.outcome(2, "MarkSent's answer lost; a forced run resent meanwhile; the retry found the day taken "
-                          "over and ended as sent, no false alarm")
+    return run.outcome(
+        2,
+        "MarkSent's answer lost; a forced run resent meanwhile; the retry found the day taken "
+        "over and ended as sent, no false alarm",
+    )
 
 
-def at_once(inputs: list[dict], expected_emails: Callable[[int], int], before: Callable[[Run], int] | None = None,
-            hold: str = "dynamodb:PutItem") -> Callable[[Run], Outcome]:
+def at_once(
+    inputs: list[dict],
+    expected_emails: Callable[[int], int],
+    before: Callable[[Run], int] | None = None,
+    hold: str = "dynamodb:PutItem",
+) -> Callable[[Run], Outcome]:
     """Start executions together and line them up at the same DynamoDB call, so they all read before
     any of them writes."""
 
@@ -248,6 +279,7 @@ def _send_first(run: Run) -> int:
 
 
 # -- Cost Explorer has not processed the day yet ----------------------------------------------------
+
 
 def _late_day(available_from_request: int) -> Dataset:
     """Spend on every day, but the report day only shows up from the n-th request on (1-based)."""
@@ -298,38 +330,99 @@ def _scenarios() -> list[Scenario]:
             when = "after" if after else "before"
             fault = f"{code or 'connection lost'} {when} {effect.effect}"
             if effect.state == "SendEmail" and after:
-                scenarios.append(Scenario(
-                    "SendEmailAnswerLost", "after the effect", fault,
-                    "not retried; no new or forced run sends; a redrive can send twice (the documented limit)",
-                    answer_lost_at_send))
+                scenarios.append(
+                    Scenario(
+                        "SendEmailAnswerLost",
+                        "after the effect",
+                        fault,
+                        "not retried; no new or forced run sends; a redrive can send twice (the documented limit)",
+                        answer_lost_at_send,
+                    )
+                )
                 continue
             category = f"{when} the effect"
-            scenarios.append(Scenario(f"{effect.state}{when.title()}EffectRetried", category, f"{fault}, once",
-                                      "retried, sent once", retried(effect, after)))
-            scenarios.append(Scenario(f"{effect.state}{when.title()}EffectRedriven", category,
-                                      f"{fault}, beyond the retries",
-                                      "fails holding the day; nothing sent meanwhile; redrive sends once",
-                                      redriven(effect, after)))
+            scenarios.append(
+                Scenario(
+                    f"{effect.state}{when.title()}EffectRetried",
+                    category,
+                    f"{fault}, once",
+                    "retried, sent once",
+                    retried(effect, after),
+                )
+            )
+            scenarios.append(
+                Scenario(
+                    f"{effect.state}{when.title()}EffectRedriven",
+                    category,
+                    f"{fault}, beyond the retries",
+                    "fails holding the day; nothing sent meanwhile; redrive sends once",
+                    redriven(effect, after),
+                )
+            )
     scenarios += [
-        Scenario("ForcedThenRedriveOfOlderRun", "interleaved", "a forced resend, then a redrive of an older failed run",
-                 "the redrive stops at BeginSending", forced_then_redrive_of_older_run),
-        Scenario("ForcedWhileOlderRunSending", "interleaved", "a forced run while an older run is SENDING",
-                 "refused; the redrive sends once", forced_while_older_run_is_sending),
-        Scenario("ForcedAfterMarkSentFailed", "interleaved", "SES accepted, MarkSent failed, then forced runs",
-                 "refused until recorded, then one resend", forced_after_mark_sent_failed),
-        Scenario("ForcedWhileMarkSentAnswerLost", "interleaved",
-                 "MarkSent's answer lost, and a forced run resends before the retry",
-                 "the first run ends as sent, no false alarm", forced_while_mark_sent_answer_is_lost),
-        Scenario("ScheduledAndManualAtOnce", "interleaved", "a scheduled and a manual run at the claim together",
-                 "one email", at_once([SCHEDULED, {"date": DAY}], lambda sent: 1)),
-        Scenario("ScheduledAndForcedAtOnce", "interleaved", "a scheduled and a forced run at the claim together",
-                 "one email", at_once([SCHEDULED, FORCED], lambda sent: 1)),
-        Scenario("TwoForcedResendsAtOnce", "interleaved", "two forced runs for a sent day, at the claim together",
-                 "one resend", at_once([FORCED, FORCED], lambda sent: sent + 1, before=_send_first)),
-        Scenario("DayNotProcessedYet", "late data", "no cost for the day yet, earlier days have some",
-                 "CostDataNotReady, retried after an hour, then sent", not_ready_then_ready),
-        Scenario("DayNotProcessedInTime", "late data", "the day stays unprocessed through every retry",
-                 "fails holding the day, no $0.00 email; redrive sends", never_ready_in_time),
+        Scenario(
+            "ForcedThenRedriveOfOlderRun",
+            "interleaved",
+            "a forced resend, then a redrive of an older failed run",
+            "the redrive stops at BeginSending",
+            forced_then_redrive_of_older_run,
+        ),
+        Scenario(
+            "ForcedWhileOlderRunSending",
+            "interleaved",
+            "a forced run while an older run is SENDING",
+            "refused; the redrive sends once",
+            forced_while_older_run_is_sending,
+        ),
+        Scenario(
+            "ForcedAfterMarkSentFailed",
+            "interleaved",
+            "SES accepted, MarkSent failed, then forced runs",
+            "refused until recorded, then one resend",
+            forced_after_mark_sent_failed,
+        ),
+        Scenario(
+            "ForcedWhileMarkSentAnswerLost",
+            "interleaved",
+            "MarkSent's answer lost, and a forced run resends before the retry",
+            "the first run ends as sent, no false alarm",
+            forced_while_mark_sent_answer_is_lost,
+        ),
+        Scenario(
+            "ScheduledAndManualAtOnce",
+            "interleaved",
+            "a scheduled and a manual run at the claim together",
+            "one email",
+            at_once([SCHEDULED, {"date": DAY}], lambda sent: 1),
+        ),
+        Scenario(
+            "ScheduledAndForcedAtOnce",
+            "interleaved",
+            "a scheduled and a forced run at the claim together",
+            "one email",
+            at_once([SCHEDULED, FORCED], lambda sent: 1),
+        ),
+        Scenario(
+            "TwoForcedResendsAtOnce",
+            "interleaved",
+            "two forced runs for a sent day, at the claim together",
+            "one resend",
+            at_once([FORCED, FORCED], lambda sent: sent + 1, before=_send_first),
+        ),
+        Scenario(
+            "DayNotProcessedYet",
+            "late data",
+            "no cost for the day yet, earlier days have some",
+            "CostDataNotReady, retried after an hour, then sent",
+            not_ready_then_ready,
+        ),
+        Scenario(
+            "DayNotProcessedInTime",
+            "late data",
+            "the day stays unprocessed through every retry",
+            "fails holding the day, no $0.00 email; redrive sends",
+            never_ready_in_time,
+        ),
     ]
     return scenarios
 

@@ -26,14 +26,27 @@ def main() -> int:
             ok, result, emails = False, f"FAILED: {(str(error).splitlines() or ['assertion failed'])[0][:120]}", "?"
         outcomes.append(outcome)
         failures += not ok
-        rows.append(f"| {scenario.category} | `{scenario.name}` | {scenario.fault} | {scenario.expected} | {emails} | {result} |")
+        rows.append(
+            f"| {scenario.category} | `{scenario.name}` | {scenario.fault} | {scenario.expected} | {emails} "
+            f"| {result} |"
+        )
         print(f"{'ok  ' if ok else 'FAIL'} {scenario.name}: {result}")
     line = summary(outcomes)
-    table = "\n".join([BEGIN, "", f"**{line}.**", "",
-                       "| Category | Scenario | Fault | Designed behaviour | Emails | Result |",
-                       "| --- | --- | --- | --- | --- | --- |", *rows, "", END])
+    table = "\n".join(
+        [
+            BEGIN,
+            "",
+            f"**{line}.**",
+            "",
+            "| Category | Scenario | Fault | Designed behaviour | Emails | Result |",
+            "| --- | --- | --- | --- | --- | --- |",
+            *rows,
+            "",
+            END,
+        ]
+    )
     text = DOC.read_text()
-    DOC.write_text(text[: text.index(BEGIN)] + table + text[text.index(END) + len(END):])
+    DOC.write_text(text[: text.index(BEGIN)] + table + text[text.index(END) + len(END) :])
     print(line)
     return 1 if failures else 0
 

@@ -13,19 +13,19 @@ All scenarios run at a pinned clock (NOW), so the report day is always 2026-11-2
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 from local.mock_config import MockConfig
 from local.runtime import NAME_PREFIX, EmbeddedAWS, Execution, StateFault
-from tests.definition import backoff
 from tests.catalogue.datasets import Dataset, every_day, only_on
+from tests.definition import backoff
 
-NOW = datetime(2026, 11, 21, 8, 0, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 8, 0, 5, tzinfo=UTC)
 DAY = "2026-11-20"
 REPORT_DAY = date(2026, 11, 20)
 SCHEDULED = {"scheduledTime": "2026-11-21T08:00:00Z"}
@@ -62,14 +62,16 @@ class Outcome:
         return max(0, self.expected_emails - self.emails)
 
 
-def summary(outcomes: list["Outcome | None"]) -> str:
+def summary(outcomes: list[Outcome | None]) -> str:
     """The catalogue's figures, for the end of `make test` and docs/reliability.md. None: a scenario
     whose checks failed."""
     done = [o for o in outcomes if o is not None]
     handled = sum(1 for o in done if o.duplicates == 0 and o.lost == 0)
-    return (f"{len(outcomes)} scenarios run, {sum(o.faults for o in done)} faults injected, {handled} handled as "
-            f"designed, {sum(o.duplicates for o in done)} duplicate emails, {sum(o.lost for o in done)} lost reports, "
-            f"{sum(o.documented_limit for o in done)} second email(s) in the documented SES limit case")
+    return (
+        f"{len(outcomes)} scenarios run, {sum(o.faults for o in done)} faults injected, {handled} handled as "
+        f"designed, {sum(o.duplicates for o in done)} duplicate emails, {sum(o.lost for o in done)} lost reports, "
+        f"{sum(o.documented_limit for o in done)} second email(s) in the documented SES limit case"
+    )
 
 
 @dataclass
@@ -78,7 +80,7 @@ class Scenario:
     category: str
     fault: str
     expected: str
-    check: Callable[["Run"], Outcome]
+    check: Callable[[Run], Outcome]
     profile: str = "small"
     sender_verified: bool = True
 
@@ -89,8 +91,13 @@ class Run:
     config: MockConfig
     executions: list[Execution] = field(default_factory=list)
 
-    def start(self, execution_input: dict, case: str | None = None, name: str | None = None,
-              faults: tuple[StateFault, ...] = ()) -> str:
+    def start(
+        self,
+        execution_input: dict,
+        case: str | None = None,
+        name: str | None = None,
+        faults: tuple[StateFault, ...] = (),
+    ) -> str:
         test_case = self.config.test_case(NAME_PREFIX, case) if case else None
         return self.aws.start(execution_input, name=name, test_case=test_case, faults=faults)
 
@@ -117,6 +124,7 @@ class Run:
 
 # -- checks shared by scenarios ---------------------------------------------------------------------
 
+
 def expect_sent(execution: Execution) -> None:
     assert execution.status == "SUCCEEDED", f"{execution.status}: {execution.error}: {execution.cause}"
     assert execution.output["outcome"] == "sent", execution.output
@@ -139,8 +147,10 @@ def expect_record(aws: EmbeddedAWS, status: str | None, **fields) -> dict | None
 
 # -- transient faults: retried on the definition's schedule, then the real call succeeds -------------
 
-def transient(case: str | None, state_failures: dict[str, int],
-              setup: Callable[[Run], None] | None = None) -> Callable[[Run], Outcome]:
+
+def transient(
+    case: str | None, state_failures: dict[str, int], setup: Callable[[Run], None] | None = None
+) -> Callable[[Run], Outcome]:
     def check(run: Run) -> Outcome:
         if setup:
             setup(run)
@@ -160,6 +170,7 @@ def transient(case: str | None, state_failures: dict[str, int],
 
 
 # -- faults that outlast the retries: the run stops at the Task; a redrive finishes it ---------------
+
 
 def outlasting_then_redrive(case: str, state: str, error: str, emails_before_redrive: int) -> Callable[[Run], Outcome]:
     def check(run: Run) -> Outcome:
@@ -200,6 +211,7 @@ def mark_sent_fails_after_ses_accepted(run: Run) -> Outcome:
 
 # -- not retryable: fail at once with a name and cause an operator can act on ------------------------
 
+
 def fails_fast(case: str | None, state: str, error: str, cause: str, setup: Callable[[Run], None] | None = None):
     def check(run: Run) -> Outcome:
         if setup:
@@ -221,6 +233,7 @@ def cost_explorer_error(code: str, times: int = 1) -> Callable[[Run], None]:
 
 # -- duplicates ------------------------------------------------------------------------------------
 
+
 def ten_at_once(run: Run) -> Outcome:
     run.aws.hold_together("dynamodb:PutItem", parties=10)
     arns = [run.start(SCHEDULED, name=f"duplicate-{n}") for n in range(10)]
@@ -235,8 +248,13 @@ def old_day_already_sent(run: Run) -> Outcome:
     first = run.run({"date": "2026-11-02"})
     expect_sent(first)
     later = run.run({"date": "2026-11-02"})
-    assert later.output == {"outcome": "already sent", "reportDate": "2026-11-02", "messageId": first.output["messageId"],
-                            "sentAt": first.output["sentAt"], "sentBy": first.arn}
+    assert later.output == {
+        "outcome": "already sent",
+        "reportDate": "2026-11-02",
+        "messageId": first.output["messageId"],
+        "sentAt": first.output["sentAt"],
+        "sentBy": first.arn,
+    }
     return run.outcome(1, "second run: already sent, with message id and time", extra_faults=1)
 
 
@@ -268,6 +286,7 @@ def stale_claim(run: Run) -> Outcome:
 
 # -- bad data from Cost Explorer ---------------------------------------------------------------------
 
+
 def with_data(dataset: Dataset, then: Callable[[Run, Execution], str]) -> Callable[[Run], Outcome]:
     def check(run: Run) -> Outcome:
         run.aws.answer_cost_explorer = dataset
@@ -278,6 +297,7 @@ def with_data(dataset: Dataset, then: Callable[[Run, Execution], str]) -> Callab
         assert len(email.html.encode()) <= 100_000, "Gmail clips HTML above ~102 KB"
         fetched = next(e for e in execution.history if e.get("stateExitedEventDetails", {}).get("name") == "FetchCosts")
         import json
+
         costs = json.loads(fetched["stateExitedEventDetails"]["output"])["costs"]
         return run.outcome(1, then(run, execution) + f"; total {costs['total']} {costs['currency']}")
 
@@ -340,6 +360,7 @@ def endless_pages(run: Run) -> Outcome:
 
 # -- bad input ---------------------------------------------------------------------------------------
 
+
 def refused(execution_input: dict, message: str) -> Callable[[Run], Outcome]:
     def check(run: Run) -> Outcome:
         execution = run.run(execution_input)
@@ -355,6 +376,7 @@ def refused(execution_input: dict, message: str) -> Callable[[Run], Outcome]:
 
 # -- payload -------------------------------------------------------------------------------------------
 
+
 def largest_org(run: Run) -> Outcome:
     execution = run.run(SCHEDULED)
     expect_sent(execution)
@@ -369,96 +391,319 @@ SERVICES_3000 = [(f"Service {n:04d} with a long descriptive name", "Usage", D(n)
 
 SCENARIOS: list[Scenario] = [
     # transient
-    Scenario("ResolveReportDateThrottled", "transient", "Lambda.TooManyRequestsException x2", "retried, sent once",
-             transient("ResolveReportDateThrottled", {"ResolveReportDate": 2})),
-    Scenario("CheckAlreadySentThrottled", "transient", "DynamoDB.ProvisionedThroughputExceededException x1",
-             "retried, sent once", transient("CheckAlreadySentThrottled", {"CheckAlreadySent": 1})),
-    Scenario("ClaimReportThrottled", "transient", "DynamoDB.RequestLimitExceeded x2", "retried, sent once",
-             transient("ClaimReportThrottled", {"ClaimReport": 2})),
-    Scenario("FetchCostsLambdaServiceError", "transient", "Lambda.ServiceException x1", "retried, sent once",
-             transient("FetchCostsLambdaServiceError", {"FetchCosts": 1})),
-    Scenario("FetchCostsCostExplorerThrottled", "transient", "CostExplorerThrottled x3", "retried, sent once",
-             transient("FetchCostsCostExplorerThrottled", {"FetchCosts": 3})),
-    Scenario("CostExplorerLimitExceeded", "transient", "Cost Explorer LimitExceededException x2 (real function)",
-             "re-raised as CostExplorerThrottled, retried, sent once",
-             lambda run: transient(None, {"FetchCosts": 2}, cost_explorer_error("LimitExceededException", times=2))(run)),
-    Scenario("RenderEmailThrottled", "transient", "Lambda.TooManyRequestsException x2", "retried, sent once",
-             transient("RenderEmailThrottled", {"RenderEmail": 2})),
-    Scenario("SendEmailThrottled", "transient", "SesV2.TooManyRequestsException x2", "retried, sent once",
-             transient("SendEmailThrottled", {"SendEmail": 2})),
-    Scenario("MarkSentThrottled", "transient", "DynamoDB.ProvisionedThroughputExceededException x1",
-             "retried, sent once", transient("MarkSentThrottled", {"MarkSent": 1})),
-    Scenario("EveryTaskStumblesOnce", "transient", "one transient error at every Task", "retried, sent once",
-             transient("EveryTaskStumblesOnce", {"ResolveReportDate": 1, "CheckAlreadySent": 1, "ClaimReport": 1,
-                                                 "FetchCosts": 1, "RenderEmail": 1, "SendEmail": 2, "MarkSent": 1})),
+    Scenario(
+        "ResolveReportDateThrottled",
+        "transient",
+        "Lambda.TooManyRequestsException x2",
+        "retried, sent once",
+        transient("ResolveReportDateThrottled", {"ResolveReportDate": 2}),
+    ),
+    Scenario(
+        "CheckAlreadySentThrottled",
+        "transient",
+        "DynamoDB.ProvisionedThroughputExceededException x1",
+        "retried, sent once",
+        transient("CheckAlreadySentThrottled", {"CheckAlreadySent": 1}),
+    ),
+    Scenario(
+        "ClaimReportThrottled",
+        "transient",
+        "DynamoDB.RequestLimitExceeded x2",
+        "retried, sent once",
+        transient("ClaimReportThrottled", {"ClaimReport": 2}),
+    ),
+    Scenario(
+        "FetchCostsLambdaServiceError",
+        "transient",
+        "Lambda.ServiceException x1",
+        "retried, sent once",
+        transient("FetchCostsLambdaServiceError", {"FetchCosts": 1}),
+    ),
+    Scenario(
+        "FetchCostsCostExplorerThrottled",
+        "transient",
+        "CostExplorerThrottled x3",
+        "retried, sent once",
+        transient("FetchCostsCostExplorerThrottled", {"FetchCosts": 3}),
+    ),
+    Scenario(
+        "CostExplorerLimitExceeded",
+        "transient",
+        "Cost Explorer LimitExceededException x2 (real function)",
+        "re-raised as CostExplorerThrottled, retried, sent once",
+        lambda run: transient(None, {"FetchCosts": 2}, cost_explorer_error("LimitExceededException", times=2))(run),
+    ),
+    Scenario(
+        "RenderEmailThrottled",
+        "transient",
+        "Lambda.TooManyRequestsException x2",
+        "retried, sent once",
+        transient("RenderEmailThrottled", {"RenderEmail": 2}),
+    ),
+    Scenario(
+        "SendEmailThrottled",
+        "transient",
+        "SesV2.TooManyRequestsException x2",
+        "retried, sent once",
+        transient("SendEmailThrottled", {"SendEmail": 2}),
+    ),
+    Scenario(
+        "MarkSentThrottled",
+        "transient",
+        "DynamoDB.ProvisionedThroughputExceededException x1",
+        "retried, sent once",
+        transient("MarkSentThrottled", {"MarkSent": 1}),
+    ),
+    Scenario(
+        "EveryTaskStumblesOnce",
+        "transient",
+        "one transient error at every Task",
+        "retried, sent once",
+        transient(
+            "EveryTaskStumblesOnce",
+            {
+                "ResolveReportDate": 1,
+                "CheckAlreadySent": 1,
+                "ClaimReport": 1,
+                "FetchCosts": 1,
+                "RenderEmail": 1,
+                "SendEmail": 2,
+                "MarkSent": 1,
+            },
+        ),
+    ),
     # outlasting the retries
-    Scenario("ClaimReportOutlastsRetries", "outlasts retries", "DynamoDB throughput x4", "fails at ClaimReport; redrive sends once",
-             outlasting_then_redrive("ClaimReportOutlastsRetries", "ClaimReport",
-                                     "DynamoDB.ProvisionedThroughputExceededException", 0)),
-    Scenario("FetchCostsOutlastsRetries", "outlasts retries", "CostExplorerThrottled x4", "fails at FetchCosts; redrive sends once",
-             outlasting_then_redrive("FetchCostsOutlastsRetries", "FetchCosts", "CostExplorerThrottled", 0)),
-    Scenario("SendEmailOutlastsRetries", "outlasts retries", "SesV2.TooManyRequestsException x5",
-             "fails at SendEmail; redrive sends once",
-             outlasting_then_redrive("SendEmailOutlastsRetries", "SendEmail", "SesV2.TooManyRequestsException", 0)),
-    Scenario("MarkSentFailsAfterSesAccepted", "outlasts retries", "SES accepted, then DynamoDB throughput x4 at MarkSent",
-             "no second email from a new run or the redrive", mark_sent_fails_after_ses_accepted),
+    Scenario(
+        "ClaimReportOutlastsRetries",
+        "outlasts retries",
+        "DynamoDB throughput x4",
+        "fails at ClaimReport; redrive sends once",
+        outlasting_then_redrive(
+            "ClaimReportOutlastsRetries", "ClaimReport", "DynamoDB.ProvisionedThroughputExceededException", 0
+        ),
+    ),
+    Scenario(
+        "FetchCostsOutlastsRetries",
+        "outlasts retries",
+        "CostExplorerThrottled x4",
+        "fails at FetchCosts; redrive sends once",
+        outlasting_then_redrive("FetchCostsOutlastsRetries", "FetchCosts", "CostExplorerThrottled", 0),
+    ),
+    Scenario(
+        "SendEmailOutlastsRetries",
+        "outlasts retries",
+        "SesV2.TooManyRequestsException x5",
+        "fails at SendEmail; redrive sends once",
+        outlasting_then_redrive("SendEmailOutlastsRetries", "SendEmail", "SesV2.TooManyRequestsException", 0),
+    ),
+    Scenario(
+        "MarkSentFailsAfterSesAccepted",
+        "outlasts retries",
+        "SES accepted, then DynamoDB throughput x4 at MarkSent",
+        "no second email from a new run or the redrive",
+        mark_sent_fails_after_ses_accepted,
+    ),
     # not retryable
-    Scenario("CostExplorerAccessDenied", "not retryable", "Cost Explorer AccessDeniedException", "fails fast, says which IAM action",
-             fails_fast(None, "FetchCosts", "CostExplorerAccessDenied", "ce:GetCostAndUsage",
-                        cost_explorer_error("AccessDeniedException"))),
-    Scenario("CostDataUnavailable", "not retryable", "Cost Explorer DataUnavailableException", "fails fast, says the data is not there",
-             fails_fast(None, "FetchCosts", "CostDataUnavailable", "has no data for 2026-11-20",
-                        cost_explorer_error("DataUnavailableException"))),
-    Scenario("SendEmailRejected", "not retryable", "SesV2.MessageRejectedException", "fails fast, no email",
-             fails_fast("SendEmailRejected", "SendEmail", "SesV2.MessageRejectedException", "not verified")),
-    Scenario("SendEmailAccountSuspended", "not retryable", "SesV2.AccountSuspendedException", "fails fast, no email",
-             fails_fast("SendEmailAccountSuspended", "SendEmail", "SesV2.AccountSuspendedException", "suspended")),
-    Scenario("SenderNotVerified", "not retryable", "real SES: the sender identity is not verified", "fails fast, no email",
-             sender_not_verified, sender_verified=False),
-    Scenario("RenderEmailRefusesBadData", "not retryable", "InvalidRenderRequest", "fails fast, no email",
-             fails_fast("RenderEmailRefusesBadData", "RenderEmail", "InvalidRenderRequest", "reconcile")),
+    Scenario(
+        "CostExplorerAccessDenied",
+        "not retryable",
+        "Cost Explorer AccessDeniedException",
+        "fails fast, says which IAM action",
+        fails_fast(
+            None,
+            "FetchCosts",
+            "CostExplorerAccessDenied",
+            "ce:GetCostAndUsage",
+            cost_explorer_error("AccessDeniedException"),
+        ),
+    ),
+    Scenario(
+        "CostDataUnavailable",
+        "not retryable",
+        "Cost Explorer DataUnavailableException",
+        "fails fast, says the data is not there",
+        fails_fast(
+            None,
+            "FetchCosts",
+            "CostDataUnavailable",
+            "has no data for 2026-11-20",
+            cost_explorer_error("DataUnavailableException"),
+        ),
+    ),
+    Scenario(
+        "SendEmailRejected",
+        "not retryable",
+        "SesV2.MessageRejectedException",
+        "fails fast, no email",
+        fails_fast("SendEmailRejected", "SendEmail", "SesV2.MessageRejectedException", "not verified"),
+    ),
+    Scenario(
+        "SendEmailAccountSuspended",
+        "not retryable",
+        "SesV2.AccountSuspendedException",
+        "fails fast, no email",
+        fails_fast("SendEmailAccountSuspended", "SendEmail", "SesV2.AccountSuspendedException", "suspended"),
+    ),
+    Scenario(
+        "SenderNotVerified",
+        "not retryable",
+        "real SES: the sender identity is not verified",
+        "fails fast, no email",
+        sender_not_verified,
+        sender_verified=False,
+    ),
+    Scenario(
+        "RenderEmailRefusesBadData",
+        "not retryable",
+        "InvalidRenderRequest",
+        "fails fast, no email",
+        fails_fast("RenderEmailRefusesBadData", "RenderEmail", "InvalidRenderRequest", "reconcile"),
+    ),
     # duplicates
-    Scenario("TenExecutionsAtOnce", "duplicates", "10 executions at the claim together", "exactly one email", ten_at_once),
-    Scenario("OldDayAlreadySent", "duplicates", "a later run for a sent day", "already sent, with message id", old_day_already_sent),
-    Scenario("ForcedResend", "duplicates", "force: true for a sent day", "sent again, recorded as forced", forced_resend),
-    Scenario("StaleClaim", "duplicates", "a run died after claiming", "next run names it; forced run sends once", stale_claim),
+    Scenario(
+        "TenExecutionsAtOnce", "duplicates", "10 executions at the claim together", "exactly one email", ten_at_once
+    ),
+    Scenario(
+        "OldDayAlreadySent",
+        "duplicates",
+        "a later run for a sent day",
+        "already sent, with message id",
+        old_day_already_sent,
+    ),
+    Scenario(
+        "ForcedResend", "duplicates", "force: true for a sent day", "sent again, recorded as forced", forced_resend
+    ),
+    Scenario(
+        "StaleClaim", "duplicates", "a run died after claiming", "next run names it; forced run sends once", stale_claim
+    ),
     # bad data from Cost Explorer
-    Scenario("EmptyResults", "bad data", "no cost groups at all", "a correct email",
-             with_data(Dataset(lambda day: []), empty_results)),
-    Scenario("AllZeroDay", "bad data", "every service at 0", "a correct email",
-             with_data(Dataset(every_day([("AWS Lambda", "Usage", D("0")), ("Amazon S3", "Usage", D("0.0000000"))])), all_zero)),
-    Scenario("CreditsExceedUsage", "bad data", "credits larger than usage", "a correct email",
-             with_data(Dataset(only_on(REPORT_DAY, [("Amazon EC2", "Usage", D("10.00")), ("Amazon EC2", "Credit", D("-25.00"))])),
-                       credits_exceed_usage)),
-    Scenario("NonUsdCurrency", "bad data", "amounts in EUR", "a correct email",
-             with_data(Dataset(every_day([("Amazon EC2", "Usage", D("12.5"))]), currency="EUR"), euro)),
-    Scenario("ThousandsOfServices", "bad data", "3,000 services", "a correct email under 100 KB",
-             with_data(Dataset(only_on(REPORT_DAY, SERVICES_3000)), thousands)),
-    Scenario("HtmlInServiceName", "bad data", "a service named <script>", "escaped",
-             with_data(Dataset(every_day([("<script>alert(1)</script>", "Usage", D("3"))])), html_name)),
-    Scenario("EstimatedFigures", "bad data", "Estimated: true", "the email says so",
-             with_data(Dataset(every_day([("AWS Lambda", "Usage", D("4"))]), estimated_from=REPORT_DAY), estimated)),
-    Scenario("EndlessPageToken", "bad data", "a NextPageToken that never ends", "stops at MAX_PAGES, clear error", endless_pages),
+    Scenario(
+        "EmptyResults",
+        "bad data",
+        "no cost groups at all",
+        "a correct email",
+        with_data(Dataset(lambda day: []), empty_results),
+    ),
+    Scenario(
+        "AllZeroDay",
+        "bad data",
+        "every service at 0",
+        "a correct email",
+        with_data(
+            Dataset(every_day([("AWS Lambda", "Usage", D("0")), ("Amazon S3", "Usage", D("0.0000000"))])), all_zero
+        ),
+    ),
+    Scenario(
+        "CreditsExceedUsage",
+        "bad data",
+        "credits larger than usage",
+        "a correct email",
+        with_data(
+            Dataset(only_on(REPORT_DAY, [("Amazon EC2", "Usage", D("10.00")), ("Amazon EC2", "Credit", D("-25.00"))])),
+            credits_exceed_usage,
+        ),
+    ),
+    Scenario(
+        "NonUsdCurrency",
+        "bad data",
+        "amounts in EUR",
+        "a correct email",
+        with_data(Dataset(every_day([("Amazon EC2", "Usage", D("12.5"))]), currency="EUR"), euro),
+    ),
+    Scenario(
+        "ThousandsOfServices",
+        "bad data",
+        "3,000 services",
+        "a correct email under 100 KB",
+        with_data(Dataset(only_on(REPORT_DAY, SERVICES_3000)), thousands),
+    ),
+    Scenario(
+        "HtmlInServiceName",
+        "bad data",
+        "a service named <script>",
+        "escaped",
+        with_data(Dataset(every_day([("<script>alert(1)</script>", "Usage", D("3"))])), html_name),
+    ),
+    Scenario(
+        "EstimatedFigures",
+        "bad data",
+        "Estimated: true",
+        "the email says so",
+        with_data(Dataset(every_day([("AWS Lambda", "Usage", D("4"))]), estimated_from=REPORT_DAY), estimated),
+    ),
+    Scenario(
+        "EndlessPageToken",
+        "bad data",
+        "a NextPageToken that never ends",
+        "stops at MAX_PAGES, clear error",
+        endless_pages,
+    ),
     # bad input
-    Scenario("MalformedDate", "bad input", '{"date": "20/11/2026"}', "refused at the first state",
-             refused({"date": "20/11/2026"}, "expected a day as YYYY-MM-DD")),
-    Scenario("ImpossibleDate", "bad input", '{"date": "2026-02-30"}', "refused at the first state",
-             refused({"date": "2026-02-30"}, "not a real calendar day")),
-    Scenario("FutureDate", "bad input", '{"date": "2026-12-25"}', "refused at the first state",
-             refused({"date": "2026-12-25"}, "has not ended yet")),
-    Scenario("TodayNotOver", "bad input", '{"date": "2026-11-21"}', "refused at the first state",
-             refused({"date": "2026-11-21"}, "the latest complete day is 2026-11-20")),
-    Scenario("OlderThanCostExplorerKeeps", "bad input", '{"date": "2025-09-30"}', "refused at the first state",
-             refused({"date": "2025-09-30"}, "the earliest day it holds is 2025-10-01")),
-    Scenario("UnknownField", "bad input", '{"date": ..., "to": ...}', "refused at the first state",
-             refused({"date": DAY, "to": "me@example.com"}, "unknown field(s) to")),
-    Scenario("WrongType", "bad input", '{"date": 20261120}', "refused at the first state",
-             refused({"date": 20261120}, "expected a day as YYYY-MM-DD")),
-    Scenario("ForceNotBoolean", "bad input", '{"force": "yes"}', "refused at the first state",
-             refused({"date": DAY, "force": "yes"}, "force: must be true or false")),
+    Scenario(
+        "MalformedDate",
+        "bad input",
+        '{"date": "20/11/2026"}',
+        "refused at the first state",
+        refused({"date": "20/11/2026"}, "expected a day as YYYY-MM-DD"),
+    ),
+    Scenario(
+        "ImpossibleDate",
+        "bad input",
+        '{"date": "2026-02-30"}',
+        "refused at the first state",
+        refused({"date": "2026-02-30"}, "not a real calendar day"),
+    ),
+    Scenario(
+        "FutureDate",
+        "bad input",
+        '{"date": "2026-12-25"}',
+        "refused at the first state",
+        refused({"date": "2026-12-25"}, "has not ended yet"),
+    ),
+    Scenario(
+        "TodayNotOver",
+        "bad input",
+        '{"date": "2026-11-21"}',
+        "refused at the first state",
+        refused({"date": "2026-11-21"}, "the latest complete day is 2026-11-20"),
+    ),
+    Scenario(
+        "OlderThanCostExplorerKeeps",
+        "bad input",
+        '{"date": "2025-09-30"}',
+        "refused at the first state",
+        refused({"date": "2025-09-30"}, "the earliest day it holds is 2025-10-01"),
+    ),
+    Scenario(
+        "UnknownField",
+        "bad input",
+        '{"date": ..., "to": ...}',
+        "refused at the first state",
+        refused({"date": DAY, "to": "me@example.com"}, "unknown field(s) to"),
+    ),
+    Scenario(
+        "WrongType",
+        "bad input",
+        '{"date": 20261120}',
+        "refused at the first state",
+        refused({"date": 20261120}, "expected a day as YYYY-MM-DD"),
+    ),
+    Scenario(
+        "ForceNotBoolean",
+        "bad input",
+        '{"force": "yes"}',
+        "refused at the first state",
+        refused({"date": DAY, "force": "yes"}, "force: must be true or false"),
+    ),
     # payload
-    Scenario("LargeOrganisationPayload", "payload", "large-org: hundreds of services and accounts", "every state under 256 KiB",
-             largest_org, profile="large-org"),
+    Scenario(
+        "LargeOrganisationPayload",
+        "payload",
+        "large-org: hundreds of services and accounts",
+        "every state under 256 KiB",
+        largest_org,
+        profile="large-org",
+    ),
 ]
 
 

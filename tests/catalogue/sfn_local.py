@@ -43,10 +43,12 @@ def task_results(execution: Execution) -> dict[str, list[dict]]:
         elif event["type"] == "TaskFailed":
             details = event["taskFailedEventDetails"]
             attempts.setdefault(current, []).append(
-                {"Throw": {"Error": details.get("error", ""), "Cause": details.get("cause", "")}})
+                {"Throw": {"Error": details.get("error", ""), "Cause": details.get("cause", "")}}
+            )
         elif event["type"] == "TaskSucceeded":
             attempts.setdefault(current, []).append(
-                {"Return": json.loads(event["taskSucceededEventDetails"]["output"])})
+                {"Return": json.loads(event["taskSucceededEventDetails"]["output"])}
+            )
     return attempts
 
 
@@ -116,31 +118,53 @@ def run_in_container(expected: dict) -> list[str]:
     import boto3
 
     container = subprocess.run(
-        ["docker", "run", "--detach", "--rm", "-p", f"{PORT}:8083",
-         "--mount", f"type=bind,readonly,source={OUT / 'MockConfigFile.json'},destination=/home/MockConfigFile.json",
-         "-e", "SFN_MOCK_CONFIG=/home/MockConfigFile.json", IMAGE],
-        check=True, capture_output=True, text=True,
+        [
+            "docker",
+            "run",
+            "--detach",
+            "--rm",
+            "-p",
+            f"{PORT}:8083",
+            "--mount",
+            f"type=bind,readonly,source={OUT / 'MockConfigFile.json'},destination=/home/MockConfigFile.json",
+            "-e",
+            "SFN_MOCK_CONFIG=/home/MockConfigFile.json",
+            IMAGE,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     try:
-        sfn = boto3.client("stepfunctions", endpoint_url=f"http://localhost:{PORT}", region_name="us-east-1",
-                           aws_access_key_id="local", aws_secret_access_key="local")
+        sfn = boto3.client(
+            "stepfunctions",
+            endpoint_url=f"http://localhost:{PORT}",
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
         _wait_until_up(sfn)
         definition = (ROOT / "state_machine" / "cost_notifier.asl.json").read_text()
         from local.template import fill
 
         arn = sfn.create_state_machine(
-            name=NAME_PREFIX, roleArn="arn:aws:iam::123456789012:role/DummyRole",
+            name=NAME_PREFIX,
+            roleArn="arn:aws:iam::123456789012:role/DummyRole",
             definition=fill(definition, definition_variables("cost-report@example.com", ("team@example.com",))),
         )["stateMachineArn"]
         differences = []
         for case, wanted in expected.items():
-            execution_arn = sfn.start_execution(stateMachineArn=f"{arn}#{case}", name=case,
-                                                input=json.dumps(SCHEDULED))["executionArn"]
+            execution_arn = sfn.start_execution(
+                stateMachineArn=f"{arn}#{case}", name=case, input=json.dumps(SCHEDULED)
+            )["executionArn"]
             while (described := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
                 time.sleep(0.2)
             events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
-            got = {"status": described["status"], "error": described.get("error"),
-                   "states": [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]}
+            got = {
+                "status": described["status"],
+                "error": described.get("error"),
+                "states": [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e],
+            }
             print(f"  {case:<34} {got['status']:<10} {got['error'] or ''}")
             if got != wanted:
                 differences.append(f"{case}: embedded {wanted}, Step Functions Local {got}")
@@ -168,22 +192,28 @@ def main(argv: list[str] | None = None) -> int:
     if not args.write_only:
         problem = docker_problem()
         if problem:
-            print(f"make test-sfn-local needs a Docker engine to run {IMAGE}, and {problem}.\n"
-                  "Nothing was tested. The same catalogue runs without Docker in `make test` (tests/catalogue).",
-                  file=sys.stderr)
+            print(
+                f"make test-sfn-local needs a Docker engine to run {IMAGE}, and {problem}.\n"
+                "Nothing was tested. The same catalogue runs without Docker in `make test` (tests/catalogue).",
+                file=sys.stderr,
+            )
             return 2
     completed, expected = complete(mock_config())
     differences = prove_strict(completed, expected)
     write(completed, expected)
     print(f"Wrote {OUT / 'MockConfigFile.json'}: {len(expected)} test cases, every Task mocked.")
     if differences:
-        print("The completed file does not reproduce the embedded runs:\n  " + "\n  ".join(differences), file=sys.stderr)
+        print(
+            "The completed file does not reproduce the embedded runs:\n  " + "\n  ".join(differences), file=sys.stderr
+        )
         return 1
     if args.write_only:
         return 0
     differences = run_in_container(expected)
     if differences:
-        print("Step Functions Local disagrees with the embedded runtime:\n  " + "\n  ".join(differences), file=sys.stderr)
+        print(
+            "Step Functions Local disagrees with the embedded runtime:\n  " + "\n  ".join(differences), file=sys.stderr
+        )
         return 1
     print(f"Step Functions Local: {len(expected)} test cases, same outcome as the embedded runtime.")
     return 0

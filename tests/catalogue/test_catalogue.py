@@ -36,18 +36,22 @@ def test_every_mock_config_test_case_is_used_by_a_scenario():
 def test_a_mock_config_naming_a_state_the_definition_lacks_is_refused():
     from local.mock_config import MockConfig
 
-    raw = {"StateMachines": {"cost-notifier": {"TestCases": {"Typo": {"FetchCost": "R"}}}},
-           "MockedResponses": {"R": {"0": {"Throw": {"Error": "E", "Cause": "C"}}}}}
+    raw = {
+        "StateMachines": {"cost-notifier": {"TestCases": {"Typo": {"FetchCost": "R"}}}},
+        "MockedResponses": {"R": {"0": {"Throw": {"Error": "E", "Cause": "C"}}}},
+    }
     with pytest.raises(MockConfigError, match="'FetchCost', which is not a state"):
         MockConfig(raw, "test", {"FetchCosts"})
 
 
 @pytest.mark.parametrize(
     ("responses", "message"),
-    [({"0": {"Throw": {"Error": "E", "Cause": "C"}}, "2": {"Return": {}}}, "no gap or overlap"),
-     ({"1": {"Return": {}}}, "must start at 0"),
-     ({"0": {"Throw": {"Error": "E"}}}, "needs string Error and Cause"),
-     ({"zero": {"Return": {}}}, "expected a number")],
+    [
+        ({"0": {"Throw": {"Error": "E", "Cause": "C"}}, "2": {"Return": {}}}, "no gap or overlap"),
+        ({"1": {"Return": {}}}, "must start at 0"),
+        ({"0": {"Throw": {"Error": "E"}}}, "needs string Error and Cause"),
+        ({"zero": {"Return": {}}}, "expected a number"),
+    ],
 )
 def test_malformed_mocked_responses_are_refused_with_the_reason(responses, message):
     from local.mock_config import MockConfig

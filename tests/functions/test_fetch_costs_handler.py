@@ -9,10 +9,10 @@ from decimal import Decimal
 import boto3
 import pytest
 from botocore.stub import Stubber
-
 from fetch_costs import handler
 from fetch_costs.query import build_request, report_window, short_window
 from fetch_costs.settings import ConfigurationError, ReportSettings, load_settings
+
 from tests.fixtures.cost_explorer_answers import answer
 
 EVENT = {"reportDate": "2026-11-20"}
@@ -22,8 +22,12 @@ START, END = report_window(DAY)
 
 
 def rows(day: date) -> list:
-    usual = [("Amazon Elastic Compute Cloud - Compute", "Usage", "41.2039485713"), ("AWS Lambda", "Usage", "0.0000001"),
-             ("Amazon Elastic Compute Cloud - Compute", "Credit", "-10.3"), ("Amazon Simple Storage Service", "Usage", "7.1")]
+    usual = [
+        ("Amazon Elastic Compute Cloud - Compute", "Usage", "41.2039485713"),
+        ("AWS Lambda", "Usage", "0.0000001"),
+        ("Amazon Elastic Compute Cloud - Compute", "Credit", "-10.3"),
+        ("Amazon Simple Storage Service", "Usage", "7.1"),
+    ]
     return usual + ([("Amazon CloudWatch", "Usage", "50.4")] if day == DAY else [("Amazon CloudWatch", "Usage", "7.2")])
 
 
@@ -68,7 +72,9 @@ def test_one_page_is_one_request(ce, lambda_context):
         ("AccessDeniedException", handler.CostExplorerAccessDenied, "ce:GetCostAndUsage"),
     ],
 )
-def test_cost_explorer_errors_become_named_errors_the_state_machine_can_match(ce, lambda_context, code, raised, message):
+def test_cost_explorer_errors_become_named_errors_the_state_machine_can_match(
+    ce, lambda_context, code, raised, message
+):
     ce.add_client_error("get_cost_and_usage", service_error_code=code, service_message="nope")
     with pytest.raises(raised, match=message):
         handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
@@ -76,8 +82,11 @@ def test_cost_explorer_errors_become_named_errors_the_state_machine_can_match(ce
 
 def test_a_day_in_the_oldest_month_cost_explorer_keeps_is_reported_without_last_month(ce, lambda_context):
     # GIVEN Cost Explorer refuses the 1st of last month as older than the history it keeps
-    ce.add_client_error("get_cost_and_usage", service_error_code="ValidationException",
-                        service_message="You haven't enabled historical data beyond 14 months.")
+    ce.add_client_error(
+        "get_cost_and_usage",
+        service_error_code="ValidationException",
+        service_message="You haven't enabled historical data beyond 14 months.",
+    )
     start, end = short_window(DAY)
     expect_pages(ce, answer(start, end, rows), start, end)
     # WHEN the day is fetched
@@ -116,8 +125,18 @@ def test_an_account_with_no_spend_on_any_day_still_gets_its_zero_report(ce, lamb
 
 
 def test_a_report_day_whose_entries_are_all_zero_is_data_not_a_day_to_wait_for(ce, lambda_context):
-    expect_pages(ce, answer(START, END, lambda day: rows(day) if day < DAY else [
-        ("AWS Lambda", "Usage", "0"), ("Amazon Simple Storage Service", "Usage", "0.0000000000")]))
+    expect_pages(
+        ce,
+        answer(
+            START,
+            END,
+            lambda day: (
+                rows(day)
+                if day < DAY
+                else [("AWS Lambda", "Usage", "0"), ("Amazon Simple Storage Service", "Usage", "0.0000000000")]
+            ),
+        ),
+    )
     result = handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
     assert result["total"] == "0" and result["services"]["count"] == 2
     assert D(result["dayBefore"]) > 0
@@ -129,15 +148,20 @@ def test_a_record_type_the_report_does_not_know_is_its_own_line_and_logged_as_a_
     assert result["breakdown"]["other"] == [{"recordType": "Future Charge Type", "amount": "1.25"}]
     assert result["total"] == "89.6539486713"  # 88.4039486713 + 1.25, in no other bucket
     assert [(r.getMessage(), r.recordTypes) for r in caplog.records if r.levelname == "WARNING"] == [
-        ("Cost Explorer returned record types this report does not classify", ["Future Charge Type"])]
+        ("Cost Explorer returned record types this report does not classify", ["Future Charge Type"])
+    ]
 
 
 def test_a_page_token_that_never_ends_stops_after_max_pages(ce, lambda_context):
     [endless] = answer(START, END, rows)
     endless["NextPageToken"] = "again"
     for n in range(handler.MAX_PAGES):
-        ce.add_response("get_cost_and_usage", endless, build_request(START, END, "UnblendedCost", "again" if n else None))
-    with pytest.raises(handler.CostDataIncomplete, match=f"after {handler.MAX_PAGES} requests.*COST_EXPLORER_MAX_REQUESTS"):
+        ce.add_response(
+            "get_cost_and_usage", endless, build_request(START, END, "UnblendedCost", "again" if n else None)
+        )
+    with pytest.raises(
+        handler.CostDataIncomplete, match=f"after {handler.MAX_PAGES} requests.*COST_EXPLORER_MAX_REQUESTS"
+    ):
         handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
 
 
@@ -161,26 +185,48 @@ def test_the_client_does_not_retry_by_itself_because_every_retry_is_billed():
 
 
 def test_unset_or_empty_settings_are_the_documented_defaults():
-    assert load_settings({}) == load_settings({name: "" for name in ("COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET")}) \
+    assert (
+        load_settings({})
+        == load_settings({name: "" for name in ("COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET")})
         == ReportSettings()
+    )
     defaults = ReportSettings()
-    assert (defaults.metric, defaults.top_services, defaults.daily_budget, defaults.max_requests) == ("UnblendedCost", 10, None, 10)
+    assert (defaults.metric, defaults.top_services, defaults.daily_budget, defaults.max_requests) == (
+        "UnblendedCost",
+        10,
+        None,
+        10,
+    )
 
 
 def test_every_setting_is_read():
-    settings = load_settings({
-        "COST_METRIC": "NetAmortizedCost", "TOP_SERVICES": " 20 ", "DAILY_BUDGET": "150.50",
-        "ANOMALY_THRESHOLD": "2.5", "ANOMALY_MIN_AMOUNT": "10", "ANOMALY_MIN_PERCENT": "25",
-        "MOVER_MIN_AMOUNT": "0", "MOVER_MIN_PERCENT": "5", "NEW_SERVICE_DAYS": "3", "COST_EXPLORER_MAX_REQUESTS": "40",
-    })
-    assert settings == ReportSettings("NetAmortizedCost", 20, Decimal("150.50"),
-                                      *(Decimal(v) for v in ("2.5", "10", "25", "0", "5")), 3, 40)
+    settings = load_settings(
+        {
+            "COST_METRIC": "NetAmortizedCost",
+            "TOP_SERVICES": " 20 ",
+            "DAILY_BUDGET": "150.50",
+            "ANOMALY_THRESHOLD": "2.5",
+            "ANOMALY_MIN_AMOUNT": "10",
+            "ANOMALY_MIN_PERCENT": "25",
+            "MOVER_MIN_AMOUNT": "0",
+            "MOVER_MIN_PERCENT": "5",
+            "NEW_SERVICE_DAYS": "3",
+            "COST_EXPLORER_MAX_REQUESTS": "40",
+        }
+    )
+    assert settings == ReportSettings(
+        "NetAmortizedCost", 20, Decimal("150.50"), *(Decimal(v) for v in ("2.5", "10", "25", "0", "5")), 3, 40
+    )
 
 
 @pytest.mark.parametrize(
     ("name", "value", "allowed"),
     [
-        ("COST_METRIC", "Dollars", "use one of UnblendedCost, AmortizedCost, NetUnblendedCost, NetAmortizedCost, BlendedCost"),
+        (
+            "COST_METRIC",
+            "Dollars",
+            "use one of UnblendedCost, AmortizedCost, NetUnblendedCost, NetAmortizedCost, BlendedCost",
+        ),
         ("TOP_SERVICES", "0", "a whole number from 1 to 20 (default 10)"),
         ("TOP_SERVICES", "21", "a whole number from 1 to 20"),
         ("TOP_SERVICES", "ten", "a whole number from 1 to 20"),

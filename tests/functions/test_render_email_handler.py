@@ -8,22 +8,26 @@ import json
 from datetime import date
 
 import pytest
-
 from fetch_costs.history import parse_history
 from fetch_costs.query import report_window
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
 from render_email.handler import lambda_handler
 from render_email.request import InvalidRenderRequest
+
 from tests.fixtures.cost_explorer_answers import answer
 
 DAY = date(2026, 11, 20)
 
 
 def rows(day: date) -> list:
-    return [("Amazon Elastic Compute Cloud - Compute", "Usage", "812.3456789"), ("Amazon Relational Database Service", "Usage", "422.0001112"),
-            ("Tax", "Tax", "0.0012"), ("AWS Lambda", "Credit", "-1.20"),
-            ("Amazon CloudWatch", "Usage", "50.4" if day == DAY else "7.2")]
+    return [
+        ("Amazon Elastic Compute Cloud - Compute", "Usage", "812.3456789"),
+        ("Amazon Relational Database Service", "Usage", "422.0001112"),
+        ("Tax", "Tax", "0.0012"),
+        ("AWS Lambda", "Credit", "-1.20"),
+        ("Amazon CloudWatch", "Usage", "50.4" if day == DAY else "7.2"),
+    ]
 
 
 def event() -> dict:
@@ -91,42 +95,108 @@ INVALID = [
     ("costs missing", _delete("costs"), "costs is missing"),
     ("costs not an object", _set("costs", "nope"), "costs: expected an object"),
     ("reportDate missing", _delete("reportDate"), "reportDate is missing"),
-    ("reportDate not a calendar date", _set("reportDate", "2026-02-30"), "reportDate: '2026-02-30' is not a calendar date"),
+    (
+        "reportDate not a calendar date",
+        _set("reportDate", "2026-02-30"),
+        "reportDate: '2026-02-30' is not a calendar date",
+    ),
     ("costs.reportDate another day", _set("costs.reportDate", "2026-11-19"), "is not the report day 2026-11-19"),
-    ("costs for another day", lambda e: e.update(reportDate="2026-11-19"), "costs.reportDate: 2026-11-20 is not the day being reported"),
-    ("amount not a decimal", _set("costs.services.top.0.amount", "12,34"), "costs.services.top[0].amount: '12,34' is not a decimal string"),
-    ("amount a float", _set("costs.services.top.0.amount", 812.3456789), "costs.services.top[0].amount: expected a decimal string"),
+    (
+        "costs for another day",
+        lambda e: e.update(reportDate="2026-11-19"),
+        "costs.reportDate: 2026-11-20 is not the day being reported",
+    ),
+    (
+        "amount not a decimal",
+        _set("costs.services.top.0.amount", "12,34"),
+        "costs.services.top[0].amount: '12,34' is not a decimal string",
+    ),
+    (
+        "amount a float",
+        _set("costs.services.top.0.amount", 812.3456789),
+        "costs.services.top[0].amount: expected a decimal string",
+    ),
     ("amount NaN", _set("costs.breakdown.credits", "NaN"), "costs.breakdown.credits: 'NaN' is not a decimal string"),
     ("amount too precise", _set("costs.breakdown.tax", "1e-40"), "costs.breakdown.tax: '1e-40' is out of range"),
     ("amount missing", _delete("costs.services.top.1.amount"), "costs.services.top[1].amount is missing"),
-    ("service name not a string", _set("costs.services.top.0.name", None), "costs.services.top[0].name: expected a string"),
+    (
+        "service name not a string",
+        _set("costs.services.top.0.name", None),
+        "costs.services.top[0].name: expected a string",
+    ),
     ("service not an object", _set("costs.services.top.1", "Tax"), "costs.services.top[1]: expected an object"),
     ("services not a list", _set("costs.services.top", {"Tax": "1"}), "costs.services.top: expected a list"),
-    ("trend too short", _set("costs.services.top.0.trend", ["1"] * 13), "costs.services.top[0].trend: expected 14 days, got 13"),
-    ("unknown flag", _set("costs.services.top.0.flags", ["hot"]), "costs.services.top[0].flags[0]: 'hot' is not one of new, anomaly"),
-    ("unknown alert", _set("costs.alerts", ["panic"]), "costs.alerts[0]: 'panic' is not one of anomaly, overBudget, newService"),
-    ("too many anomalies", _set("costs.anomalies.services", [{"name": "x", "amount": "1", "baseline": "0", "threshold": "0"}] * 6),
-     "costs.anomalies.services: 6 items, at most 5 allowed"),
+    (
+        "trend too short",
+        _set("costs.services.top.0.trend", ["1"] * 13),
+        "costs.services.top[0].trend: expected 14 days, got 13",
+    ),
+    (
+        "unknown flag",
+        _set("costs.services.top.0.flags", ["hot"]),
+        "costs.services.top[0].flags[0]: 'hot' is not one of new, anomaly",
+    ),
+    (
+        "unknown alert",
+        _set("costs.alerts", ["panic"]),
+        "costs.alerts[0]: 'panic' is not one of anomaly, overBudget, newService",
+    ),
+    (
+        "too many anomalies",
+        _set("costs.anomalies.services", [{"name": "x", "amount": "1", "baseline": "0", "threshold": "0"}] * 6),
+        "costs.anomalies.services: 6 items, at most 5 allowed",
+    ),
     ("total not a decimal", _set("costs.total", "lots"), "costs.total: 'lots' is not a decimal string"),
-    ("total not the sum", _set("costs.total", "1234.5678901"), "costs.total: 1234.5678901 does not equal charges + credits"),
+    (
+        "total not the sum",
+        _set("costs.total", "1234.5678901"),
+        "costs.total: 1234.5678901 does not equal charges + credits",
+    ),
     ("services not the charges", _set("costs.services.top.0.amount", "812.35"), "the services add up to"),
-    ("currency lowercase", _set("costs.currency", "usd"), "costs.currency: 'usd' is not an ISO 4217 code (3 uppercase letters"),
+    (
+        "currency lowercase",
+        _set("costs.currency", "usd"),
+        "costs.currency: 'usd' is not an ISO 4217 code (3 uppercase letters",
+    ),
     ("currency a symbol", _set("costs.currency", "$"), "costs.currency: '$' is not an ISO 4217 code"),
     ("currency missing", _delete("costs.currency"), "costs.currency is missing"),
     ("estimated not a boolean", _set("costs.estimated", "yes"), "costs.estimated: expected true or false"),
-    ("metric not a cost metric", _set("costs.metric", "UsageQuantity"), "costs.metric: 'UsageQuantity' is not one of UnblendedCost"),
+    (
+        "metric not a cost metric",
+        _set("costs.metric", "UsageQuantity"),
+        "costs.metric: 'UsageQuantity' is not one of UnblendedCost",
+    ),
     ("forecast missing", _delete("costs.forecast"), "costs.forecast is missing"),
-    ("requests negative", _set("costs.costExplorerRequests", -1), "costs.costExplorerRequests: expected a whole number from 0"),
-    ("other record type not in the total", _set("costs.breakdown.other", [{"recordType": "New", "amount": "1"}]),
-     "does not equal charges + credits + refunds + discounts + tax + other"),
-    ("other record types not a list", _set("costs.breakdown.other", {"New": "0"}),
-     "costs.breakdown.other: expected a list of record types and amounts"),
-    ("too many other record types", _set("costs.breakdown.other", [{"recordType": f"T{i}", "amount": "0"} for i in range(6)]),
-     "costs.breakdown.other: 6 items, at most 5 allowed"),
-    ("other record type unnamed", _set("costs.breakdown.other", [{"recordType": None, "amount": "0"}]),
-     "costs.breakdown.other[0].recordType: expected a string"),
-    ("other record type amount a float", _set("costs.breakdown.other", [{"recordType": "New", "amount": 0.0}]),
-     "costs.breakdown.other[0].amount: expected a decimal string"),
+    (
+        "requests negative",
+        _set("costs.costExplorerRequests", -1),
+        "costs.costExplorerRequests: expected a whole number from 0",
+    ),
+    (
+        "other record type not in the total",
+        _set("costs.breakdown.other", [{"recordType": "New", "amount": "1"}]),
+        "does not equal charges + credits + refunds + discounts + tax + other",
+    ),
+    (
+        "other record types not a list",
+        _set("costs.breakdown.other", {"New": "0"}),
+        "costs.breakdown.other: expected a list of record types and amounts",
+    ),
+    (
+        "too many other record types",
+        _set("costs.breakdown.other", [{"recordType": f"T{i}", "amount": "0"} for i in range(6)]),
+        "costs.breakdown.other: 6 items, at most 5 allowed",
+    ),
+    (
+        "other record type unnamed",
+        _set("costs.breakdown.other", [{"recordType": None, "amount": "0"}]),
+        "costs.breakdown.other[0].recordType: expected a string",
+    ),
+    (
+        "other record type amount a float",
+        _set("costs.breakdown.other", [{"recordType": "New", "amount": 0.0}]),
+        "costs.breakdown.other[0].amount: expected a decimal string",
+    ),
 ]
 
 

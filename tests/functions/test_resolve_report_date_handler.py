@@ -5,7 +5,6 @@ import json
 import traceback
 
 import pytest
-
 from resolve_report_date import handler
 from resolve_report_date.report_date import STEP_FUNCTIONS_CAUSE_LIMIT, InvalidReportRequest
 
@@ -25,7 +24,9 @@ def test_handler_refuses_an_event_without_the_execution_start_time(lambda_contex
 
 def test_bad_history_setting_fails_at_cold_start_naming_the_variable(monkeypatch):
     monkeypatch.setenv("COST_EXPLORER_HISTORY_MONTHS", "12")
-    with pytest.raises(RuntimeError, match="COST_EXPLORER_HISTORY_MONTHS='12' is not allowed: use a whole number from 13 to 38"):
+    with pytest.raises(
+        RuntimeError, match="COST_EXPLORER_HISTORY_MONTHS='12' is not allowed: use a whole number from 13 to 38"
+    ):
         importlib.reload(handler)
     monkeypatch.delenv("COST_EXPLORER_HISTORY_MONTHS")
     importlib.reload(handler)
@@ -56,11 +57,13 @@ def test_a_200_kb_bad_date_leaves_a_whole_cause_in_the_failed_execution(lambda_c
     context = lambda_context("resolve_report_date")
     with pytest.raises(InvalidReportRequest) as refused:
         handler.lambda_handler(event, context)
-    cause = json.dumps({
-        "errorMessage": str(refused.value),
-        "errorType": type(refused.value).__name__,
-        "requestId": context.aws_request_id,
-        "stackTrace": traceback.format_list(traceback.extract_tb(refused.value.__traceback__)),
-    })
+    cause = json.dumps(
+        {
+            "errorMessage": str(refused.value),
+            "errorType": type(refused.value).__name__,
+            "requestId": context.aws_request_id,
+            "stackTrace": traceback.format_list(traceback.extract_tb(refused.value.__traceback__)),
+        }
+    )
     assert len(cause) < STEP_FUNCTIONS_CAUSE_LIMIT, f"{len(cause):,} characters"
     assert "date: expected a day as YYYY-MM-DD" in cause

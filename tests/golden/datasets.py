@@ -15,9 +15,10 @@ from fetch_costs.history import not_ready, parse_history
 from fetch_costs.query import build_request, report_window
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
-from local.cost_explorer import FakeCostExplorer, SyntheticOrganisation
 from render_email.render import RenderedEmail, render_report
 from render_email.request import RenderRequest
+
+from local.cost_explorer import FakeCostExplorer, SyntheticOrganisation
 from tests.fixtures.cost_explorer_answers import answer
 
 
@@ -41,8 +42,12 @@ def synthetic(profile: str, report_date: date) -> Callable[[date, date], list[di
 def _young_account(day: date) -> list:
     if day < date(2026, 11, 19):
         return []
-    return [("Amazon Elastic Compute Cloud - Compute", "Usage", "18.40"), ("Amazon Simple Storage Service", "Usage", "0.0460"),
-            ("Amazon Elastic Compute Cloud - Compute", "Credit", "-18.40"), ("AWS Lambda", "Usage", "0")]
+    return [
+        ("Amazon Elastic Compute Cloud - Compute", "Usage", "18.40"),
+        ("Amazon Simple Storage Service", "Usage", "0.0460"),
+        ("Amazon Elastic Compute Cloud - Compute", "Credit", "-18.40"),
+        ("AWS Lambda", "Usage", "0"),
+    ]
 
 
 def _quiet_day(day: date) -> list:
@@ -53,18 +58,37 @@ def _quiet_day(day: date) -> list:
 
 
 DATASETS = (
-    Dataset("small", "the synthetic small account: a spike yesterday, a new service, credits",
-            date(2026, 11, 20), synthetic("small", date(2026, 11, 20))),
-    Dataset("large-org", "the synthetic large organisation: 350 services, EDP discount, two pages",
-            date(2026, 11, 20), synthetic("large-org", date(2026, 11, 20))),
-    Dataset("first-of-month", "the 1st of December: tax and support, month to date of one day, over budget",
-            date(2026, 12, 1), synthetic("small", date(2026, 12, 1)),
-            ReportSettings(daily_budget=Decimal(150), top_services=5)),
-    Dataset("young-account-eur", "two days old, in euros, credits covering the usage: no forecast or anomaly checks",
-            date(2026, 11, 20), lambda start, end: answer(start, end, _young_account, currency="EUR",
-                                                            estimated_from=date(2026, 11, 1))),
-    Dataset("no-spend", "a day whose entries are all $0 in an account that usually costs a little",
-            date(2026, 11, 20), lambda start, end: answer(start, end, _quiet_day)),
+    Dataset(
+        "small",
+        "the synthetic small account: a spike yesterday, a new service, credits",
+        date(2026, 11, 20),
+        synthetic("small", date(2026, 11, 20)),
+    ),
+    Dataset(
+        "large-org",
+        "the synthetic large organisation: 350 services, EDP discount, two pages",
+        date(2026, 11, 20),
+        synthetic("large-org", date(2026, 11, 20)),
+    ),
+    Dataset(
+        "first-of-month",
+        "the 1st of December: tax and support, month to date of one day, over budget",
+        date(2026, 12, 1),
+        synthetic("small", date(2026, 12, 1)),
+        ReportSettings(daily_budget=Decimal(150), top_services=5),
+    ),
+    Dataset(
+        "young-account-eur",
+        "two days old, in euros, credits covering the usage: no forecast or anomaly checks",
+        date(2026, 11, 20),
+        lambda start, end: answer(start, end, _young_account, currency="EUR", estimated_from=date(2026, 11, 1)),
+    ),
+    Dataset(
+        "no-spend",
+        "a day whose entries are all $0 in an account that usually costs a little",
+        date(2026, 11, 20),
+        lambda start, end: answer(start, end, _quiet_day),
+    ),
 )
 
 

@@ -24,8 +24,11 @@ def main() -> int:
                 path.write_text(content, encoding="utf-8")
                 changed += 1
                 print(f"{'updated' if old is not None else 'created'} tests/golden/{name}")
-    print(f"{changed} golden file(s) changed; review them with `git diff tests/golden/`." if changed
-          else "Golden files are up to date.")
+    print(
+        f"{changed} golden file(s) changed; review them with `git diff tests/golden/`."
+        if changed
+        else "Golden files are up to date."
+    )
     return 0
 
 

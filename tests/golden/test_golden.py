@@ -20,4 +20,5 @@ def test_the_email_is_exactly_the_golden_one(dataset):
         assert path.exists(), f"tests/golden/{name} is missing: run `make golden`"
         assert path.read_text(encoding="utf-8") == content, (
             f"tests/golden/{name} differs from what the code now produces ({dataset.description}). "
-            "If the change is intended, run `make golden` and review `git diff tests/golden/`.")
+            "If the change is intended, run `make golden` and review `git diff tests/golden/`."
+        )

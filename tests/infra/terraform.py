@@ -49,7 +49,9 @@ def infra_bin(tool: str) -> Path:
 def parse_files(paths: list[Path]) -> dict[str, dict]:
     result = subprocess.run(
         [str(infra_bin("python")), str(HCL_TO_JSON), *map(str, paths)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"hcl_to_json.py failed:\n{result.stderr}")
@@ -82,9 +84,9 @@ class Reference:
 
     @property
     def address(self) -> str:
-        return f'{self.type}.{self.name}' + (f'["{self.key}"]' if self.key else "")
+        return f"{self.type}.{self.name}" + (f'["{self.key}"]' if self.key else "")
 
-    def with_attr(self, attr: str) -> "Reference":
+    def with_attr(self, attr: str) -> Reference:
         return Reference(self.type, self.name, self.key, attr)
 
     def __str__(self) -> str:
@@ -110,7 +112,7 @@ class Terraform:
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, directory: Path = TERRAFORM) -> "Terraform":
+    def load(cls, directory: Path = TERRAFORM) -> Terraform:
         parsed = parse_files(sorted(directory.glob("*.tf")))
         errors = {name: body["error"] for name, body in parsed.items() if "error" in body}
         return cls({name: body for name, body in parsed.items() if "error" not in body}, errors)
@@ -194,5 +196,5 @@ def definition_file(body: dict) -> tuple[Path, str]:
     """The file and the variables map of a state machine's `definition = templatefile(...)`."""
     definition = attr(body, "definition")
     match = re.fullmatch(r'\$\{templatefile\("\$\{path\.module\}/([^"]+)",\s*local\.([a-z0-9_]+)\)\}', definition)
-    assert match, f"definition must be templatefile(\"${{path.module}}/<file>\", local.<map>), got {definition!r}"
+    assert match, f'definition must be templatefile("${{path.module}}/<file>", local.<map>), got {definition!r}'
     return (TERRAFORM / match[1]).resolve(), match[2]

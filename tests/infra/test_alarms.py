@@ -19,8 +19,16 @@ from tests.infra.terraform import FUNCTIONS, Terraform, attr, reference
 #     when the set's reputation metrics are enabled.
 KNOWN = {
     "AWS/States": {
-        "metrics": {"ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsAborted",
-                    "ExecutionsTimedOut", "ExecutionThrottled", "ExecutionTime", "ExecutionsRedriven"},
+        "metrics": {
+            "ExecutionsStarted",
+            "ExecutionsSucceeded",
+            "ExecutionsFailed",
+            "ExecutionsAborted",
+            "ExecutionsTimedOut",
+            "ExecutionThrottled",
+            "ExecutionTime",
+            "ExecutionsRedriven",
+        },
         "dimensions": {"StateMachineArn": ("aws_sfn_state_machine", "arn")},
     },
     "AWS/Lambda": {
@@ -95,9 +103,17 @@ def test_every_alarm_notifies_the_topic_and_says_what_to_do(terraform) -> None:
 
 
 def test_the_state_machine_failure_alarms_are_all_there(terraform) -> None:
-    watched = {attr(alarm, "metric_name") for alarm in alarms(terraform).values() if attr(alarm, "namespace") == "AWS/States"}
-    assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted", "ExecutionThrottled",
-            "ExecutionsSucceeded", "ExecutionTime"} <= watched
+    watched = {
+        attr(alarm, "metric_name") for alarm in alarms(terraform).values() if attr(alarm, "namespace") == "AWS/States"
+    }
+    assert {
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        "ExecutionsAborted",
+        "ExecutionThrottled",
+        "ExecutionsSucceeded",
+        "ExecutionTime",
+    } <= watched
 
 
 def test_a_failed_timed_out_aborted_or_throttled_run_alarms_at_once(terraform) -> None:
@@ -156,7 +172,13 @@ def test_the_dashboard_shows_metrics_that_exist(terraform) -> None:
         else:
             assert metric in KNOWN[namespace]["metrics"] and dimension in KNOWN[namespace]["dimensions"], metric
     shown = {metric for _, metric, _ in rows}
-    assert {"ExecutionsStarted", "ExecutionsSucceeded", "ExecutionTime", "ExecutionsFailed", "ReportedDailyTotal"} <= shown
+    assert {
+        "ExecutionsStarted",
+        "ExecutionsSucceeded",
+        "ExecutionTime",
+        "ExecutionsFailed",
+        "ReportedDailyTotal",
+    } <= shown
 
 
 def test_the_dashboards_custom_metrics_use_the_functions_namespace_and_service() -> None:

@@ -29,17 +29,32 @@ def report() -> dict:
         "LOG_LEVEL": "WARNING",
     }
     result = subprocess.run(
-        [str(checkov), "--directory", str(TERRAFORM), "--framework", "terraform", "--skip-download",
-         "--download-external-modules", "false", "--output", "json"],
-        capture_output=True, text=True, env=environment, timeout=600,
+        [
+            str(checkov),
+            "--directory",
+            str(TERRAFORM),
+            "--framework",
+            "terraform",
+            "--skip-download",
+            "--download-external-modules",
+            "false",
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=600,
     )
     assert result.returncode in (0, 1), f"checkov crashed:\n{result.stderr[-3000:]}"
     return json.loads(result.stdout)
 
 
 def test_checkov_finds_no_failed_check(report) -> None:
-    failed = [f"{c['check_id']} {c['resource']} ({c['file_path']}:{c['file_line_range']}): {c['check_name']}"
-              for c in report["results"]["failed_checks"]]
+    failed = [
+        f"{c['check_id']} {c['resource']} ({c['file_path']}:{c['file_line_range']}): {c['check_name']}"
+        for c in report["results"]["failed_checks"]
+    ]
     assert failed == []
     assert report["summary"]["parsing_errors"] == 0
     assert report["summary"]["passed"] > 100, "checkov ran too few checks: did it read the configuration?"

@@ -9,10 +9,13 @@ from local.runtime import definition_variables
 from tests.infra.terraform import STATE_MACHINE, TERRAFORM, definition_file, placeholder_names
 
 
-@pytest.mark.parametrize("state_machine, asl", [
-    ("cost_notifier", STATE_MACHINE),
-    ("notify_failure", TERRAFORM / "notify_failure.asl.json"),
-])
+@pytest.mark.parametrize(
+    "state_machine, asl",
+    [
+        ("cost_notifier", STATE_MACHINE),
+        ("notify_failure", TERRAFORM / "notify_failure.asl.json"),
+    ],
+)
 def test_templatefile_variables_match_the_definition_placeholders(terraform, state_machine, asl) -> None:
     body = terraform.resources["aws_sfn_state_machine"][state_machine]
     path, variables_local = definition_file(body)

@@ -53,8 +53,14 @@ SANDBOX_RECIPIENTS = "aws_sesv2_email_identity.recipient[*].arn"
 
 # Step Functions Developer Guide, "IAM policies for logging to CloudWatch Logs": vended log delivery.
 STATES_LOG_DELIVERY = (
-    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
 )
 # Step Functions Developer Guide, "IAM policies for AWS X-Ray".
 STATES_XRAY = ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets")
@@ -69,7 +75,10 @@ LAMBDA_LOGS = ("logs:CreateLogStream", "logs:PutLogEvents")
 DOCUMENTED_STAR = {
     "ce:GetCostAndUsage": "AWS Cost Explorer Service: no ce: action has resource types",
     **{action: "AWS X-Ray: trace and sampling actions have no resource types" for action in STATES_XRAY},
-    **{action: "Step Functions logging to CloudWatch Logs: vended log delivery actions" for action in STATES_LOG_DELIVERY},
+    **{
+        action: "Step Functions logging to CloudWatch Logs: vended log delivery actions"
+        for action in STATES_LOG_DELIVERY
+    },
 }
 
 # How to scope an action a function's boto3 calls need.
@@ -147,6 +156,7 @@ def assume_role_services(terraform: Terraform, role_arn: str, key: str | None = 
 
 # --- What each principal needs -------------------------------------------------------------------------
 
+
 def tasks(states: dict):
     for name, state in states.items():
         if state.get("Type") == "Task":
@@ -174,7 +184,8 @@ def needed_by_state_machine(terraform: Terraform, name: str) -> set[tuple[str, s
     needed = set()
     for state_name, state in tasks(definition["States"]):
         assert state["Resource"] in INTEGRATIONS, (
-            f"{path.name}: {state_name} uses {state['Resource']}; add its IAM action to INTEGRATIONS")
+            f"{path.name}: {state_name} uses {state['Resource']}; add its IAM action to INTEGRATIONS"
+        )
         action, parameters = INTEGRATIONS[state["Resource"]]
         for parameter_name in parameters:
             value, is_path = parameter(state, parameter_name)
@@ -271,8 +282,11 @@ def needed_by_function(terraform: Terraform, function: str) -> set[tuple[str, st
         assert action in FUNCTION_ACTION_RESOURCES, f"{function} calls {action}: add how to scope it"
         needed.add((action, FUNCTION_ACTION_RESOURCES[action]))
     own_log_group = "/aws/lambda/" + attr(lambda_function, "function_name")
-    groups = [name for name, body in terraform.resources["aws_cloudwatch_log_group"].items()
-              if attr(body, "name") == own_log_group]
+    groups = [
+        name
+        for name, body in terraform.resources["aws_cloudwatch_log_group"].items()
+        if attr(body, "name") == own_log_group
+    ]
     assert len(groups) == 1, f"no log group named {own_log_group} for the functions"
     needed |= {(action, f'aws_cloudwatch_log_group.{groups[0]}["{function}"].arn:*') for action in LAMBDA_LOGS}
     if any(attr(block, "mode") == "Active" for block in blocks(lambda_function, "tracing_config")):
@@ -281,6 +295,7 @@ def needed_by_function(terraform: Terraform, function: str) -> set[tuple[str, st
 
 
 # --- The tests -----------------------------------------------------------------------------------------
+
 
 def deployed_functions() -> list[str]:
     return sorted(path.parent.name for path in FUNCTIONS.glob("*/handler.py"))
@@ -362,20 +377,35 @@ def test_sending_email_is_limited_to_the_sender_address(terraform) -> None:
     for name, document in terraform.data["aws_iam_policy_document"].items():
         for statement in statements(document):
             if "ses:SendEmail" in as_list(attr(statement, "actions")):
-                conditions = {(attr(c, "test"), attr(c, "variable")): as_list(attr(c, "values"))
-                              for c in blocks(statement, "condition")}
+                conditions = {
+                    (attr(c, "test"), attr(c, "variable")): as_list(attr(c, "values"))
+                    for c in blocks(statement, "condition")
+                }
                 assert conditions == {("StringEquals", "ses:FromAddress"): ["${var.sender_email}"]}, name
 
 
 def test_each_principal_has_its_own_role_trusted_by_only_its_service(terraform) -> None:
     principals = [
         (attr(terraform.resources["aws_sfn_state_machine"]["cost_notifier"], "role_arn"), None, "states.amazonaws.com"),
-        (attr(terraform.resources["aws_sfn_state_machine"]["notify_failure"], "role_arn"), None, "states.amazonaws.com"),
-        (attr(blocks(terraform.resources["aws_scheduler_schedule"]["daily_report"], "target")[0], "role_arn"), None,
-         "scheduler.amazonaws.com"),
-        (attr(terraform.resources["aws_cloudwatch_event_target"]["run_stopped"], "role_arn"), None, "events.amazonaws.com"),
-    ] + [(attr(terraform.resources["aws_lambda_function"]["this"], "role"), function, "lambda.amazonaws.com")
-         for function in deployed_functions()]
+        (
+            attr(terraform.resources["aws_sfn_state_machine"]["notify_failure"], "role_arn"),
+            None,
+            "states.amazonaws.com",
+        ),
+        (
+            attr(blocks(terraform.resources["aws_scheduler_schedule"]["daily_report"], "target")[0], "role_arn"),
+            None,
+            "scheduler.amazonaws.com",
+        ),
+        (
+            attr(terraform.resources["aws_cloudwatch_event_target"]["run_stopped"], "role_arn"),
+            None,
+            "events.amazonaws.com",
+        ),
+    ] + [
+        (attr(terraform.resources["aws_lambda_function"]["this"], "role"), function, "lambda.amazonaws.com")
+        for function in deployed_functions()
+    ]
     roles = set()
     for role_arn, key, service in principals:
         role = reference(role_arn, each_key=key)
@@ -391,9 +421,11 @@ def test_each_principal_has_its_own_role_trusted_by_only_its_service(terraform) 
 def literal_locals(terraform: Terraform, text: str) -> str:
     """text with each ${local.x} whose value is a plain literal ("default") written out; any other
     interpolation is left as it is, to be compared as an expression."""
+
     def value(match: re.Match) -> str:
         local = terraform.locals.get(match[1])
         return local if isinstance(local, str) and "${" not in local else match[0]
+
     return re.sub(r"\$\{local\.(\w+)\}", value, text)
 
 
@@ -402,8 +434,10 @@ def source_conditions(terraform: Terraform, role_arn: str) -> dict[str, tuple[st
     role = reference(role_arn)
     document = terraform.resource(reference(attr(terraform.resources["aws_iam_role"][role.name], "assume_role_policy")))
     (statement,) = statements(document)
-    return {attr(condition, "variable"): (attr(condition, "test"), as_list(attr(condition, "values")))
-            for condition in blocks(statement, "condition")}
+    return {
+        attr(condition, "variable"): (attr(condition, "test"), as_list(attr(condition, "values")))
+        for condition in blocks(statement, "condition")
+    }
 
 
 def test_the_scheduler_role_trusts_the_schedule_group_the_schedule_is_in(terraform) -> None:
@@ -469,7 +503,13 @@ def test_the_notifier_reads_only_the_report_state_machines_executions(terraform)
 
 def test_the_notifier_is_started_only_for_this_state_machine(terraform) -> None:
     pattern = attr(terraform.resources["aws_cloudwatch_event_rule"]["run_stopped"], "event_pattern")
-    for expected in ("'aws.states'", "'Step Functions Execution Status Change'", "'FAILED'", "'TIMED_OUT'",
-                     "'ABORTED'", "aws_sfn_state_machine.cost_notifier.arn"):
+    for expected in (
+        "'aws.states'",
+        "'Step Functions Execution Status Change'",
+        "'FAILED'",
+        "'TIMED_OUT'",
+        "'ABORTED'",
+        "aws_sfn_state_machine.cost_notifier.arn",
+    ):
         assert expected in pattern, expected
     assert "'SUCCEEDED'" not in pattern and "'RUNNING'" not in pattern

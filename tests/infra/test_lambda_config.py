@@ -20,13 +20,22 @@ def read_environment_variables(function: str) -> set[str]:
                 arguments = list(node.args)
                 receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
                 mentions_environ = any(
-                    isinstance(a, ast.Name) and a.id == "environ" or isinstance(a, ast.Attribute) and a.attr == "environ"
-                    for a in arguments + ([receiver] if receiver is not None else []))
+                    isinstance(a, ast.Name)
+                    and a.id == "environ"
+                    or isinstance(a, ast.Attribute)
+                    and a.attr == "environ"
+                    for a in arguments + ([receiver] if receiver is not None else [])
+                )
                 if mentions_environ:
                     names |= {a.value for a in arguments if isinstance(a, ast.Constant) and isinstance(a.value, str)}
             if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
                 value = node.value
-                if isinstance(value, ast.Name) and value.id == "environ" or isinstance(value, ast.Attribute) and value.attr == "environ":
+                if (
+                    isinstance(value, ast.Name)
+                    and value.id == "environ"
+                    or isinstance(value, ast.Attribute)
+                    and value.attr == "environ"
+                ):
                     names.add(node.slice.value)
     return {name for name in names if re.fullmatch(r"[A-Z][A-Z0-9_]+", name)}
 
@@ -84,7 +93,9 @@ def test_every_setting_terraform_sets_is_read_by_that_function(terraform) -> Non
 
 def test_the_typed_settings_cannot_be_shadowed_by_the_extra_environment(terraform) -> None:
     typed = {name for settings in terraform.locals["functions"].values() for name in settings["environment"]}
-    conditions = " ".join(attr(v, "condition") for v in blocks(terraform.variables["extra_function_environment"], "validation"))
+    conditions = " ".join(
+        attr(v, "condition") for v in blocks(terraform.variables["extra_function_environment"], "validation")
+    )
     for name in typed:
         assert f"'{name}'" in conditions or f'"{name}"' in conditions, f"{name} could be overridden"
 

@@ -80,28 +80,43 @@ def status_change_event(sfn, execution_arn: str, drop: tuple[str, ...] = ()) -> 
     for key in drop:
         detail.pop(key)
     return {
-        "version": "0", "id": "3b0c8f2e-0000-0000-0000-000000000000", "detail-type": "Step Functions Execution Status Change",
-        "source": "aws.states", "account": ACCOUNT_ID, "time": "2026-11-21T08:00:05Z", "region": REGION,
-        "resources": [execution_arn], "detail": detail,
+        "version": "0",
+        "id": "3b0c8f2e-0000-0000-0000-000000000000",
+        "detail-type": "Step Functions Execution Status Change",
+        "source": "aws.states",
+        "account": ACCOUNT_ID,
+        "time": "2026-11-21T08:00:05Z",
+        "region": REGION,
+        "resources": [execution_arn],
+        "detail": detail,
     }
 
 
-def notify(aws: EmbeddedAWS, event: dict, name_prefix: str = "cost-notifier",
-           run_name: str = "notify-1") -> tuple[str, list[tuple[str, str]]]:
+def notify(
+    aws: EmbeddedAWS, event: dict, name_prefix: str = "cost-notifier", run_name: str = "notify-1"
+) -> tuple[str, list[tuple[str, str]]]:
     """Deploy the notifier as Terraform would, start it with the event, return its status and the
     messages this run sent."""
     topic = boto3.client("sns", region_name=REGION).create_topic(Name=f"{name_prefix}-alarms")["TopicArn"]
-    definition = fill((TERRAFORM / "notify_failure.asl.json").read_text(), {
-        "alarm_topic_arn": topic, "name_prefix": name_prefix, "execution_console_prefix": CONSOLE,
-    })
+    definition = fill(
+        (TERRAFORM / "notify_failure.asl.json").read_text(),
+        {
+            "alarm_topic_arn": topic,
+            "name_prefix": name_prefix,
+            "execution_console_prefix": CONSOLE,
+        },
+    )
     sfn = boto3.client("stepfunctions", region_name=REGION)
     notifier = sfn.create_state_machine(
-        name=f"{name_prefix}-notify-failure", definition=definition,
+        name=f"{name_prefix}-notify-failure",
+        definition=definition,
         roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name_prefix}-notify-failure",
     )["stateMachineArn"]
     sent = sns_backends[ACCOUNT_ID][REGION].topics[topic].sent_notifications
     before = len(sent)
-    run = aws.wait(sfn.start_execution(stateMachineArn=notifier, name=run_name, input=json.dumps(event))["executionArn"])
+    run = aws.wait(
+        sfn.start_execution(stateMachineArn=notifier, name=run_name, input=json.dumps(event))["executionArn"]
+    )
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     return run.status, [(subject, message) for _, message, subject, _, _ in sent[before:]]
 
@@ -113,7 +128,7 @@ def test_a_run_refused_at_its_first_state_is_reported_with_that_state_and_its_er
         event = status_change_event(boto3.client("stepfunctions", region_name=REGION), failed.arn)
         _, messages = notify(aws, event)
 
-    (subject, message), = messages
+    ((subject, message),) = messages
     assert subject == "cost-notifier: daily cost report FAILED at ResolveReportDate"
     assert "stopped (FAILED) at the state ResolveReportDate" in message
     assert "Error: InvalidReportRequest" in message
@@ -130,7 +145,7 @@ def test_a_run_that_fails_after_its_retries_is_reported_at_the_task_that_failed(
         event = status_change_event(boto3.client("stepfunctions", region_name=REGION), failed.arn)
         _, messages = notify(aws, event)
 
-    (subject, message), = messages
+    ((subject, message),) = messages
     assert subject == "cost-notifier: daily cost report FAILED at RenderEmail"
     assert "Error: Lambda.ServiceException" in message
 
@@ -138,12 +153,13 @@ def test_a_run_that_fails_after_its_retries_is_reported_at_the_task_that_failed(
 def test_an_aborted_run_without_error_or_cause_is_still_reported() -> None:
     with EmbeddedAWS(profile="small") as aws:
         failed = aws.run({"date": "2026-02-30"})
-        event = status_change_event(boto3.client("stepfunctions", region_name=REGION), failed.arn,
-                                    drop=("error", "cause"))
+        event = status_change_event(
+            boto3.client("stepfunctions", region_name=REGION), failed.arn, drop=("error", "cause")
+        )
         event["detail"]["status"] = "ABORTED"
         _, messages = notify(aws, event)
 
-    (subject, message), = messages
+    ((subject, message),) = messages
     assert subject == "cost-notifier: daily cost report ABORTED at ResolveReportDate"
     assert "Error: (none)" in message and "Cause: (none)" in message
 
@@ -197,8 +213,9 @@ def as_if_stopped_before_its_first_state(monkeypatch, execution_arn: str) -> Non
 
     monkeypatch.setattr(StepFunctionsParserBackend, "get_execution_history", history)
     real_indefinite = json_path._contains_slice_or_wildcard_array
-    monkeypatch.setattr(json_path, "_contains_slice_or_wildcard_array",
-                        lambda path: real_indefinite(path) or "[?(" in path)
+    monkeypatch.setattr(
+        json_path, "_contains_slice_or_wildcard_array", lambda path: real_indefinite(path) or "[?(" in path
+    )
 
 
 def assert_sns_accepts(subject: str) -> None:
@@ -229,12 +246,24 @@ def test_the_longest_possible_subject_is_one_sns_accepts(terraform, monkeypatch,
     with EmbeddedAWS(profile="small") as aws:
         sfn = boto3.client("stepfunctions", region_name=REGION)
         stand_in = sfn.create_state_machine(
-            name="stops-at-the-longest-state", roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/stand-in",
-            definition=json.dumps({"StartAt": longest_state, "States": {
-                longest_state: {"Type": "Fail", "Error": "StandIn", "Cause": "a stand-in for the report workflow"}}}),
+            name="stops-at-the-longest-state",
+            roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/stand-in",
+            definition=json.dumps(
+                {
+                    "StartAt": longest_state,
+                    "States": {
+                        longest_state: {
+                            "Type": "Fail",
+                            "Error": "StandIn",
+                            "Cause": "a stand-in for the report workflow",
+                        }
+                    },
+                }
+            ),
         )["stateMachineArn"]
-        stopped = [aws.wait(sfn.start_execution(stateMachineArn=stand_in, name=f"run-{i}")["executionArn"])
-                   for i in (1, 2)]
+        stopped = [
+            aws.wait(sfn.start_execution(stateMachineArn=stand_in, name=f"run-{i}")["executionArn"]) for i in (1, 2)
+        ]
         as_if_stopped_before_its_first_state(monkeypatch, stopped[1].arn)
         subjects = []
         for i, run in enumerate(stopped):
@@ -259,7 +288,7 @@ def test_a_status_the_rule_never_sends_does_not_reach_the_subject() -> None:
         event["detail"]["status"] = "NOT_A_STATUS_" * 20
         _, messages = notify(aws, event)
 
-    (subject, message), = messages
+    ((subject, message),) = messages
     assert subject == "cost-notifier: daily cost report STOPPED at ResolveReportDate"
     assert_sns_accepts(subject)
     assert "stopped (STOPPED) at the state ResolveReportDate" in message

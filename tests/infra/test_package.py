@@ -53,8 +53,11 @@ def test_each_zip_holds_its_package_folder_at_the_root(zips) -> None:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
         assert f"{name}/handler.py" in names
-        sources = {p.relative_to(FUNCTIONS).as_posix() for p in (FUNCTIONS / name).rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc" and p.name != "requirements.txt"}
+        sources = {
+            p.relative_to(FUNCTIONS).as_posix()
+            for p in (FUNCTIONS / name).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc" and p.name != "requirements.txt"
+        }
         assert sources <= names, f"{name}.zip is missing {sorted(sources - names)}"
         others = {n.split("/")[0] for n in names} & (set(ALL) - {name})
         assert not others, f"{name}.zip carries another function's code: {others}"
@@ -104,23 +107,39 @@ def run_from_zip(zip_path: Path, name: str, event: dict | None, tmp_path: Path) 
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(extracted)
     environment = {
-        "PATH": "/usr/bin:/bin", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "CostNotifier",
-        "AWS_DEFAULT_REGION": "us-east-1", "PYTHONDONTWRITEBYTECODE": "1",
+        "PATH": "/usr/bin:/bin",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "CostNotifier",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     # -I: no PYTHONPATH, no user site, no current directory; ROOT only for local/lambda_context.py.
     result = subprocess.run(
-        [sys.executable, "-I", "-c", f"import sys; sys.path.append({str(ROOT)!r})\n" + SMOKE,
-         str(extracted), name, json.dumps(event or {})],
-        capture_output=True, text=True, env=environment, cwd=tmp_path,
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            f"import sys; sys.path.append({str(ROOT)!r})\n" + SMOKE,
+            str(extracted),
+            name,
+            json.dumps(event or {}),
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_resolve_report_date_runs_from_its_zip(zips, tmp_path) -> None:
-    out = run_from_zip(zips["resolve_report_date"], "resolve_report_date",
-                       {"input": {"scheduledTime": "2026-11-21T08:00:00Z"}, "executionStartTime": "2026-11-21T08:00:01Z"},
-                       tmp_path)
+    out = run_from_zip(
+        zips["resolve_report_date"],
+        "resolve_report_date",
+        {"input": {"scheduledTime": "2026-11-21T08:00:00Z"}, "executionStartTime": "2026-11-21T08:00:01Z"},
+        tmp_path,
+    )
     assert out["result"]["reportDate"] == "2026-11-20"
     assert out["result"]["trigger"] == "schedule"
 

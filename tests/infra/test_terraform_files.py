@@ -14,18 +14,29 @@ from tests.infra.terraform import validation_regexes as regexes
 
 # Variables where a typo would deploy something broken, so Terraform must refuse it at plan time.
 MUST_VALIDATE = {
-    "region", "name_prefix", "sender_email", "recipients", "schedule_expression", "schedule_timezone",
-    "cost_metric", "top_services", "cost_explorer_history_months", "log_level", "extra_function_environment",
-    "powertools_layer_arn", "dynamodb_kms_key_arn", "log_retention_days", "state_machine_log_level",
+    "region",
+    "name_prefix",
+    "sender_email",
+    "recipients",
+    "schedule_expression",
+    "schedule_timezone",
+    "cost_metric",
+    "top_services",
+    "cost_explorer_history_months",
+    "log_level",
+    "extra_function_environment",
+    "powertools_layer_arn",
+    "dynamodb_kms_key_arn",
+    "log_retention_days",
+    "state_machine_log_level",
     "alarm_emails",
 }
-
 
 
 def accepted(terraform: Terraform, variable: str, value: str, only: int | None = None) -> bool:
     patterns = regexes(terraform, variable)
     if only is not None:
-        patterns = patterns[only:only + 1]
+        patterns = patterns[only : only + 1]
     assert patterns, f"{variable} has no regex validation"
     return all(re.search(pattern, value) for pattern in patterns)
 
@@ -36,8 +47,20 @@ def test_every_tf_file_parses(terraform) -> None:
 
 
 def test_the_configuration_has_one_file_per_concern(terraform) -> None:
-    expected = {"versions.tf", "variables.tf", "outputs.tf", "main.tf", "lambda.tf", "state_machine.tf",
-                "dynamodb.tf", "ses.tf", "schedule.tf", "iam.tf", "monitoring.tf", "notifications.tf"}
+    expected = {
+        "versions.tf",
+        "variables.tf",
+        "outputs.tf",
+        "main.tf",
+        "lambda.tf",
+        "state_machine.tf",
+        "dynamodb.tf",
+        "ses.tf",
+        "schedule.tf",
+        "iam.tf",
+        "monitoring.tf",
+        "notifications.tf",
+    }
     assert expected <= set(terraform.files)
 
 
@@ -91,50 +114,78 @@ def test_the_defaults_pass_their_own_validations(terraform) -> None:
     assert accepted(terraform, "schedule_expression", attr(terraform.variables["schedule_expression"], "default"))
 
 
-@pytest.mark.parametrize("address, ok", [
-    ("finops@example.com", True),
-    ("first.last+costs@sub.example.co.uk", True),
-    ("Team <finops@example.com>", False),  # SES wants the bare address here
-    ("finops@example", False),
-    ("finops@@example.com", False),
-    ("a@example.com,b@example.com", False),  # the state machine splits recipients on commas
-    ("finops@example.com ", False),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    "address, ok",
+    [
+        ("finops@example.com", True),
+        ("first.last+costs@sub.example.co.uk", True),
+        ("Team <finops@example.com>", False),  # SES wants the bare address here
+        ("finops@example", False),
+        ("finops@@example.com", False),
+        ("a@example.com,b@example.com", False),  # the state machine splits recipients on commas
+        ("finops@example.com ", False),
+        ("", False),
+    ],
+)
 def test_email_validation(terraform, address, ok) -> None:
     assert accepted(terraform, "sender_email", address) is ok
     assert accepted(terraform, "recipients", address) is ok
     assert accepted(terraform, "alarm_emails", address) is ok
 
 
-@pytest.mark.parametrize("expression, ok", [
-    ("cron(0 8 * * ? *)", True),
-    ("cron(30 6 ? * MON-FRI *)", True),
-    ("cron(0 8 1 * ? *)", True),
-    ("cron(0/30 7-9 * * ? *)", True),
-    ("cron(0 8 * * *)", False),  # five fields: crontab, not EventBridge
-    ("cron(0 8 * * * *)", False),  # neither day field is ?
-    ("rate(1 day)", False),
-    ("cron(0 8 * * ? *) ", False),
-    ("0 8 * * ? *", False),
-])
+@pytest.mark.parametrize(
+    "expression, ok",
+    [
+        ("cron(0 8 * * ? *)", True),
+        ("cron(30 6 ? * MON-FRI *)", True),
+        ("cron(0 8 1 * ? *)", True),
+        ("cron(0/30 7-9 * * ? *)", True),
+        ("cron(0 8 * * *)", False),  # five fields: crontab, not EventBridge
+        ("cron(0 8 * * * *)", False),  # neither day field is ?
+        ("rate(1 day)", False),
+        ("cron(0 8 * * ? *) ", False),
+        ("0 8 * * ? *", False),
+    ],
+)
 def test_schedule_expression_validation(terraform, expression, ok) -> None:
     assert accepted(terraform, "schedule_expression", expression) is ok
 
 
-@pytest.mark.parametrize("zone, ok", [
-    ("UTC", True), ("Europe/Paris", True), ("America/Argentina/Buenos_Aires", True),
-    ("Etc/GMT+2", True), ("Asia/Kolkata", True),
-    ("utc", False), ("Europe", False), ("Paris", False), ("UTC+2", False), ("Europe/Paris/", False),
-    ("Mars/Olympus_Mons", False), (" Europe/Paris", False),
-])
+@pytest.mark.parametrize(
+    "zone, ok",
+    [
+        ("UTC", True),
+        ("Europe/Paris", True),
+        ("America/Argentina/Buenos_Aires", True),
+        ("Etc/GMT+2", True),
+        ("Asia/Kolkata", True),
+        ("utc", False),
+        ("Europe", False),
+        ("Paris", False),
+        ("UTC+2", False),
+        ("Europe/Paris/", False),
+        ("Mars/Olympus_Mons", False),
+        (" Europe/Paris", False),
+    ],
+)
 def test_schedule_timezone_validation(terraform, zone, ok) -> None:
     assert accepted(terraform, "schedule_timezone", zone) is ok
 
 
 def test_schedule_timezone_validation_accepts_every_area_location_zone_python_knows(terraform) -> None:
-    areas = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/", "Europe/",
-             "Indian/", "Pacific/", "Etc/")
+    areas = (
+        "Africa/",
+        "America/",
+        "Antarctica/",
+        "Arctic/",
+        "Asia/",
+        "Atlantic/",
+        "Australia/",
+        "Europe/",
+        "Indian/",
+        "Pacific/",
+        "Etc/",
+    )
     zones = sorted(zone for zone in zoneinfo.available_timezones() if zone.startswith(areas))
     assert len(zones) > 300, "the tz database looks incomplete on this machine"
     refused = [zone for zone in zones if not accepted(terraform, "schedule_timezone", zone)]
@@ -142,29 +193,52 @@ def test_schedule_timezone_validation_accepts_every_area_location_zone_python_kn
     assert [zone for zone in refused if not zone.startswith("Etc/")] == []
 
 
-@pytest.mark.parametrize("prefix, ok", [
-    ("cost-notifier", True), ("cn", True), ("team-a-costs2", True), ("a" * 32, True),
-    ("a" * 33, False), ("Cost-Notifier", False), ("cost_notifier", False), ("-cost", False),
-    ("cost-", False), ("9costs", False), ("c", False),
-])
+@pytest.mark.parametrize(
+    "prefix, ok",
+    [
+        ("cost-notifier", True),
+        ("cn", True),
+        ("team-a-costs2", True),
+        ("a" * 32, True),
+        ("a" * 33, False),
+        ("Cost-Notifier", False),
+        ("cost_notifier", False),
+        ("-cost", False),
+        ("cost-", False),
+        ("9costs", False),
+        ("c", False),
+    ],
+)
 def test_name_prefix_validation(terraform, prefix, ok) -> None:
     assert accepted(terraform, "name_prefix", prefix) is ok
 
 
-@pytest.mark.parametrize("region, ok", [
-    ("us-east-1", True), ("eu-central-2", True), ("ap-southeast-4", True), ("us-gov-west-1", True),
-    ("cn-north-1", True), ("US-EAST-1", False), ("us-east", False), ("useast1", False),
-])
+@pytest.mark.parametrize(
+    "region, ok",
+    [
+        ("us-east-1", True),
+        ("eu-central-2", True),
+        ("ap-southeast-4", True),
+        ("us-gov-west-1", True),
+        ("cn-north-1", True),
+        ("US-EAST-1", False),
+        ("us-east", False),
+        ("useast1", False),
+    ],
+)
 def test_region_validation(terraform, region, ok) -> None:
     assert accepted(terraform, "region", region) is ok
 
 
-@pytest.mark.parametrize("arn, ok", [
-    ("arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27", True),
-    ("arn:aws-cn:lambda:cn-north-1:498634801083:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27", True),
-    ("arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64", False),
-    ("AWSLambdaPowertoolsPythonV3-python313-arm64:27", False),
-])
+@pytest.mark.parametrize(
+    "arn, ok",
+    [
+        ("arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27", True),
+        ("arn:aws-cn:lambda:cn-north-1:498634801083:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27", True),
+        ("arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64", False),
+        ("AWSLambdaPowertoolsPythonV3-python313-arm64:27", False),
+    ],
+)
 def test_powertools_layer_arn_validation(terraform, arn, ok) -> None:
     assert accepted(terraform, "powertools_layer_arn", arn) is ok
 

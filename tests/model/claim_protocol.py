@@ -36,8 +36,12 @@ KINDS = ("scheduled", "manual", "forced")
 
 def resolver_payload(kind: str) -> dict:
     """What functions/resolve_report_date returns (ReportRequest.to_state) for each kind of run."""
-    return {"reportDate": DAY, "trigger": "schedule" if kind == "scheduled" else "manual",
-            "force": kind == "forced", "expiresAt": "1800000000"}
+    return {
+        "reportDate": DAY,
+        "trigger": "schedule" if kind == "scheduled" else "manual",
+        "force": kind == "forced",
+        "expiresAt": "1800000000",
+    }
 
 
 class UnsupportedDefinition(ValueError):
@@ -186,8 +190,10 @@ def set_path(doc: FrozenMap, path: str | None, value) -> FrozenMap:
 #   SET a = :v, b = :w
 # Paths are top-level attribute names only. Precedence is DynamoDB's: NOT, then AND, then OR.
 
-_TOKEN = re.compile(r"\s*(?:(?P<punct>[(),])|(?P<op><>|<=|>=|=|<|>)|(?P<value>:[A-Za-z0-9_]+)"
-                    r"|(?P<name>#[A-Za-z0-9_]+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>\S))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<punct>[(),])|(?P<op><>|<=|>=|=|<|>)|(?P<value>:[A-Za-z0-9_]+)"
+    r"|(?P<name>#[A-Za-z0-9_]+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>\S))"
+)
 _KEYWORDS = {"AND", "OR", "NOT", "IN", "BETWEEN", "SET", "REMOVE", "ADD", "DELETE"}
 # A few of DynamoDB's 573 reserved words that a plain attribute name in this table could plausibly be:
 # DynamoDB rejects the request (ValidationException) when an expression uses one without a #name.
@@ -337,7 +343,8 @@ def _leaves(node):
 def _template_paths(template) -> set[str]:
     if isinstance(template, dict):
         return {v for k, v in template.items() if k.endswith(".$")} | {
-            p for k, v in template.items() if not k.endswith(".$") for p in _template_paths(v)}
+            p for k, v in template.items() if not k.endswith(".$") for p in _template_paths(v)
+        }
     if isinstance(template, list):
         return {p for v in template for p in _template_paths(v)}
     return set()
@@ -419,20 +426,40 @@ FAULTS = {
     GET: (_DDB[0], ()),
     PUT: _DDB,
     UPDATE: _DDB,
-    SEND: (tuple(aws_contract.TRANSIENT[SEND]) + tuple(sorted(aws_contract.SES_FINAL)),
-           (aws_contract.SES_UNKNOWN_OUTCOME,)),
+    SEND: (
+        tuple(aws_contract.TRANSIENT[SEND]) + tuple(sorted(aws_contract.SES_FINAL)),
+        (aws_contract.SES_UNKNOWN_OUTCOME,),
+    ),
 }
 # A Task with a timeout can also fail with States.Timeout, before or after its effect.
 TIMEOUT = "States.Timeout"
 _DYNAMODB_PARAMETERS = {
     GET: {"TableName", "Key", "ConsistentRead"},
     PUT: {"TableName", "Item", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"},
-    UPDATE: {"TableName", "Key", "UpdateExpression", "ConditionExpression", "ExpressionAttributeNames",
-             "ExpressionAttributeValues"},
+    UPDATE: {
+        "TableName",
+        "Key",
+        "UpdateExpression",
+        "ConditionExpression",
+        "ExpressionAttributeNames",
+        "ExpressionAttributeValues",
+    },
 }
 _STATE_FIELDS = {
-    "Task": {"Type", "Comment", "Resource", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch",
-             "Next", "End", "TimeoutSeconds", "HeartbeatSeconds"},
+    "Task": {
+        "Type",
+        "Comment",
+        "Resource",
+        "Parameters",
+        "ResultSelector",
+        "ResultPath",
+        "Retry",
+        "Catch",
+        "Next",
+        "End",
+        "TimeoutSeconds",
+        "HeartbeatSeconds",
+    },
     "Choice": {"Type", "Comment", "Choices", "Default"},
     "Pass": {"Type", "Comment", "Parameters", "Result", "ResultPath", "Next", "End"},
 }
@@ -455,7 +482,7 @@ class Protocol:
         self.order = self._topological_order()
 
     @classmethod
-    def load(cls, path: Path | str = DEFINITION) -> "Protocol":
+    def load(cls, path: Path | str = DEFINITION) -> Protocol:
         return cls(Path(path).read_text())
 
     def targets(self, state: dict) -> list[str]:
@@ -505,8 +532,17 @@ class Protocol:
         if resource not in FAULTS:
             raise UnsupportedDefinition(f"{name}: resource {resource} is not modelled")
         for handler in state.get("Retry", []) + state.get("Catch", []):
-            if set(handler) - {"ErrorEquals", "IntervalSeconds", "BackoffRate", "MaxAttempts", "MaxDelaySeconds",
-                               "JitterStrategy", "Comment", "Next", "ResultPath"}:
+            if set(handler) - {
+                "ErrorEquals",
+                "IntervalSeconds",
+                "BackoffRate",
+                "MaxAttempts",
+                "MaxDelaySeconds",
+                "JitterStrategy",
+                "Comment",
+                "Next",
+                "ResultPath",
+            }:
                 raise UnsupportedDefinition(f"{name}: Retry/Catch fields not modelled: {sorted(handler)}")
         if resource == LAMBDA:
             function = parameters.get("FunctionName")
@@ -591,8 +627,14 @@ class Protocol:
         one kind of each group is then exploring them all: the others give the same worlds but for
         the value of an attribute nothing reads. Checked on every load, so a Choice on `trigger` would
         split the group again."""
-        resolver = next((n for n, st in self.states.items()
-                         if st["Type"] == "Task" and st.get("Parameters", {}).get("FunctionName") == RESOLVER), None)
+        resolver = next(
+            (
+                n
+                for n, st in self.states.items()
+                if st["Type"] == "Task" and st.get("Parameters", {}).get("FunctionName") == RESOLVER
+            ),
+            None,
+        )
         if resolver is None:
             return [(kind,) for kind in KINDS]
         state = self.states[resolver]
@@ -693,8 +735,10 @@ class Model:
 
     def context(self, i: int, name: str) -> dict:
         # Time is not modelled: every timestamp is the same opaque value.
-        return {"Execution": {"Id": exec_id(i), "Name": exec_id(i), "StartTime": Opaque("time")},
-                "State": {"Name": name, "EnteredTime": Opaque("time"), "RetryCount": 0}}
+        return {
+            "Execution": {"Id": exec_id(i), "Name": exec_id(i), "StartTime": Opaque("time")},
+            "State": {"Name": name, "EnteredTime": Opaque("time"), "RetryCount": 0},
+        }
 
     # -- moves, on compact worlds -------------------------------------------------------------------
     # The explorer stores millions of worlds; it sees each as a tuple of small ints (one per execution,
@@ -708,18 +752,25 @@ class Model:
         return ids[value]
 
     def encode(self, world: World) -> tuple[int, ...]:
-        return (tuple(self._id("exec", ex) for ex in world.execs)
-                + (self._id("record", world.record), self._id("emails", world.emails), world.faults))
+        return tuple(self._id("exec", ex) for ex in world.execs) + (
+            self._id("record", world.record),
+            self._id("emails", world.emails),
+            world.faults,
+        )
 
     def decode(self, key: tuple[int, ...]) -> World:
         n, tables = len(self.kinds), self._tables
-        return World(tuple(tables["exec"][1][e] for e in key[:n]), tables["record"][1][key[n]],
-                     tables["emails"][1][key[n + 1]], key[n + 2])
+        return World(
+            tuple(tables["exec"][1][e] for e in key[:n]),
+            tables["record"][1][key[n]],
+            tables["emails"][1][key[n + 1]],
+            key[n + 2],
+        )
 
     def potential(self, key: tuple[int, ...]) -> int:
         """Strictly increases with every move (see explore())."""
         execs = self._tables["exec"][1]
-        return key[-1] + sum(self._exec_potential(execs[e]) for e in key[:len(self.kinds)])
+        return key[-1] + sum(self._exec_potential(execs[e]) for e in key[: len(self.kinds)])
 
     def _exec_potential(self, ex: Exec) -> int:
         # Forward in the definition: +2 per rank; ending or failing: +1; a redrive: +big, less the 1 it
@@ -729,7 +780,7 @@ class Model:
 
     def is_final(self, key: tuple[int, ...]) -> bool:
         execs = self._tables["exec"][1]
-        return all(execs[e].status != RUNNING for e in key[:len(self.kinds)])
+        return all(execs[e].status != RUNNING for e in key[: len(self.kinds)])
 
     def initial(self) -> list[tuple[str, tuple[int, ...]]]:
         """The start: every execution at StartAt (with the reduction, already through its local steps)."""
@@ -737,8 +788,11 @@ class Model:
         starts = [("start", world)]
         if self.bounds.reduce_local_steps:
             for i in range(len(self.kinds)):
-                starts = [(f"{label}\n      {exec_id(i)} ({self.kinds[i]}) starts{more}", settled)
-                          for label, w in starts for more, settled in self._settle(w, i)]
+                starts = [
+                    (f"{label}\n      {exec_id(i)} ({self.kinds[i]}) starts{more}", settled)
+                    for label, w in starts
+                    for more, settled in self._settle(w, i)
+                ]
         return [(label, self.encode(world)) for label, world in starts]
 
     def successors(self, key: tuple[int, ...]):
@@ -757,15 +811,21 @@ class Model:
             if memo not in self._moves:
                 world = self.decode(key)
                 self._moves[memo] = [
-                    (label, self._id("exec", after.execs[i]), self._id("record", after.record),
-                     after.emails[sent:], after.faults,
-                     self._exec_potential(after.execs[i]) - self._exec_potential(ex) + after.faults - faults)
-                    for label, after in self._moves_of(world, i)]
+                    (
+                        label,
+                        self._id("exec", after.execs[i]),
+                        self._id("record", after.record),
+                        after.emails[sent:],
+                        after.faults,
+                        self._exec_potential(after.execs[i]) - self._exec_potential(ex) + after.faults - faults,
+                    )
+                    for label, after in self._moves_of(world, i)
+                ]
             for label, ex_after, record_after, new_emails, faults_after, growth in self._moves[memo]:
                 emails_after = emails
                 if new_emails:
                     emails_after = self._id("emails", self._tables["emails"][1][emails] + new_emails)
-                yield label, key[:i] + (ex_after,) + key[i + 1:n] + (record_after, emails_after, faults_after), growth
+                yield label, key[:i] + (ex_after,) + key[i + 1 : n] + (record_after, emails_after, faults_after), growth
 
     def _moves_of(self, world: World, i: int):
         ex = world.execs[i]
@@ -795,11 +855,14 @@ class Model:
         ex = world.execs[i]
         if ex.status != RUNNING or not self.protocol.is_local(ex.at):
             return [("", world)]
-        return [(f"; {label}{more}", settled)
-                for label, after in self.step(world, i) for more, settled in self._settle(after, i)]
+        return [
+            (f"; {label}{more}", settled)
+            for label, after in self.step(world, i)
+            for more, settled in self._settle(after, i)
+        ]
 
     def _with(self, world: World, i: int, ex: Exec, **changes) -> World:
-        execs = world.execs[:i] + (ex,) + world.execs[i + 1:]
+        execs = world.execs[:i] + (ex,) + world.execs[i + 1 :]
         return world._replace(execs=execs, **changes)
 
     def _goto(self, world: World, i: int, name: str, state: dict, doc) -> tuple[str, World]:
@@ -830,8 +893,12 @@ class Model:
             return [(f"{name}: {label}", w) for label, w in self._task(world, i, name, state, context)]
         except MissingPath as missing:
             # Runtime errors are neither retried nor caught: the execution fails here, and so will a redrive.
-            return [(f"{name}: States.Runtime ({missing} selects nothing): FAILED",
-                     self._fail(world, i, name, "States.Runtime"))]
+            return [
+                (
+                    f"{name}: States.Runtime ({missing} selects nothing): FAILED",
+                    self._fail(world, i, name, "States.Runtime"),
+                )
+            ]
 
     def _choice(self, world, i, name, state, context):
         doc = world.execs[i].doc
@@ -840,8 +907,12 @@ class Model:
                 self.branches.add((name, rule["Next"]))
                 return [(f"-> {rule['Next']}", self._with(world, i, world.execs[i]._replace(at=rule["Next"])))]
         if "Default" not in state:
-            return [("no rule matched, no Default: States.NoChoiceMatched: FAILED",
-                     self._fail(world, i, name, "States.NoChoiceMatched"))]
+            return [
+                (
+                    "no rule matched, no Default: States.NoChoiceMatched: FAILED",
+                    self._fail(world, i, name, "States.NoChoiceMatched"),
+                )
+            ]
         self.branches.add((name, state["Default"]))
         return [(f"-> {state['Default']}", self._with(world, i, world.execs[i]._replace(at=state["Default"])))]
 
@@ -888,8 +959,11 @@ class Model:
         if resource == LAMBDA:
             answered("ok", world, self.lambda_result(i, state))
         elif resource == GET:
-            answered(f"read {record_summary(world.record)}", world,
-                     {"Item": thaw(world.record)} if world.record is not None else {})
+            answered(
+                f"read {record_summary(world.record)}",
+                world,
+                {"Item": thaw(world.record)} if world.record is not None else {},
+            )
         elif resource in (PUT, UPDATE):
             names = parameters.get("ExpressionAttributeNames", {})
             values = dict(frozen.get("ExpressionAttributeValues", ()))
@@ -915,10 +989,18 @@ class Model:
             owner = world.record.get("executionArn") if world.record is not None else None
             status = world.record.get("status") if world.record is not None else None
             message_id = f"m{len(world.emails) + 1}"
-            email = Email(i, message_id, owner and owner.get("S"), status and status.get("S"),
-                          self.kinds[i] == "forced", ex.redrives > 0, ex.sends > 0 and ex.lost_send)
-            sent = self._with(world, i, ex._replace(sends=ex.sends + 1, lost_send=False),
-                              emails=world.emails + (email,))
+            email = Email(
+                i,
+                message_id,
+                owner and owner.get("S"),
+                status and status.get("S"),
+                self.kinds[i] == "forced",
+                ex.redrives > 0,
+                ex.sends > 0 and ex.lost_send,
+            )
+            sent = self._with(
+                world, i, ex._replace(sends=ex.sends + 1, lost_send=False), emails=world.emails + (email,)
+            )
             answered(f"SES accepted {message_id}", sent, {"MessageId": message_id})
             out += self._faults(sent, i, name, state, effect_happened=True, what=f"SES accepted {message_id}")
         return out
@@ -932,15 +1014,16 @@ class Model:
             before_errors, after_errors = before_errors + (TIMEOUT,), after_errors + (TIMEOUT,)
         world = world._replace(faults=world.faults + 1)
         out = []
-        for error in (after_errors if effect_happened else before_errors):
+        for error in after_errors if effect_happened else before_errors:
             prefix = f"{what}, answer lost ({error}): " if effect_happened else f"fault before any effect ({error}): "
             for label, w in self._error(world, i, name, state, error, prefix, effect_happened):
                 if all(w != seen for _, seen in out):  # two errors handled alike: one outcome
                     out.append((label, w))
         return out
 
-    def _error(self, world: World, i: int, name: str, state: dict, error: str, prefix: str,
-               effect_happened: bool = False):
+    def _error(
+        self, world: World, i: int, name: str, state: dict, error: str, prefix: str, effect_happened: bool = False
+    ):
         """Retry, then Catch, then fail: Step Functions' order. A retry of an attempt that had no effect is
         the same as that attempt happening later, which the interleavings already cover, so only a retry
         after an effect (the write or the send happened) is a move of its own. Exhausting the retries is
@@ -968,8 +1051,11 @@ class Model:
 def _matches(error_equals: list[str], error: str) -> bool:
     if error == "States.Runtime":
         return False
-    return error in error_equals or "States.ALL" in error_equals or (
-        "States.TaskFailed" in error_equals and error != "States.Timeout")
+    return (
+        error in error_equals
+        or "States.ALL" in error_equals
+        or ("States.TaskFailed" in error_equals and error != "States.Timeout")
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1017,14 +1103,20 @@ def violations(world: World) -> list[tuple[str, str]]:
     if status in ("CLAIMED", "SENDING") and statuses.get(owner) != FAILED:
         found.append(("P2 unalarmed claim", f"record {status} by {owner}, which {statuses.get(owner)}: no alarm"))
     if FAILED not in statuses.values() and (status != "SENT" or not world.emails):
-        found.append(("P3 lost day", f"every execution SUCCEEDED, record {record_summary(record)}, "
-                                     f"{len(world.emails)} email(s)"))
+        found.append(
+            ("P3 lost day", f"every execution SUCCEEDED, record {record_summary(record)}, {len(world.emails)} email(s)")
+        )
     if status == "SENT":
         last = world.emails[-1] if world.emails else None
         message = record.get("messageId") and record.get("messageId").get("S")
         if last is None or owner != exec_id(last.sender) or message != last.message_id:
-            found.append(("P4 stale record", f"record {record_summary(record)}, last email "
-                                             f"{last and last.message_id} by {last and exec_id(last.sender)}"))
+            found.append(
+                (
+                    "P4 stale record",
+                    f"record {record_summary(record)}, last email "
+                    f"{last and last.message_id} by {last and exec_id(last.sender)}",
+                )
+            )
     return found
 
 
@@ -1079,8 +1171,10 @@ class Result:
 
     def explain(self, key) -> str:
         world = self.world(key)
-        ends = ", ".join(f"{exec_id(i)} ({k}) {ex.status} at {ex.at}" + (f" ({ex.error})" if ex.error else "")
-                         for i, (k, ex) in enumerate(zip(self.kinds, world.execs)))
+        ends = ", ".join(
+            f"{exec_id(i)} ({k}) {ex.status} at {ex.at}" + (f" ({ex.error})" if ex.error else "")
+            for i, (k, ex) in enumerate(zip(self.kinds, world.execs, strict=True))
+        )
         lines = [f"scenario {', '.join(self.kinds)}:"] + self.trace(key)
         lines.append(f"    end: {ends}")
         lines += [f"    violates {p}: {detail}" for p, detail in violations(world)]
@@ -1202,19 +1296,27 @@ def main(argv: list[str]) -> int:
     report = run(path, bounds)
     groups = [g for g in protocol.interchangeable_kinds() if len(g) > 1]
     print(f"Model check of {path}")
-    print(f"bounds: 2 and 3 executions of one day, at most {bounds.max_faults} faults per scenario, "
-          f"at most {bounds.max_redrives} redrive(s) per execution")
+    print(
+        f"bounds: 2 and 3 executions of one day, at most {bounds.max_faults} faults per scenario, "
+        f"at most {bounds.max_redrives} redrive(s) per execution"
+    )
     for group in groups:
-        print(f"kinds {' and '.join(group)} are explored as {group[0]}: their requests differ only in "
-              f"fields no Choice or condition reads")
+        print(
+            f"kinds {' and '.join(group)} are explored as {group[0]}: their requests differ only in "
+            f"fields no Choice or condition reads"
+        )
     print(f"\n{'scenario':<32} {'states':>10} {'final':>9} {'runs':>15} {'violating':>10} {'limit':>8}")
     for r in report.results:
-        print(f"{', '.join(r.kinds):<32} {r.states:>10,} {r.final_states:>9,} {r.runs:>15,} "
-              f"{len(r.violating()):>10,} {len(r.limit_cases):>8,}")
-    print(f"\n{len(report.results)} scenarios, {report.states:,} distinct states explored, "
-          f"{report.final_states:,} final states, {report.runs:,} runs (interleavings), "
-          f"{report.violating:,} violating final states, {report.limit_cases:,} final states in the "
-          f"documented limit case, {report.seconds:.1f} s")
+        print(
+            f"{', '.join(r.kinds):<32} {r.states:>10,} {r.final_states:>9,} {r.runs:>15,} "
+            f"{len(r.violating()):>10,} {len(r.limit_cases):>8,}"
+        )
+    print(
+        f"\n{len(report.results)} scenarios, {report.states:,} distinct states explored, "
+        f"{report.final_states:,} final states, {report.runs:,} runs (interleavings), "
+        f"{report.violating:,} violating final states, {report.limit_cases:,} final states in the "
+        f"documented limit case, {report.seconds:.1f} s"
+    )
     for prop, meaning in PROPERTIES.items():
         print(f"  {prop:<20} {report.count(prop):>9,} violating  {meaning}")
     shown = set()
@@ -1230,8 +1332,10 @@ def main(argv: list[str]) -> int:
             conflicts[at] += [(r, k) for k in keys]
     for at, found in sorted(conflicts.items()):
         r, key = min(found, key=lambda rk: rk[0].shortness(rk[1]))
-        print(f"\nObserved (not a property): {len(found):,} final states where an execution FAILED at {at} on "
-              f"{CCF} (no Catch): an alarm that a redrive of it cannot clear. Shortest:\n{r.explain(key)}")
+        print(
+            f"\nObserved (not a property): {len(found):,} final states where an execution FAILED at {at} on "
+            f"{CCF} (no Catch): an alarm that a redrive of it cannot clear. Shortest:\n{r.explain(key)}"
+        )
     if not report.violating and report.limit_cases:
         r = next(r for r in report.results if r.limit_cases)
         key = min(r.limit_cases, key=r.shortness)

@@ -22,12 +22,24 @@ CURRENT = json.loads(cp.DEFINITION.read_text())
 
 # The protocol as specified: the states a report day goes through when nothing goes wrong, and the
 # order of SentOrClaimed's rules (the order is part of the protocol: first match wins).
-HAPPY_PATH = ["ResolveReportDate", "CheckAlreadySent", "SentOrClaimed", "ClaimReport", "FetchCosts", "RenderEmail",
-              "BeginSending", "SendEmail", "MarkSent", "ReportSent"]
-CHOICE_ORDER = [("$.existing.Item", "IsPresent", False, "ClaimReport"),
-                ("$.existing.Item.status.S", "StringEquals", "SENDING", "SendingByAnotherExecution"),
-                ("$.request.force", "BooleanEquals", True, "ClaimForResend"),
-                ("$.existing.Item.status.S", "StringEquals", "SENT", "ReportAlreadySent")]
+HAPPY_PATH = [
+    "ResolveReportDate",
+    "CheckAlreadySent",
+    "SentOrClaimed",
+    "ClaimReport",
+    "FetchCosts",
+    "RenderEmail",
+    "BeginSending",
+    "SendEmail",
+    "MarkSent",
+    "ReportSent",
+]
+CHOICE_ORDER = [
+    ("$.existing.Item", "IsPresent", False, "ClaimReport"),
+    ("$.existing.Item.status.S", "StringEquals", "SENDING", "SendingByAnotherExecution"),
+    ("$.request.force", "BooleanEquals", True, "ClaimForResend"),
+    ("$.existing.Item.status.S", "StringEquals", "SENT", "ReportAlreadySent"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -70,18 +82,24 @@ def test_the_documented_limit_is_reached_and_counted_not_hidden(report):
         for key in result.limit_cases:
             world = result.world(key)
             resends = [e for e in world.emails if e.resend_after_lost_answer]
-            assert resends and all(e.after_redrive and e.owner == cp.exec_id(e.sender) and e.status == "SENDING"
-                                   for e in resends)
+            assert resends and all(
+                e.after_redrive and e.owner == cp.exec_id(e.sender) and e.status == "SENDING" for e in resends
+            )
 
 
 def test_every_state_choice_rule_and_catch_of_the_definition_is_exercised(report):
     protocol = Protocol.load()
     entered = set().union(*(r.states_entered for r in report.results))
     assert entered == set(protocol.states)
-    branches = {(name, target) for name, state in protocol.states.items() if state["Type"] == "Choice"
-                for target in [rule["Next"] for rule in state["Choices"]] + [state["Default"]]}
-    branches |= {(name, catcher["Next"]) for name, state in protocol.states.items()
-                 for catcher in state.get("Catch", [])}
+    branches = {
+        (name, target)
+        for name, state in protocol.states.items()
+        if state["Type"] == "Choice"
+        for target in [rule["Next"] for rule in state["Choices"]] + [state["Default"]]
+    }
+    branches |= {
+        (name, catcher["Next"]) for name, state in protocol.states.items() for catcher in state.get("Catch", [])
+    }
     taken = set().union(*(r.model.branches for r in report.results))
     assert branches - taken == set()
 
@@ -95,8 +113,10 @@ def test_the_model_walks_the_definitions_next_chain_which_is_the_specified_proto
         if state.get("End"):
             break
         name = state["Choices"][0]["Next"] if state["Type"] == "Choice" else state["Next"]
-    rules = [(r["Variable"], *[(k, v) for k, v in r.items() if k not in ("Variable", "Next", "Comment")][0], r["Next"])
-             for r in states["SentOrClaimed"]["Choices"]]
+    rules = [
+        (r["Variable"], *[(k, v) for k, v in r.items() if k not in ("Variable", "Next", "Comment")][0], r["Next"])
+        for r in states["SentOrClaimed"]["Choices"]
+    ]
 
     assert chain == HAPPY_PATH
     assert rules == CHOICE_ORDER and states["SentOrClaimed"]["Default"] == "ClaimedByAnotherExecution"
@@ -127,18 +147,26 @@ def _lost_day(result):
     """The shortest run where a claim's write succeeded, its answer was lost, the claim was tried again
     and refused its own write: the owner ended SUCCEEDED at LostTheClaimRace, nothing was sent, the
     record stays CLAIMED, and no execution is left FAILED (no alarm stands)."""
+
     def lost(world):
         owner = world.record and int(world.record.get("executionArn").get("S")[1:]) - 1
-        return (owner is not None and world.execs[owner].at == "LostTheClaimRace" and not world.emails
-                and all(ex.status == cp.SUCCEEDED for ex in world.execs))
+        return (
+            owner is not None
+            and world.execs[owner].at == "LostTheClaimRace"
+            and not world.emails
+            and all(ex.status == cp.SUCCEEDED for ex in world.execs)
+        )
+
     key = result.counterexample("P2 unalarmed claim", where=lost)
     assert key is not None
     assert key in result.violations["P3 lost day"]
     trace = result.explain(key)
     print(trace)
     assert "ClaimReport: wrote CLAIMED by E1, answer lost" in trace
-    assert ("ClaimReport: condition fails on CLAIMED by E1: DynamoDB.ConditionalCheckFailedException caught "
-            "-> LostTheClaimRace") in trace
+    assert (
+        "ClaimReport: condition fails on CLAIMED by E1: DynamoDB.ConditionalCheckFailedException caught "
+        "-> LostTheClaimRace"
+    ) in trace
     return result.world(key), trace
 
 
@@ -197,6 +225,7 @@ def _condition(state: str, expression: str):
             parameters.pop(field, None)
             if kept:
                 parameters[field] = kept
+
     return change
 
 
@@ -208,15 +237,25 @@ def _no_catch_at_mark_sent(states):
     del states["MarkSent"]["Catch"]
 
 
-@pytest.mark.parametrize(("change", "breaks"), [
-    (_no_catch_at_mark_sent, "P5 false alarm"),
-    (_condition("ClaimReport", "attribute_not_exists(reportDate)"), "P2 unalarmed claim"),
-    (_condition("ClaimForResend", "executionArn = :seen AND #status <> :sending"), "P2 unalarmed claim"),
-    (_condition("ClaimForResend", "executionArn = :me OR executionArn = :seen"), "P1 guard"),
-    (_condition("BeginSending", "#status IN (:claimed, :sending)"), "P1 duplicate"),
-    (_retry_the_unknown_ses_outcome, "P1 twice"),
-], ids=["mark-sent-taken-over-is-a-failure", "claim-not-idempotent", "resend-not-idempotent", "resend-takes-over-SENDING", "fence-without-owner",
-        "SES-unknown-outcome-retried"])
+@pytest.mark.parametrize(
+    ("change", "breaks"),
+    [
+        (_no_catch_at_mark_sent, "P5 false alarm"),
+        (_condition("ClaimReport", "attribute_not_exists(reportDate)"), "P2 unalarmed claim"),
+        (_condition("ClaimForResend", "executionArn = :seen AND #status <> :sending"), "P2 unalarmed claim"),
+        (_condition("ClaimForResend", "executionArn = :me OR executionArn = :seen"), "P1 guard"),
+        (_condition("BeginSending", "#status IN (:claimed, :sending)"), "P1 duplicate"),
+        (_retry_the_unknown_ses_outcome, "P1 twice"),
+    ],
+    ids=[
+        "mark-sent-taken-over-is-a-failure",
+        "claim-not-idempotent",
+        "resend-not-idempotent",
+        "resend-takes-over-SENDING",
+        "fence-without-owner",
+        "SES-unknown-outcome-retried",
+    ],
+)
 def test_removing_a_guard_from_the_definition_produces_a_counterexample(change, breaks):
     protocol = protocol_of(mutated(change))
     results = cp.check(protocol, Bounds(), sizes=(2,))
@@ -242,7 +281,8 @@ def test_scheduled_and_manual_runs_are_one_kind_until_a_decision_reads_the_trigg
 
     def choice_on_trigger(states):
         states["SentOrClaimed"]["Choices"].insert(
-            0, {"Variable": "$.request.trigger", "StringEquals": "manual", "Next": "ClaimedByAnotherExecution"})
+            0, {"Variable": "$.request.trigger", "StringEquals": "manual", "Next": "ClaimedByAnotherExecution"}
+        )
 
     def condition_on_trigger(states):
         _condition("ClaimReport", "attribute_not_exists(reportDate) OR executionArn = :me")(states)
@@ -258,50 +298,84 @@ def test_scheduled_and_manual_runs_are_one_kind_until_a_decision_reads_the_trigg
 # --- the condition evaluator: DynamoDB's semantics, and nothing outside its subset -------------------
 
 NAMES = {"#status": "status"}
-VALUES = {":me": cp.freeze({"S": "E1"}), ":sending": cp.freeze({"S": "SENDING"}), ":sent": cp.freeze({"S": "SENT"}),
-          ":one": cp.freeze({"N": "1"})}
+VALUES = {
+    ":me": cp.freeze({"S": "E1"}),
+    ":sending": cp.freeze({"S": "SENDING"}),
+    ":sent": cp.freeze({"S": "SENT"}),
+    ":one": cp.freeze({"N": "1"}),
+}
 
 
 def item(**attributes):
     return cp.freeze({k: {"N": v} if isinstance(v, int) else {"S": v} for k, v in attributes.items()})
 
 
-@pytest.mark.parametrize(("expression", "record", "expected"), [
-    ("attribute_not_exists(reportDate)", None, True),
-    ("attribute_not_exists(reportDate)", item(reportDate="d"), False),
-    ("executionArn = :me", None, False),
-    ("executionArn = :me", item(executionArn="E1"), True),
-    ("#status <> :sending", item(reportDate="d"), True),  # absent is not equal to anything
-    ("#status <> :sending", item(status="SENDING"), False),
-    ("#status IN (:sending, :sent)", item(status="SENT"), True),
-    ("#status IN (:sending, :sent)", item(reportDate="d"), False),
-    ("executionArn = :one", item(executionArn="1"), False),  # typed: {"S": "1"} is not {"N": "1"}
-    ("NOT executionArn = :me", item(executionArn="E2"), True),
-    # NOT binds tighter than AND, AND tighter than OR
-    ("executionArn = :me OR executionArn = :me AND #status = :sent", item(executionArn="E1", status="SENDING"), True),
-    ("(executionArn = :me OR executionArn = :me) AND #status = :sent", item(executionArn="E1", status="SENDING"),
-     False),
-    ("NOT executionArn = :me AND #status = :sent", item(executionArn="E1", status="SENT"), False),
-    ("not (executionArn = :me and #status = :sending)", item(executionArn="E1", status="SENT"), True),
-])
+@pytest.mark.parametrize(
+    ("expression", "record", "expected"),
+    [
+        ("attribute_not_exists(reportDate)", None, True),
+        ("attribute_not_exists(reportDate)", item(reportDate="d"), False),
+        ("executionArn = :me", None, False),
+        ("executionArn = :me", item(executionArn="E1"), True),
+        ("#status <> :sending", item(reportDate="d"), True),  # absent is not equal to anything
+        ("#status <> :sending", item(status="SENDING"), False),
+        ("#status IN (:sending, :sent)", item(status="SENT"), True),
+        ("#status IN (:sending, :sent)", item(reportDate="d"), False),
+        ("executionArn = :one", item(executionArn="1"), False),  # typed: {"S": "1"} is not {"N": "1"}
+        ("NOT executionArn = :me", item(executionArn="E2"), True),
+        # NOT binds tighter than AND, AND tighter than OR
+        (
+            "executionArn = :me OR executionArn = :me AND #status = :sent",
+            item(executionArn="E1", status="SENDING"),
+            True,
+        ),
+        (
+            "(executionArn = :me OR executionArn = :me) AND #status = :sent",
+            item(executionArn="E1", status="SENDING"),
+            False,
+        ),
+        ("NOT executionArn = :me AND #status = :sent", item(executionArn="E1", status="SENT"), False),
+        ("not (executionArn = :me and #status = :sending)", item(executionArn="E1", status="SENT"), True),
+    ],
+)
 def test_conditions_evaluate_as_dynamodb_does(expression, record, expected):
     assert cp.holds(cp.parse_condition(expression), record, NAMES, VALUES) is expected
 
 
-@pytest.mark.parametrize("expression", [
-    "attribute_exists(reportDate)", "begins_with(executionArn, :me)", "size(executionArn) = :one",
-    "expiresAt < :one", "expiresAt >= :one", "expiresAt BETWEEN :one AND :one", "a.b = :me", "a[0] = :me",
-    "status = :sent", "executionArn = :me AND", "(executionArn = :me", "executionArn :me", "executionArn = :me + :me",
-    "contains(executionArn, :me)",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "attribute_exists(reportDate)",
+        "begins_with(executionArn, :me)",
+        "size(executionArn) = :one",
+        "expiresAt < :one",
+        "expiresAt >= :one",
+        "expiresAt BETWEEN :one AND :one",
+        "a.b = :me",
+        "a[0] = :me",
+        "status = :sent",
+        "executionArn = :me AND",
+        "(executionArn = :me",
+        "executionArn :me",
+        "executionArn = :me + :me",
+        "contains(executionArn, :me)",
+    ],
+)
 def test_the_evaluator_refuses_anything_outside_its_subset(expression):
     with pytest.raises(UnsupportedDefinition):
         cp.parse_condition(expression)
 
 
-@pytest.mark.parametrize("expression", ["REMOVE sendingAt", "SET attempts = attempts + :one",
-                                        "SET sentAt = if_not_exists(sentAt, :now)", "ADD attempts :one",
-                                        "SET #status = :sending REMOVE sendingAt"])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "REMOVE sendingAt",
+        "SET attempts = attempts + :one",
+        "SET sentAt = if_not_exists(sentAt, :now)",
+        "ADD attempts :one",
+        "SET #status = :sending REMOVE sendingAt",
+    ],
+)
 def test_update_expressions_outside_set_are_refused(expression):
     with pytest.raises(UnsupportedDefinition):
         cp.parse_update(expression)
@@ -310,30 +384,41 @@ def test_update_expressions_outside_set_are_refused(expression):
 def _set(state, field, value):
     def change(states):
         states[state][field] = value
+
     return change
 
 
 def _parameter(state, field, value):
     def change(states):
         states[state]["Parameters"][field] = value
+
     return change
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (_parameter("ClaimReport", "ConditionExpression", "attribute_exists(reportDate) OR executionArn = :me"),
-     "attribute_exists"),
-    (_parameter("ClaimReport", "ExpressionAttributeValues", {":me": {"S.$": "$$.Execution.Id"}, ":x": {"S": "x"}}),
-     "placeholders"),
-    (_parameter("CheckAlreadySent", "ConsistentRead", False), "consistent"),
-    (_parameter("MarkSent", "ReturnValues", "ALL_OLD"), "parameters not modelled"),
-    (_parameter("MarkSent", "TableName", "${other_table}"), "one table"),
-    (_set("SendEmail", "Resource", "arn:aws:states:::sns:publish"), "resource"),
-    (_parameter("FetchCosts", "FunctionName", "${send_slack_function_arn}"), "unknown to the model"),
-    (_set("RenderEmail", "Type", "Wait"), "state type"),
-    (_set("MarkSent", "OutputPath", "$.delivery"), "fields not modelled"),
-    (_set("MarkSent", "ResultPath", "$.items[0]"), "JSONPath"),
-    (_set("MarkSent", "Next", "CheckAlreadySent"), "loops"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            _parameter("ClaimReport", "ConditionExpression", "attribute_exists(reportDate) OR executionArn = :me"),
+            "attribute_exists",
+        ),
+        (
+            _parameter(
+                "ClaimReport", "ExpressionAttributeValues", {":me": {"S.$": "$$.Execution.Id"}, ":x": {"S": "x"}}
+            ),
+            "placeholders",
+        ),
+        (_parameter("CheckAlreadySent", "ConsistentRead", False), "consistent"),
+        (_parameter("MarkSent", "ReturnValues", "ALL_OLD"), "parameters not modelled"),
+        (_parameter("MarkSent", "TableName", "${other_table}"), "one table"),
+        (_set("SendEmail", "Resource", "arn:aws:states:::sns:publish"), "resource"),
+        (_parameter("FetchCosts", "FunctionName", "${send_slack_function_arn}"), "unknown to the model"),
+        (_set("RenderEmail", "Type", "Wait"), "state type"),
+        (_set("MarkSent", "OutputPath", "$.delivery"), "fields not modelled"),
+        (_set("MarkSent", "ResultPath", "$.items[0]"), "JSONPath"),
+        (_set("MarkSent", "Next", "CheckAlreadySent"), "loops"),
+    ],
+)
 def test_a_definition_outside_the_model_is_refused_not_skipped(change, message):
     with pytest.raises(UnsupportedDefinition, match=message):
         protocol_of(mutated(change))
@@ -341,8 +426,12 @@ def test_a_definition_outside_the_model_is_refused_not_skipped(change, message):
 
 def test_a_choice_operator_outside_the_subset_is_refused():
     def numeric(states):
-        states["SentOrClaimed"]["Choices"][1] = {"Variable": "$.costs.total", "NumericGreaterThan": 0,
-                                                 "Next": "ClaimReport"}
+        states["SentOrClaimed"]["Choices"][1] = {
+            "Variable": "$.costs.total",
+            "NumericGreaterThan": 0,
+            "Next": "ClaimReport",
+        }
+
     with pytest.raises(UnsupportedDefinition, match="Choice operator"):
         protocol_of(mutated(numeric))
 

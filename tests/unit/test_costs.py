@@ -9,15 +9,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from fetch_costs.anomalies import band, median
 from fetch_costs.history import CREDITS, DISCOUNTS, REFUNDS, TAX, CostDataInvalid, not_ready, parse_history
 from fetch_costs.query import build_request, report_window
 from fetch_costs.report import MAX_LISTED, MAX_MOVERS, plain
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from local.cost_explorer import FakeCostExplorer, SyntheticOrganisation
 from local.runtime import DEFINITION
 from tests.fixtures.cost_explorer_answers import answer, every_day
@@ -93,8 +93,11 @@ def test_every_page_is_merged_and_a_day_split_across_pages_is_whole():
     h = parse_history(date(2026, 11, 18), date(2026, 11, 21), "UnblendedCost", pages)
     assert h.requests == 3 and h.currency == "USD"
     day = h.day(DAY)
-    assert day.charges == {"Amazon Elastic Compute Cloud - Compute": D("39.38"), "(no service)": D("0.42"),
-                           "AWS Support (Business)": D("100")}
+    assert day.charges == {
+        "Amazon Elastic Compute Cloud - Compute": D("39.38"),
+        "(no service)": D("0.42"),
+        "AWS Support (Business)": D("100"),
+    }
     assert day.adjustments == {CREDITS: D("-9.845"), REFUNDS: 0, DISCOUNTS: D("-2.3628"), TAX: D("3.01")}
     assert day.total == D("39.38") + D("0.42") + D("100") - D("9.845") - D("2.3628") + D("3.01")
     assert day.estimated and h.day(date(2026, 11, 19)).adjustments[REFUNDS] == D("-2.5")
@@ -106,9 +109,14 @@ def test_every_days_net_total_is_cost_explorers_own_total(profile):
     ce = FakeCostExplorer(SyntheticOrganisation(profile, seed=7, today=DAY + timedelta(days=1)))
     start, end = date(2026, 10, 28), date(2026, 11, 4)  # a month boundary: tax and support on the 1st
     h = parse_history(start, end, "UnblendedCost", [ce.get_cost_and_usage(build_request(start, end, "UnblendedCost"))])
-    ungrouped = ce.get_cost_and_usage({"TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
-                                       "Granularity": "DAILY", "Metrics": ["UnblendedCost"]})
-    for period, day in zip(ungrouped["ResultsByTime"], h.days):
+    ungrouped = ce.get_cost_and_usage(
+        {
+            "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+            "Granularity": "DAILY",
+            "Metrics": ["UnblendedCost"],
+        }
+    )
+    for period, day in zip(ungrouped["ResultsByTime"], h.days, strict=True):
         assert day.total == D(period["Total"]["UnblendedCost"]["Amount"]), day.day
 
 
@@ -157,15 +165,21 @@ def test_a_report_day_without_any_group_after_a_day_with_data_is_not_ready():
     assert "not marked sent" in reason and "retries" in reason and "redrive" in reason
 
 
-@pytest.mark.parametrize("rows", [
-    lambda day: [],  # an account without any spend yet
-    every_day([("Amazon EC2", "Usage", "10")]),  # the day has data
-    every_day([("AWS Lambda", "Usage", "0"), ("Tax", "Tax", "0.0000000000")]),  # all zero: still data
-    lambda day: [("Amazon EC2", "Usage", "10")] if day >= DAY else [],  # its first day is the report day
-    lambda day: [("Amazon EC2", "Usage", "10")] if day > DAY - timedelta(days=3) or day < DAY - timedelta(days=9) else [],
-    # spend stopped: the day before is missing too, so this is not a day Cost Explorer is still processing
-    lambda day: [("Amazon EC2", "Usage", "10")] if day < DAY - timedelta(days=1) else [],
-], ids=["no spend on any day", "spend", "all zero", "first day", "gap before the report day", "spend stopped"])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        lambda day: [],  # an account without any spend yet
+        every_day([("Amazon EC2", "Usage", "10")]),  # the day has data
+        every_day([("AWS Lambda", "Usage", "0"), ("Tax", "Tax", "0.0000000000")]),  # all zero: still data
+        lambda day: [("Amazon EC2", "Usage", "10")] if day >= DAY else [],  # its first day is the report day
+        lambda day: (
+            [("Amazon EC2", "Usage", "10")] if day > DAY - timedelta(days=3) or day < DAY - timedelta(days=9) else []
+        ),
+        # spend stopped: the day before is missing too, so this is not a day Cost Explorer is still processing
+        lambda day: [("Amazon EC2", "Usage", "10")] if day < DAY - timedelta(days=1) else [],
+    ],
+    ids=["no spend on any day", "spend", "all zero", "first day", "gap before the report day", "spend stopped"],
+)
 def test_a_day_with_groups_or_an_account_without_any_is_ready(rows):
     assert not_ready(history(rows), DAY) is None
 
@@ -174,9 +188,18 @@ def test_a_day_with_groups_or_an_account_without_any_is_ready(rows):
 
 
 def test_usage_is_gross_and_credits_refunds_discounts_tax_are_their_own_lines():
-    r = report({DAY: [("Amazon EC2", "Usage", "100"), ("Amazon EC2", "Credit", "-25"), ("Amazon S3", "Usage", "10"),
-                      ("Amazon S3", "Refund", "-4"), ("Amazon EC2", "Enterprise Discount Program Discount", "-6"),
-                      ("Tax", "Tax", "7.7")]})
+    r = report(
+        {
+            DAY: [
+                ("Amazon EC2", "Usage", "100"),
+                ("Amazon EC2", "Credit", "-25"),
+                ("Amazon S3", "Usage", "10"),
+                ("Amazon S3", "Refund", "-4"),
+                ("Amazon EC2", "Enterprise Discount Program Discount", "-6"),
+                ("Tax", "Tax", "7.7"),
+            ]
+        }
+    )
     assert r.breakdown.charges == 110 and r.breakdown.credits == -25 and r.breakdown.refunds == -4
     assert r.breakdown.discounts == -6 and r.breakdown.tax == D("7.7")
     assert r.total == D("82.7")
@@ -209,7 +232,9 @@ def test_top_services_then_other_and_nothing_is_dropped():
 
 
 def test_one_service_left_over_is_named_instead_of_other_one_service():
-    r = report({DAY: [(f"Service {i}", "Usage", str(10 - i)) for i in range(4)]}, settings_=ReportSettings(top_services=3))
+    r = report(
+        {DAY: [(f"Service {i}", "Usage", str(10 - i)) for i in range(4)]}, settings_=ReportSettings(top_services=3)
+    )
     assert [s.name for s in r.top] == ["Service 0", "Service 1", "Service 2", "Service 3"] and r.other is None
 
 
@@ -239,13 +264,17 @@ def _steady_then(day_amounts: dict[str, tuple[str, str]]):
 
 
 def test_movers_pass_both_the_absolute_and_the_relative_threshold():
-    r = report(_steady_then({
-        "Big and relative": ("10", "20"),  # +$10, +100%: moves
-        "Big but small relative": ("1000", "1050"),  # +$50 but +5%: does not
-        "Relative but tiny": ("0.10", "0.50"),  # +400% but +$0.40: does not
-        "Falls": ("30", "3"),  # -$27, -90%: moves down
-        "Starts": ("0", "12"),  # from nothing: moves
-    }))
+    r = report(
+        _steady_then(
+            {
+                "Big and relative": ("10", "20"),  # +$10, +100%: moves
+                "Big but small relative": ("1000", "1050"),  # +$50 but +5%: does not
+                "Relative but tiny": ("0.10", "0.50"),  # +400% but +$0.40: does not
+                "Falls": ("30", "3"),  # -$27, -90%: moves down
+                "Starts": ("0", "12"),  # from nothing: moves
+            }
+        )
+    )
     assert [m.name for m in r.increases] == ["Starts", "Big and relative"]
     assert [m.name for m in r.decreases] == ["Falls"] and r.decreases[0].average == 30
 
@@ -275,8 +304,10 @@ def test_floors_keep_a_flat_service_from_being_flagged_for_small_rises():
     r = report(_steady_then({"Flat": ("100", "104.99"), "Tiny": ("0.02", "0.90")}))
     assert r.anomalies == ()  # Flat: +$4.99 (< $5); Tiny: +$0.88 (< $5)
     loose = ReportSettings(anomaly_min_amount=D("0.5"), anomaly_min_percent=D(1))
-    assert [a.name for a in report(_steady_then({"Flat": ("100", "104.99"), "Tiny": ("0.02", "0.90")}),
-                                   settings_=loose).anomalies] == ["Flat", "Tiny"]
+    assert [
+        a.name
+        for a in report(_steady_then({"Flat": ("100", "104.99"), "Tiny": ("0.02", "0.90")}), settings_=loose).anomalies
+    ] == ["Flat", "Tiny"]
 
 
 def test_weekend_dips_in_the_baseline_do_not_make_a_normal_weekday_an_anomaly():
@@ -303,20 +334,35 @@ def test_anomalies_listed_are_capped_but_counted():
 
 
 def test_a_service_first_seen_three_days_ago_is_new():
-    r = report(lambda day: [("Amazon EC2", "Usage", "10")] + ([("Amazon Bedrock", "Usage", "3.8")]
-                                                             if day >= DAY - timedelta(days=2) else []))
+    r = report(
+        lambda day: (
+            [("Amazon EC2", "Usage", "10")]
+            + ([("Amazon Bedrock", "Usage", "3.8")] if day >= DAY - timedelta(days=2) else [])
+        )
+    )
     [new] = r.new_services
     assert (new.name, new.first_day, new.amount) == ("Amazon Bedrock", DAY - timedelta(days=2), D("3.8"))
     assert "newService" in r.alerts and r.top[1].flags == ("new",)
 
 
 def test_a_service_first_seen_before_the_new_service_window_is_not_new():
-    r = report(lambda day: [("Amazon EC2", "Usage", "10")] + ([("Amazon Bedrock", "Usage", "3.8")]
-                                                             if day >= DAY - timedelta(days=7) else []))
+    r = report(
+        lambda day: (
+            [("Amazon EC2", "Usage", "10")]
+            + ([("Amazon Bedrock", "Usage", "3.8")] if day >= DAY - timedelta(days=7) else [])
+        )
+    )
     assert r.new_services == ()
-    assert report(lambda day: [("Amazon EC2", "Usage", "10")] + ([("Amazon Bedrock", "Usage", "3.8")]
-                                                                 if day >= DAY - timedelta(days=7) else []),
-                  settings_=ReportSettings(new_service_days=8)).new_service_count == 1
+    assert (
+        report(
+            lambda day: (
+                [("Amazon EC2", "Usage", "10")]
+                + ([("Amazon Bedrock", "Usage", "3.8")] if day >= DAY - timedelta(days=7) else [])
+            ),
+            settings_=ReportSettings(new_service_days=8),
+        ).new_service_count
+        == 1
+    )
 
 
 def test_free_tier_entries_at_zero_are_not_a_first_cost():
@@ -334,8 +380,9 @@ def test_in_a_brand_new_account_no_service_is_new():
 # service is never new, a mover or an anomaly (nor flagged as one) for an amount shown as $0.00.
 
 SUB_CENT = ["-0.0000000001", "0.0000000001", "0.0049", "-0.0049"]
-NO_NEWS = ReportSettings(mover_min_amount=D(0), mover_min_percent=D(0), anomaly_min_amount=D(0),
-                         anomaly_min_percent=D(0))
+NO_NEWS = ReportSettings(
+    mover_min_amount=D(0), mover_min_percent=D(0), anomaly_min_amount=D(0), anomaly_min_percent=D(0)
+)
 
 
 @pytest.mark.parametrize("amount", SUB_CENT)
@@ -348,31 +395,57 @@ def test_a_sub_cent_amount_does_not_make_a_service_new(amount):
 @pytest.mark.parametrize("amount", SUB_CENT)
 def test_a_service_is_new_from_its_first_cost_that_shows_as_at_least_a_cent(amount):
     # Sub-cent amounts 10 days ago, its first real cost yesterday: new since yesterday
-    r = report(lambda day: [("Amazon EC2", "Usage", "10")]
-               + ([("AWS Glue", "Usage", amount)] if day == DAY - timedelta(days=10) else [])
-               + ([("AWS Glue", "Usage", "3.8")] if day >= DAY - timedelta(days=1) else []))
+    r = report(
+        lambda day: (
+            [("Amazon EC2", "Usage", "10")]
+            + ([("AWS Glue", "Usage", amount)] if day == DAY - timedelta(days=10) else [])
+            + ([("AWS Glue", "Usage", "3.8")] if day >= DAY - timedelta(days=1) else [])
+        )
+    )
     assert [(n.name, n.first_day) for n in r.new_services] == [("AWS Glue", DAY - timedelta(days=1))]
 
 
-@pytest.mark.parametrize(("amount", "currency", "new"), [("0.005", "USD", True), ("-0.005", "USD", True),
-                                                        ("0.4", "JPY", False), ("0.5", "JPY", True),
-                                                        ("0.0004", "KWD", False), ("0.0005", "KWD", True)])
+@pytest.mark.parametrize(
+    ("amount", "currency", "new"),
+    [
+        ("0.005", "USD", True),
+        ("-0.005", "USD", True),
+        ("0.4", "JPY", False),
+        ("0.5", "JPY", True),
+        ("0.0004", "KWD", False),
+        ("0.0005", "KWD", True),
+    ],
+)
 def test_what_rounds_to_nothing_is_to_the_minor_unit_of_the_reports_currency(amount, currency, new):
-    r = report(lambda day: [("Amazon EC2", "Usage", "10")] + ([("AWS Glue", "Usage", amount)] if day == DAY else []),
-               currency=currency)
+    r = report(
+        lambda day: [("Amazon EC2", "Usage", "10")] + ([("AWS Glue", "Usage", amount)] if day == DAY else []),
+        currency=currency,
+    )
     assert bool(r.new_services) is new
 
 
-@pytest.mark.parametrize(("usual", "today"), [("0", "0.0000000001"), ("0", "-0.0000000001"), ("0", "0.0049"),
-                                              ("0", "-0.0049"), ("0.004", "-0.004"), ("-0.0049", "0.0049"),
-                                              ("100", "100.0049"), ("100", "99.9951")])
+@pytest.mark.parametrize(
+    ("usual", "today"),
+    [
+        ("0", "0.0000000001"),
+        ("0", "-0.0000000001"),
+        ("0", "0.0049"),
+        ("0", "-0.0049"),
+        ("0.004", "-0.004"),
+        ("-0.0049", "0.0049"),
+        ("100", "100.0049"),
+        ("100", "99.9951"),
+    ],
+)
 def test_a_change_that_shows_as_nothing_is_not_a_mover_even_with_no_thresholds(usual, today):
     r = report(_steady_then({"Tiny": (usual, today), "Moves": ("1", "1.01")}), settings_=NO_NEWS)
     assert [m.name for m in r.increases + r.decreases] == ["Moves"]  # a cent is a move at thresholds of 0
 
 
-@pytest.mark.parametrize(("usual", "today"), [("0", "0.0000000001"), ("0", "0.0049"), ("-1", "-0.0000000001"),
-                                              ("-1", "-0.0049"), ("5", "5.0049")])
+@pytest.mark.parametrize(
+    ("usual", "today"),
+    [("0", "0.0000000001"), ("0", "0.0049"), ("-1", "-0.0000000001"), ("-1", "-0.0049"), ("5", "5.0049")],
+)
 def test_a_sub_cent_amount_or_excess_is_not_an_anomaly_even_with_no_floors(usual, today):
     r = report(_steady_then({"Tiny": (usual, today), "Spikes": ("1", "1.01")}), settings_=NO_NEWS)
     assert [a.name for a in r.anomalies] == ["Spikes"] and r.anomaly_count == 1
@@ -414,8 +487,10 @@ def test_forecast_is_month_to_date_plus_the_remaining_days_at_the_7_day_average(
 
 def test_forecast_on_the_first_of_the_month_rests_on_the_last_week_not_on_one_day():
     first = date(2026, 12, 1)
-    rows = lambda day: [("Svc", "Usage", "10")] + ([("Tax", "Tax", "70"), ("AWS Support (Business)", "Support fee", "100")]
-                                                    if day.day == 1 else [])
+    rows = lambda day: (
+        [("Svc", "Usage", "10")]
+        + ([("Tax", "Tax", "70"), ("AWS Support (Business)", "Support fee", "100")] if day.day == 1 else [])
+    )
     r = report(rows, report_date=first)
     assert r.month_to_date.total == 180  # the 1st: usage, tax and support
     assert r.forecast.run_rate == 10 and r.forecast.total == 180 + 30 * 10  # one-off charges are not projected
@@ -434,7 +509,9 @@ def test_forecast_never_projects_credits_below_the_month_to_date():
 
 
 def test_a_monthly_support_fee_on_the_first_is_not_an_anomaly_or_a_mover():
-    rows = lambda day: [("Svc", "Usage", "10")] + ([("AWS Support (Business)", "Support fee", "100")] if day.day == 1 else [])
+    rows = lambda day: (
+        [("Svc", "Usage", "10")] + ([("AWS Support (Business)", "Support fee", "100")] if day.day == 1 else [])
+    )
     r = report(rows, report_date=date(2026, 12, 1))
     assert r.anomalies == () and r.increases == () and r.top[0].name == "AWS Support (Business)"
 
@@ -494,10 +571,26 @@ def synthetic_reports():
 
 # --- Property: any history summarises, reconciles and stays small ---------------------------------
 
-services = st.sampled_from(["Amazon EC2", "AWS Lambda", "", "Tax", "<b>&amp;</b>", "名前 🚀", "x" * 300, "Other (3 services)"])
-record_types = st.sampled_from(["Usage", "Usage", "Credit", "Refund", "Tax", "Enterprise Discount Program Discount",
-                                "Support fee", "SavingsPlanNegation", "DiscountedUsage", "RIFee",
-                                "SavingsPlanCoveredUsage", "Future Charge Type", "Another New Type"])
+services = st.sampled_from(
+    ["Amazon EC2", "AWS Lambda", "", "Tax", "<b>&amp;</b>", "名前 🚀", "x" * 300, "Other (3 services)"]
+)
+record_types = st.sampled_from(
+    [
+        "Usage",
+        "Usage",
+        "Credit",
+        "Refund",
+        "Tax",
+        "Enterprise Discount Program Discount",
+        "Support fee",
+        "SavingsPlanNegation",
+        "DiscountedUsage",
+        "RIFee",
+        "SavingsPlanCoveredUsage",
+        "Future Charge Type",
+        "Another New Type",
+    ]
+)
 amounts = st.one_of(
     st.just(D(0)),
     st.decimals(min_value=D("-1000"), max_value=D("1000"), places=10, allow_nan=False, allow_infinity=False),

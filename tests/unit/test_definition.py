@@ -1,7 +1,6 @@
 """Static checks of state_machine/cost_notifier.asl.json: the properties operators rely on."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +24,8 @@ def function_error_names() -> set[str]:
         for path in (FUNCTIONS_DIR / function).glob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.ClassDef) and any(
-                        isinstance(base, ast.Name) and base.id.endswith(("Exception", "Error")) for base in node.bases):
+                    isinstance(base, ast.Name) and base.id.endswith(("Exception", "Error")) for base in node.bases
+                ):
                     names.add(node.name)
     return names
 
@@ -72,7 +72,10 @@ def test_every_task_retries_exactly_the_transient_errors_aws_documents_for_its_i
 @pytest.mark.parametrize("name", TASKS)
 def test_service_errors_are_retried_within_seconds(name):
     for rule in STATES[name]["Retry"]:
-        if set(rule["ErrorEquals"]) <= set(TRANSIENT[STATES[name]["Resource"]]) and STATES[name]["Resource"] != SES_SEND:
+        if (
+            set(rule["ErrorEquals"]) <= set(TRANSIENT[STATES[name]["Resource"]])
+            and STATES[name]["Resource"] != SES_SEND
+        ):
             assert (rule["IntervalSeconds"], rule["BackoffRate"], rule["MaxAttempts"]) == (1, 2, 3)
 
 
@@ -98,8 +101,12 @@ def test_cost_data_not_ready_is_retried_for_hours_within_the_execution_timeout()
     waits = backoff("FetchCosts", "CostDataNotReady")
     assert waits[0] >= 3600 and sum(waits) >= 6 * 3600, waits
     # Every wait of every Task, one after the other, still fits in the execution's TimeoutSeconds.
-    worst = sum(sum(backoff(name, error)) for name in TASKS for rule in STATES[name]["Retry"]
-                for error in rule["ErrorEquals"][:1])
+    worst = sum(
+        sum(backoff(name, error))
+        for name in TASKS
+        for rule in STATES[name]["Retry"]
+        for error in rule["ErrorEquals"][:1]
+    )
     assert worst < ASL["TimeoutSeconds"], (worst, ASL["TimeoutSeconds"])
 
 

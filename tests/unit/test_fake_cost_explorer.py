@@ -30,8 +30,7 @@ from local.synthetic_org import (
 TODAY = dt.date(2025, 3, 12)  # a Wednesday: today-1 is Tuesday 11th, today-3 Sunday 9th
 YESTERDAY = TODAY - dt.timedelta(days=1)
 
-_INPUT_SHAPE = (botocore.session.get_session().get_service_model("ce")
-                .operation_model("GetCostAndUsage").input_shape)
+_INPUT_SHAPE = botocore.session.get_session().get_service_model("ce").operation_model("GetCostAndUsage").input_shape
 
 
 def boto3_valid(params: dict) -> dict:
@@ -41,16 +40,19 @@ def boto3_valid(params: dict) -> dict:
     return params
 
 
-def request(start: dt.date, end: dt.date, *, granularity="DAILY", metrics=("UnblendedCost",),
-            group_by=(), filter=None) -> dict:
+def request(
+    start: dt.date, end: dt.date, *, granularity="DAILY", metrics=("UnblendedCost",), group_by=(), filter=None
+) -> dict:
     params = {
         "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
         "Granularity": granularity,
         "Metrics": list(metrics),
     }
     if group_by:
-        params["GroupBy"] = [{"Type": "DIMENSION", "Key": key} if isinstance(key, str)
-                             else {"Type": key[0], "Key": key[1]} for key in group_by]
+        params["GroupBy"] = [
+            {"Type": "DIMENSION", "Key": key} if isinstance(key, str) else {"Type": key[0], "Key": key[1]}
+            for key in group_by
+        ]
     if filter is not None:
         params["Filter"] = filter
     return boto3_valid(params)
@@ -77,8 +79,7 @@ def total(response: dict, metric="UnblendedCost") -> Decimal:
 
 
 def service_cost(ce: FakeCostExplorer, service: str, day: dt.date) -> Decimal:
-    response = ce.get_cost_and_usage(day_request(
-        day, filter={"Dimensions": {"Key": "SERVICE", "Values": [service]}}))
+    response = ce.get_cost_and_usage(day_request(day, filter={"Dimensions": {"Key": "SERVICE", "Values": [service]}}))
     return total(response)
 
 
@@ -96,8 +97,12 @@ def large_org() -> SyntheticOrganisation:
 
 
 def test_same_inputs_give_byte_identical_responses_and_another_seed_differs():
-    params = request(dt.date(2025, 2, 25), dt.date(2025, 3, 5), group_by=["SERVICE", "RECORD_TYPE"],
-                     metrics=["UnblendedCost", "UsageQuantity", "NetAmortizedCost"])
+    params = request(
+        dt.date(2025, 2, 25),
+        dt.date(2025, 3, 5),
+        group_by=["SERVICE", "RECORD_TYPE"],
+        metrics=["UnblendedCost", "UsageQuantity", "NetAmortizedCost"],
+    )
 
     def answer(seed: int) -> str:
         ce = FakeCostExplorer(SyntheticOrganisation("small", seed=seed, today=TODAY))
@@ -113,16 +118,22 @@ def test_unknown_profile_is_refused_naming_the_profiles():
 
 
 def test_default_today_is_the_real_utc_day():
-    assert SyntheticOrganisation().today == dt.datetime.now(dt.timezone.utc).date()
+    assert SyntheticOrganisation().today == dt.datetime.now(dt.UTC).date()
 
 
 def test_small_profile_has_a_few_dozen_real_services_with_sub_cent_and_zero_ones(small):
     groups = small.get_cost_and_usage(day_request(YESTERDAY, group_by=["SERVICE"]))
-    amounts = {g["Keys"][0]: Decimal(g["Metrics"]["UnblendedCost"]["Amount"])
-               for g in groups["ResultsByTime"][0]["Groups"]}
+    amounts = {
+        g["Keys"][0]: Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for g in groups["ResultsByTime"][0]["Groups"]
+    }
     assert 30 <= len(amounts) <= 40
-    for real in ("Amazon Elastic Compute Cloud - Compute", "EC2 - Other", "AWS Lambda",
-                 "Amazon Simple Storage Service", "Amazon Virtual Private Cloud"):
+    for real in (
+        "Amazon Elastic Compute Cloud - Compute",
+        "EC2 - Other",
+        "AWS Lambda",
+        "Amazon Simple Storage Service",
+        "Amazon Virtual Private Cloud",
+    ):
         assert real in amounts
     assert any(0 < amount < Decimal("0.01") for amount in amounts.values())
     assert any(amount == 0 for amount in amounts.values())
@@ -139,14 +150,15 @@ def test_large_org_has_hundreds_of_services_and_dozens_of_named_accounts(large_o
 
 
 def test_compute_costs_dip_at_weekends(small):
-    response = small.get_cost_and_usage(request(
-        dt.date(2025, 2, 1), dt.date(2025, 3, 1),
-        filter={"Dimensions": {"Key": "SERVICE", "Values": [EC2_COMPUTE]}}))
+    response = small.get_cost_and_usage(
+        request(
+            dt.date(2025, 2, 1), dt.date(2025, 3, 1), filter={"Dimensions": {"Key": "SERVICE", "Values": [EC2_COMPUTE]}}
+        )
+    )
     weekday, weekend = [], []
     for result in response["ResultsByTime"]:
         day = dt.date.fromisoformat(result["TimePeriod"]["Start"])
-        (weekend if day.weekday() >= 5 else weekday).append(
-            Decimal(result["Total"]["UnblendedCost"]["Amount"]))
+        (weekend if day.weekday() >= 5 else weekday).append(Decimal(result["Total"]["UnblendedCost"]["Amount"]))
     assert max(weekend) < min(weekday)
     assert sum(weekend) / len(weekend) < Decimal("0.7") * sum(weekday) / len(weekday)
 
@@ -160,8 +172,7 @@ def test_spike_service_jumps_on_the_day_before_today(small):
 
 def test_new_service_has_its_first_cost_three_days_before_today(small):
     service = small.org.new_service
-    pages = small.all_pages(request(TODAY - dt.timedelta(days=10), TODAY + dt.timedelta(days=1),
-                                     group_by=["SERVICE"]))
+    pages = small.all_pages(request(TODAY - dt.timedelta(days=10), TODAY + dt.timedelta(days=1), group_by=["SERVICE"]))
     days_with_service = sorted(day for day, name in amounts_by_key(pages) if name == service)
     assert days_with_service == [(TODAY - dt.timedelta(days=n)).isoformat() for n in (3, 2, 1, 0)]
 
@@ -173,8 +184,7 @@ def test_today_is_partial(small):
 
 
 def test_credits_are_negative_and_record_types_add_up_to_the_total(small):
-    period = request(dt.date(2025, 2, 1), dt.date(2025, 3, 1), granularity="MONTHLY",
-                     group_by=["RECORD_TYPE"])
+    period = request(dt.date(2025, 2, 1), dt.date(2025, 3, 1), granularity="MONTHLY", group_by=["RECORD_TYPE"])
     by_type = amounts_by_key([small.get_cost_and_usage(period)])
     ungrouped = total(small.get_cost_and_usage({k: v for k, v in period.items() if k != "GroupBy"}))
     assert by_type[("2025-02-01", "Credit")] < 0
@@ -182,42 +192,67 @@ def test_credits_are_negative_and_record_types_add_up_to_the_total(small):
     assert by_type[("2025-02-01", "Tax")] > 0 and by_type[("2025-02-01", "Support fee")] > 0
     assert sum(by_type.values()) == ungrouped
 
-    credits = small.get_cost_and_usage(request(
-        dt.date(2025, 2, 1), dt.date(2025, 3, 1), granularity="MONTHLY", group_by=["SERVICE"],
-        filter={"Dimensions": {"Key": "RECORD_TYPE", "Values": ["Credit"]}}))
+    credits = small.get_cost_and_usage(
+        request(
+            dt.date(2025, 2, 1),
+            dt.date(2025, 3, 1),
+            granularity="MONTHLY",
+            group_by=["SERVICE"],
+            filter={"Dimensions": {"Key": "RECORD_TYPE", "Values": ["Credit"]}},
+        )
+    )
     services = {g["Keys"][0] for g in credits["ResultsByTime"][0]["Groups"]}
     assert services == set(small.org.credit_services)
 
 
 def test_support_fee_and_tax_are_charged_on_the_first_of_the_month(small):
-    response = small.get_cost_and_usage(request(
-        dt.date(2025, 2, 1), dt.date(2025, 2, 4), group_by=["RECORD_TYPE"]))
+    response = small.get_cost_and_usage(request(dt.date(2025, 2, 1), dt.date(2025, 2, 4), group_by=["RECORD_TYPE"]))
     by_day = amounts_by_key([response])
     assert by_day[("2025-02-01", "Support fee")] >= 100
     assert ("2025-02-02", "Support fee") not in by_day and ("2025-02-02", "Tax") not in by_day
-    month = small.get_cost_and_usage(request(
-        dt.date(2025, 2, 1), dt.date(2025, 3, 1), granularity="MONTHLY", group_by=["RECORD_TYPE"],
-        metrics=["NetUnblendedCost"]))
+    month = small.get_cost_and_usage(
+        request(
+            dt.date(2025, 2, 1),
+            dt.date(2025, 3, 1),
+            granularity="MONTHLY",
+            group_by=["RECORD_TYPE"],
+            metrics=["NetUnblendedCost"],
+        )
+    )
     usage = amounts_by_key([month], "NetUnblendedCost")
     taxable = usage[("2025-02-01", "Usage")] + usage[("2025-02-01", "Support fee")]
     assert by_day[("2025-02-01", "Tax")] == (taxable * small.org.tax_rate).quantize(Decimal("1E-10"))
 
 
 def test_every_grouping_adds_up_to_the_ungrouped_total(small):
-    plain = request(dt.date(2025, 2, 20), dt.date(2025, 3, 3), granularity="MONTHLY",
-                    metrics=["UnblendedCost", "NetUnblendedCost"])
+    plain = request(
+        dt.date(2025, 2, 20), dt.date(2025, 3, 3), granularity="MONTHLY", metrics=["UnblendedCost", "NetUnblendedCost"]
+    )
     expected = total(small.get_cost_and_usage(plain))
 
-    @settings(max_examples=25, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(st.lists(st.sampled_from([("DIMENSION", "SERVICE"), ("DIMENSION", "LINKED_ACCOUNT"),
-                                     ("DIMENSION", "REGION"), ("DIMENSION", "USAGE_TYPE"),
-                                     ("DIMENSION", "RECORD_TYPE"), ("TAG", "Environment"),
-                                     ("COST_CATEGORY", "Team")]),
-                    min_size=1, max_size=2, unique=True))
+    @settings(
+        max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(
+        st.lists(
+            st.sampled_from(
+                [
+                    ("DIMENSION", "SERVICE"),
+                    ("DIMENSION", "LINKED_ACCOUNT"),
+                    ("DIMENSION", "REGION"),
+                    ("DIMENSION", "USAGE_TYPE"),
+                    ("DIMENSION", "RECORD_TYPE"),
+                    ("TAG", "Environment"),
+                    ("COST_CATEGORY", "Team"),
+                ]
+            ),
+            min_size=1,
+            max_size=2,
+            unique=True,
+        )
+    )
     def check(group_by):
-        pages = small.all_pages(boto3_valid({**plain, "GroupBy": [
-            {"Type": t, "Key": k} for t, k in group_by]}))
+        pages = small.all_pages(boto3_valid({**plain, "GroupBy": [{"Type": t, "Key": k} for t, k in group_by]}))
         assert sum(amounts_by_key(pages).values()) == expected
 
     check()
@@ -225,11 +260,12 @@ def test_every_grouping_adds_up_to_the_ungrouped_total(small):
 
 def test_large_org_net_cost_is_after_the_discount_program(large_org):
     ce = FakeCostExplorer(large_org)
-    params = day_request(dt.date(2025, 2, 10), metrics=["UnblendedCost", "NetUnblendedCost",
-                                                        "AmortizedCost", "BlendedCost"],
-                         group_by=["RECORD_TYPE"])
-    groups = {g["Keys"][0]: g["Metrics"] for g in
-              ce.get_cost_and_usage(params)["ResultsByTime"][0]["Groups"]}
+    params = day_request(
+        dt.date(2025, 2, 10),
+        metrics=["UnblendedCost", "NetUnblendedCost", "AmortizedCost", "BlendedCost"],
+        group_by=["RECORD_TYPE"],
+    )
+    groups = {g["Keys"][0]: g["Metrics"] for g in ce.get_cost_and_usage(params)["ResultsByTime"][0]["Groups"]}
     usage, discount = groups["Usage"], groups["Enterprise Discount Program Discount"]
     assert Decimal(usage["NetUnblendedCost"]["Amount"]) < Decimal(usage["UnblendedCost"]["Amount"])
     assert Decimal(discount["UnblendedCost"]["Amount"]) < 0
@@ -244,13 +280,19 @@ def test_large_org_net_cost_is_after_the_discount_program(large_org):
 def test_usage_quantity_has_a_unit_only_when_the_units_agree(small):
     mixed = small.get_cost_and_usage(day_request(YESTERDAY, metrics=["UsageQuantity"]))
     assert mixed["ResultsByTime"][0]["Total"]["UsageQuantity"]["Unit"] == "N/A"
-    hours = small.get_cost_and_usage(day_request(
-        YESTERDAY, metrics=["UsageQuantity", "NormalizedUsageAmount", "UnblendedCost"],
-        group_by=["USAGE_TYPE"], filter={"Dimensions": {"Key": "SERVICE", "Values": [EC2_COMPUTE]}}))
+    hours = small.get_cost_and_usage(
+        day_request(
+            YESTERDAY,
+            metrics=["UsageQuantity", "NormalizedUsageAmount", "UnblendedCost"],
+            group_by=["USAGE_TYPE"],
+            filter={"Dimensions": {"Key": "SERVICE", "Values": [EC2_COMPUTE]}},
+        )
+    )
     for group in hours["ResultsByTime"][0]["Groups"]:
         assert group["Metrics"]["UsageQuantity"]["Unit"] == "Hrs"
         assert Decimal(group["Metrics"]["NormalizedUsageAmount"]["Amount"]) > Decimal(
-            group["Metrics"]["UsageQuantity"]["Amount"])  # every instance here is at least medium
+            group["Metrics"]["UsageQuantity"]["Amount"]
+        )  # every instance here is at least medium
         assert group["Metrics"]["UnblendedCost"]["Unit"] == "USD"
 
 
@@ -266,14 +308,17 @@ def test_upper_snake_metric_names_are_accepted_and_echoed():
 def test_end_is_exclusive_so_one_day_gives_one_result(small):
     response = small.get_cost_and_usage(day_request(YESTERDAY))
     assert [r["TimePeriod"] for r in response["ResultsByTime"]] == [
-        {"Start": YESTERDAY.isoformat(), "End": TODAY.isoformat()}]
+        {"Start": YESTERDAY.isoformat(), "End": TODAY.isoformat()}
+    ]
 
 
 def test_monthly_periods_are_calendar_months_cut_to_the_range(small):
-    response = small.get_cost_and_usage(request(dt.date(2025, 1, 15), dt.date(2025, 3, 10),
-                                                granularity="MONTHLY"))
+    response = small.get_cost_and_usage(request(dt.date(2025, 1, 15), dt.date(2025, 3, 10), granularity="MONTHLY"))
     assert [(r["TimePeriod"]["Start"], r["TimePeriod"]["End"]) for r in response["ResultsByTime"]] == [
-        ("2025-01-15", "2025-02-01"), ("2025-02-01", "2025-03-01"), ("2025-03-01", "2025-03-10")]
+        ("2025-01-15", "2025-02-01"),
+        ("2025-02-01", "2025-03-01"),
+        ("2025-03-01", "2025-03-10"),
+    ]
 
 
 def test_grouped_results_have_an_empty_total_and_ungrouped_ones_no_groups(small):
@@ -297,15 +342,17 @@ def test_days_after_today_are_empty_and_estimated(small):
     assert all(r["Groups"] == [] and r["Total"] == {} for r in grouped["ResultsByTime"][1:])
 
 
-@pytest.mark.parametrize(("today", "expected"), [
-    # today, {month: Estimated}: the previous month stays estimated until its invoice (the 5th).
-    (dt.date(2025, 3, BILL_FINALISED_DAY - 1), {"2025-01-01": False, "2025-02-01": True, "2025-03-01": True}),
-    (dt.date(2025, 3, BILL_FINALISED_DAY), {"2025-01-01": False, "2025-02-01": False, "2025-03-01": True}),
-])
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        # today, {month: Estimated}: the previous month stays estimated until its invoice (the 5th).
+        (dt.date(2025, 3, BILL_FINALISED_DAY - 1), {"2025-01-01": False, "2025-02-01": True, "2025-03-01": True}),
+        (dt.date(2025, 3, BILL_FINALISED_DAY), {"2025-01-01": False, "2025-02-01": False, "2025-03-01": True}),
+    ],
+)
 def test_estimated_while_the_billing_month_is_open(today, expected):
     ce = FakeCostExplorer(SyntheticOrganisation("small", today=today))
-    response = ce.get_cost_and_usage(request(dt.date(2025, 1, 1), dt.date(2025, 4, 1),
-                                             granularity="MONTHLY"))
+    response = ce.get_cost_and_usage(request(dt.date(2025, 1, 1), dt.date(2025, 4, 1), granularity="MONTHLY"))
     assert {r["TimePeriod"]["Start"]: r["Estimated"] for r in response["ResultsByTime"]} == expected
 
 
@@ -323,10 +370,12 @@ def test_linked_account_names_come_as_dimension_value_attributes(large_org):
     accounts = {g["Keys"][0] for g in response["ResultsByTime"][0]["Groups"]}
     assert set(attributes) == accounts
     assert all(attributes[a] == {"description": large_org.accounts[a]} for a in accounts)
-    filtered = ce.get_cost_and_usage(day_request(YESTERDAY, filter={
-        "Dimensions": {"Key": "LINKED_ACCOUNT", "Values": ["111111111111"]}}))
+    filtered = ce.get_cost_and_usage(
+        day_request(YESTERDAY, filter={"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": ["111111111111"]}})
+    )
     assert filtered["DimensionValueAttributes"] == [
-        {"Value": "111111111111", "Attributes": {"description": "management"}}]
+        {"Value": "111111111111", "Attributes": {"description": "management"}}
+    ]
 
 
 # ---- filters --------------------------------------------------------------------------------
@@ -339,12 +388,20 @@ def test_filters_combine_with_and_or_not(small):
     credits = total(small.get_cost_and_usage(day_request(day, filter=record_type("Credit"))))
     tax = total(small.get_cost_and_usage(day_request(day, filter=record_type("Tax"))))
     not_credit = total(small.get_cost_and_usage(day_request(day, filter={"Not": record_type("Credit")})))
-    either = total(small.get_cost_and_usage(day_request(
-        day, filter={"Or": [record_type("Credit"), record_type("Tax")]})))
-    ec2_credit = total(small.get_cost_and_usage(day_request(day, filter={"And": [
-        record_type("Credit"), {"Dimensions": {"Key": "SERVICE", "Values": [EC2_COMPUTE]}}]})))
-    region = total(small.get_cost_and_usage(day_request(
-        day, filter={"Dimensions": {"Key": "REGION", "Values": ["NoRegion"]}})))
+    either = total(
+        small.get_cost_and_usage(day_request(day, filter={"Or": [record_type("Credit"), record_type("Tax")]}))
+    )
+    ec2_credit = total(
+        small.get_cost_and_usage(
+            day_request(
+                day,
+                filter={"And": [record_type("Credit"), {"Dimensions": {"Key": "SERVICE", "Values": [EC2_COMPUTE]}}]},
+            )
+        )
+    )
+    region = total(
+        small.get_cost_and_usage(day_request(day, filter={"Dimensions": {"Key": "REGION", "Values": ["NoRegion"]}}))
+    )
     assert credits < 0 < tax
     assert not_credit == all_costs - credits
     assert either == credits + tax
@@ -353,8 +410,9 @@ def test_filters_combine_with_and_or_not(small):
 
 
 def test_a_filter_value_that_matches_nothing_gives_zero(small):
-    response = small.get_cost_and_usage(day_request(YESTERDAY, filter={
-        "Dimensions": {"Key": "SERVICE", "Values": ["Amazon Nonexistent Service"]}}))
+    response = small.get_cost_and_usage(
+        day_request(YESTERDAY, filter={"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Nonexistent Service"]}})
+    )
     assert response["ResultsByTime"][0]["Total"]["UnblendedCost"]["Amount"] == "0"
 
 
@@ -367,60 +425,129 @@ def _with(**changes) -> dict:
     return params
 
 
-@pytest.mark.parametrize(("params", "code", "message"), [
-    (_with(Granularity="WEEKLY"), "ValidationException", "Granularity should be one of"),
-    (_with(Granularity="HOURLY"), "AccessDeniedException", "HOURLY data is not publicly supported"),
-    (_with(Metrics=["Cost"]), "ValidationException", "Invalid metric name(s) ['Cost']"),
-    (_with(Metrics=[]), "ValidationException", "Metrics is required"),
-    ({k: v for k, v in day_request(YESTERDAY).items() if k != "Metrics"}, "ValidationException",
-     "Value null at 'metrics' failed to satisfy constraint: Member must not be null"),
-    (_with(TimePeriod={"Start": "2025-03-11", "End": "2025-03-11"}), "ValidationException",
-     "Start date (and hour) should be before end date (and hour)"),
-    (_with(TimePeriod={"Start": "2025-03-11", "End": "2025-03-01"}), "ValidationException",
-     "Start date (and hour) should be before end date (and hour)"),
-    (_with(TimePeriod={"Start": "2025/03/11", "End": "2025-03-12"}), "ValidationException",
-     "Value '2025/03/11' at 'timePeriod.start' failed to satisfy constraint: Member must satisfy "
-     "regular expression pattern"),
-    (_with(TimePeriod={"Start": "2025-02-30", "End": "2025-03-12"}), "ValidationException",
-     "TimePeriod.Start '2025-02-30' is not a valid date"),
-    (_with(TimePeriod={"Start": "2025-03-11", "End": "2025-04-02"}), "ValidationException",
-     "end date past the beginning of next month"),
-    (_with(TimePeriod={"Start": "2025-03-13", "End": "2025-03-14"}), "ValidationException",
-     "is after the current date 2025-03-12"),
-    (_with(TimePeriod={"Start": "2023-12-01", "End": "2024-01-01"}), "ValidationException",
-     "You haven't enabled historical data beyond 14 months."),
-    (_with(GroupBy=[{"Type": "DIMENSION", "Key": k} for k in ("SERVICE", "REGION", "RECORD_TYPE")]),
-     "ValidationException", "GroupBy has 3 group definitions: you can group by at most two"),
-    (_with(GroupBy=[{"Type": "LINKED_ACCOUNT", "Key": "SERVICE"}]), "ValidationException",
-     "Group Definition type is invalid."),
-    (_with(GroupBy=[{"Type": "DIMENSION", "Key": ""}]), "ValidationException",
-     "Group Definition is invalid. Both type an key need to be set to a non-empty value."),
-    (_with(GroupBy=[{"Type": "DIMENSION", "Key": "RESOURCE_ID"}]), "ValidationException",
-     "Group Definition dimension is invalid. Valid values are AZ, INSTANCE_TYPE, LINKED_ACCOUNT"),
-    (_with(GroupBy=[{"Type": "DIMENSION", "Key": "INSTANCE_TYPE"}]), "ValidationException",
-     "GroupBy dimension INSTANCE_TYPE is valid in Cost Explorer but not modelled by this fake"),
-    (_with(Filter={}), "ValidationException", "Expression has zero or more than one roots"),
-    (_with(Filter={"Not": {"Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}},
-                   "Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}}), "ValidationException",
-     "Expression has more than one roots. Only one root operator is allowed for each expression"),
-    (_with(Filter={"And": [{"Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}}]}),
-     "ValidationException", "And expression must have at least 2 operands"),
-    (_with(Filter={"Dimensions": {"Key": "RESOURCE_ID", "Values": ["i-0abc"]}}),
-     "ValidationException", "Dimension RESOURCE_ID is not allowed."),
-    (_with(Filter={"Dimensions": {"Key": "AZ", "Values": ["us-east-1a"]}}), "ValidationException",
-     "Filter.Dimensions key AZ is valid in Cost Explorer but not modelled by this fake"),
-    (_with(Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Tax"],
-                                  "MatchOptions": ["CONTAINS"]}}), "ValidationException",
-     "Filter.Dimensions.MatchOptions ['CONTAINS'] not supported by GetCostAndUsage"),
-    (_with(Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Tax"],
-                                  "MatchOptions": ["FUZZY"]}}), "ValidationException",
-     "Member must satisfy enum value set: [EQUALS, ABSENT"),
-    (_with(BillingViewArn="arn:aws:billing::222222222222:billingview/custom-1"),
-     "ResourceNotFoundException", "The specified ARN in the request doesn't exist"),
-    (_with(Metrics="UnblendedCost"), "SerializationException", "Expected a list at 'metrics'"),
-    (_with(Filters={"Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}}), "ValidationException",
-     "Unknown parameter(s) ['Filters']"),
-], ids=lambda value: None)
+@pytest.mark.parametrize(
+    ("params", "code", "message"),
+    [
+        (_with(Granularity="WEEKLY"), "ValidationException", "Granularity should be one of"),
+        (_with(Granularity="HOURLY"), "AccessDeniedException", "HOURLY data is not publicly supported"),
+        (_with(Metrics=["Cost"]), "ValidationException", "Invalid metric name(s) ['Cost']"),
+        (_with(Metrics=[]), "ValidationException", "Metrics is required"),
+        (
+            {k: v for k, v in day_request(YESTERDAY).items() if k != "Metrics"},
+            "ValidationException",
+            "Value null at 'metrics' failed to satisfy constraint: Member must not be null",
+        ),
+        (
+            _with(TimePeriod={"Start": "2025-03-11", "End": "2025-03-11"}),
+            "ValidationException",
+            "Start date (and hour) should be before end date (and hour)",
+        ),
+        (
+            _with(TimePeriod={"Start": "2025-03-11", "End": "2025-03-01"}),
+            "ValidationException",
+            "Start date (and hour) should be before end date (and hour)",
+        ),
+        (
+            _with(TimePeriod={"Start": "2025/03/11", "End": "2025-03-12"}),
+            "ValidationException",
+            "Value '2025/03/11' at 'timePeriod.start' failed to satisfy constraint: Member must satisfy "
+            "regular expression pattern",
+        ),
+        (
+            _with(TimePeriod={"Start": "2025-02-30", "End": "2025-03-12"}),
+            "ValidationException",
+            "TimePeriod.Start '2025-02-30' is not a valid date",
+        ),
+        (
+            _with(TimePeriod={"Start": "2025-03-11", "End": "2025-04-02"}),
+            "ValidationException",
+            "end date past the beginning of next month",
+        ),
+        (
+            _with(TimePeriod={"Start": "2025-03-13", "End": "2025-03-14"}),
+            "ValidationException",
+            "is after the current date 2025-03-12",
+        ),
+        (
+            _with(TimePeriod={"Start": "2023-12-01", "End": "2024-01-01"}),
+            "ValidationException",
+            "You haven't enabled historical data beyond 14 months.",
+        ),
+        (
+            _with(GroupBy=[{"Type": "DIMENSION", "Key": k} for k in ("SERVICE", "REGION", "RECORD_TYPE")]),
+            "ValidationException",
+            "GroupBy has 3 group definitions: you can group by at most two",
+        ),
+        (
+            _with(GroupBy=[{"Type": "LINKED_ACCOUNT", "Key": "SERVICE"}]),
+            "ValidationException",
+            "Group Definition type is invalid.",
+        ),
+        (
+            _with(GroupBy=[{"Type": "DIMENSION", "Key": ""}]),
+            "ValidationException",
+            "Group Definition is invalid. Both type an key need to be set to a non-empty value.",
+        ),
+        (
+            _with(GroupBy=[{"Type": "DIMENSION", "Key": "RESOURCE_ID"}]),
+            "ValidationException",
+            "Group Definition dimension is invalid. Valid values are AZ, INSTANCE_TYPE, LINKED_ACCOUNT",
+        ),
+        (
+            _with(GroupBy=[{"Type": "DIMENSION", "Key": "INSTANCE_TYPE"}]),
+            "ValidationException",
+            "GroupBy dimension INSTANCE_TYPE is valid in Cost Explorer but not modelled by this fake",
+        ),
+        (_with(Filter={}), "ValidationException", "Expression has zero or more than one roots"),
+        (
+            _with(
+                Filter={
+                    "Not": {"Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}},
+                    "Dimensions": {"Key": "SERVICE", "Values": ["Tax"]},
+                }
+            ),
+            "ValidationException",
+            "Expression has more than one roots. Only one root operator is allowed for each expression",
+        ),
+        (
+            _with(Filter={"And": [{"Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}}]}),
+            "ValidationException",
+            "And expression must have at least 2 operands",
+        ),
+        (
+            _with(Filter={"Dimensions": {"Key": "RESOURCE_ID", "Values": ["i-0abc"]}}),
+            "ValidationException",
+            "Dimension RESOURCE_ID is not allowed.",
+        ),
+        (
+            _with(Filter={"Dimensions": {"Key": "AZ", "Values": ["us-east-1a"]}}),
+            "ValidationException",
+            "Filter.Dimensions key AZ is valid in Cost Explorer but not modelled by this fake",
+        ),
+        (
+            _with(Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Tax"], "MatchOptions": ["CONTAINS"]}}),
+            "ValidationException",
+            "Filter.Dimensions.MatchOptions ['CONTAINS'] not supported by GetCostAndUsage",
+        ),
+        (
+            _with(Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Tax"], "MatchOptions": ["FUZZY"]}}),
+            "ValidationException",
+            "Member must satisfy enum value set: [EQUALS, ABSENT",
+        ),
+        (
+            _with(BillingViewArn="arn:aws:billing::222222222222:billingview/custom-1"),
+            "ResourceNotFoundException",
+            "The specified ARN in the request doesn't exist",
+        ),
+        (_with(Metrics="UnblendedCost"), "SerializationException", "Expected a list at 'metrics'"),
+        (
+            _with(Filters={"Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}}),
+            "ValidationException",
+            "Unknown parameter(s) ['Filters']",
+        ),
+    ],
+    ids=lambda value: None,
+)
 def test_bad_requests_are_refused_as_aws_refuses_them(small, params, code, message):
     before = len(small.requests)
     with pytest.raises(CostExplorerError) as raised:
@@ -462,8 +589,7 @@ def test_large_org_service_and_account_query_paginates_and_pages_add_up(large_or
     ungrouped = unpaged.get_cost_and_usage({k: v for k, v in params.items() if k != "GroupBy"})
     for result in ungrouped["ResultsByTime"]:
         start = result["TimePeriod"]["Start"]
-        assert sum(v for k, v in paged.items() if k[0] == start) == Decimal(
-            result["Total"]["UnblendedCost"]["Amount"])
+        assert sum(v for k, v in paged.items() if k[0] == start) == Decimal(result["Total"]["UnblendedCost"]["Amount"])
 
 
 def test_a_day_split_across_pages_appears_on_each_with_its_share_of_the_groups(large_org):
@@ -471,9 +597,13 @@ def test_a_day_split_across_pages_appears_on_each_with_its_share_of_the_groups(l
     pages = ce.all_pages(day_request(YESTERDAY, group_by=["SERVICE"]))
     assert len(pages) == 2
     assert [r["TimePeriod"]["Start"] for p in pages for r in p["ResultsByTime"]] == [
-        YESTERDAY.isoformat()] * 2  # the day is split across the pages
+        YESTERDAY.isoformat()
+    ] * 2  # the day is split across the pages
     [whole] = FakeCostExplorer(large_org).all_pages(day_request(YESTERDAY, group_by=["SERVICE"]))
-    assert [len(r["Groups"]) for p in pages for r in p["ResultsByTime"]] == [250, len(whole["ResultsByTime"][0]["Groups"]) - 250]
+    assert [len(r["Groups"]) for p in pages for r in p["ResultsByTime"]] == [
+        250,
+        len(whole["ResultsByTime"][0]["Groups"]) - 250,
+    ]
 
 
 @pytest.mark.parametrize(("profile", "expected_pages"), [("small", 1), ("large-org", 2)])
@@ -489,15 +619,13 @@ def test_empty_days_still_appear_on_the_last_page(small):
     ce = FakeCostExplorer(small.org, groups_per_page=7)
     pages = ce.all_pages(request(YESTERDAY, TODAY + dt.timedelta(days=3), group_by=["SERVICE"]))
     starts = [r["TimePeriod"]["Start"] for p in pages for r in p["ResultsByTime"]]
-    assert starts[-2:] == [(TODAY + dt.timedelta(days=1)).isoformat(),
-                           (TODAY + dt.timedelta(days=2)).isoformat()]
+    assert starts[-2:] == [(TODAY + dt.timedelta(days=1)).isoformat(), (TODAY + dt.timedelta(days=2)).isoformat()]
     assert pages[-1]["ResultsByTime"][-1]["Groups"] == []
 
 
 def test_a_garbled_page_token_is_refused(small):
     with pytest.raises(CostExplorerError) as raised:
-        small.get_cost_and_usage({**day_request(YESTERDAY, group_by=["SERVICE"]),
-                                  "NextPageToken": "bm90LWEtdG9rZW4"})
+        small.get_cost_and_usage({**day_request(YESTERDAY, group_by=["SERVICE"]), "NextPageToken": "bm90LWEtdG9rZW4"})
     assert raised.value.code == "InvalidNextTokenException"
 
 
@@ -550,8 +678,7 @@ class _Body:
 def test_a_boto3_client_round_trip_serialises_and_parses_like_aws(small):
     """boto3 serialises the call, the fake answers the JSON body, botocore parses the answer."""
     ce = FakeCostExplorer(small.org)
-    client = boto3.client("ce", region_name="us-east-1", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
+    client = boto3.client("ce", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 
     def answer(request, **_):
         body = json.loads(request.body)
@@ -559,25 +686,28 @@ def test_a_boto3_client_round_trip_serialises_and_parses_like_aws(small):
             status, payload = 200, ce.get_cost_and_usage(body)
         except CostExplorerError as error:
             status, payload = error.status, {"__type": error.code, "message": error.message}
-        return AWSResponse(request.url, status, {"x-amzn-requestid": "fake"},
-                           _Body(json.dumps(payload).encode()))
+        return AWSResponse(request.url, status, {"x-amzn-requestid": "fake"}, _Body(json.dumps(payload).encode()))
 
     client.meta.events.register("before-send.ce.GetCostAndUsage", answer)
     response = client.get_cost_and_usage(
         TimePeriod={"Start": YESTERDAY.isoformat(), "End": TODAY.isoformat()},
-        Granularity="DAILY", Metrics=["UnblendedCost"],
-        GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}])
+        Granularity="DAILY",
+        Metrics=["UnblendedCost"],
+        GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}],
+    )
     assert ce.requests == [day_request(YESTERDAY, group_by=["SERVICE"])]
     assert response["ResultsByTime"][0]["Groups"]
     assert response["GroupDefinitions"] == [{"Type": "DIMENSION", "Key": "SERVICE"}]
     assert response["ResultsByTime"][0]["Estimated"] is True
 
     with pytest.raises(ClientError) as raised:
-        client.get_cost_and_usage(TimePeriod={"Start": TODAY.isoformat(), "End": TODAY.isoformat()},
-                                  Granularity="DAILY", Metrics=["UnblendedCost"])
+        client.get_cost_and_usage(
+            TimePeriod={"Start": TODAY.isoformat(), "End": TODAY.isoformat()},
+            Granularity="DAILY",
+            Metrics=["UnblendedCost"],
+        )
     assert raised.value.response["Error"]["Code"] == "ValidationException"
-    assert raised.value.response["Error"]["Message"] == (
-        "Start date (and hour) should be before end date (and hour)")
+    assert raised.value.response["Error"]["Message"] == ("Start date (and hour) should be before end date (and hour)")
 
 
 def test_every_metric_in_one_request(small):

@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from fetch_costs.history import (
     CHARGES,
     CREDITS,
@@ -24,13 +23,14 @@ from fetch_costs.history import (
     parse_history,
     record_type,
 )
-from fetch_costs.report import MAX_OTHER_ADJUSTMENTS
 from fetch_costs.query import report_window
+from fetch_costs.report import MAX_OTHER_ADJUSTMENTS
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
 from render_email.render import build_view, render_report
 from render_email.request import MAX_OTHER_ADJUSTMENTS as RENDER_MAX_OTHER_ADJUSTMENTS
 from render_email.request import RenderRequest
+
 from tests.fixtures.cost_explorer_answers import answer
 
 D = Decimal
@@ -52,16 +52,41 @@ EDP = "Enterprise Discount Program Discount"
 #   Net...            as the metric without Net, with the EDP discount inside the usage (9.40) and 0 on
 #                     its own line.
 DAILY = {
-    "UnblendedCost": [(EC2, "Usage", "10"), (EC2, "DiscountedUsage", "0"), (EC2, "SavingsPlanCoveredUsage", "20"),
-                      (EC2, "SavingsPlanNegation", "-20"), (EC2, EDP, "-0.60")],
-    "AmortizedCost": [(EC2, "Usage", "10"), (EC2, "DiscountedUsage", "5"), (EC2, "SavingsPlanCoveredUsage", "14"),
-                      (EC2, "SavingsPlanNegation", "0"), (EC2, EDP, "-0.60")],
-    "BlendedCost": [(EC2, "Usage", "10"), (EC2, "DiscountedUsage", "6"), (EC2, "SavingsPlanCoveredUsage", "20"),
-                    (EC2, "SavingsPlanNegation", "-20"), (EC2, EDP, "-0.60")],
-    "NetUnblendedCost": [(EC2, "Usage", "9.40"), (EC2, "DiscountedUsage", "0"), (EC2, "SavingsPlanCoveredUsage", "20"),
-                         (EC2, "SavingsPlanNegation", "-20"), (EC2, EDP, "0")],
-    "NetAmortizedCost": [(EC2, "Usage", "9.40"), (EC2, "DiscountedUsage", "5"), (EC2, "SavingsPlanCoveredUsage", "14"),
-                         (EC2, "SavingsPlanNegation", "0"), (EC2, EDP, "0")],
+    "UnblendedCost": [
+        (EC2, "Usage", "10"),
+        (EC2, "DiscountedUsage", "0"),
+        (EC2, "SavingsPlanCoveredUsage", "20"),
+        (EC2, "SavingsPlanNegation", "-20"),
+        (EC2, EDP, "-0.60"),
+    ],
+    "AmortizedCost": [
+        (EC2, "Usage", "10"),
+        (EC2, "DiscountedUsage", "5"),
+        (EC2, "SavingsPlanCoveredUsage", "14"),
+        (EC2, "SavingsPlanNegation", "0"),
+        (EC2, EDP, "-0.60"),
+    ],
+    "BlendedCost": [
+        (EC2, "Usage", "10"),
+        (EC2, "DiscountedUsage", "6"),
+        (EC2, "SavingsPlanCoveredUsage", "20"),
+        (EC2, "SavingsPlanNegation", "-20"),
+        (EC2, EDP, "-0.60"),
+    ],
+    "NetUnblendedCost": [
+        (EC2, "Usage", "9.40"),
+        (EC2, "DiscountedUsage", "0"),
+        (EC2, "SavingsPlanCoveredUsage", "20"),
+        (EC2, "SavingsPlanNegation", "-20"),
+        (EC2, EDP, "0"),
+    ],
+    "NetAmortizedCost": [
+        (EC2, "Usage", "9.40"),
+        (EC2, "DiscountedUsage", "5"),
+        (EC2, "SavingsPlanCoveredUsage", "14"),
+        (EC2, "SavingsPlanNegation", "0"),
+        (EC2, EDP, "0"),
+    ],
 }
 # On the 1st of the month, the monthly fees: the RI's recurring fee and the Savings Plan's commitment under
 # the cash metrics; under the amortized ones (whose daily view also puts them on the 1st) only the unused
@@ -81,16 +106,37 @@ class Expected:
 
 
 EXPECTED = {
-    "UnblendedCost": Expected({EC2: "30"}, "30", "-20.60", "9.40",
-                              [("Charges (gross)", "$30.00"), ("Discounts", "-$20.60"), ("Net total", "$9.40")]),
-    "AmortizedCost": Expected({EC2: "29"}, "29", "-0.60", "28.40",
-                              [("Charges (gross)", "$29.00"), ("Discounts", "-$0.60"), ("Net total", "$28.40")]),
-    "BlendedCost": Expected({EC2: "36"}, "36", "-20.60", "15.40",
-                            [("Charges (gross)", "$36.00"), ("Discounts", "-$20.60"), ("Net total", "$15.40")]),
-    "NetUnblendedCost": Expected({EC2: "29.40"}, "29.40", "-20", "9.40",
-                                 [("Charges (gross)", "$29.40"), ("Discounts", "-$20.00"), ("Net total", "$9.40")]),
-    "NetAmortizedCost": Expected({EC2: "28.40"}, "28.40", "0", "28.40",
-                                 [("Total", "$28.40")]),  # nothing to adjust: the net is the charges
+    "UnblendedCost": Expected(
+        {EC2: "30"},
+        "30",
+        "-20.60",
+        "9.40",
+        [("Charges (gross)", "$30.00"), ("Discounts", "-$20.60"), ("Net total", "$9.40")],
+    ),
+    "AmortizedCost": Expected(
+        {EC2: "29"},
+        "29",
+        "-0.60",
+        "28.40",
+        [("Charges (gross)", "$29.00"), ("Discounts", "-$0.60"), ("Net total", "$28.40")],
+    ),
+    "BlendedCost": Expected(
+        {EC2: "36"},
+        "36",
+        "-20.60",
+        "15.40",
+        [("Charges (gross)", "$36.00"), ("Discounts", "-$20.60"), ("Net total", "$15.40")],
+    ),
+    "NetUnblendedCost": Expected(
+        {EC2: "29.40"},
+        "29.40",
+        "-20",
+        "9.40",
+        [("Charges (gross)", "$29.40"), ("Discounts", "-$20.00"), ("Net total", "$9.40")],
+    ),
+    "NetAmortizedCost": Expected(
+        {EC2: "28.40"}, "28.40", "0", "28.40", [("Total", "$28.40")]
+    ),  # nothing to adjust: the net is the charges
 }
 
 
@@ -169,7 +215,11 @@ def test_a_record_type_no_one_has_documented_is_its_own_line_and_the_email_still
     # ...and the email shows it as a line of its own, between the adjustments and the net total, to the cent
     view = build_view(rendered(costs))
     assert [(line.label, line.amount) for line in view.lines] == [
-        ("Charges (gross)", "$10.00"), ("Credits", "-$2.00"), ("Future Charge Type", "$2.51"), ("Net total", "$10.51")]
+        ("Charges (gross)", "$10.00"),
+        ("Credits", "-$2.00"),
+        ("Future Charge Type", "$2.51"),
+        ("Net total", "$10.51"),
+    ]
     assert sum(line.units for line in view.lines[:-1]) == view.lines[-1].units
     email = render_report(rendered(costs))
     assert "Future Charge Type" in email.html and re.search(r"Future Charge Type\s+\$2\.51", email.text)
@@ -183,7 +233,8 @@ def test_more_record_types_than_the_bound_keep_the_largest_and_add_up_the_rest()
     other = costs["breakdown"]["other"]
     assert len(other) == MAX_OTHER_ADJUSTMENTS == RENDER_MAX_OTHER_ADJUSTMENTS
     assert other == [{"recordType": f"New Type {i}", "amount": str(i)} for i in (5, 6, 7, 8)] + [
-        {"recordType": "4 more record types", "amount": "10"}]
+        {"recordType": "4 more record types", "amount": "10"}
+    ]
     assert costs["total"] == "136"
     view = assert_email_reconciles(costs)
     assert [line.label for line in view.lines][-2:] == ["4 more record types", "Net total"]
@@ -193,15 +244,29 @@ def test_more_record_types_than_the_bound_keep_the_largest_and_add_up_the_rest()
 
 # Every RECORD_TYPE value AWS documents: (value, where it goes, one-off).
 DOCUMENTED = [
-    ("Usage", CHARGES, False), ("DiscountedUsage", CHARGES, False), ("SavingsPlanCoveredUsage", CHARGES, False),
-    ("SavingsPlanNegation", DISCOUNTS, False), ("SavingsPlanUpfrontFee", CHARGES, True),
-    ("SavingsPlanRecurringFee", CHARGES, True), ("RIFee", CHARGES, True), ("Fee", CHARGES, True),
-    ("Tax", TAX, True), ("Credit", CREDITS, False), ("Refund", REFUNDS, True), ("Discount", DISCOUNTS, False),
-    ("BundledDiscount", DISCOUNTS, False), ("EdpDiscount", DISCOUNTS, False), ("PrivateRateDiscount", DISCOUNTS, False),
-    ("Distributor Discount", DISCOUNTS, False), ("Solution Provider Program Discount", DISCOUNTS, False),
-    ("Enterprise Discount Program Discount", DISCOUNTS, False), ("Support fee", CHARGES, True),
-    ("Reservation applied usage", CHARGES, False), ("Recurring reservation fee", CHARGES, True),
-    ("Upfront reservation fee", CHARGES, True), ("Other out-of-cycle charges", CHARGES, True),
+    ("Usage", CHARGES, False),
+    ("DiscountedUsage", CHARGES, False),
+    ("SavingsPlanCoveredUsage", CHARGES, False),
+    ("SavingsPlanNegation", DISCOUNTS, False),
+    ("SavingsPlanUpfrontFee", CHARGES, True),
+    ("SavingsPlanRecurringFee", CHARGES, True),
+    ("RIFee", CHARGES, True),
+    ("Fee", CHARGES, True),
+    ("Tax", TAX, True),
+    ("Credit", CREDITS, False),
+    ("Refund", REFUNDS, True),
+    ("Discount", DISCOUNTS, False),
+    ("BundledDiscount", DISCOUNTS, False),
+    ("EdpDiscount", DISCOUNTS, False),
+    ("PrivateRateDiscount", DISCOUNTS, False),
+    ("Distributor Discount", DISCOUNTS, False),
+    ("Solution Provider Program Discount", DISCOUNTS, False),
+    ("Enterprise Discount Program Discount", DISCOUNTS, False),
+    ("Support fee", CHARGES, True),
+    ("Reservation applied usage", CHARGES, False),
+    ("Recurring reservation fee", CHARGES, True),
+    ("Upfront reservation fee", CHARGES, True),
+    ("Other out-of-cycle charges", CHARGES, True),
 ]
 
 
@@ -212,19 +277,28 @@ def test_each_documented_record_type_has_its_place_in_the_one_table(name, kind, 
     assert (spec.kind, spec.one_off) == (kind, one_off)
 
 
-@pytest.mark.parametrize(("spelling", "documented"), [
-    ("Savings Plan Negation", "SavingsPlanNegation"), ("Savings Plan negation", "SavingsPlanNegation"),
-    ("Savings Plan covered usage", "SavingsPlanCoveredUsage"), ("Savings Plan recurring fee", "SavingsPlanRecurringFee"),
-    ("Savings Plan upfront fee", "SavingsPlanUpfrontFee"), ("Bundled Discount", "BundledDiscount"),
-    ("Private Rate Discount", "PrivateRateDiscount"), ("DistributorDiscount", "Distributor Discount"),
-    ("Support Fee", "Support fee"), ("  Usage ", "Usage"),
-])
+@pytest.mark.parametrize(
+    ("spelling", "documented"),
+    [
+        ("Savings Plan Negation", "SavingsPlanNegation"),
+        ("Savings Plan negation", "SavingsPlanNegation"),
+        ("Savings Plan covered usage", "SavingsPlanCoveredUsage"),
+        ("Savings Plan recurring fee", "SavingsPlanRecurringFee"),
+        ("Savings Plan upfront fee", "SavingsPlanUpfrontFee"),
+        ("Bundled Discount", "BundledDiscount"),
+        ("Private Rate Discount", "PrivateRateDiscount"),
+        ("DistributorDiscount", "Distributor Discount"),
+        ("Support Fee", "Support fee"),
+        ("  Usage ", "Usage"),
+    ],
+)
 def test_aws_spelling_a_record_type_with_spaces_or_another_case_is_the_same_record_type(spelling, documented):
     assert record_type(spelling) == record_type(documented) is not None
 
 
-@pytest.mark.parametrize("name", ["Something new", "Mystery Discount", "Upfront Thing", "Usage Credit", "Taxes",
-                                  "RI Fee Adjustment", ""])
+@pytest.mark.parametrize(
+    "name", ["Something new", "Mystery Discount", "Upfront Thing", "Usage Credit", "Taxes", "RI Fee Adjustment", ""]
+)
 def test_a_value_the_table_lacks_is_not_guessed_from_a_word_in_it(name):
     assert record_type(name) is None
 
@@ -236,9 +310,23 @@ def test_no_two_entries_of_the_table_are_the_same_record_type():
 
 def test_an_unclassified_record_type_is_kept_by_name_on_its_day_and_in_the_total():
     start, end = date(2026, 11, 19), date(2026, 11, 21)
-    h = parse_history(start, end, "UnblendedCost", answer(start, end, {DAY: [
-        (EC2, "Usage", "3"), (EC2, "Future Charge Type", "1.5"), ("Amazon S3", "Future Charge Type", "0.5"),
-        (EC2, "", "0.25")]}))
+    h = parse_history(
+        start,
+        end,
+        "UnblendedCost",
+        answer(
+            start,
+            end,
+            {
+                DAY: [
+                    (EC2, "Usage", "3"),
+                    (EC2, "Future Charge Type", "1.5"),
+                    ("Amazon S3", "Future Charge Type", "0.5"),
+                    (EC2, "", "0.25"),
+                ]
+            },
+        ),
+    )
     day = h.day(DAY)
     assert day.charges == {EC2: 3}
     assert day.unclassified == {"Future Charge Type": 2, NO_RECORD_TYPE: D("0.25")}

@@ -1,9 +1,8 @@
 """Which day a run reports on: scheduled time, manual day, and every refusal, with the clock passed in."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-
 from resolve_report_date.report_date import (
     MESSAGE_LIMIT,
     STEP_FUNCTIONS_CAUSE_LIMIT,
@@ -13,7 +12,7 @@ from resolve_report_date.report_date import (
     resolve,
 )
 
-STARTED = datetime(2026, 11, 21, 8, 0, 3, tzinfo=timezone.utc)
+STARTED = datetime(2026, 11, 21, 8, 0, 3, tzinfo=UTC)
 
 
 def test_scheduled_run_reports_on_the_utc_day_before_its_scheduled_time():
@@ -22,7 +21,7 @@ def test_scheduled_run_reports_on_the_utc_day_before_its_scheduled_time():
 
 
 def test_late_or_redriven_run_still_reports_on_the_scheduled_day():
-    two_days_late = datetime(2026, 11, 23, 17, 0, tzinfo=timezone.utc)
+    two_days_late = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
     assert resolve({"scheduledTime": "2026-11-21T08:00:00Z"}, two_days_late, 13).report_date == date(2026, 11, 20)
 
 
@@ -48,7 +47,7 @@ def test_record_outlives_the_last_day_the_report_day_can_be_asked_for(months):
     # `months + 1` months later.
     request = resolve({"date": "2026-10-01"}, STARTED, months)
     year, month = divmod(2026 * 12 + 10 - 1 + months + 1, 12)
-    no_longer_reportable = datetime(year, month + 1, 1, tzinfo=timezone.utc)
+    no_longer_reportable = datetime(year, month + 1, 1, tzinfo=UTC)
     assert earliest_reportable_day(no_longer_reportable.date(), months) > date(2026, 10, 1)
     assert request.expires_at > no_longer_reportable.timestamp()
 
@@ -87,8 +86,11 @@ def test_multi_year_history_accepts_older_days():
 
 @pytest.mark.parametrize(
     ("today", "months", "earliest"),
-    [(date(2026, 11, 21), 13, date(2025, 10, 1)), (date(2026, 1, 1), 13, date(2024, 12, 1)),
-     (date(2026, 12, 31), 38, date(2023, 10, 1))],
+    [
+        (date(2026, 11, 21), 13, date(2025, 10, 1)),
+        (date(2026, 1, 1), 13, date(2024, 12, 1)),
+        (date(2026, 12, 31), 38, date(2023, 10, 1)),
+    ],
 )
 def test_earliest_reportable_day_is_the_current_month_and_the_n_before_it(today, months, earliest):
     assert earliest_reportable_day(today, months) == earliest
@@ -107,15 +109,35 @@ HUGE = "x" * 200 * 1024
         ({"date": "2026-11-20", "force": HUGE}, "force:", "true or false", "204,800 characters"),
         ({"scheduledTime": HUGE}, "scheduledTime:", "2026-11-21T08:00:00Z", "204,800 characters"),
         # Python reads any number of fractional digits, so this one is a time without a zone.
-        ({"scheduledTime": "2026-11-21T08:00:00." + "0" * (len(HUGE) - 20)}, "scheduledTime:", "add Z or an offset",
-         "204,800 characters"),
-        ({"date": "2026-11-20", HUGE: 1}, "unknown field(s)", "allowed: date, force, scheduledTime", "204,800 characters"),
+        (
+            {"scheduledTime": "2026-11-21T08:00:00." + "0" * (len(HUGE) - 20)},
+            "scheduledTime:",
+            "add Z or an offset",
+            "204,800 characters",
+        ),
+        (
+            {"date": "2026-11-20", HUGE: 1},
+            "unknown field(s)",
+            "allowed: date, force, scheduledTime",
+            "204,800 characters",
+        ),
         (HUGE, "the execution input must be a JSON object", '{"date": "2026-11-20"}', "204,800 characters"),
-        ([HUGE], "the execution input must be a JSON object", '{"date": "2026-11-20"}',
-         "204,804 characters written out"),
+        (
+            [HUGE],
+            "the execution input must be a JSON object",
+            '{"date": "2026-11-20"}',
+            "204,804 characters written out",
+        ),
     ],
-    ids=["date", "force", "scheduledTime", "scheduledTime-without-zone", "unknown-field-name", "string-input",
-         "list-input"],
+    ids=[
+        "date",
+        "force",
+        "scheduledTime",
+        "scheduledTime-without-zone",
+        "unknown-field-name",
+        "string-input",
+        "list-input",
+    ],
 )
 def test_a_200_kb_bad_value_gives_a_short_refusal_that_still_names_the_field(execution_input, names, accepts, length):
     with pytest.raises(InvalidReportRequest) as refused:
@@ -142,7 +164,10 @@ def test_thousands_of_unknown_fields_are_counted_not_listed():
         (20261120, "20261120"),
         ("y" * 80, repr("y" * 80)[:80] + "... (80 characters)"),
         ("z" * 5000, "'" + "z" * 79 + "... (5,000 characters)"),
-        (list(range(1000)), repr(list(range(1000)))[:80] + f"... ({len(repr(list(range(1000)))):,} characters written out)"),
+        (
+            list(range(1000)),
+            repr(list(range(1000)))[:80] + f"... ({len(repr(list(range(1000)))):,} characters written out)",
+        ),
     ],
     ids=["short-string", "number", "just-over-80-quoted", "long-string", "long-list"],
 )
@@ -153,4 +178,6 @@ def test_an_excerpt_keeps_80_characters_and_says_how_long_the_value_was(value, s
 def test_a_refusal_is_capped_even_if_a_future_message_forgets_the_excerpt():
     message = str(InvalidReportRequest("date: " + HUGE))
     assert len(message) <= MESSAGE_LIMIT < STEP_FUNCTIONS_CAUSE_LIMIT
-    assert message.startswith("date: xxx") and message.endswith(f"... (message cut; {len('date: ' + HUGE):,} characters)")
+    assert message.startswith("date: xxx") and message.endswith(
+        f"... (message cut; {len('date: ' + HUGE):,} characters)"
+    )

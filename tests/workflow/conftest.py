@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from local.runtime import EmbeddedAWS
 
-NOW = datetime(2026, 11, 21, 8, 0, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 8, 0, 5, tzinfo=UTC)
 TODAY = NOW.date()
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
 SCHEDULED = {"scheduledTime": f"{TODAY.isoformat()}T08:00:00Z"}

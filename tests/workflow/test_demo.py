@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import email
 import json
+from datetime import UTC, datetime, timedelta
 from email import policy
 
 from local import demo
-from datetime import datetime, timedelta, timezone
 
 
 def test_demo_sends_writes_the_report_files_and_a_second_run_says_already_sent(tmp_path, capsys):
@@ -42,7 +42,7 @@ def test_demo_for_an_impossible_day_fails_at_the_first_state_and_says_why(tmp_pa
 
 def test_demo_forced_resend_of_a_named_day(tmp_path, capsys):
     # The demo runs on the real clock, like `make demo`; two days back stays valid across midnight.
-    day = (datetime.now(timezone.utc).date() - timedelta(days=2)).isoformat()
+    day = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
     assert demo.main(["--out", str(tmp_path), "--date", day]) == 0
     assert demo.main(["--out", str(tmp_path), "--date", day, "--force"]) == 0
     assert "ClaimForResend" in capsys.readouterr().out

@@ -19,7 +19,8 @@ from tests.workflow.conftest import SCHEDULED, YESTERDAY
 
 CASES = [
     (state, name, code)
-    for state, body in states().items() if body["Type"] == "Task"
+    for state, body in states().items()
+    if body["Type"] == "Task"
     for name, code in TRANSIENT[body["Resource"]].items()
     if any(name in rule["ErrorEquals"] for rule in body.get("Retry", []))
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 from local import preview
 from local.runtime import EmbeddedAWS
 
-NOW = datetime(2026, 11, 21, 8, 0, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 8, 0, 5, tzinfo=UTC)
 
 
 def run_preview(*args: str, stdin: str = "", session_factory=boto3.Session) -> tuple[int, str]:
@@ -24,7 +24,7 @@ def run_preview(*args: str, stdin: str = "", session_factory=boto3.Session) -> t
 
 
 def test_preview_renders_the_email_from_the_same_code_the_workflow_runs_and_sends_nothing(tmp_path):
-    with EmbeddedAWS(now=datetime.now(timezone.utc)) as aws:
+    with EmbeddedAWS(now=datetime.now(UTC)) as aws:
         code, printed = run_preview("--yes", "--out", str(tmp_path))
 
         assert code == 0, printed
@@ -37,20 +37,19 @@ def test_preview_renders_the_email_from_the_same_code_the_workflow_runs_and_send
         # The same day through the deployed workflow gives the same report model.
         preview_costs = json.loads((tmp_path / "costs.json").read_text())
         execution = aws.run({"date": preview_costs["reportDate"]})
-        fetched = next(e for e in execution.history
-                       if e.get("stateExitedEventDetails", {}).get("name") == "FetchCosts")
+        fetched = next(e for e in execution.history if e.get("stateExitedEventDetails", {}).get("name") == "FetchCosts")
         assert json.loads(fetched["stateExitedEventDetails"]["output"])["costs"] == preview_costs
 
 
 def test_preview_names_the_management_account_of_an_organisation(tmp_path):
-    with EmbeddedAWS(now=datetime.now(timezone.utc)):
+    with EmbeddedAWS(now=datetime.now(UTC)):
         boto3.client("organizations", region_name="us-east-1").create_organization(FeatureSet="ALL")
         code, printed = run_preview("--yes", "--out", str(tmp_path))
     assert code == 0 and "this is its management account: the report covers every member account" in printed
 
 
 def test_preview_asks_before_paying_and_refuses_silently_agreeing_when_not_interactive(tmp_path):
-    with EmbeddedAWS(now=datetime.now(timezone.utc)) as aws:
+    with EmbeddedAWS(now=datetime.now(UTC)) as aws:
         code, printed = run_preview("--out", str(tmp_path))
         assert code == 2 and "add --yes" in printed
         assert aws.cost_explorer.requests == []
@@ -70,6 +69,7 @@ def test_bad_settings_and_dates_are_refused_before_any_aws_call():
 
 # -- each error a user will meet, against botocore's Stubber -------------------------------------------
 
+
 class StubbedSession:
     """A boto3 session whose clients answer from Stubbers; `credentials=None` is a machine with none."""
 
@@ -79,7 +79,8 @@ class StubbedSession:
         self.stubbers = {}
         for service in ("sts", "organizations", "ce"):
             client = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x").client(
-                service, region_name="us-east-1")
+                service, region_name="us-east-1"
+            )
             self.clients[service] = client
             self.stubbers[service] = Stubber(client)
             self.stubbers[service].activate()
@@ -94,8 +95,10 @@ class StubbedSession:
         return self.clients[service]
 
     def account(self, organisation_error="AWSOrganizationsNotInUseException"):
-        self.stubbers["sts"].add_response("get_caller_identity", {
-            "UserId": "AIDA", "Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/me"})
+        self.stubbers["sts"].add_response(
+            "get_caller_identity",
+            {"UserId": "AIDA", "Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/me"},
+        )
         self.stubbers["organizations"].add_client_error("describe_organization", organisation_error)
         return self
 
@@ -107,7 +110,9 @@ def test_no_credentials_says_how_to_sign_in():
 
 def test_expired_credentials_say_to_sign_in_again():
     session = StubbedSession()
-    session.stubbers["sts"].add_client_error("get_caller_identity", "ExpiredTokenException", "The security token included in the request is expired")
+    session.stubbers["sts"].add_client_error(
+        "get_caller_identity", "ExpiredTokenException", "The security token included in the request is expired"
+    )
     code, printed = run_preview("--yes", session_factory=session)
     assert code == 3 and "ExpiredTokenException" in printed and "sign in again" in printed
 
@@ -115,12 +120,21 @@ def test_expired_credentials_say_to_sign_in_again():
 @pytest.mark.parametrize(
     ("code", "message", "advice"),
     [
-        ("AccessDeniedException", "User not enabled for cost explorer access",
-         "Cost Explorer has never been enabled for this account"),
-        ("AccessDeniedException", "User: arn:aws:iam::111122223333:user/me is not authorized to perform: "
-                                  "ce:GetCostAndUsage on resource: *", '"Action": "ce:GetCostAndUsage"'),
-        ("AccessDeniedException", "Linked account doesn't have access to cost explorer.",
-         "this is a member (linked) account"),
+        (
+            "AccessDeniedException",
+            "User not enabled for cost explorer access",
+            "Cost Explorer has never been enabled for this account",
+        ),
+        (
+            "AccessDeniedException",
+            "User: arn:aws:iam::111122223333:user/me is not authorized to perform: ce:GetCostAndUsage on resource: *",
+            '"Action": "ce:GetCostAndUsage"',
+        ),
+        (
+            "AccessDeniedException",
+            "Linked account doesn't have access to cost explorer.",
+            "this is a member (linked) account",
+        ),
         ("DataUnavailableException", "Data is not available.", "has no data for"),
         ("LimitExceededException", "Rate exceeded", "wait a minute"),
     ],
@@ -135,12 +149,22 @@ def test_cost_explorer_errors_come_with_what_to_do(tmp_path, code, message, advi
 
 def test_a_member_account_is_told_whose_permission_it_needs():
     session = StubbedSession()
-    session.stubbers["sts"].add_response("get_caller_identity", {
-        "UserId": "AIDA", "Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/me"})
-    session.stubbers["organizations"].add_response("describe_organization", {"Organization": {
-        "Id": "o-abc1234567", "MasterAccountId": "999988887777", "Arn": "arn:aws:organizations::999988887777:organization/o-abc1234567"}})
-    session.stubbers["ce"].add_client_error("get_cost_and_usage", "AccessDeniedException",
-                                            "Linked account doesn't have access to cost explorer.")
+    session.stubbers["sts"].add_response(
+        "get_caller_identity", {"UserId": "AIDA", "Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/me"}
+    )
+    session.stubbers["organizations"].add_response(
+        "describe_organization",
+        {
+            "Organization": {
+                "Id": "o-abc1234567",
+                "MasterAccountId": "999988887777",
+                "Arn": "arn:aws:organizations::999988887777:organization/o-abc1234567",
+            }
+        },
+    )
+    session.stubbers["ce"].add_client_error(
+        "get_cost_and_usage", "AccessDeniedException", "Linked account doesn't have access to cost explorer."
+    )
     code, printed = run_preview("--yes", session_factory=session)
     assert "as a member account" in printed and "999988887777" in printed and code == 3
 
@@ -156,6 +180,7 @@ def test_a_day_cost_explorer_has_not_processed_is_not_previewed_as_no_spend(tmp_
     from datetime import date
 
     from fetch_costs.query import report_window
+
     from tests.fixtures.cost_explorer_answers import answer
 
     day = date(2026, 11, 20)
@@ -164,7 +189,9 @@ def test_a_day_cost_explorer_has_not_processed_is_not_previewed_as_no_spend(tmp_
     for page in answer(start, end, lambda d: [("Amazon EC2", "Usage", "10")] if d < day else []):
         session.stubbers["ce"].add_response("get_cost_and_usage", page)
     # WHEN it is previewed
-    exit_code, printed = run_preview("--yes", "--date", day.isoformat(), "--out", str(tmp_path), session_factory=session)
+    exit_code, printed = run_preview(
+        "--yes", "--date", day.isoformat(), "--out", str(tmp_path), session_factory=session
+    )
     # THEN it says the day is not processed yet, instead of rendering "$0.00"
     assert exit_code == 3 and "has not processed 2026-11-20 yet" in printed, printed
     assert not (tmp_path / "report.html").exists()

@@ -12,8 +12,18 @@ import pytest
 from local.runtime import EmbeddedAWS
 from tests.workflow.conftest import NOW, SCHEDULED, TODAY, YESTERDAY
 
-HAPPY_PATH = ["ResolveReportDate", "CheckAlreadySent", "SentOrClaimed", "ClaimReport", "FetchCosts",
-              "RenderEmail", "BeginSending", "SendEmail", "MarkSent", "ReportSent"]
+HAPPY_PATH = [
+    "ResolveReportDate",
+    "CheckAlreadySent",
+    "SentOrClaimed",
+    "ClaimReport",
+    "FetchCosts",
+    "RenderEmail",
+    "BeginSending",
+    "SendEmail",
+    "MarkSent",
+    "ReportSent",
+]
 PAYLOAD_LIMIT = 256 * 1024
 
 
@@ -37,9 +47,13 @@ def test_scheduled_run_sends_one_report_and_records_it(aws):
 
 def test_the_report_total_reconciles_with_cost_explorer(aws):
     execution = aws.run(SCHEDULED)
-    fetched = next(e for e in execution.history if e["type"] == "TaskStateExited"
-                   and e["stateExitedEventDetails"]["name"] == "FetchCosts")
+    fetched = next(
+        e
+        for e in execution.history
+        if e["type"] == "TaskStateExited" and e["stateExitedEventDetails"]["name"] == "FetchCosts"
+    )
     import json
+
     costs = json.loads(fetched["stateExitedEventDetails"]["output"])["costs"]
     # The rows the email draws (top services and the rest as Other) add up to the day's charges,
     # and charges plus credits, refunds, discounts and tax add up to the net total.
@@ -50,9 +64,13 @@ def test_the_report_total_reconciles_with_cost_explorer(aws):
     unclassified = [line["amount"] for line in breakdown.pop("other", [])]  # record types of their own
     assert sum(map(Decimal, [*breakdown.values(), *unclassified])) == Decimal(costs["total"])
     # Cross-check against an independent ungrouped query of the same fake: no service dropped.
-    ungrouped = aws.cost_explorer.get_cost_and_usage({
-        "TimePeriod": {"Start": YESTERDAY, "End": TODAY.isoformat()}, "Granularity": "DAILY",
-        "Metrics": ["UnblendedCost"]})
+    ungrouped = aws.cost_explorer.get_cost_and_usage(
+        {
+            "TimePeriod": {"Start": YESTERDAY, "End": TODAY.isoformat()},
+            "Granularity": "DAILY",
+            "Metrics": ["UnblendedCost"],
+        }
+    )
     assert Decimal(ungrouped["ResultsByTime"][0]["Total"]["UnblendedCost"]["Amount"]) == Decimal(costs["total"])
 
 
@@ -61,9 +79,13 @@ def test_second_run_same_day_reports_already_sent(aws):
     second = aws.run(SCHEDULED)
 
     assert second.status == "SUCCEEDED"
-    assert second.output == {"outcome": "already sent", "reportDate": YESTERDAY,
-                             "messageId": first.output["messageId"], "sentAt": first.output["sentAt"],
-                             "sentBy": first.arn}
+    assert second.output == {
+        "outcome": "already sent",
+        "reportDate": YESTERDAY,
+        "messageId": first.output["messageId"],
+        "sentAt": first.output["sentAt"],
+        "sentBy": first.arn,
+    }
     assert second.entered_states() == ["ResolveReportDate", "CheckAlreadySent", "SentOrClaimed", "ReportAlreadySent"]
     assert len(aws.mailbox) == 1
     assert len(aws.cost_explorer.requests) == 1, "an already-sent day must not pay for Cost Explorer again"
