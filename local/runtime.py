@@ -136,6 +136,17 @@ class Execution:
                 errors.append(event["taskFailedEventDetails"]["error"])
         return errors
 
+    def state_output(self, state: str) -> dict:
+        """The output of the last time `state` was left, as the console's Step output shows it."""
+        exited = [e for e in self.history if e.get("stateExitedEventDetails", {}).get("name") == state]
+        if not exited:
+            raise LookupError(f"the execution never left {state}; states entered: {self.entered_states()}")
+        return json.loads(exited[-1]["stateExitedEventDetails"]["output"])
+
+    def report(self) -> dict:
+        """The report model FetchCosts produced (the definition keeps it at $.fetched.report)."""
+        return self.state_output("FetchCosts")["fetched"]["report"]
+
     def entered_states(self) -> list[str]:
         return [e["stateEnteredEventDetails"]["name"] for e in self.history if "stateEnteredEventDetails" in e]
 

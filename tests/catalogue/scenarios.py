@@ -295,10 +295,7 @@ def with_data(dataset: Dataset, then: Callable[[Run, Execution], str]) -> Callab
         assert run.emails() == 1
         email = run.aws.mailbox[0]
         assert len(email.html.encode()) <= 100_000, "Gmail clips HTML above ~102 KB"
-        fetched = next(e for e in execution.history if e.get("stateExitedEventDetails", {}).get("name") == "FetchCosts")
-        import json
-
-        costs = json.loads(fetched["stateExitedEventDetails"]["output"])["costs"]
+        costs = execution.report()
         return run.outcome(1, then(run, execution) + f"; total {costs['total']} {costs['currency']}")
 
     return check

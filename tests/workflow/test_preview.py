@@ -37,8 +37,7 @@ def test_preview_renders_the_email_from_the_same_code_the_workflow_runs_and_send
         # The same day through the deployed workflow gives the same report model.
         preview_costs = json.loads((tmp_path / "costs.json").read_text())
         execution = aws.run({"date": preview_costs["reportDate"]})
-        fetched = next(e for e in execution.history if e.get("stateExitedEventDetails", {}).get("name") == "FetchCosts")
-        assert json.loads(fetched["stateExitedEventDetails"]["output"])["costs"] == preview_costs
+        assert execution.report() == preview_costs
 
 
 def test_preview_names_the_management_account_of_an_organisation(tmp_path):

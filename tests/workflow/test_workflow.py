@@ -47,14 +47,7 @@ def test_scheduled_run_sends_one_report_and_records_it(aws):
 
 def test_the_report_total_reconciles_with_cost_explorer(aws):
     execution = aws.run(SCHEDULED)
-    fetched = next(
-        e
-        for e in execution.history
-        if e["type"] == "TaskStateExited" and e["stateExitedEventDetails"]["name"] == "FetchCosts"
-    )
-    import json
-
-    costs = json.loads(fetched["stateExitedEventDetails"]["output"])["costs"]
+    costs = execution.report()
     # The rows the email draws (top services and the rest as Other) add up to the day's charges,
     # and charges plus credits, refunds, discounts and tax add up to the net total.
     top, other = costs["services"]["top"], costs["services"]["other"]
