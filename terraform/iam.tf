@@ -6,83 +6,27 @@
 # functions/, and fails if one is missing here or if anything more is granted.
 
 # --- Who may assume what --------------------------------------------------------------------------
+# One trust policy per principal, from one document with for_each. Every service role but the
+# functions' names, in aws:SourceArn, the one resource allowed to assume it, with aws:SourceAccount:
+# the confused-deputy guard AWS recommends. Lambda documents no aws:SourceArn for an execution role.
 
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    sid     = "LambdaRunsTheFunction"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
+locals {
+  assume_role = {
+    lambda = {
+      sid        = "LambdaRunsTheFunction"
+      service    = "lambda.amazonaws.com"
+      source_arn = null
     }
-  }
-}
-
-data "aws_iam_policy_document" "state_machine_assume" {
-  statement {
-    sid     = "StepFunctionsRunsTheReport"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["states.amazonaws.com"]
+    state_machine = {
+      sid        = "StepFunctionsRunsTheReport"
+      service    = "states.amazonaws.com"
+      source_arn = { test = "ArnLike", arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}" }
     }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = local.confused_deputy_account
+    notify_failure = {
+      sid        = "StepFunctionsRunsTheNotifier"
+      service    = "states.amazonaws.com"
+      source_arn = { test = "ArnLike", arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.notifier_name}" }
     }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "notify_failure_assume" {
-  statement {
-    sid     = "StepFunctionsRunsTheNotifier"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["states.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = local.confused_deputy_account
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.notifier_name}"]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "schedule_assume" {
-  statement {
-    sid     = "SchedulerStartsTheReport"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["scheduler.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = local.confused_deputy_account
-    }
-
     # EventBridge Scheduler assumes the role with aws:SourceArn set to the SCHEDULE GROUP's ARN, not
     # the schedule's: "The value of aws:SourceArn must be your EventBridge Scheduler schedule group
     # ARN ... Do not scope the aws:SourceArn statement to a specific schedule or a schedule name
@@ -91,46 +35,87 @@ data "aws_iam_policy_document" "schedule_assume" {
     # A condition naming .../schedule/default/<name> never matches, so the schedule could never start
     # a run. The group is local.schedule_group_name, the one schedule.tf puts the schedule in (taking
     # the schedule's own group_name here would be a cycle: the schedule needs this role).
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule-group/${local.schedule_group_name}"]
+    schedule = {
+      sid        = "SchedulerStartsTheReport"
+      service    = "scheduler.amazonaws.com"
+      source_arn = { test = "ArnEquals", arn = "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule-group/${local.schedule_group_name}" }
+    }
+    run_stopped = {
+      sid        = "EventBridgeStartsTheNotifier"
+      service    = "events.amazonaws.com"
+      source_arn = { test = "ArnLike", arn = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name_prefix}-run-stopped" }
     }
   }
 }
 
-data "aws_iam_policy_document" "run_stopped_assume" {
+data "aws_iam_policy_document" "assume_role" {
+  for_each = local.assume_role
+
   statement {
-    sid     = "EventBridgeStartsTheNotifier"
+    sid     = each.value.sid
     actions = ["sts:AssumeRole"]
 
     principals {
       type        = "Service"
-      identifiers = ["events.amazonaws.com"]
+      identifiers = [each.value.service]
     }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = local.confused_deputy_account
+    # source_arn[*] is [] for the functions' role (null) and [source_arn] for the others.
+    dynamic "condition" {
+      for_each = each.value.source_arn[*]
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = local.confused_deputy_account
+      }
     }
 
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name_prefix}-run-stopped"]
+    dynamic "condition" {
+      for_each = each.value.source_arn[*]
+
+      content {
+        test     = condition.value.test
+        variable = "aws:SourceArn"
+        values   = [condition.value.arn]
+      }
     }
   }
 }
 
 # --- The functions ---------------------------------------------------------------------------------
-# Each writes only to its own log group, and sends its X-Ray segments (tracing is Active).
+# Each writes only to its own log group, and sends its X-Ray segments (tracing is Active). Beyond
+# that, a function gets the AWS calls its code makes, and nothing else (tests/infra derives them from
+# the boto3 calls in functions/).
 
-data "aws_iam_policy_document" "resolve_report_date" {
+locals {
+  # Statements with Resource "*" a function needs, by sid. Cost Explorer has no resource-level
+  # permissions ("Resource types" is empty for every ce: action in the Service Authorization
+  # Reference), so "*" is required; fetch_costs calls only boto3 ce.get_cost_and_usage.
+  function_unscoped_statements = {
+    resolve_report_date = {}
+    fetch_costs         = { ReadCostsForOneDay = ["ce:GetCostAndUsage"] }
+    render_email        = {}
+  }
+}
+
+data "aws_iam_policy_document" "function" {
+  for_each = local.functions
+
+  dynamic "statement" {
+    for_each = local.function_unscoped_statements[each.key]
+
+    content {
+      sid       = statement.key
+      actions   = statement.value
+      resources = ["*"]
+    }
+  }
+
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function["resolve_report_date"].arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
   }
 
   statement {
@@ -142,57 +127,12 @@ data "aws_iam_policy_document" "resolve_report_date" {
   }
 }
 
-data "aws_iam_policy_document" "fetch_costs" {
-  statement {
-    # Cost Explorer has no resource-level permissions ("Resource types" is empty for every ce: action
-    # in the Service Authorization Reference), so "*" is required. This is the only action the
-    # function calls: boto3 ce.get_cost_and_usage.
-    sid       = "ReadCostsForOneDay"
-    actions   = ["ce:GetCostAndUsage"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function["fetch_costs"].arn}:*"]
-  }
-
-  statement {
-    sid       = "WriteTraces"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-}
-
-data "aws_iam_policy_document" "render_email" {
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function["render_email"].arn}:*"]
-  }
-
-  statement {
-    sid       = "WriteTraces"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-}
-
-locals {
-  function_policies = {
-    resolve_report_date = data.aws_iam_policy_document.resolve_report_date.json
-    fetch_costs         = data.aws_iam_policy_document.fetch_costs.json
-    render_email        = data.aws_iam_policy_document.render_email.json
-  }
-}
-
 resource "aws_iam_role" "function" {
   for_each = local.functions
 
   name               = local.function_names[each.key]
   description        = "Runs the ${each.key} function of the daily cost report."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume_role["lambda"].json
 }
 
 resource "aws_iam_role_policy" "function" {
@@ -200,7 +140,7 @@ resource "aws_iam_role_policy" "function" {
 
   name   = each.key
   role   = aws_iam_role.function[each.key].id
-  policy = local.function_policies[each.key]
+  policy = data.aws_iam_policy_document.function[each.key].json
 }
 
 # --- The report state machine ------------------------------------------------------------------------
@@ -287,7 +227,7 @@ data "aws_iam_policy_document" "state_machine" {
 resource "aws_iam_role" "state_machine" {
   name               = "${var.name_prefix}-state-machine"
   description        = "Runs the daily cost report state machine."
-  assume_role_policy = data.aws_iam_policy_document.state_machine_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume_role["state_machine"].json
 }
 
 resource "aws_iam_role_policy" "state_machine" {
@@ -315,7 +255,7 @@ data "aws_iam_policy_document" "schedule" {
 resource "aws_iam_role" "schedule" {
   name               = "${var.name_prefix}-schedule"
   description        = "Lets EventBridge Scheduler start the daily cost report."
-  assume_role_policy = data.aws_iam_policy_document.schedule_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume_role["schedule"].json
 }
 
 resource "aws_iam_role_policy" "schedule" {
@@ -364,7 +304,7 @@ data "aws_iam_policy_document" "notify_failure" {
 resource "aws_iam_role" "notify_failure" {
   name               = local.notifier_name
   description        = "Runs the state machine that emails the state and error of a stopped cost report run."
-  assume_role_policy = data.aws_iam_policy_document.notify_failure_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume_role["notify_failure"].json
 }
 
 resource "aws_iam_role_policy" "notify_failure" {
@@ -384,7 +324,7 @@ data "aws_iam_policy_document" "run_stopped" {
 resource "aws_iam_role" "run_stopped" {
   name               = "${var.name_prefix}-run-stopped"
   description        = "Lets EventBridge start the failure notifier when a cost report run stops."
-  assume_role_policy = data.aws_iam_policy_document.run_stopped_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume_role["run_stopped"].json
 }
 
 resource "aws_iam_role_policy" "run_stopped" {

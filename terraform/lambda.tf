@@ -22,8 +22,16 @@ locals {
       memory_size = 256
       timeout     = 60 # the state allows 120; a page takes 1 to 3 s and the function stops at 10 pages
       environment = {
-        COST_METRIC  = var.cost_metric
-        TOP_SERVICES = tostring(var.top_services)
+        COST_METRIC                = var.cost_metric
+        TOP_SERVICES               = tostring(var.top_services)
+        DAILY_BUDGET               = tostring(var.daily_budget) # null (no budget): left unset
+        ANOMALY_THRESHOLD          = tostring(var.anomaly_threshold)
+        ANOMALY_MIN_AMOUNT         = tostring(var.anomaly_min_amount)
+        ANOMALY_MIN_PERCENT        = tostring(var.anomaly_min_percent)
+        MOVER_MIN_AMOUNT           = tostring(var.mover_min_amount)
+        MOVER_MIN_PERCENT          = tostring(var.mover_min_percent)
+        NEW_SERVICE_DAYS           = tostring(var.new_service_days)
+        COST_EXPLORER_MAX_REQUESTS = tostring(var.cost_explorer_max_requests)
       }
     }
     render_email = {
@@ -36,7 +44,7 @@ locals {
 
   function_names = { for function in keys(local.functions) : function => "${var.name_prefix}-${replace(function, "_", "-")}" }
 
-  # Built by `make package` (terraform/package.py): byte-for-byte reproducible, so plans don't churn.
+  # Built by `make package` (scripts/package.py): byte-for-byte reproducible, so plans don't churn.
   function_zips = { for function in keys(local.functions) : function => "${path.module}/../build/${function}.zip" }
 }
 
@@ -52,7 +60,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_115:Reserved concurrency is refused on new accounts (their limit of 10 must stay unreserved), and the state machine invokes each function once per run.
   #checkov:skip=CKV_AWS_116:A dead-letter queue only applies to asynchronous invokes; the state machine invokes synchronously, retries next to each Task and reports failures itself.
   #checkov:skip=CKV_AWS_117:The functions reach only Cost Explorer's public endpoint; a VPC would need a NAT gateway (about $32 a month) or an interface endpoint for no benefit.
-  #checkov:skip=CKV_AWS_173:The environment holds only non-secret settings (a metric name, a number, a log level), encrypted at rest by Lambda's default AWS managed key.
+  #checkov:skip=CKV_AWS_173:The environment holds only non-secret settings (a metric name, thresholds and counts, a log level), encrypted at rest by Lambda's default AWS managed key.
   #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the zips are built reproducibly from this repository by `make package` and their hash is in the plan.
   for_each = local.functions
 
@@ -71,7 +79,12 @@ resource "aws_lambda_function" "this" {
 
   environment {
     # The typed settings come last; extra_function_environment's validation keeps them apart anyway.
-    variables = merge(local.common_environment, lookup(var.extra_function_environment, each.key, {}), each.value.environment)
+    # A null setting (daily_budget) is left out: unset means the function's default.
+    variables = merge(
+      local.common_environment,
+      lookup(var.extra_function_environment, each.key, {}),
+      { for name, value in each.value.environment : name => value if value != null },
+    )
   }
 
   tracing_config {

@@ -75,11 +75,37 @@ locals {
 
 # --- The state machine -----------------------------------------------------------------------------
 
-resource "aws_cloudwatch_metric_alarm" "executions_failed" {
-  alarm_name          = "${var.name_prefix}-executions-failed"
-  alarm_description   = "A daily cost report run failed: the report was not sent. A separate message names the state and the error. Fix the cause, then Redrive the execution from the console: it resumes at the failed state and never sends twice. ${local.console_hint}"
+# A run that stops without a report, or a start Step Functions refuses: one alarm each, at the first
+# occurrence, each with its own message (the description is the email people get). One resource with
+# for_each, keyed by the names the four separate resources had, so each alarm keeps its name.
+locals {
+  execution_alarms = {
+    executions_failed = {
+      metric      = "ExecutionsFailed"
+      description = "A daily cost report run failed: the report was not sent. A separate message names the state and the error. Fix the cause, then Redrive the execution from the console: it resumes at the failed state and never sends twice. ${local.console_hint}"
+    }
+    executions_timed_out = {
+      metric      = "ExecutionsTimedOut"
+      description = "A daily cost report run hit the state machine's 12-hour timeout: the report was not sent. A separate message names the state it was in. Redrive it from the console once the cause is fixed. ${local.console_hint}"
+    }
+    executions_aborted = {
+      metric      = "ExecutionsAborted"
+      description = "A daily cost report run was stopped by hand (aborted) before it finished. If that was not intended, Redrive it from the console. ${local.console_hint}"
+    }
+    execution_throttled = {
+      metric      = "ExecutionThrottled"
+      description = "Step Functions throttled the cost report state machine. The schedule retries a start for an hour and the claim keeps duplicates harmless; if the report did not arrive, start a manual run (terraform output manual_run_command). ${local.console_hint}"
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "execution" {
+  for_each = local.execution_alarms
+
+  alarm_name          = "${var.name_prefix}-${replace(each.key, "_", "-")}"
+  alarm_description   = each.value.description
   namespace           = "AWS/States"
-  metric_name         = "ExecutionsFailed"
+  metric_name         = each.value.metric
   dimensions          = { StateMachineArn = aws_sfn_state_machine.cost_notifier.arn }
   statistic           = "Sum"
   period              = 300
@@ -90,49 +116,26 @@ resource "aws_cloudwatch_metric_alarm" "executions_failed" {
   alarm_actions       = local.alarm_actions
 }
 
-resource "aws_cloudwatch_metric_alarm" "executions_timed_out" {
-  alarm_name          = "${var.name_prefix}-executions-timed-out"
-  alarm_description   = "A daily cost report run hit the state machine's 12-hour timeout: the report was not sent. A separate message names the state it was in. Redrive it from the console once the cause is fixed. ${local.console_hint}"
-  namespace           = "AWS/States"
-  metric_name         = "ExecutionsTimedOut"
-  dimensions          = { StateMachineArn = aws_sfn_state_machine.cost_notifier.arn }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
+# They were four resources (executions_failed, ...): moved, not destroyed and recreated, so an existing
+# deployment keeps its alarms, their state and their history.
+moved {
+  from = aws_cloudwatch_metric_alarm.executions_failed
+  to   = aws_cloudwatch_metric_alarm.execution["executions_failed"]
 }
 
-resource "aws_cloudwatch_metric_alarm" "executions_aborted" {
-  alarm_name          = "${var.name_prefix}-executions-aborted"
-  alarm_description   = "A daily cost report run was stopped by hand (aborted) before it finished. If that was not intended, Redrive it from the console. ${local.console_hint}"
-  namespace           = "AWS/States"
-  metric_name         = "ExecutionsAborted"
-  dimensions          = { StateMachineArn = aws_sfn_state_machine.cost_notifier.arn }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
+moved {
+  from = aws_cloudwatch_metric_alarm.executions_timed_out
+  to   = aws_cloudwatch_metric_alarm.execution["executions_timed_out"]
 }
 
-resource "aws_cloudwatch_metric_alarm" "execution_throttled" {
-  alarm_name          = "${var.name_prefix}-execution-throttled"
-  alarm_description   = "Step Functions throttled the cost report state machine. The schedule retries a start for an hour and the claim keeps duplicates harmless; if the report did not arrive, start a manual run (terraform output manual_run_command). ${local.console_hint}"
-  namespace           = "AWS/States"
-  metric_name         = "ExecutionThrottled"
-  dimensions          = { StateMachineArn = aws_sfn_state_machine.cost_notifier.arn }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
+moved {
+  from = aws_cloudwatch_metric_alarm.executions_aborted
+  to   = aws_cloudwatch_metric_alarm.execution["executions_aborted"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.execution_throttled
+  to   = aws_cloudwatch_metric_alarm.execution["execution_throttled"]
 }
 
 # No successful run in 25 consecutive hours: a day plus an hour of slack, so a run that starts a few

@@ -1,10 +1,11 @@
 # "Your run stopped at FetchCosts: CostDataUnavailable, here is the link." When a report run fails,
-# times out or is aborted, EventBridge starts a small state machine (notify_failure.asl.json) that reads
-# the run's history for the state it stopped at (the event itself carries the error but not the
-# state) and publishes one message to the alarm topic with a console link, where Redrive is one click.
+# times out or is aborted, EventBridge starts a small state machine
+# (state_machine/notify_failure.asl.json, next to the report's definition) that reads the run's
+# history for the state it stopped at (the event itself carries the error but not the state) and
+# publishes one message to the alarm topic with a console link, where Redrive is one click.
 
 locals {
-  # Exactly the placeholders of notify_failure.asl.json (tests/infra checks it).
+  # Exactly the placeholders of state_machine/notify_failure.asl.json (tests/infra checks it).
   notify_failure_variables = {
     alarm_topic_arn          = aws_sns_topic.alarms.arn
     name_prefix              = var.name_prefix
@@ -78,7 +79,7 @@ resource "aws_sfn_state_machine" "notify_failure" {
   name       = local.notifier_name
   type       = "STANDARD" # a few executions a year at most: inside the free tier, with a history to read
   role_arn   = aws_iam_role.notify_failure.arn
-  definition = templatefile("${path.module}/notify_failure.asl.json", local.notify_failure_variables)
+  definition = templatefile("${path.module}/../state_machine/notify_failure.asl.json", local.notify_failure_variables)
 
   logging_configuration {
     log_destination        = "${aws_cloudwatch_log_group.notify_failure.arn}:*"

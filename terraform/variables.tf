@@ -106,8 +106,15 @@ variable "schedule_enabled" {
 
 # --- What the functions do ----------------------------------------------------------------------
 
+# Every environment variable a function reads is one of these, named as the variable in lower case
+# (DAILY_BUDGET is daily_budget), with the bounds the function itself enforces
+# (functions/fetch_costs/settings.py, SETTINGS; functions/resolve_report_date/handler.py), so a bad
+# value stops `terraform plan` instead of failing the first run after it has claimed the day.
+# tests/infra/test_settings_variables.py evaluates each condition at the bounds against the Python.
+# Numbers are passed with tostring(): 2.5 reaches the function as "2.5".
+
 variable "cost_metric" {
-  description = "The Cost Explorer metric the report sums (fetch_costs reads it as COST_METRIC)."
+  description = "The Cost Explorer metric every figure of the report is (fetch_costs reads it as COST_METRIC): UnblendedCost, AmortizedCost, NetUnblendedCost, NetAmortizedCost or BlendedCost."
   type        = string
   default     = "UnblendedCost"
 
@@ -118,13 +125,102 @@ variable "cost_metric" {
 }
 
 variable "top_services" {
-  description = "How many services the report lists by name before grouping the rest as Other (fetch_costs reads it as TOP_SERVICES)."
+  description = "How many services the report lists by name before grouping the rest as Other: a whole number from 1 to 20 (fetch_costs reads it as TOP_SERVICES)."
   type        = number
   default     = 10
 
   validation {
     condition     = var.top_services >= 1 && var.top_services <= 20 && floor(var.top_services) == var.top_services
     error_message = "top_services must be a whole number from 1 to 20."
+  }
+}
+
+variable "daily_budget" {
+  description = "The day's net total is compared with this amount, in the report's currency, and the subject says Over budget above it: greater than 0 and below 1,000,000,000,000, such as 150 or 99.5. Null (the default) means no budget (fetch_costs reads it as DAILY_BUDGET; unset when null)."
+  type        = number
+  default     = null
+
+  validation {
+    # A conditional, not ||: Terraform evaluates both sides of ||, and null > 0 is an error.
+    condition     = var.daily_budget == null ? true : var.daily_budget > 0 && var.daily_budget < 1000000000000
+    error_message = "daily_budget must be an amount greater than 0 and below 1,000,000,000,000 (in the report's currency), or null for no budget."
+  }
+}
+
+variable "anomaly_threshold" {
+  description = "How unusual a service's day must be to be flagged as an anomaly, in scaled median absolute deviations above its 14-day median: a number from 1 to 20 such as 2.5 (fetch_costs reads it as ANOMALY_THRESHOLD)."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.anomaly_threshold >= 1 && var.anomaly_threshold <= 20
+    error_message = "anomaly_threshold must be a number from 1 to 20, such as 2.5."
+  }
+}
+
+variable "anomaly_min_amount" {
+  description = "An anomaly is also at least this much above the service's 14-day median, in the report's currency: a number from 0 to 1,000,000,000,000 (fetch_costs reads it as ANOMALY_MIN_AMOUNT)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.anomaly_min_amount >= 0 && var.anomaly_min_amount <= 1000000000000
+    error_message = "anomaly_min_amount must be a number from 0 to 1,000,000,000,000 (in the report's currency)."
+  }
+}
+
+variable "anomaly_min_percent" {
+  description = "An anomaly is also at least this many percent above the service's 14-day median: a number from 0 to 10,000 (fetch_costs reads it as ANOMALY_MIN_PERCENT)."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.anomaly_min_percent >= 0 && var.anomaly_min_percent <= 10000
+    error_message = "anomaly_min_percent must be a number from 0 to 10,000 (percent)."
+  }
+}
+
+variable "mover_min_amount" {
+  description = "A top mover changed by at least this much against its 7-day average, in the report's currency: a number from 0 to 1,000,000,000,000 (fetch_costs reads it as MOVER_MIN_AMOUNT)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.mover_min_amount >= 0 && var.mover_min_amount <= 1000000000000
+    error_message = "mover_min_amount must be a number from 0 to 1,000,000,000,000 (in the report's currency)."
+  }
+}
+
+variable "mover_min_percent" {
+  description = "A top mover also changed by at least this many percent against its 7-day average: a number from 0 to 10,000 (fetch_costs reads it as MOVER_MIN_PERCENT)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.mover_min_percent >= 0 && var.mover_min_percent <= 10000
+    error_message = "mover_min_percent must be a number from 0 to 10,000 (percent)."
+  }
+}
+
+variable "new_service_days" {
+  description = "A service is reported as new when its first cost is within this many days: a whole number from 1 to 14 (fetch_costs reads it as NEW_SERVICE_DAYS)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.new_service_days >= 1 && var.new_service_days <= 14 && floor(var.new_service_days) == var.new_service_days
+    error_message = "new_service_days must be a whole number from 1 to 14."
+  }
+}
+
+variable "cost_explorer_max_requests" {
+  description = "The most Cost Explorer requests (pages, $0.01 each) one report may make before it stops with an error: a whole number from 1 to 100 (fetch_costs reads it as COST_EXPLORER_MAX_REQUESTS)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.cost_explorer_max_requests >= 1 && var.cost_explorer_max_requests <= 100 && floor(var.cost_explorer_max_requests) == var.cost_explorer_max_requests
+    error_message = "cost_explorer_max_requests must be a whole number from 1 to 100."
   }
 }
 
@@ -151,7 +247,7 @@ variable "log_level" {
 }
 
 variable "extra_function_environment" {
-  description = "More environment variables per function, for the settings that have no variable of their own (fetch_costs reads, for example, DAILY_BUDGET and the anomaly thresholds) and for settings added later: { fetch_costs = { DAILY_BUDGET = \"40\" } }. Keys are resolve_report_date, fetch_costs, render_email. The settings above have their own typed variables and cannot be set here; each function refuses a bad value at cold start with a message naming it."
+  description = "More environment variables per function, for what is not a setting of this code (a library's own variable, say): { render_email = { NAME = \"value\" } }. Keys are resolve_report_date, fetch_costs, render_email. Every setting a function reads has its own typed, validated variable above (the setting's name in lower case: DAILY_BUDGET is daily_budget) and is refused here, so a bad value stops the plan instead of the first run."
   type        = map(map(string))
   default     = {}
 
@@ -163,10 +259,19 @@ variable "extra_function_environment" {
   validation {
     condition = alltrue(flatten([
       for settings in values(var.extra_function_environment) : [
-        for name in keys(settings) : can(regex("^[A-Za-z][A-Za-z0-9_]*$", name)) && !can(regex("^(AWS|POWERTOOLS|LAMBDA)_.*$", name)) && !contains(["COST_METRIC", "TOP_SERVICES", "COST_EXPLORER_HISTORY_MONTHS"], name)
+        for name in keys(settings) : can(regex("^[A-Za-z][A-Za-z0-9_]*$", name)) && !can(regex("^(AWS|POWERTOOLS|LAMBDA)_.*$", name))
       ]
     ]))
-    error_message = "extra_function_environment names must be letters, digits and underscores, must not start with AWS_, POWERTOOLS_ or LAMBDA_ (reserved), and must not be COST_METRIC, TOP_SERVICES or COST_EXPLORER_HISTORY_MONTHS (use their variables)."
+    error_message = "extra_function_environment names must be letters, digits and underscores, and must not start with AWS_, POWERTOOLS_ or LAMBDA_ (reserved; log_level sets POWERTOOLS_LOG_LEVEL)."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for settings in values(var.extra_function_environment) : [
+        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS"], name)
+      ]
+    ]))
+    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS or COST_EXPLORER_HISTORY_MONTHS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
   }
 }
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.infra.terraform import STATE_MACHINE, TERRAFORM, InfraVenvMissing, Terraform
+from tests.infra.terraform import NOTIFIER, STATE_MACHINE, InfraVenvMissing, Terraform
 
 
 @pytest.fixture(scope="session")
@@ -24,4 +24,4 @@ def report_definition() -> dict:
 
 @pytest.fixture(scope="session")
 def notifier_definition() -> dict:
-    return json.loads((TERRAFORM / "notify_failure.asl.json").read_text())
+    return json.loads(NOTIFIER.read_text())

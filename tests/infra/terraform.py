@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
 FUNCTIONS = ROOT / "functions"
 STATE_MACHINE = ROOT / "state_machine" / "cost_notifier.asl.json"
+NOTIFIER = ROOT / "state_machine" / "notify_failure.asl.json"
 INFRA_VENV = Path(os.environ.get("INFRA_VENV", ROOT / ".venv-infra"))
 HCL_TO_JSON = Path(__file__).with_name("hcl_to_json.py")
 
@@ -161,9 +162,91 @@ class Terraform:
         return merged
 
     def resource(self, ref: Reference) -> dict:
+        """The body a reference names; for one instance of a for_each ("...["lambda"]"), that instance
+        with each.key and each.value written in (see instances)."""
         table = self.data if ref.type.startswith("data.") else self.resources
         type_ = ref.type.removeprefix("data.")
-        return table[type_][ref.name]
+        body = table[type_][ref.name]
+        if ref.key is not None and attr(body, "for_each") is not None:
+            found = self.instances(body)
+            assert ref.key in found, f"{ref.address}: no such key in its for_each"
+            return found[ref.key]
+        return body
+
+    def instances(self, body: dict) -> dict[str | None, dict]:
+        """A for_each body as one body per key, when its for_each is a local map written in the
+        configuration (or local.functions): `${each.key}`, `${each.value.x}`, `[each.key]` inside a
+        reference, and dynamic blocks over `each.value.x`, `each.value.x[*]` or `local.y[each.key]` are
+        written in. {None: body} when there is no for_each, or one these static checks cannot follow."""
+        collection = self._resolve(attr(body, "for_each"), {}, collection=True)
+        if not isinstance(collection, dict):
+            return {None: body}
+        return {
+            key: self._substitute({k: v for k, v in body.items() if k != "for_each"}, {"each": (key, value)})
+            for key, value in collection.items()
+        }
+
+    _UNRESOLVED = object()
+
+    def _resolve(self, expression: Any, scope: dict[str, tuple[Any, Any]], collection: bool = False) -> Any:
+        """The value of `${<it>.key}`, `${<it>.value[.a.b]}` and `${<it>.value.a[*]}`, and for a
+        for_each (collection=True) also `${local.x}` and `${local.x[each.key]}`; or _UNRESOLVED."""
+        if not isinstance(expression, str):
+            return self._UNRESOLVED
+        match = re.fullmatch(r"\$\{local\.(\w+)(\[each\.key\])?\}", expression)
+        if collection and match and match[1] in self.locals:
+            value = self.locals[match[1]]
+            if match[2]:
+                if "each" not in scope:
+                    return self._UNRESOLVED
+                value = value[scope["each"][0]]
+            return value
+        match = re.fullmatch(r"\$\{(\w+)\.(key|value)((?:\.\w+)*)(\[\*\])?\}", expression)
+        if not match or match[1] not in scope:
+            return self._UNRESOLVED
+        key, value = scope[match[1]]
+        if match[2] == "key":
+            return key
+        for name in match[3].split(".")[1:]:
+            value = value[name]
+        if match[4]:  # the splat of a single value: [] for null, [value] otherwise
+            value = [] if value is None else value if isinstance(value, list) else [value]
+        return value
+
+    def _substitute(self, node: Any, scope: dict[str, tuple[Any, Any]]) -> Any:
+        if isinstance(node, str):
+            value = self._resolve(node, scope)
+            if value is not self._UNRESOLVED:
+                return value
+            if "each" in scope:
+                node = node.replace("[each.key]", f'["{scope["each"][0]}"]')
+            return node
+        if isinstance(node, list):
+            return [self._substitute(item, scope) for item in node]
+        if not isinstance(node, dict):
+            return node
+        result: dict[str, Any] = {}
+        kept_dynamic = []
+        for name, value in node.items():
+            if name != "dynamic":
+                value = self._substitute(value, scope)
+                result[name] = result[name] + value if name in result else value  # after expanded blocks
+                continue
+            for dynamic in value:
+                for block_name, block in dynamic.items():
+                    collection = self._resolve(attr(block, "for_each"), scope, collection=True)
+                    if collection is self._UNRESOLVED:
+                        kept_dynamic.append({block_name: self._substitute(block, scope)})
+                        continue
+                    iterator = attr(block, "iterator", block_name)
+                    items = collection.items() if isinstance(collection, dict) else enumerate(collection)
+                    for key, item in items:
+                        inner = {**scope, iterator: (key, item)}
+                        for content in blocks(block, "content"):
+                            result.setdefault(block_name, []).append(self._substitute(content, inner))
+        if kept_dynamic:
+            result["dynamic"] = kept_dynamic
+        return result
 
     def local_map(self, expression: str) -> dict:
         """The map a "${local.name}" expression names."""

@@ -47,7 +47,13 @@ KNOWN = {
 
 
 def alarms(terraform: Terraform) -> dict[str, dict]:
-    return terraform.resources["aws_cloudwatch_metric_alarm"]
+    """Every alarm by address: a for_each over a local map is one alarm per key (execution["executions_failed"]),
+    with each.key and each.value written in, so each is checked on its own."""
+    found = {}
+    for name, body in terraform.resources["aws_cloudwatch_metric_alarm"].items():
+        for key, instance in terraform.instances(body).items():
+            found[name if key is None else f'{name}["{key}"]'] = instance
+    return found
 
 
 def dimension_target(terraform: Terraform, alarm: dict, expression: str):
@@ -186,3 +192,53 @@ def test_the_dashboards_custom_metrics_use_the_functions_namespace_and_service()
         text = path.read_text()
         if "Metrics(" in text:
             assert 'Metrics(namespace="CostNotifier", service="cost-notifier")' in text, path
+
+
+# The four AWS/States alarms that were separate resources until they became one for_each: their old
+# addresses and the alarm names deployments already have.
+FORMER_EXECUTION_ALARMS = {
+    "executions_failed": ("ExecutionsFailed", "executions-failed"),
+    "executions_timed_out": ("ExecutionsTimedOut", "executions-timed-out"),
+    "executions_aborted": ("ExecutionsAborted", "executions-aborted"),
+    "execution_throttled": ("ExecutionThrottled", "execution-throttled"),
+}
+
+
+def moved_blocks(terraform: Terraform) -> dict[str, str]:
+    """{from: to} of every moved block, as addresses."""
+    found = {}
+    for body in terraform.files.values():
+        for moved in body.get("moved", []):
+            found[attr(moved, "from").strip("${}")] = attr(moved, "to").strip("${}")
+    return found
+
+
+def test_each_execution_alarm_keeps_its_address_by_a_moved_block_and_its_name(terraform) -> None:
+    # GIVEN deployments created the four alarms as separate resources, WHEN they became one for_each,
+    # THEN each old address moves to its key (not destroy-and-create) and the alarm keeps its name.
+    moved = moved_blocks(terraform)
+    for old, (metric, alarm_name) in FORMER_EXECUTION_ALARMS.items():
+        address = f"aws_cloudwatch_metric_alarm.{old}"
+        assert old not in terraform.resources["aws_cloudwatch_metric_alarm"], f"{address} is still declared"
+        assert address in moved, f"{address} has no moved block: applying would recreate it"
+        new_name = moved[address].removeprefix("aws_cloudwatch_metric_alarm.")
+        assert new_name in alarms(terraform), f"{address} moves to {moved[address]}, which does not exist"
+        alarm = alarms(terraform)[new_name]
+        assert attr(alarm, "metric_name") == metric
+        assert attr(alarm, "alarm_name") == '${var.name_prefix}-${replace(each.key, "_", "-")}'
+        assert old.replace("_", "-") == alarm_name
+
+
+def test_every_moved_block_leads_from_a_gone_address_to_one_that_exists(terraform) -> None:
+    for source, target in moved_blocks(terraform).items():
+        type_, name = source.split(".")
+        assert name not in terraform.resources.get(type_, {}), f"{source} is moved but still declared"
+        match = re.fullmatch(r'([a-z0-9_]+)\.([a-z0-9_]+)\["([a-z0-9_]+)"\]', target)
+        assert match, f"{target}: expected an instance of a for_each"
+        body = terraform.resources[match[1]][match[2]]
+        assert match[3] in terraform.instances(body), f"{target}: no such key"
+
+
+def test_every_alarm_has_its_own_message(terraform) -> None:
+    descriptions = [attr(alarm, "alarm_description") for alarm in alarms(terraform).values()]
+    assert len(set(descriptions)) == len(descriptions), "two alarms would send the same message"

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from local.runtime import definition_variables
-from tests.infra.terraform import STATE_MACHINE, TERRAFORM, definition_file, placeholder_names
+from tests.infra.terraform import NOTIFIER, STATE_MACHINE, definition_file, placeholder_names
 
 
 @pytest.mark.parametrize(
     "state_machine, asl",
     [
         ("cost_notifier", STATE_MACHINE),
-        ("notify_failure", TERRAFORM / "notify_failure.asl.json"),
+        ("notify_failure", NOTIFIER),
     ],
 )
 def test_templatefile_variables_match_the_definition_placeholders(terraform, state_machine, asl) -> None:
@@ -41,6 +41,6 @@ def test_recipients_reach_the_definition_joined_with_commas(terraform) -> None:
 
 
 def test_the_definition_has_no_template_directive_that_templatefile_would_interpret() -> None:
-    for asl in (STATE_MACHINE, TERRAFORM / "notify_failure.asl.json"):
+    for asl in (STATE_MACHINE, NOTIFIER):
         text = asl.read_text()
         assert "%{" not in text, f"{asl.name}: %{{ starts a template directive in templatefile()"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import botocore.session
@@ -132,10 +133,7 @@ def role_policy_document(terraform: Terraform, role_arn: str, key: str | None = 
         attached = reference(attr(policy, "role"), each_key=key)
         if attached and attached.name == role.name and attached.key == role.key:
             expression = attr(policy, "policy")
-            lookup = re.fullmatch(r"\$\{local\.(\w+)\[each\.key\]\}", expression)
-            if lookup:
-                expression = terraform.locals[lookup[1]][key]
-            document = reference(expression)
+            document = reference(expression, each_key=key)  # policy_document.function[each.key]: this key's
             assert document and document.type == "data.aws_iam_policy_document", expression
             documents.append(terraform.resource(document))
     assert len(documents) == 1, f"{role.address} must have exactly one inline policy, has {len(documents)}"
@@ -364,8 +362,15 @@ def test_the_dead_letter_queue_admits_only_the_failure_rule(terraform) -> None:
     assert as_list(attr(condition, "values")) == ["${aws_cloudwatch_event_rule.run_stopped.arn}"]
 
 
+def policy_documents(terraform: Terraform) -> Iterator[tuple[str, dict]]:
+    """Every policy document, a for_each one once per key (with each.key and its dynamic blocks written in)."""
+    for name, body in terraform.data["aws_iam_policy_document"].items():
+        for key, document in terraform.instances(body).items():
+            yield (name if key is None else f'{name}["{key}"]'), document
+
+
 def test_resource_star_is_only_for_actions_without_resource_types(terraform) -> None:
-    for name, document in terraform.data["aws_iam_policy_document"].items():
+    for name, document in policy_documents(terraform):
         if not any(attr(statement, "resources") for statement in statements(document)):
             continue  # a trust policy
         for action, resource in granted(document):
@@ -374,7 +379,7 @@ def test_resource_star_is_only_for_actions_without_resource_types(terraform) -> 
 
 
 def test_sending_email_is_limited_to_the_sender_address(terraform) -> None:
-    for name, document in terraform.data["aws_iam_policy_document"].items():
+    for name, document in policy_documents(terraform):
         for statement in statements(document):
             if "ses:SendEmail" in as_list(attr(statement, "actions")):
                 conditions = {
@@ -513,3 +518,20 @@ def test_the_notifier_is_started_only_for_this_state_machine(terraform) -> None:
     ):
         assert expected in pattern, expected
     assert "'SUCCEEDED'" not in pattern and "'RUNNING'" not in pattern
+
+
+def test_every_trust_policy_is_used_by_a_role_and_every_role_uses_one(terraform) -> None:
+    # The trust policies are one document with for_each: no key left over that no role uses, and no
+    # role with a trust policy written some other way.
+    used = set()
+    for name, role in terraform.resources["aws_iam_role"].items():
+        trust = reference(attr(role, "assume_role_policy"))
+        assert trust and trust.type == "data.aws_iam_policy_document", f"{name}: {attr(role, 'assume_role_policy')}"
+        used.add(trust.address)
+    documents = {
+        (f'data.aws_iam_policy_document.{name}["{key}"]' if key else f"data.aws_iam_policy_document.{name}")
+        for name, body in terraform.data["aws_iam_policy_document"].items()
+        for key, document in terraform.instances(body).items()
+        if not any(attr(statement, "resources") for statement in statements(document))
+    }
+    assert used == documents

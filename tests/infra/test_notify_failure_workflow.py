@@ -1,4 +1,4 @@
-"""The failure notifier (terraform/notify_failure.asl.json) runs for real on the embedded AWS: a report
+"""The failure notifier (state_machine/notify_failure.asl.json) runs for real on the embedded AWS: a report
 run fails, the notifier is started with the EventBridge event that failure produces, and the alarm
 topic receives one message naming the state the run stopped at, the error, and the console link."""
 
@@ -21,7 +21,7 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from local.lambda_context import ACCOUNT_ID, REGION
 from local.runtime import EmbeddedAWS
 from local.template import fill
-from tests.infra.terraform import STATE_MACHINE, TERRAFORM, attr, validation_regexes
+from tests.infra.terraform import NOTIFIER, STATE_MACHINE, attr, validation_regexes
 
 CONSOLE = f"https://{REGION}.console.aws.amazon.com/states/home?region={REGION}#/v2/executions/details/"
 
@@ -99,7 +99,7 @@ def notify(
     messages this run sent."""
     topic = boto3.client("sns", region_name=REGION).create_topic(Name=f"{name_prefix}-alarms")["TopicArn"]
     definition = fill(
-        (TERRAFORM / "notify_failure.asl.json").read_text(),
+        NOTIFIER.read_text(),
         {
             "alarm_topic_arn": topic,
             "name_prefix": name_prefix,
