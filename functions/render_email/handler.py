@@ -8,6 +8,8 @@ environment holds those settings, and arrives in the event.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -23,7 +25,7 @@ metrics = Metrics(namespace="CostNotifier", service="cost-notifier")
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)  # the HTML would overflow an X-Ray segment
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     try:
         request = RenderRequest.from_event(event)
     except InvalidRenderRequest as error:
@@ -40,7 +42,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         extra={
             "subject": email.subject,
             "services": request.costs.service_count,
-            "alerts": list(request.costs.alerts),
+            "alerts": request.costs.alerts,
             "estimated": request.costs.estimated,
             "html_bytes": html_bytes,
             "text_bytes": len(email.text.encode("utf-8")),

@@ -57,6 +57,10 @@ _ZERO_DECIMALS = frozenset(
 _THREE_DECIMALS = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
 
 
+class RoundingTargetUnreachable(ValueError):
+    """largest_remainder was asked for a total that rounding the values cannot reach (a caller's bug)."""
+
+
 @dataclass(frozen=True)
 class Currency:
     """How to show amounts in one ISO 4217 currency."""
@@ -78,7 +82,7 @@ class Currency:
     @property
     def scale(self) -> int:
         """Minor units per major unit: 100 for USD, 1 for JPY."""
-        return 10**self.minor_units
+        return int(10**self.minor_units)
 
 
 def exact_minor_units(amount: Decimal | Fraction, currency: Currency) -> Fraction:
@@ -103,7 +107,9 @@ def largest_remainder(values: Sequence[Fraction], target: int) -> list[int]:
     floors = [math.floor(value) for value in values]
     missing = target - sum(floors)
     if not 0 <= missing <= len(values):
-        raise ValueError(f"target {target} is not reachable by rounding {len(values)} values summing to {sum(values)}")
+        raise RoundingTargetUnreachable(
+            f"target {target} is not reachable by rounding {len(values)} values summing to {sum(values)}"
+        )
     by_remainder = sorted(range(len(values)), key=lambda i: values[i] - floors[i], reverse=True)
     for index in by_remainder[:missing]:
         floors[index] += 1
@@ -127,3 +133,76 @@ def format_share(tenths_of_percent: int) -> str:
     sign = "-" if tenths_of_percent < 0 else ""
     whole, tenth = divmod(abs(tenths_of_percent), 10)
     return f"{sign}{whole}.{tenth}%"
+
+
+NOTABLE_CHANGE = Fraction(1, 10)  # changes smaller than 10% of their baseline are not coloured
+
+
+def format_percent(ratio: Fraction) -> str:
+    """A change as a percentage: "+12%", "-3.4%" (one decimal below 10%), "0%"."""
+    percent = ratio * 100
+    if abs(percent) < 10:
+        tenths = round_half_up(percent * 10)
+        if tenths == 0:
+            return "0%"
+        sign = "+" if tenths > 0 else "-"
+        return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}%"
+    whole = round_half_up(percent)
+    return f"{'+' if whole > 0 else '-'}{abs(whole):,}%"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change against a baseline: money, percent (when the baseline is positive) and its direction."""
+
+    money: str  # "+$12.30"
+    percent: str  # "+12%", or "" when the baseline is not positive
+    direction: int  # 1 up, -1 down, 0 flat (at the displayed precision)
+    notable: bool = True  # coloured: at least NOTABLE_CHANGE of the baseline (or from nothing)
+
+    @property
+    def arrow(self) -> str:
+        return {1: "▲", -1: "▼", 0: ""}[self.direction]
+
+    @property
+    def tone(self) -> str:
+        return {1: "up", -1: "down", 0: ""}[self.direction] if self.notable else ""
+
+    @property
+    def short(self) -> str:
+        """ "▲ 12%" when there is a percentage, else "+$3.78"."""
+        if self.percent:
+            return f"{self.arrow} {self.percent.lstrip('+-')}".strip() if self.direction else self.percent
+        return self.money
+
+    @property
+    def long(self) -> str:
+        """ "+$12.30 (+12%)"."""
+        return f"{self.money} ({self.percent})" if self.percent else self.money
+
+
+class Money:
+    """Formats amounts of one currency."""
+
+    def __init__(self, code: str) -> None:
+        self.currency = Currency.of(code)
+
+    def units(self, amount: Decimal | Fraction) -> int:
+        return round_half_up(exact_minor_units(amount, self.currency))
+
+    def __call__(self, amount: Decimal | Fraction) -> str:
+        return format_money(self.units(amount), self.currency)
+
+    def signed(self, amount: Decimal | Fraction) -> str:
+        units = self.units(amount)
+        return ("+" if units > 0 else "") + format_money(units, self.currency)
+
+    def change(self, amount: Decimal | Fraction, base: Decimal | Fraction) -> Change:
+        delta = Fraction(amount) - Fraction(base)
+        units = self.units(delta)
+        percent = format_percent(delta / Fraction(base)) if base > 0 else ""
+        direction = 1 if units > 0 else -1 if units < 0 else 0
+        if percent and direction == 0:
+            percent = "0%"
+        notable = abs(delta) >= NOTABLE_CHANGE * Fraction(base) if base > 0 else True
+        return Change(self.signed(delta), percent, direction, notable)

@@ -193,6 +193,21 @@ INVALID = [
         "costs.breakdown.other[0].recordType: expected a string",
     ),
     (
+        "alerts not what the figures say",
+        _set("costs.alerts", ["anomaly", "overBudget", "newService"]),
+        "costs.alerts: ['anomaly', 'overBudget', 'newService'] is not what the figures say",
+    ),
+    (
+        "period days not its dates",
+        _set("costs.monthToDate.days", 19),
+        "costs.monthToDate.days: 19, but 2026-11-01 to 2026-11-20 is 20 days",
+    ),
+    (
+        "new-service days beyond what FetchCosts allows",
+        _set("costs.settings.newServiceDays", 31),
+        "costs.settings.newServiceDays: expected a whole number from 1 to 14, got 31",
+    ),
+    (
         "other record type amount a float",
         _set("costs.breakdown.other", [{"recordType": "New", "amount": 0.0}]),
         "costs.breakdown.other[0].amount: expected a decimal string",

@@ -1,10 +1,13 @@
-"""`make package` (terraform/package.py) builds zips that are reproducible, laid out the way the
+"""`make package` (scripts/package.py) builds zips that are reproducible, laid out the way the
 handlers are named, and that run: extracted, each handler imports and answers with nothing on the
-path but the zip's contents and what the Lambda runtime and the Powertools layer provide."""
+path but the zip's contents and what the Lambda runtime and the Powertools layer provide. The report
+contract (functions/report_contract/) is in both zips whose code imports it, at the root beside the
+function's package, and the handlers import it from there."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -15,8 +18,25 @@ import pytest
 
 from tests.infra.terraform import FUNCTIONS, ROOT
 
-PACKAGE = ROOT / "terraform" / "package.py"
+PACKAGE = ROOT / "scripts" / "package.py"
 ALL = ("resolve_report_date", "fetch_costs", "render_email")
+CONTRACT = "report_contract"
+SHARED = {CONTRACT}  # packages under functions/ that are not functions
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def sources(package: str) -> set[str]:
+    """A package folder under functions/ as the zip paths it should have."""
+    return {
+        p.relative_to(FUNCTIONS).as_posix()
+        for p in (FUNCTIONS / package).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc" and p.name != "requirements.txt"
+    }
+
+
+def imports_contract(function: str) -> bool:
+    pattern = re.compile(rf"^\s*(from|import) {CONTRACT}\b", re.MULTILINE)
+    return any(pattern.search(p.read_text()) for p in (FUNCTIONS / function).rglob("*.py"))
 
 
 def build(out: Path) -> dict[str, Path]:
@@ -53,21 +73,30 @@ def test_each_zip_holds_its_package_folder_at_the_root(zips) -> None:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
         assert f"{name}/handler.py" in names
-        sources = {
-            p.relative_to(FUNCTIONS).as_posix()
-            for p in (FUNCTIONS / name).rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc" and p.name != "requirements.txt"
-        }
-        assert sources <= names, f"{name}.zip is missing {sorted(sources - names)}"
+        assert sources(name) <= names, f"{name}.zip is missing {sorted(sources(name) - names)}"
         others = {n.split("/")[0] for n in names} & (set(ALL) - {name})
         assert not others, f"{name}.zip carries another function's code: {others}"
+
+
+def test_the_report_contract_is_in_every_zip_whose_code_imports_it_and_only_there(zips) -> None:
+    assert imports_contract("fetch_costs") and imports_contract("render_email")  # producer and consumer
+    contract = sources(CONTRACT)
+    assert f"{CONTRACT}/__init__.py" in contract
+    for name, path in zips.items():
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+        if imports_contract(name):
+            assert contract <= names, f"{name}.zip is missing {sorted(contract - names)}"
+            assert {n for n in names if n.startswith(f"{CONTRACT}/")} == contract, f"{name}.zip: stale contract files"
+        else:
+            assert not {n for n in names if n.startswith(f"{CONTRACT}/")}, f"{name} does not import the contract"
 
 
 def test_only_render_email_vendors_packages_jinja2_and_markupsafe_for_the_lambda_platform(zips) -> None:
     for name, path in zips.items():
         with zipfile.ZipFile(path) as archive:
             top = {n.split("/")[0] for n in archive.namelist()}
-        vendored = top - {name}
+        vendored = top - {name} - SHARED
         if name == "render_email":
             assert {"jinja2", "markupsafe"} <= vendored
             assert any(v.startswith("jinja2-3.1.6.dist-info") for v in vendored), "jinja2 must be the pinned 3.1.6"
@@ -94,11 +123,15 @@ SMOKE = textwrap.dedent("""
         render = importlib.import_module("render_email.render")
         for environment in [v for v in vars(render).values() if isinstance(v, jinja2.Environment)]:
             templates += [environment.get_template(t).name for t in environment.list_templates()]
-    vendored = {}
+    vendored, shared = {}, {}
     for package in ("jinja2", "markupsafe"):
         if package in sys.modules:
             vendored[package] = sys.modules[package].__file__.startswith(root)
-    print(json.dumps({"result": result, "vendored": vendored, "templates": templates}, default=str))
+    if "report_contract" in sys.modules:  # imported by the handler, from the zip's root
+        shared["report_contract"] = sys.modules["report_contract"].__file__ == os.path.join(
+            root, "report_contract", "__init__.py"
+        )
+    print(json.dumps({"result": result, "vendored": vendored, "shared": shared, "templates": templates}, default=str))
 """)
 
 
@@ -144,12 +177,28 @@ def test_resolve_report_date_runs_from_its_zip(zips, tmp_path) -> None:
     assert out["result"]["trigger"] == "schedule"
 
 
-def test_fetch_costs_imports_from_its_zip(zips, tmp_path) -> None:
-    assert run_from_zip(zips["fetch_costs"], "fetch_costs", None, tmp_path)["vendored"] == {}
+def test_fetch_costs_imports_with_the_report_contract_from_its_zip(zips, tmp_path) -> None:
+    out = run_from_zip(zips["fetch_costs"], "fetch_costs", None, tmp_path)
+    assert out["vendored"] == {}
+    assert out["shared"] == {CONTRACT: True}
 
 
-def test_render_email_imports_with_its_own_jinja2_from_its_zip(zips, tmp_path) -> None:
+def test_render_email_imports_with_its_own_jinja2_and_the_report_contract_from_its_zip(zips, tmp_path) -> None:
     out = run_from_zip(zips["render_email"], "render_email", None, tmp_path)
     assert out["vendored"] == {"jinja2": True, "markupsafe": True}
+    assert out["shared"] == {CONTRACT: True}
     shipped = sorted(p.name for p in (FUNCTIONS / "render_email" / "templates").glob("*.j2"))
     assert sorted(out["templates"]) == shipped
+
+
+def test_render_email_from_its_zip_draws_a_golden_report_as_the_tests_do(zips, tmp_path) -> None:
+    # GIVEN the report FetchCosts made for a golden dataset, WHEN the zipped handler parses it with the zipped
+    # contract and renders it, THEN the email is the golden one: the zip carries everything the email needs.
+    costs = json.loads((GOLDEN / "small.costs.json").read_text(encoding="utf-8"))
+    out = run_from_zip(
+        zips["render_email"], "render_email", {"reportDate": costs["reportDate"], "costs": costs}, tmp_path
+    )
+    assert out["shared"] == {CONTRACT: True}
+    assert out["result"]["html"] == (GOLDEN / "small.html").read_text(encoding="utf-8")
+    email = out["result"]
+    assert f"Subject: {email['subject']}\n\n{email['text']}" == (GOLDEN / "small.txt").read_text(encoding="utf-8")

@@ -19,18 +19,13 @@ from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from render_email.money import Currency, format_money, format_share, largest_remainder
-from render_email.render import (
-    HTML_NAME_CHARS,
-    MAX_HTML_BYTES,
-    MAX_SUBJECT_CHARS,
-    MAX_TEXT_BYTES,
-    build_view,
-    display_width,
-    format_percent,
-    render_report,
-)
-from render_email.request import CostReport, RenderRequest
+from render_email.headline import MAX_SUBJECT_CHARS
+from render_email.labels import HTML_NAME_CHARS
+from render_email.money import Currency, format_money, format_percent, format_share, largest_remainder
+from render_email.render import MAX_HTML_BYTES, MAX_TEXT_BYTES, build_view, render_report
+from render_email.request import RenderRequest
+from render_email.text import display_width
+from report_contract import CostReport
 
 from tests.fixtures.cost_explorer_answers import answer, every_day
 
@@ -318,7 +313,7 @@ def test_subject_leads_with_the_worst_status_then_day_total_and_change() -> None
         ),
         settings_=ReportSettings(daily_budget=D(150)),
     )
-    assert report.alerts == ("anomaly", "overBudget", "newService")
+    assert report.alerts == ["anomaly", "overBudget", "newService"]
     subject = build_view(report).subject
     assert (
         subject == "⚠ Anomaly · Over budget · New service · AWS costs Fri 20 Nov: $154.18 (+43% vs 7-day avg)"
@@ -541,8 +536,9 @@ def worst_case(name_part: str) -> dict:
         "since": "2026-10-01",
         "services": [{"name": name(100 + i), "firstDate": "2026-11-20", "amount": big} for i in range(5)],
     }
-    costs["alerts"] = ["anomaly", "overBudget", "newService"]
     costs["budget"] = "0.01"
+    over_budget = D(costs["total"]) > D(costs["budget"])  # the contract refuses alerts the figures do not give
+    costs["alerts"] = ["anomaly", *(["overBudget"] if over_budget else []), "newService"]
     return costs
 
 

@@ -1,10 +1,11 @@
 """Build build/<function>.zip for each Lambda function, byte-for-byte reproducibly.
 
-    python terraform/package.py [--out build] [function ...]
+    python scripts/package.py [--out build] [function ...]
 
 Each zip holds the function's package folder at its root (`fetch_costs/handler.py`, so the handler is
-`fetch_costs.handler.lambda_handler`) and, for a function whose requirements.txt lists packages, those
-packages vendored beside it. boto3 comes with the Lambda runtime and Powertools with its layer, so
+`fetch_costs.handler.lambda_handler`), the shared packages it imports beside it (`report_contract/`, the
+report model FetchCosts and RenderEmail share: SHARED), and, for a function whose requirements.txt lists
+packages, those packages vendored beside it. boto3 comes with the Lambda runtime and Powertools with its layer, so
 only render_email vendors anything: jinja2, and MarkupSafe with it.
 
 Reproducible means the same sources give the same bytes, so `terraform plan` shows no change until the
@@ -35,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = ROOT / "functions"
 CONSTRAINTS = ROOT / "requirements-dev.txt"
 FUNCTIONS = ("resolve_report_date", "fetch_costs", "render_email")
+# Packages under functions/ that are not functions, and the functions that import them (from the zip root).
+SHARED: dict[str, tuple[str, ...]] = {"fetch_costs": ("report_contract",), "render_email": ("report_contract",)}
 
 # The Lambda runtime the zips are for (terraform/lambda.tf: python3.13, arm64).
 PLATFORM = (
@@ -69,10 +72,20 @@ def requirements(function: str) -> list[str]:
 
 
 def source_files(function: str) -> dict[str, bytes]:
-    """The function's package folder, as zip paths (`<function>/...`) to contents."""
+    """The function's package folder and the shared packages it imports, as zip paths (`<package>/...`)."""
     package = FUNCTIONS_DIR / function
     if not (package / "handler.py").is_file():
         raise PackagingError(f"{package}/handler.py is missing: every function needs a handler module")
+    files = package_files(package)
+    for shared in SHARED.get(function, ()):
+        if not (FUNCTIONS_DIR / shared / "__init__.py").is_file():
+            raise PackagingError(f"functions/{shared}/__init__.py is missing: {function} imports that package")
+        files.update(package_files(FUNCTIONS_DIR / shared))
+    return files
+
+
+def package_files(package: Path) -> dict[str, bytes]:
+    """One package folder under functions/, as zip paths (`<package>/...`) to contents."""
     files: dict[str, bytes] = {}
     for path in package.rglob("*"):
         relative = path.relative_to(FUNCTIONS_DIR)

@@ -1,0 +1,57 @@
+"""The email's trends: bars for the HTML part (table cells whose bottom border is the bar), block-character
+sparklines for the text part. Heights are relative to the largest value; a day without data has no bar."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from render_email.money import round_half_up
+
+TREND_BAR_PX = 16  # height of a service's trend
+DAILY_BAR_PX = 40  # height of the headline's chart of the daily total
+_SPARKS = "▁▂▃▄▅▆▇█"
+
+# Colours: every text colour has at least 4.5:1 contrast on white (WCAG AA).
+BAR = "#9ca3af"
+BAR_TODAY = "#374151"
+BAR_ALERT = "#b91c1c"
+BAR_NONE = "#e5e7eb"
+
+
+@dataclass(frozen=True)
+class Bar:
+    height: int  # px, 0 = a flat baseline
+    color: str
+
+
+def bar_heights(values: Sequence[Decimal | None], height: int) -> list[int | None]:
+    """Pixel heights of bars for the values, the largest `height`; None stays None (no data)."""
+    top = max((v for v in values if v is not None and v > 0), default=Decimal(0))
+    if top <= 0:
+        return [None if v is None else 0 for v in values]
+    return [None if v is None else max(0, round_half_up(Fraction(v) / Fraction(top) * height)) for v in values]
+
+
+def sparkline(values: Sequence[Decimal | None]) -> str:
+    """The trend in text: one block character per day, " " for no data."""
+    heights = bar_heights(values, len(_SPARKS) - 1)
+    return "".join(" " if h is None else _SPARKS[h] for h in heights)
+
+
+def bars(values: Sequence[Decimal | None], height: int, today: str = BAR_TODAY) -> tuple[Bar, ...]:
+    """The days oldest first, the last one (the report day) in `today`'s colour; no data or 0 is flat."""
+    heights = bar_heights(values, height)
+    last = len(heights) - 1
+    return tuple(Bar(h or 0, BAR_NONE if not h else today if n == last else BAR) for n, h in enumerate(heights))
+
+
+def trend_bars(trend: Sequence[Decimal], anomaly: bool) -> tuple[Bar, ...]:
+    """A service's trend: the report day red when it is an anomaly."""
+    return bars(trend, TREND_BAR_PX, BAR_ALERT if anomaly else BAR_TODAY)
+
+
+def daily_bars(totals: Sequence[Decimal | None]) -> tuple[Bar, ...]:
+    return bars(totals, DAILY_BAR_PX)

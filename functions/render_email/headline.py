@@ -1,0 +1,135 @@
+"""The top of the email: the subject, the inbox preheader, and the headline's figures (the changes against
+the day before and the trailing average, month to date, forecast, last month, budget, the daily chart)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from fractions import Fraction
+
+from report_contract import CostReport, Forecast
+from report_contract.limits import AVERAGE_DAYS, MIN_FORECAST_DAYS
+
+from render_email.labels import (
+    ALERT_LABELS,
+    WARNING_ALERTS,
+    clean_name,
+    day_range,
+    month_name,
+    plural,
+    short_date,
+    shorten,
+)
+from render_email.money import Money, round_half_up
+from render_email.view import Stat
+
+MAX_SUBJECT_CHARS = 78  # what a phone's inbox shows, about; the worst status comes first anyway
+MAX_PREHEADER_CHARS = 140
+
+
+def average_label(report: CostReport) -> str:
+    """ "7-day average" (fewer days for a young account)."""
+    days = report.average.days if report.average else AVERAGE_DAYS
+    return f"{days}-day average"
+
+
+def subject(report: CostReport, money: Money, total: str) -> str:
+    """The worst status first, then the day and its total and the change against the average; what does
+    not fit MAX_SUBJECT_CHARS is dropped: first the other statuses, then the change."""
+    statuses = [ALERT_LABELS[a] for a in report.alerts]
+    warn = "⚠ " if any(a in WARNING_ALERTS for a in report.alerts) else ""
+    core = f"AWS costs {short_date(report.report_date)}: {total}"
+    change = ""
+    if report.no_spend:
+        change = " (no spend)"
+    elif report.average is not None and report.average.total > 0:
+        percent = money.change(report.total, report.average.total).percent
+        change = f" ({percent} vs {report.average.days}-day avg)"
+    candidates = []
+    for kept in (statuses, statuses[:1]):
+        prefix = f"{warn}{' · '.join(kept)} · " if kept else ""
+        candidates += [prefix + core + change, prefix + core]
+    return next((c for c in candidates if len(c) <= MAX_SUBJECT_CHARS), candidates[-1])
+
+
+def preheader(report: CostReport, money: Money, stats: tuple[Stat, ...]) -> str:
+    """The inbox preview: the first anomaly, the first new service, then the first two figures."""
+    parts = [f"{clean_name(a.name)} {money(a.amount)}, usually {money(a.baseline)}" for a in report.anomalies[:1]]
+    parts += [f"new: {clean_name(n.name)}" for n in report.new_services[:1]]
+    parts += [f"{stat.label} {stat.value}" for stat in stats[:2]]
+    return shorten(" · ".join(parts), MAX_PREHEADER_CHARS)
+
+
+def changes(report: CostReport, money: Money) -> tuple[Stat, ...]:
+    """The day against the day before and against the trailing average."""
+    stats = []
+    if report.day_before is not None:
+        change = money.change(report.total, report.day_before)
+        note = "; ".join(p for p in (change.percent, f"was {money(report.day_before)}") if p)
+        day_before = report.report_date - timedelta(days=1)
+        stats.append(Stat(f"vs {short_date(day_before)}", change.money, note, change.tone))
+    if report.average is not None:
+        change = money.change(report.total, report.average.total)
+        note = "; ".join(p for p in (change.percent, f"average {money(report.average.total)}") if p)
+        stats.append(Stat(f"vs {average_label(report)}", change.money, note, change.tone))
+    return tuple(stats)
+
+
+def _month_to_date(report: CostReport, money: Money) -> Stat:
+    mtd = report.month_to_date
+    note = plural(mtd.days, "day")
+    same = report.last_month_to_date
+    if same is not None:
+        change = money.change(mtd.total, same.total)
+        versus = f"{change.percent or change.money} vs {money(same.total)} on {day_range(same.start, same.end)}"
+        note = f"{note} · {versus}"
+    return Stat("Month to date", money(mtd.total), note, "credit" if money.units(mtd.total) < 0 else "")
+
+
+def _forecast(forecast: Forecast, money: Money) -> Stat:
+    label = f"{month_name(forecast.month_end)} forecast"
+    if forecast.total is None:
+        have = plural(forecast.basis_days, "day")
+        return Stat(label, "Not enough history", f"needs {MIN_FORECAST_DAYS} days of costs; this account has {have}")
+    if forecast.remaining_days == 0:
+        return Stat(label, money(forecast.total), "the month ends on the report day")
+    rate = money(forecast.run_rate) if forecast.run_rate is not None else ""
+    remaining = plural(forecast.remaining_days, "more day")
+    return Stat(label, money(forecast.total), f"{remaining} at {rate} a day, the {forecast.basis_days}-day average")
+
+
+def _budget(report: CostReport, money: Money) -> Stat | None:
+    if report.budget is None:
+        return None
+    budget, total = Fraction(report.budget), Fraction(report.total)
+    used = f"{round_half_up(total / budget * 100):,}%"
+    if total > budget:
+        return Stat("Daily budget", f"{money(total - budget)} over", f"{used} of {money(budget)}", "bad")
+    return Stat("Daily budget", f"{money(budget - total)} left", f"{used} of {money(budget)} used", "good")
+
+
+def stats(report: CostReport, money: Money) -> tuple[Stat, ...]:
+    """Month to date, the forecast, last month, the budget (the last two when there are any)."""
+    found = [_month_to_date(report, money), _forecast(report.forecast, money)]
+    last = report.last_month
+    if last is not None:
+        status = "estimated: the bill is not final yet" if last.estimated else "final"
+        found.append(Stat(month_name(last.start), money(last.total), status))
+    budget = _budget(report, money)
+    if budget is not None:
+        found.append(budget)
+    return tuple(found)
+
+
+def daily_caption(report: CostReport) -> str:
+    if not report.daily:
+        return ""
+    return f"Daily cost, {short_date(report.daily[0].day)} to {short_date(report.daily[-1].day)}"
+
+
+def one_off_note(report: CostReport, money: Money) -> str:
+    if not money.units(report.one_off):
+        return ""
+    return (
+        f"Includes {money(report.one_off)} of one-off charges (tax, support, refunds, upfront fees), "
+        "which the days it is compared with may not have."
+    )

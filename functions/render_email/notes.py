@@ -1,0 +1,84 @@
+"""The end of the email: the link to the day in Cost Explorer, and the notes on how the figures were made and
+judged (the metric, the rounding, the thresholds FetchCosts used, the forecast's method, the requests)."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote, urlencode
+
+from report_contract import CostReport
+from report_contract.limits import FORECAST_BASIS_DAYS
+
+from render_email.headline import average_label
+from render_email.labels import METRIC_LABELS, clean_name, date_label, metric_label, number, plural
+from render_email.money import Currency, Money, format_money
+
+CONSOLE = "https://us-east-1.console.aws.amazon.com/costmanagement/home#/cost-explorer"
+REQUEST_PRICE = Currency.of("USD")  # each Cost Explorer request costs $0.01: one cent a request
+
+
+def console_url(day: date, metric: str) -> str:
+    """Cost Explorer in the AWS console for one day, daily granularity, grouped by service."""
+    params = {
+        "chartStyle": "STACK",
+        "costAggregate": METRIC_LABELS[metric][1],
+        "endDate": day.isoformat(),  # the console's end date is inclusive
+        "excludeForecasting": "false",
+        "filter": "[]",
+        "futureRelativeRange": "CUSTOM",
+        "granularity": "Daily",
+        "groupBy": '["Service"]',
+        "historicalRelativeRange": "CUSTOM",
+        "isDefault": "false",
+        "showOnlyUncategorized": "false",
+        "showOnlyUntagged": "false",
+        "startDate": day.isoformat(),
+        "usageAggregate": "undefined",
+        "useNormalizedUnits": "false",
+    }
+    return f"{CONSOLE}?{urlencode(params, quote_via=quote)}"
+
+
+def requests_note(report: CostReport) -> str:
+    cost = format_money(report.requests, REQUEST_PRICE)
+    return f"Fetched with {plural(report.requests, 'Cost Explorer request')} ({cost})."
+
+
+def _adjustment_notes(report: CostReport) -> list[str]:
+    notes = []
+    if report.breakdown.adjusted:
+        notes.append(
+            "Services are shown gross; credits, refunds, discounts and tax are their own lines, "
+            "and the net total is what the day costs."
+        )
+    if report.breakdown.other:
+        names = ", ".join(clean_name(o.record_type) for o in report.breakdown.other)
+        notes.append(
+            f"Not classified: {names}. Cost Explorer returned charges of a type this report does not "
+            "know, so each is shown as a line of its own under Cost Explorer's name, and is in the "
+            "net total."
+        )
+    return notes
+
+
+def _judged_notes(report: CostReport, money: Money) -> list[str]:
+    t = report.settings
+    return [
+        f"Movers: changes against each service's {average_label(report)} of at least "
+        f"{money(t.mover_min_amount)} and {number(t.mover_min_percent)}%.",
+        f"Anomaly: more than {number(t.anomaly_threshold)} median absolute deviations above the service's median "
+        f"of the {report.baseline_days} days before, and at least {money(t.anomaly_min_amount)} and "
+        f"{number(t.anomaly_min_percent)}% above it. New: first cost within {plural(t.new_service_days, 'day')}, "
+        f"none since {date_label(report.history_start)}.",
+        "Forecast: month to date plus the remaining days at the average daily cost of the last "
+        f"{FORECAST_BASIS_DAYS} days "
+        "(one-off charges such as tax, support and refunds left out; never below the month to date).",
+    ]
+
+
+def notes(report: CostReport, money: Money) -> tuple[str, ...]:
+    source = (
+        f"{metric_label(report.metric)} in {report.currency} from AWS Cost Explorer, UTC days; the rows are rounded "
+        "so that they add up exactly to the totals."
+    )
+    return (source, *_adjustment_notes(report), *_judged_notes(report, money))

@@ -1,0 +1,132 @@
+"""The email's lists: the services table with the lines under it, the movers, the anomalies and new services.
+
+What reconciles: the services rows (top services and Other) add up to the displayed charges, and the
+charges and adjustment lines add up to the displayed total, to the last minor unit (largest-remainder
+rounding of exact values, money.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from report_contract import CostReport, Mover
+from report_contract.limits import FLAG_ANOMALY, MIN_BASELINE_DAYS
+
+from render_email.charts import sparkline, trend_bars
+from render_email.labels import FLAG_LABELS, plural, service_label, short_date
+from render_email.money import Money, exact_minor_units, format_money, format_share, largest_remainder
+from render_email.view import Alerts, AnomalyRow, Line, MoverRow, NewRow, Row, ServicesTable
+
+_KINDS = ("Charges", "Credits", "Refunds", "Discounts", "Tax")  # the Breakdown lines, in its order
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A services row before rounding: a top service or Other."""
+
+    label: str
+    amount: Decimal
+    day_before: Decimal
+    trend: tuple[Decimal, ...]
+    flags: tuple[str, ...] = ()
+    is_other: bool = False
+
+
+def _lines(report: CostReport, money: Money) -> tuple[Line, ...]:
+    """Charges and each adjustment that is not 0 (an unclassified record type always), then the net total."""
+    b = report.breakdown
+    labels = [*_KINDS, *(service_label(o.record_type) for o in b.other)]
+    total_units = money.units(report.total)
+    total = format_money(total_units, money.currency)
+    if not b.adjusted:
+        return (Line("Total", total_units, total, is_total=True),)
+    exact = [exact_minor_units(value, money.currency) for value in b.lines]
+    units = largest_remainder(exact, total_units)
+    shown = [
+        Line("Charges (gross)" if i == 0 else label, u, format_money(u, money.currency))
+        for i, (label, value, u) in enumerate(zip(labels, b.lines, units, strict=True))
+        if i == 0 or i >= len(_KINDS) or value != 0
+    ]
+    return (*shown, Line("Net total", total_units, total, is_total=True))
+
+
+def _items(report: CostReport) -> list[_Item]:
+    items = [_Item(service_label(s.name), s.amount, s.day_before, s.trend, s.flags) for s in report.top]
+    if report.other is not None:
+        o = report.other
+        items.append(_Item(f"Other ({plural(o.count, 'service')})", o.amount, o.day_before, o.trend, is_other=True))
+    return items
+
+
+def _row(item: _Item, units: int, share: str, money: Money) -> Row:
+    change = money.change(item.amount, item.day_before) if (item.amount != 0 or item.day_before != 0) else None
+    return Row(
+        item.label,
+        units,
+        format_money(units, money.currency),
+        share,
+        change,
+        trend_bars(item.trend, FLAG_ANOMALY in item.flags),
+        sparkline(item.trend),
+        tuple(FLAG_LABELS[f] for f in item.flags),
+        item.is_other,
+    )
+
+
+def services_table(report: CostReport, money: Money) -> ServicesTable:
+    lines = _lines(report, money)
+    charges_units = lines[0].units if report.breakdown.adjusted else lines[-1].units
+    items = _items(report)
+    exact = [exact_minor_units(i.amount, money.currency) for i in items]
+    row_units = largest_remainder(exact, charges_units) if items else []
+    charges = Fraction(report.breakdown.charges)
+    has_shares = charges > 0 and bool(items)
+    shares = largest_remainder([Fraction(i.amount) / charges * 1000 for i in items], 1000) if has_shares else []
+    rows = tuple(
+        _row(item, units, format_share(shares[n]) if has_shares else "", money)
+        for n, (item, units) in enumerate(zip(items, row_units, strict=True))
+    )
+    return ServicesTable(rows, lines, has_shares)
+
+
+def mover_rows(movers: tuple[Mover, ...], money: Money) -> tuple[MoverRow, ...]:
+    return tuple(
+        MoverRow(service_label(m.name), money(m.amount), money(m.average), money.change(m.amount, m.average))
+        for m in movers
+    )
+
+
+def alerts(report: CostReport, money: Money) -> Alerts:
+    """Anomalies, then new services; a new service that is also an anomaly is listed once, as the anomaly."""
+    new_since = {n.name: short_date(n.first_day) for n in report.new_services}
+    anomalies = tuple(
+        AnomalyRow(
+            service_label(a.name),
+            money(a.amount),
+            money(a.baseline),
+            money.change(a.amount, a.baseline),
+            new_since.get(a.name, ""),
+        )
+        for a in report.anomalies
+    )
+    listed = {a.name for a in report.anomalies}
+    new_services = tuple(
+        NewRow(service_label(n.name), short_date(n.first_day), money(n.amount))
+        for n in report.new_services
+        if n.name not in listed
+    )
+    note = ""
+    if report.baseline_days < MIN_BASELINE_DAYS:
+        note = (
+            f"Anomaly checks start once there are {MIN_BASELINE_DAYS} days of history before the report day; "
+            f"this account has {plural(report.baseline_days, 'day')}."
+        )
+    return Alerts(
+        anomalies,
+        max(0, report.anomaly_count - len(anomalies)),
+        note,
+        new_services,
+        max(0, report.new_service_count - len(report.new_services)),
+    )

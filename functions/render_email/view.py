@@ -1,0 +1,170 @@
+"""The email's view model: everything both templates show, already formatted for the report's currency.
+
+render.build_view makes a ReportView from the report (headline.py, tables.py, notes.py make its parts);
+templates/report.html.j2 and report.txt.j2 read only this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from render_email.charts import Bar
+from render_email.money import Change
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One figure of the headline: a label, the value and a note under it."""
+
+    label: str
+    value: str
+    note: str = ""
+    tone: str = ""  # "up", "down", "bad", "good", "credit" or ""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the services table."""
+
+    label: str
+    units: int
+    amount: str
+    share: str  # "" when a share means nothing (charges <= 0)
+    change: Change | None  # against the day before; None for no data
+    bars: tuple[Bar, ...]
+    spark: str
+    flags: tuple[str, ...]
+    is_other: bool = False
+
+    @property
+    def negative(self) -> bool:
+        return self.units < 0
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line under the services: charges, credits, refunds, discounts, tax, a record type FetchCosts does
+    not classify (under its own name), total."""
+
+    label: str
+    units: int
+    amount: str
+    is_total: bool = False
+
+
+@dataclass(frozen=True)
+class MoverRow:
+    label: str
+    amount: str
+    average: str
+    change: Change
+
+
+@dataclass(frozen=True)
+class AnomalyRow:
+    label: str
+    amount: str
+    usual: str
+    change: Change
+    new_since: str  # "Wed 18 Nov" when the service is also new, else ""
+
+    @property
+    def detail(self) -> str:
+        """ "$51.07, usually $7.22: +$43.86 (+608%)"; for a new service, when it started."""
+        if self.new_since:
+            return f"{self.amount}, new: first cost on {self.new_since}"
+        return f"{self.amount}, usually {self.usual}: {self.change.long}"
+
+
+@dataclass(frozen=True)
+class NewRow:
+    label: str
+    first: str  # "Wed 18 Nov"
+    amount: str
+
+
+@dataclass(frozen=True)
+class ServicesTable:
+    """The services (top, then Other) and under them the charges and adjustments, then the total."""
+
+    rows: tuple[Row, ...]
+    lines: tuple[Line, ...]
+    has_shares: bool
+
+
+@dataclass(frozen=True)
+class Alerts:
+    anomalies: tuple[AnomalyRow, ...]
+    anomalies_more: int
+    anomaly_note: str  # why there are no anomaly checks (young account), else ""
+    new_services: tuple[NewRow, ...]
+    new_more: int
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """Everything the templates show, already formatted."""
+
+    subject: str
+    preheader: str
+    date_label: str
+    total: str
+    total_units: int
+    total_label: str  # "Net unblended cost" when adjustments apply, else "Unblended cost"
+    currency: str
+    estimated: bool
+    no_spend: bool
+    changes: tuple[Stat, ...]  # against the day before and the trailing average
+    one_off_note: str  # "Includes $123.44 of one-off charges ..." on days that have them, else ""
+    stats: tuple[Stat, ...]  # month to date, forecast, last month, budget
+    daily_bars: tuple[Bar, ...]
+    daily_caption: str
+    daily_spark: str
+    alerts: Alerts
+    service_count: int
+    services: ServicesTable
+    increases: tuple[MoverRow, ...]
+    decreases: tuple[MoverRow, ...]
+    average_label: str  # "7-day average"
+    notes: tuple[str, ...]  # how the figures were made
+    console_url: str
+    requests_note: str
+    text_services: tuple[str, ...]  # the services table as aligned text lines
+    text_movers: tuple[str, ...]
+
+    # The names the templates use.
+    @property
+    def anomalies(self) -> tuple[AnomalyRow, ...]:
+        return self.alerts.anomalies
+
+    @property
+    def anomalies_more(self) -> int:
+        return self.alerts.anomalies_more
+
+    @property
+    def anomaly_note(self) -> str:
+        return self.alerts.anomaly_note
+
+    @property
+    def new_services(self) -> tuple[NewRow, ...]:
+        return self.alerts.new_services
+
+    @property
+    def new_more(self) -> int:
+        return self.alerts.new_more
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        return self.services.rows
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return self.services.lines
+
+    @property
+    def has_shares(self) -> bool:
+        return self.services.has_shares
+
+    @property
+    def has_alerts(self) -> bool:
+        return bool(self.anomalies or self.new_services)

@@ -1,0 +1,43 @@
+"""The report contract between FetchCosts (producer) and RenderEmail (consumer), defined once.
+
+One package, copied into both functions' zips by scripts/package.py (so `import report_contract` works
+from each zip's root, as `fetch_costs` and `render_email` do): the typed model (cost_report, model), how
+values travel (wire) and every bound (limits). Standard library only. docs/decisions/0007-report-contract.md
+says why; docs/report.md's field table is generated from it.
+"""
+
+from report_contract.cost_report import CostReport
+from report_contract.model import (
+    Anomaly,
+    Average,
+    Breakdown,
+    DayTotal,
+    Field,
+    Forecast,
+    Mover,
+    NewService,
+    OtherAdjustment,
+    OtherLine,
+    PeriodTotal,
+    ServiceLine,
+    Thresholds,
+)
+from report_contract.wire import InvalidReport
+
+__all__ = [
+    "Anomaly",
+    "Average",
+    "Breakdown",
+    "CostReport",
+    "DayTotal",
+    "Field",
+    "Forecast",
+    "InvalidReport",
+    "Mover",
+    "NewService",
+    "OtherAdjustment",
+    "OtherLine",
+    "PeriodTotal",
+    "ServiceLine",
+    "Thresholds",
+]

@@ -1,0 +1,308 @@
+"""The whole report: FetchCosts' result, RenderEmail's input (its parts are in report_contract.model).
+
+On the wire its lists are grouped (`services`, `movers`, `anomalies`, `newServices`), so WIRE's keys are
+dotted inside a group. `total`, `alerts` and each period's `days` are derived from the figures: FetchCosts
+writes them, and `from_state` refuses a report whose written value is not what its figures say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from report_contract.limits import (
+    ALERTS,
+    MAX_LISTED,
+    MAX_MOVERS,
+    MAX_TOP_ROWS,
+    MAX_WINDOW_DAYS,
+    METRICS,
+    TREND_DAYS,
+)
+from report_contract.model import (
+    DATE,
+    EXACT_AMOUNT,
+    FLAG,
+    Anomaly,
+    Average,
+    Breakdown,
+    DayTotal,
+    Field,
+    Forecast,
+    Mover,
+    NewService,
+    OtherLine,
+    PeriodTotal,
+    ServiceLine,
+    Thresholds,
+    items,
+    or_null,
+    whole,
+)
+from report_contract.wire import (
+    InvalidReport,
+    as_object,
+    exact_sum,
+    optional,
+    plain,
+    read_amount,
+    read_bool,
+    read_choice,
+    read_choices,
+    read_date,
+    read_int,
+    read_items,
+    read_object,
+    read_optional_amount,
+    read_optional_object,
+    require,
+    show,
+)
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CostReport:
+    report_date: date
+    currency: str
+    metric: str
+    estimated: bool
+    requests: int
+    breakdown: Breakdown
+    one_off: Decimal  # the part of the total from one-off charges (tax and support on the 1st, refunds, fees)
+    day_before: Decimal | None
+    average: Average | None
+    month_to_date: PeriodTotal
+    last_month_to_date: PeriodTotal | None
+    last_month: PeriodTotal | None
+    forecast: Forecast
+    budget: Decimal | None
+    daily: tuple[DayTotal, ...]
+    service_count: int  # services with a cost entry on the report day
+    top: tuple[ServiceLine, ...]
+    other: OtherLine | None
+    increases: tuple[Mover, ...]
+    decreases: tuple[Mover, ...]
+    anomaly_count: int  # anomalies found (only the largest MAX_LISTED are listed)
+    baseline_days: int  # days of history behind the anomaly baselines
+    anomalies: tuple[Anomaly, ...]
+    new_service_count: int
+    history_start: date  # first day of the fetched history
+    new_services: tuple[NewService, ...]
+    settings: Thresholds
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("reportDate", DATE, "the day reported (UTC)"),
+        Field("currency", "ISO 4217 code", "from Cost Explorer"),
+        Field("metric", f"one of {', '.join(METRICS)}", "the Cost Explorer metric every figure is"),
+        Field("total", EXACT_AMOUNT, "net total of the report day; `MarkSent` stores it as a DynamoDB number"),
+        Field("estimated", FLAG, "the report day is not final yet (Cost Explorer says so)"),
+        Field("costExplorerRequests", whole(0), "requests (pages) this report made, each billed $0.01"),
+        Field("alerts", f"list of {', '.join(ALERTS)}", "worst first, as the figures say; the subject leads with them"),
+        Field("breakdown", "object", "the report day's charges and adjustments; they add up to `total`", Breakdown),
+        Field("oneOff", EXACT_AMOUNT, "how much of `total` is one-off charges (tax, support fee, refunds, fees)"),
+        Field("dayBefore", or_null(EXACT_AMOUNT), "net total of the day before (null without history)"),
+        Field("average", or_null("object"), "the trailing average (null without history)", Average),
+        Field("monthToDate", "object", "the 1st of the month to the report day", PeriodTotal),
+        Field("lastMonthToDate", or_null("object"), "the same days of last month (null without data)", PeriodTotal),
+        Field("lastMonth", or_null("object"), "last month (null without data)", PeriodTotal),
+        Field("forecast", "object", "the month-end forecast", Forecast),
+        Field("budget", or_null(EXACT_AMOUNT), "`DAILY_BUDGET`, or null"),
+        Field("daily", items(TREND_DAYS), "net total of each day ending on the report day", DayTotal),
+        Field("services.count", whole(0), "services with a cost entry on the report day"),
+        Field(
+            "services.top",
+            items(MAX_TOP_ROWS),
+            "the top `TOP_SERVICES` by gross charges (one more instead of `Other (1 service)`)",
+            ServiceLine,
+        ),
+        Field("services.other", or_null("object"), "every other service added up (null when none)", OtherLine),
+        Field("movers.increases", items(MAX_MOVERS), "largest increases against the average", Mover),
+        Field("movers.decreases", items(MAX_MOVERS), "largest decreases against the average", Mover),
+        Field("anomalies.count", whole(0), "anomalies found"),
+        Field("anomalies.baselineDays", whole(0, MAX_WINDOW_DAYS), "days of history behind the baselines"),
+        Field("anomalies.services", items(MAX_LISTED), "the largest anomalies", Anomaly),
+        Field("newServices.count", whole(0), "new services found"),
+        Field("newServices.since", DATE, "the first day of the fetched history"),
+        Field("newServices.services", items(MAX_LISTED), "the largest new services", NewService),
+        Field("settings", "object", "the thresholds the day was judged with (the email's footer)", Thresholds),
+    )
+
+    def __post_init__(self) -> None:
+        if isinstance(self.settings, Mapping):  # FetchCosts' summarise still hands over the wire form
+            object.__setattr__(self, "settings", Thresholds.from_state(self.settings, "settings"))
+
+    @property
+    def total(self) -> Decimal:
+        return self.breakdown.total
+
+    @property
+    def alerts(self) -> list[str]:
+        """Worst first: what the subject line leads with."""
+        over_budget = self.budget is not None and self.total > self.budget
+        found = (self.anomaly_count > 0, over_budget, self.new_service_count > 0)  # the order of ALERTS
+        return [alert for alert, on in zip(ALERTS, found, strict=True) if on]
+
+    @property
+    def listed(self) -> Decimal:
+        """The services table added up: the top services and Other. It is the day's charges."""
+        return exact_sum([line.amount for line in self.top] + ([self.other.amount] if self.other else []))
+
+    @property
+    def no_spend(self) -> bool:
+        """True when nothing at all was charged or credited (not merely a total that nets to zero)."""
+        rows = [line.amount for line in self.top] + ([self.other.amount] if self.other else [])
+        return all(v == 0 for v in (*self.breakdown.lines, *rows))
+
+    def check(self, wire_total: Decimal, wire_alerts: tuple[str, ...], path: str = "costs") -> None:
+        """Refuse a report whose figures do not add up exactly, or whose derived fields contradict them."""
+        if wire_total != self.total:
+            raise InvalidReport(
+                f"{path}.total: {plain(wire_total)} does not equal charges + credits + refunds + discounts + tax + "
+                f"other ({plain(self.total)}); the figures must reconcile exactly, so the report is refused"
+            )
+        if self.listed != self.breakdown.charges:
+            raise InvalidReport(
+                f"{path}.services: the services add up to {plain(self.listed)}, not to {path}.breakdown.charges "
+                f"({plain(self.breakdown.charges)}); the figures must reconcile exactly, so the report is refused"
+            )
+        if self.month_to_date.end != self.report_date:
+            raise InvalidReport(
+                f"{path}.monthToDate.end: {self.month_to_date.end} is not the report day {self.report_date}"
+            )
+        if list(wire_alerts) != self.alerts:
+            raise InvalidReport(
+                f"{path}.alerts: {list(wire_alerts)} is not what the figures say ({self.alerts}); "
+                "the subject must agree with the figures, so the report is refused"
+            )
+
+    def to_state(self) -> dict[str, Any]:
+        """The Lambda result. Key order is the order the Step Functions console shows."""
+        return {
+            "reportDate": self.report_date.isoformat(),
+            "currency": self.currency,
+            "metric": self.metric,
+            "total": plain(self.total),
+            "estimated": self.estimated,
+            "costExplorerRequests": self.requests,
+            "alerts": self.alerts,
+            "breakdown": self.breakdown.to_state(),
+            "oneOff": plain(self.one_off),
+            "dayBefore": optional(self.day_before),
+            "average": None if self.average is None else self.average.to_state(),
+            "monthToDate": self.month_to_date.to_state(),
+            "lastMonthToDate": None if self.last_month_to_date is None else self.last_month_to_date.to_state(),
+            "lastMonth": None if self.last_month is None else self.last_month.to_state(),
+            "forecast": self.forecast.to_state(),
+            "budget": optional(self.budget),
+            "daily": [day.to_state() for day in self.daily],
+            **self._groups_state(),
+            "settings": self.settings.to_state(),
+        }
+
+    def _groups_state(self) -> dict[str, Any]:
+        return {
+            "services": {
+                "count": self.service_count,
+                "top": [line.to_state() for line in self.top],
+                "other": None if self.other is None else self.other.to_state(),
+            },
+            "movers": {
+                "increases": [m.to_state() for m in self.increases],
+                "decreases": [m.to_state() for m in self.decreases],
+            },
+            "anomalies": {
+                "count": self.anomaly_count,
+                "baselineDays": self.baseline_days,
+                "services": [a.to_state() for a in self.anomalies],
+            },
+            "newServices": {
+                "count": self.new_service_count,
+                "since": self.history_start.isoformat(),
+                "services": [n.to_state() for n in self.new_services],
+            },
+        }
+
+    @classmethod
+    def from_state(cls, value: Any, path: str = "costs") -> CostReport:
+        data = as_object(value, path, "the FetchCosts result")
+        alerts = read_choices(data, "alerts", path, ALERTS)
+        report = cls(
+            **_read_header(data, path),
+            **_read_figures(data, path),
+            **_read_services(data, path),
+            **_read_findings(data, path),
+            settings=Thresholds.from_state(require(data, "settings", path), f"{path}.settings"),
+        )
+        report.check(read_amount(data, "total", path), alerts, path)
+        return report
+
+
+def _read_header(data: Mapping[str, Any], path: str) -> dict[str, Any]:
+    currency = require(data, "currency", path)
+    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
+        raise InvalidReport(
+            f"{path}.currency: {show(currency)} is not an ISO 4217 code (3 uppercase letters, e.g. USD)"
+        )
+    return {
+        "report_date": read_date(data, "reportDate", path),
+        "currency": currency,
+        "metric": read_choice(require(data, "metric", path), f"{path}.metric", METRICS),
+        "estimated": read_bool(data, "estimated", path),
+        "requests": read_int(data, "costExplorerRequests", path),
+    }
+
+
+def _read_figures(data: Mapping[str, Any], path: str) -> dict[str, Any]:
+    def period(key: str, what: str) -> PeriodTotal | None:
+        found = read_optional_object(data, key, path, what)
+        return None if found is None else PeriodTotal.from_state(found, f"{path}.{key}")
+
+    average = read_optional_object(data, "average", path, "days and total")
+    return {
+        "breakdown": Breakdown.from_state(require(data, "breakdown", path), f"{path}.breakdown"),
+        "one_off": read_amount(data, "oneOff", path),
+        "day_before": read_optional_amount(data, "dayBefore", path),
+        "average": None if average is None else Average.from_state(average, f"{path}.average"),
+        "month_to_date": PeriodTotal.from_state(
+            read_object(data, "monthToDate", path, "the month to date"), f"{path}.monthToDate"
+        ),
+        "last_month_to_date": period("lastMonthToDate", "the same days of last month"),
+        "last_month": period("lastMonth", "last month"),
+        "forecast": Forecast.from_state(require(data, "forecast", path), f"{path}.forecast"),
+        "budget": read_optional_amount(data, "budget", path),
+        "daily": read_items(data, "daily", path, "days", TREND_DAYS, DayTotal.from_state),
+    }
+
+
+def _read_services(data: Mapping[str, Any], path: str) -> dict[str, Any]:
+    group = f"{path}.services"
+    services = read_object(data, "services", path, "count, top, other")
+    other = require(services, "other", group)
+    return {
+        "service_count": read_int(services, "count", group),
+        "top": read_items(services, "top", group, "services", MAX_TOP_ROWS, ServiceLine.from_state),
+        "other": None if other is None else OtherLine.from_state(other, f"{group}.other"),
+    }
+
+
+def _read_findings(data: Mapping[str, Any], path: str) -> dict[str, Any]:
+    movers = read_object(data, "movers", path, "increases and decreases")
+    anomalies = read_object(data, "anomalies", path, "count and services")
+    new = read_object(data, "newServices", path, "count and services")
+    at_movers, at_anomalies, at_new = f"{path}.movers", f"{path}.anomalies", f"{path}.newServices"
+    return {
+        "increases": read_items(movers, "increases", at_movers, "movers", MAX_MOVERS, Mover.from_state),
+        "decreases": read_items(movers, "decreases", at_movers, "movers", MAX_MOVERS, Mover.from_state),
+        "anomaly_count": read_int(anomalies, "count", at_anomalies),
+        "baseline_days": read_int(anomalies, "baselineDays", at_anomalies, 0, MAX_WINDOW_DAYS),
+        "anomalies": read_items(anomalies, "services", at_anomalies, "anomalies", MAX_LISTED, Anomaly.from_state),
+        "new_service_count": read_int(new, "count", at_new),
+        "history_start": read_date(new, "since", at_new),
+        "new_services": read_items(new, "services", at_new, "new services", MAX_LISTED, NewService.from_state),
+    }

@@ -1,0 +1,41 @@
+"""Every bound of the report contract, defined once: FetchCosts builds within them, RenderEmail refuses
+what is outside them, fetch_costs' settings and docs/report.md state them from here.
+
+They keep the report small whatever the organisation (the state payload does not grow with the number of
+services) and keep the email under Gmail's clipping size for the largest report they allow.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+TREND_DAYS = 14  # each service's trend and the daily chart: the days ending on the report day
+TOP_SERVICES_MIN, TOP_SERVICES_MAX = 1, 20  # TOP_SERVICES: 20 keeps the HTML under 100 KB for any input
+MAX_TOP_ROWS = TOP_SERVICES_MAX + 1  # a single remaining service is listed instead of "Other (1 service)"
+MAX_MOVERS = 5  # per direction
+MAX_LISTED = 5  # anomalies, new services (each list says how many more there are)
+MAX_OTHER_ADJUSTMENTS = 5  # lines for unclassified record types; beyond it the rest are added up in one
+NAME_CHARS = 100  # service and record type names: FetchCosts cuts longer ones (none of AWS's is)
+NEW_SERVICE_DAYS_MIN, NEW_SERVICE_DAYS_MAX = 1, 14  # NEW_SERVICE_DAYS: "new" = first cost within them
+MAX_WINDOW_DAYS = 31  # the trailing average, the anomaly baseline and the forecast's days lie within a month
+MAX_PERIOD_DAYS = 31  # month to date, the same days of last month, last month: within one month
+MAX_COUNT = 10**9  # counts of services, anomalies, requests
+
+# How FetchCosts judges a day, which the email states (its notes, "needs 3 days of costs").
+AVERAGE_DAYS = 7  # the trailing average: the days before the report day (fewer for a young account)
+BASELINE_DAYS = 14  # an anomaly's baseline: the days before the report day
+MIN_BASELINE_DAYS = 7  # no anomaly checks with less history than this
+FORECAST_BASIS_DAYS = 7  # the forecast's run rate: the mean of the days ending on the report day
+MIN_FORECAST_DAYS = 3  # no forecast with less history than this
+
+# Amounts: decimal strings, bounded so that every amount is exact and every formatted amount short.
+MAX_DECIMAL_PLACES = 30
+MAX_MAGNITUDE = Decimal(10) ** 15
+
+# Cost Explorer's cost metrics (GetCostAndUsage `Metrics`), the ones a cost report can be in.
+METRICS = ("UnblendedCost", "AmortizedCost", "NetUnblendedCost", "NetAmortizedCost", "BlendedCost")
+
+ALERT_ANOMALY, ALERT_OVER_BUDGET, ALERT_NEW_SERVICE = "anomaly", "overBudget", "newService"
+ALERTS = (ALERT_ANOMALY, ALERT_OVER_BUDGET, ALERT_NEW_SERVICE)  # worst first: the subject's order
+FLAG_NEW, FLAG_ANOMALY = "new", "anomaly"
+FLAGS = (FLAG_NEW, FLAG_ANOMALY)

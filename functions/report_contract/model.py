@@ -1,0 +1,482 @@
+"""The report model: what FetchCosts returns and RenderEmail draws, defined once for both.
+
+FetchCosts builds a CostReport and sends `to_state()`; RenderEmail reads it back with `from_state()`,
+which refuses (InvalidReport) anything outside the contract: a field missing or of the wrong form, a bound
+broken (report_contract.limits), or figures that do not add up exactly (services to charges, charges and
+adjustments to the total), because a cost report must never be silently wrong. Fields it does not know are
+ignored, so FetchCosts can add one before RenderEmail draws it.
+
+Amounts are Decimals here and plain decimal strings on the wire: exact where the email adds them up (the
+day's total and its breakdown, each service's amount and day-before amount), rounded to 4 decimal places
+where they are averages, medians or forecasts, and to 2 where they only size a trend bar. Each class's
+WIRE lists its fields as they travel, with their form and meaning: docs/report.md's table is generated
+from it (`python -m scripts.report_contract_doc`) and a test holds `to_state()` to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar, NamedTuple
+
+from report_contract.limits import (
+    FLAGS,
+    MAX_COUNT,
+    MAX_OTHER_ADJUSTMENTS,
+    MAX_PERIOD_DAYS,
+    MAX_WINDOW_DAYS,
+    NAME_CHARS,
+    NEW_SERVICE_DAYS_MAX,
+    NEW_SERVICE_DAYS_MIN,
+    TOP_SERVICES_MAX,
+    TOP_SERVICES_MIN,
+    TREND_DAYS,
+)
+from report_contract.wire import (
+    InvalidReport,
+    as_object,
+    bar,
+    cut,
+    exact_sum,
+    optional,
+    plain,
+    read_amount,
+    read_bool,
+    read_choices,
+    read_date,
+    read_days,
+    read_int,
+    read_items,
+    read_name,
+    read_optional_amount,
+    rounded,
+)
+
+
+class Field(NamedTuple):
+    """One field as it travels: its key (dotted inside the report's groups), its form and its meaning."""
+
+    key: str
+    form: str
+    meaning: str
+    of: type | None = None  # the contract class of the object, or of the list's items
+    optional: bool = False  # absent when empty
+
+
+# Forms, as docs/report.md states them.
+EXACT_AMOUNT = "amount, exact"
+AVERAGE_AMOUNT = "amount, 4 places"
+BAR_AMOUNT = "amount, 2 places"
+DATE = "date"
+FLAG = "true or false"
+NAME = f"text, at most {NAME_CHARS} characters"
+
+
+def whole(low: int, high: int = MAX_COUNT) -> str:
+    return f"whole number {low} to {high:,}"
+
+
+def items(max_items: int, what: str = "objects") -> str:
+    return f"list of {what}, at most {max_items}"
+
+
+def or_null(form: str) -> str:
+    return f"{form}, or null"
+
+
+@dataclass(frozen=True)
+class DayTotal:
+    day: date
+    total: Decimal | None  # None: before the account's first cost data
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("date", DATE, "the day"),
+        Field("total", or_null(BAR_AMOUNT), "its net total; null before the account's first cost data"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"date": self.day.isoformat(), "total": optional(self.total, bar)}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> DayTotal:
+        data = as_object(value, path, "date and total")
+        return cls(read_date(data, "date", path), read_optional_amount(data, "total", path))
+
+
+@dataclass(frozen=True)
+class OtherAdjustment:
+    """The report day's amount of a record type FetchCosts does not classify, shown as a line of its own under
+    Cost Explorer's name for it; or, past MAX_OTHER_ADJUSTMENTS, the rest of them added up."""
+
+    record_type: str
+    amount: Decimal
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("recordType", NAME, "Cost Explorer's name for the record type (or `N more record types`)"),
+        Field("amount", EXACT_AMOUNT, "its amount on the report day"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"recordType": cut(self.record_type), "amount": plain(self.amount)}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> OtherAdjustment:
+        data = as_object(value, path, "recordType, amount")
+        return cls(read_name(data, "recordType", path), read_amount(data, "amount", path))
+
+
+_ADJUSTMENTS = ("credits", "refunds", "discounts", "tax")
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """The report day: gross charges, then each kind of adjustment. Their sum is the net total."""
+
+    charges: Decimal
+    credits: Decimal
+    refunds: Decimal
+    discounts: Decimal
+    tax: Decimal
+    other: tuple[OtherAdjustment, ...] = ()  # unclassified record types, at most MAX_OTHER_ADJUSTMENTS
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("charges", EXACT_AMOUNT, "gross charges: every service's cost, before adjustments"),
+        Field("credits", EXACT_AMOUNT, "credits (negative)"),
+        Field("refunds", EXACT_AMOUNT, "refunds (negative)"),
+        Field("discounts", EXACT_AMOUNT, "discounts, Savings Plans negation (negative)"),
+        Field("tax", EXACT_AMOUNT, "tax"),
+        Field(
+            "other",
+            items(MAX_OTHER_ADJUSTMENTS),
+            "record types the report does not classify, each a line of its own and in the sum "
+            "(absent otherwise, so every other day's payload is unchanged)",
+            OtherAdjustment,
+            optional=True,
+        ),
+    )
+
+    @property
+    def lines(self) -> tuple[Decimal, ...]:
+        """Charges, credits, refunds, discounts, tax, then each unclassified record type: they add up to the total."""
+        return (self.charges, self.credits, self.refunds, self.discounts, self.tax, *(o.amount for o in self.other))
+
+    @property
+    def total(self) -> Decimal:
+        return exact_sum(self.lines)
+
+    @property
+    def adjusted(self) -> bool:
+        """True when there is anything besides gross charges."""
+        return bool(self.other) or any(v != 0 for v in self.lines[1:])
+
+    def to_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"charges": plain(self.charges)}
+        state.update((key, plain(getattr(self, key))) for key in _ADJUSTMENTS)
+        if self.other:  # only on a day that has them: every other day's payload stays as it was
+            state["other"] = [o.to_state() for o in self.other]
+        return state
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> Breakdown:
+        data = as_object(value, path, "charges, credits, refunds, discounts, tax")
+        amounts = {key: read_amount(data, key, path) for key in ("charges", *_ADJUSTMENTS)}
+        other: tuple[OtherAdjustment, ...] = ()
+        if "other" in data:  # absent on the days without such record types
+            other = read_items(
+                data, "other", path, "record types and amounts", MAX_OTHER_ADJUSTMENTS, OtherAdjustment.from_state
+            )
+        return cls(**amounts, other=other)
+
+
+@dataclass(frozen=True)
+class Average:
+    days: int  # how many days the average is over (7, or fewer for a young account)
+    total: Decimal
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("days", whole(1, MAX_WINDOW_DAYS), "days before the report day it is the mean of"),
+        Field("total", AVERAGE_AMOUNT, "their mean net total"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"days": self.days, "total": rounded(self.total)}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> Average:
+        data = as_object(value, path, "days and total")
+        return cls(read_int(data, "days", path, 1, MAX_WINDOW_DAYS), read_amount(data, "total", path))
+
+
+@dataclass(frozen=True)
+class PeriodTotal:
+    """A sum of days: month to date, the same days of last month, or last month."""
+
+    start: date
+    end: date  # inclusive
+    total: Decimal
+    estimated: bool
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("start", DATE, "first day"),
+        Field("end", DATE, "last day, inclusive"),
+        Field("days", whole(1, MAX_PERIOD_DAYS), "days from start to end"),
+        Field("total", EXACT_AMOUNT, "their net total"),
+        Field("estimated", FLAG, "any of them not final yet"),
+    )
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "days": self.days,
+            "total": plain(self.total),
+            "estimated": self.estimated,
+        }
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> PeriodTotal:
+        data = as_object(value, path, "start, end, days, total, estimated")
+        start, end = read_date(data, "start", path), read_date(data, "end", path)
+        if end < start:
+            raise InvalidReport(f"{path}: end {end} is before start {start}")
+        period = cls(start, end, read_amount(data, "total", path), read_bool(data, "estimated", path))
+        days = read_int(data, "days", path, 1, MAX_PERIOD_DAYS)
+        if days != period.days:
+            raise InvalidReport(f"{path}.days: {days}, but {start} to {end} is {period.days} days")
+        return period
+
+
+@dataclass(frozen=True)
+class Forecast:
+    month_end: date
+    total: Decimal | None  # None when there is not enough history
+    run_rate: Decimal | None
+    basis_days: int  # days the run rate is the average of
+    remaining_days: int  # days after the report day left in the month
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("monthEnd", DATE, "the last day of the report's month"),
+        Field("total", or_null(AVERAGE_AMOUNT), "the month's forecast; null when there is not enough history"),
+        Field("runRate", or_null(AVERAGE_AMOUNT), "the daily rate the remaining days are projected at"),
+        Field("basisDays", whole(0, MAX_WINDOW_DAYS), "days the run rate is the mean of (< 3: no forecast)"),
+        Field("remainingDays", whole(0, MAX_WINDOW_DAYS), "days after the report day left in the month"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "monthEnd": self.month_end.isoformat(),
+            "total": optional(self.total, rounded),
+            "runRate": optional(self.run_rate, rounded),
+            "basisDays": self.basis_days,
+            "remainingDays": self.remaining_days,
+        }
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> Forecast:
+        data = as_object(value, path, "the month-end forecast")
+        return cls(
+            read_date(data, "monthEnd", path),
+            read_optional_amount(data, "total", path),
+            read_optional_amount(data, "runRate", path),
+            read_int(data, "basisDays", path, 0, MAX_WINDOW_DAYS),
+            read_int(data, "remainingDays", path, 0, MAX_WINDOW_DAYS),
+        )
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    name: str
+    amount: Decimal  # the report day, gross
+    day_before: Decimal
+    trend: tuple[Decimal, ...]  # TREND_DAYS days ending on the report day, oldest first
+    flags: tuple[str, ...]  # FLAG_NEW, FLAG_ANOMALY
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("name", NAME, "the service, as Cost Explorer names it (longer names are cut)"),
+        Field("amount", EXACT_AMOUNT, "its gross charges on the report day"),
+        Field("dayBefore", EXACT_AMOUNT, "and on the day before"),
+        Field("trend", f"list of {TREND_DAYS} amounts, 2 places", "the days ending on the report day, oldest first"),
+        Field("flags", f"list of {', '.join(FLAGS)}", "new service, anomaly"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "name": cut(self.name),
+            "amount": plain(self.amount),
+            "dayBefore": plain(self.day_before),
+            "trend": [bar(value) for value in self.trend],
+            "flags": list(self.flags),
+        }
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> ServiceLine:
+        data = as_object(value, path, "name, amount, dayBefore, trend, flags")
+        return cls(
+            read_name(data, "name", path),
+            read_amount(data, "amount", path),
+            read_amount(data, "dayBefore", path),
+            read_days(data, "trend", path, TREND_DAYS),
+            read_choices(data, "flags", path, FLAGS),
+        )
+
+
+@dataclass(frozen=True)
+class OtherLine:
+    """Every service not listed by name, added up: nothing is ever dropped."""
+
+    count: int  # services with a cost entry on the report day among them
+    amount: Decimal
+    day_before: Decimal
+    trend: tuple[Decimal, ...]
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("count", whole(1), "services among them with a cost entry on the report day"),
+        Field("amount", EXACT_AMOUNT, "their gross charges on the report day"),
+        Field("dayBefore", EXACT_AMOUNT, "and on the day before"),
+        Field("trend", f"list of {TREND_DAYS} amounts, 2 places", "the days ending on the report day, oldest first"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "amount": plain(self.amount),
+            "dayBefore": plain(self.day_before),
+            "trend": [bar(value) for value in self.trend],
+        }
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> OtherLine:
+        data = as_object(value, path, "count, amount, dayBefore, trend")
+        return cls(
+            read_int(data, "count", path, 1),
+            read_amount(data, "amount", path),
+            read_amount(data, "dayBefore", path),
+            read_days(data, "trend", path, TREND_DAYS),
+        )
+
+
+@dataclass(frozen=True)
+class Mover:
+    name: str
+    amount: Decimal
+    average: Decimal  # over the days before the report day (7, or fewer for a young account)
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("name", NAME, "the service"),
+        Field("amount", EXACT_AMOUNT, "its recurring cost on the report day"),
+        Field("average", AVERAGE_AMOUNT, "its mean over the days before"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"name": cut(self.name), "amount": plain(self.amount), "average": rounded(self.average)}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> Mover:
+        data = as_object(value, path, "name, amount, average")
+        return cls(read_name(data, "name", path), read_amount(data, "amount", path), read_amount(data, "average", path))
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    name: str
+    amount: Decimal
+    baseline: Decimal  # median of the baseline days
+    threshold: Decimal  # median + k x scaled MAD
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("name", NAME, "the service"),
+        Field("amount", EXACT_AMOUNT, "its recurring cost on the report day"),
+        Field("baseline", AVERAGE_AMOUNT, "the median of its baseline days"),
+        Field("threshold", AVERAGE_AMOUNT, "the median plus ANOMALY_THRESHOLD scaled MADs"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "name": cut(self.name),
+            "amount": plain(self.amount),
+            "baseline": rounded(self.baseline),
+            "threshold": rounded(self.threshold),
+        }
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> Anomaly:
+        data = as_object(value, path, "name, amount, baseline, threshold")
+        return cls(
+            read_name(data, "name", path),
+            read_amount(data, "amount", path),
+            read_amount(data, "baseline", path),
+            read_amount(data, "threshold", path),
+        )
+
+
+@dataclass(frozen=True)
+class NewService:
+    name: str
+    first_day: date
+    amount: Decimal  # on the report day
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("name", NAME, "the service"),
+        Field("firstDate", DATE, "its first day of at least a cent"),
+        Field("amount", EXACT_AMOUNT, "its cost on the report day"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"name": cut(self.name), "firstDate": self.first_day.isoformat(), "amount": plain(self.amount)}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> NewService:
+        data = as_object(value, path, "name, firstDate, amount")
+        return cls(read_name(data, "name", path), read_date(data, "firstDate", path), read_amount(data, "amount", path))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The settings FetchCosts judged the day with (its environment), stated in the email's footer."""
+
+    top_services: int
+    anomaly_threshold: Decimal
+    anomaly_min_amount: Decimal
+    anomaly_min_percent: Decimal
+    mover_min_amount: Decimal
+    mover_min_percent: Decimal
+    new_service_days: int
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("topServices", whole(TOP_SERVICES_MIN, TOP_SERVICES_MAX), "`TOP_SERVICES`"),
+        Field("anomalyThreshold", EXACT_AMOUNT, "`ANOMALY_THRESHOLD`"),
+        Field("anomalyMinAmount", EXACT_AMOUNT, "`ANOMALY_MIN_AMOUNT`"),
+        Field("anomalyMinPercent", EXACT_AMOUNT, "`ANOMALY_MIN_PERCENT`"),
+        Field("moverMinAmount", EXACT_AMOUNT, "`MOVER_MIN_AMOUNT`"),
+        Field("moverMinPercent", EXACT_AMOUNT, "`MOVER_MIN_PERCENT`"),
+        Field("newServiceDays", whole(NEW_SERVICE_DAYS_MIN, NEW_SERVICE_DAYS_MAX), "`NEW_SERVICE_DAYS`"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "topServices": self.top_services,
+            "anomalyThreshold": plain(self.anomaly_threshold),
+            "anomalyMinAmount": plain(self.anomaly_min_amount),
+            "anomalyMinPercent": plain(self.anomaly_min_percent),
+            "moverMinAmount": plain(self.mover_min_amount),
+            "moverMinPercent": plain(self.mover_min_percent),
+            "newServiceDays": self.new_service_days,
+        }
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> Thresholds:
+        data = as_object(value, path, "the report's settings")
+        return cls(
+            read_int(data, "topServices", path, TOP_SERVICES_MIN, TOP_SERVICES_MAX),
+            read_amount(data, "anomalyThreshold", path),
+            read_amount(data, "anomalyMinAmount", path),
+            read_amount(data, "anomalyMinPercent", path),
+            read_amount(data, "moverMinAmount", path),
+            read_amount(data, "moverMinPercent", path),
+            read_int(data, "newServiceDays", path, NEW_SERVICE_DAYS_MIN, NEW_SERVICE_DAYS_MAX),
+        )
