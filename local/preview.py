@@ -158,11 +158,12 @@ def _report_day(raw: str | None):
     """The same rules as the workflow's first state. The default, yesterday (UTC), is the day this
     morning's scheduled run reports on: the latest complete day."""
     from resolve_report_date.report_date import InvalidReportRequest, resolve
+    from resolve_report_date.settings import Settings
 
     now = datetime.now(UTC)
     day = raw or (now.date() - timedelta(days=1)).isoformat()
     try:
-        return resolve({"date": day}, now, 13).report_date
+        return resolve({"date": day}, now, Settings().history_months).report_date
     except InvalidReportRequest as error:
         raise PreviewError(f"--date {error}", EXIT_REFUSED) from None
 
@@ -271,21 +272,32 @@ def _access_denied_advice(message: str) -> str:
 
 
 def _fresh_handler(function: str):
-    """Import the handler anew so it reads the settings at its 'cold start', as in Lambda."""
+    """Import the handler anew so its Powertools logger and metrics read this environment, as at a Lambda
+    cold start (its settings are read on first use: _lambda_environment clears them)."""
     sys.modules.pop(f"{function}.handler", None)
     return importlib.import_module(f"{function}.handler")
 
 
+@contextlib.contextmanager
 def _lambda_environment(settings: dict[str, str]):
+    from fetch_costs.settings import settings as fetch_costs_settings
+
     # The handlers' structured logs and metrics are for CloudWatch; here they would drown the output.
-    return patched_environ(
+    with patched_environ(
         {
             **settings,
             "POWERTOOLS_LOG_LEVEL": "ERROR",
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
-    )
+    ):
+        # fetch_costs reads its settings on first use and keeps them: read these, and keep them from
+        # whatever runs in this process after the preview.
+        fetch_costs_settings.cache_clear()
+        try:
+            yield
+        finally:
+            fetch_costs_settings.cache_clear()
 
 
 @contextlib.contextmanager

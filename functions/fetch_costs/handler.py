@@ -1,68 +1,56 @@
 """FetchCosts: the day's report model from one Cost Explorer query, small enough for a state payload.
 
-A thin edge: settings from the environment (once, at cold start), the event validated into a FetchRequest,
-the pages fetched, then the pure modules: history.parse_history, history.not_ready, summarise.summarise.
+A thin edge: the settings (settings.settings(), read from the environment on first use), the event
+validated into a FetchRequest, the pages fetched, then the pure modules: history.parse_history,
+history.not_ready, summarise.summarise.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped]
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
-from fetch_costs.history import CostDataInvalid, not_ready, parse_history
+from fetch_costs.errors import (
+    CostDataIncomplete,
+    CostDataInvalid,
+    CostDataNotReady,
+    CostDataUnavailable,
+    CostExplorerAccessDenied,
+    CostExplorerThrottled,
+    InvalidFetchRequest,
+)
+from fetch_costs.history import CostHistory, not_ready, parse_history
 from fetch_costs.query import build_request, report_window, short_window
-from fetch_costs.settings import load_settings
+from fetch_costs.settings import settings
 from fetch_costs.summarise import summarise
 
-__all__ = ["CostDataInvalid", "CostDataNotReady", "lambda_handler"]
+__all__ = [
+    "CostDataIncomplete",
+    "CostDataInvalid",
+    "CostDataNotReady",
+    "CostDataUnavailable",
+    "CostExplorerAccessDenied",
+    "CostExplorerThrottled",
+    "InvalidFetchRequest",
+    "lambda_handler",
+]
 
 logger = Logger(service="cost-notifier")
 tracer = Tracer(service="cost-notifier")
 metrics = Metrics(namespace="CostNotifier", service="cost-notifier")
 
-# Read once at cold start: a bad setting fails every invocation with a sentence naming the variable.
-SETTINGS = load_settings(os.environ)
-# A runaway NextPageToken must not bill the user without limit (COST_EXPLORER_MAX_REQUESTS, default 10).
-MAX_PAGES = SETTINGS.max_requests
-
 # The message Cost Explorer gives for a Start older than the history it keeps.
 _HISTORY_LIMIT = "historical data beyond"
-
-
-class InvalidFetchRequest(Exception):
-    """The state machine passed something other than {"reportDate": "YYYY-MM-DD"}."""
-
-
-class CostExplorerThrottled(Exception):
-    """Cost Explorer's LimitExceededException. The state machine retries this with backoff."""
-
-
-class CostDataUnavailable(Exception):
-    """Cost Explorer has no data for the day (not yet processed, or older than it keeps)."""
-
-
-class CostDataNotReady(Exception):
-    """Cost Explorer answered, but with no cost group at all for the report day while earlier days have
-    some: it has not processed the day yet. The state machine retries this over hours, then fails the run
-    without marking the day sent, so that a later redrive sends the right email instead of "$0.00"."""
-
-
-class CostExplorerAccessDenied(Exception):
-    """The function's role may not call ce:GetCostAndUsage, or Cost Explorer is not enabled."""
-
-
-class CostDataIncomplete(Exception):
-    """Pagination did not end within MAX_PAGES requests."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +71,7 @@ class FetchRequest:
 
 
 @functools.cache
-def cost_explorer():
+def cost_explorer() -> Any:
     """Created on first use, not at import. Cost Explorer has one endpoint, in us-east-1.
     botocore's own retries are off: every retried request is billed, and retry policy belongs to the
     state machine, where it is visible and the same for every task."""
@@ -95,9 +83,10 @@ def cost_explorer():
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    report_settings = settings()  # a bad setting fails every invocation, naming the variable
     request = FetchRequest.from_event(event)
-    history = fetch_history(request.report_date, SETTINGS.metric)
+    history = fetch_history(request.report_date, report_settings.metric, report_settings.max_requests)
     reason = not_ready(history, request.report_date)
     if reason is not None:
         raise CostDataNotReady(reason)
@@ -108,7 +97,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
             "Cost Explorer returned record types this report does not classify",
             extra={"recordTypes": history.unclassified_record_types},
         )
-    report = summarise(history, request.report_date, SETTINGS)
+    report = summarise(history, request.report_date, report_settings)
     metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
     metrics.add_metric(name="ReportedDailyTotal", unit=MetricUnit.NoUnit, value=float(report.total))
     metrics.add_metric(name="Anomalies", unit=MetricUnit.Count, value=report.anomaly_count)
@@ -129,12 +118,12 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
 
 
 @tracer.capture_method
-def fetch_history(report_date: date, metric: str):
+def fetch_history(report_date: date, metric: str, max_requests: int) -> CostHistory:
     """The report's history: one query, every page of it. If Cost Explorer keeps nothing before the report
     day's month (a manual run for its oldest month), the query is repeated from the 1st of that month."""
     start, end = report_window(report_date)
     try:
-        pages = fetch_pages(report_date, start, end, metric)
+        pages = fetch_pages(report_date, start, end, metric, max_requests)
         return parse_history(start, end, metric, pages)
     except _HistoryLimit:
         start, end = short_window(report_date)
@@ -142,22 +131,25 @@ def fetch_history(report_date: date, metric: str):
             "Cost Explorer keeps nothing before the report month; fetching from its 1st",
             extra={"start": start.isoformat()},
         )
-        pages = fetch_pages(report_date, start, end, metric, already_billed=1)
+        pages = fetch_pages(report_date, start, end, metric, max_requests, already_billed=1)
         return parse_history(start, end, metric, pages, requests=len(pages) + 1)
 
 
 class _HistoryLimit(Exception):
-    pass
+    """Cost Explorer keeps nothing before the query's Start: fetch_history repeats it, shorter."""
 
 
-def fetch_pages(report_date: date, start: date, end: date, metric: str, already_billed: int = 0) -> list[dict]:
-    pages: list[dict] = []
+def fetch_pages(
+    report_date: date, start: date, end: date, metric: str, max_requests: int, already_billed: int = 0
+) -> list[dict[str, Any]]:
+    """Every page of one query, stopping with CostDataIncomplete before request number max_requests + 1."""
+    pages: list[dict[str, Any]] = []
     token = None
     while True:
-        if len(pages) + already_billed >= MAX_PAGES:
+        if len(pages) + already_billed >= max_requests:
             raise CostDataIncomplete(
-                f"Cost Explorer was still paginating after {MAX_PAGES} requests for {start} to {end}; "
-                f"stopped to cap the charge at ${MAX_PAGES / 100:.2f}. An organisation this large needs a "
+                f"Cost Explorer was still paginating after {max_requests} requests for {start} to {end}; "
+                f"stopped to cap the charge at ${max_requests / 100:.2f}. An organisation this large needs a "
                 "higher COST_EXPLORER_MAX_REQUESTS (up to 100); if it is already high, report this with "
                 "the execution ARN."
             )
@@ -167,9 +159,10 @@ def fetch_pages(report_date: date, start: date, end: date, metric: str, already_
             return pages
 
 
-def _get_cost_and_usage(request: dict, report_date: date) -> dict:
+def _get_cost_and_usage(request: dict[str, Any], report_date: date) -> dict[str, Any]:
     try:
-        return cost_explorer().get_cost_and_usage(**request)
+        page: dict[str, Any] = cost_explorer().get_cost_and_usage(**request)
+        return page
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", "")

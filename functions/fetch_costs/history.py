@@ -20,6 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Context, Decimal, InvalidOperation, localcontext
+from typing import Any
+
+from fetch_costs.errors import CostDataInvalid
 
 CHARGES, CREDITS, REFUNDS, DISCOUNTS, TAX = "charges", "credits", "refunds", "discounts", "tax"
 ADJUSTMENTS = (CREDITS, REFUNDS, DISCOUNTS, TAX)
@@ -130,10 +133,6 @@ EXACT = Context(prec=60)
 ZERO = Decimal(0)
 
 
-class CostDataInvalid(Exception):
-    """Cost Explorer answered with something that cannot be turned into a correct report."""
-
-
 @dataclass
 class Day:
     """One UTC day of the history."""
@@ -221,7 +220,9 @@ def not_ready(history: CostHistory, report_date: date) -> str | None:
     )
 
 
-def parse_history(start: date, end: date, metric: str, pages: list[dict], requests: int | None = None) -> CostHistory:
+def parse_history(
+    start: date, end: date, metric: str, pages: list[dict[str, Any]], requests: int | None = None
+) -> CostHistory:
     """Merge the pages of one DAILY, SERVICE x RECORD_TYPE query into a CostHistory."""
     days = {start + timedelta(days=n): Day(start + timedelta(days=n)) for n in range((end - start).days)}
     seen: set[date] = set()
@@ -257,7 +258,7 @@ def parse_history(start: date, end: date, metric: str, pages: list[dict], reques
     )
 
 
-def _period_day(period: dict, days: dict[date, Day]) -> date:
+def _period_day(period: dict[str, Any], days: dict[date, Day]) -> date:
     time_period = period.get("TimePeriod") or {}
     raw_start, raw_end = time_period.get("Start"), time_period.get("End")
     try:
@@ -274,7 +275,7 @@ def _period_day(period: dict, days: dict[date, Day]) -> date:
     return day
 
 
-def _keys(group: dict) -> tuple[str, str]:
+def _keys(group: dict[str, Any]) -> tuple[str, str]:
     keys = group.get("Keys") or []
     if len(keys) != 2 or not all(isinstance(key, str) for key in keys):
         raise CostDataInvalid(f"expected a SERVICE and a RECORD_TYPE key per group, got {keys!r}")

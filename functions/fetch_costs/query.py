@@ -16,6 +16,7 @@ The forecast is computed from this history (forecast.py), not with a GetCostFore
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 GROUP_BY = ({"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "RECORD_TYPE"})
 # The trends need 14 days and the anomaly baseline the 14 days before the report day.
@@ -38,9 +39,9 @@ def short_window(report_date: date) -> tuple[date, date]:
     return report_date.replace(day=1), report_date + timedelta(days=1)
 
 
-def build_request(start: date, end: date, metric: str, page_token: str | None = None) -> dict:
+def build_request(start: date, end: date, metric: str, page_token: str | None = None) -> dict[str, Any]:
     """GetCostAndUsage arguments, exactly as boto3's get_cost_and_usage(**request) takes them."""
-    request = {
+    request: dict[str, Any] = {
         "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
         "Granularity": "DAILY",
         "Metrics": [metric],

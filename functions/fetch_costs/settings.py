@@ -1,9 +1,15 @@
-"""What the report contains and how it judges a day: read from the Lambda environment once, at cold start.
+"""What the report contains and how it judges a day: the fetch_costs function's environment variables.
 
-Pure: `load_settings` takes the environment as a mapping (the handler passes os.environ), so every rule is
-unit-tested without touching the process. A bad value raises ConfigurationError (a RuntimeError) naming
-the variable, the value and what is allowed; the handler module fails to import, so every invocation
-fails with that sentence until the setting is fixed. Unset or empty means the default.
+Each variable's bounds, default and meaning are defined once, in the SETTINGS table below; Terraform's
+variable validations and the docs mirror them (read the table: `from fetch_costs.settings import SETTINGS`).
+
+Read at call time, once: the handler calls `settings()`, which builds a ReportSettings from os.environ on
+first use and caches it for the life of the execution environment (as the Powertools handler cookbook
+does). `load_settings` is the pure part: it takes the environment as a mapping, so every rule is tested
+without touching the process. A bad value raises ConfigurationError naming the variable, the value and
+what is allowed; the invocation fails with that sentence, and so does every later one until the setting
+is fixed. Unset, empty or blank means the default. Tests build a ReportSettings directly, or set the
+environment and call `settings.cache_clear()`.
 
 Sender and recipients are not here: the email is sent by the state machine (SES SDK integration), so they
 are `${sender_email}` and `${recipients}` in the definition, filled by Terraform.
@@ -11,126 +17,250 @@ are `${sender_email}` and `${recipients}` in the definition, filled by Terraform
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import Literal
 
-COST_METRICS = (
-    "UnblendedCost",
-    "AmortizedCost",
-    "NetUnblendedCost",
-    "NetAmortizedCost",
-    "BlendedCost",
+# The bounds the report contract holds too (render_email refuses a report outside them) are its.
+from report_contract.limits import (
+    METRICS as COST_METRICS,
 )
-TOP_SERVICES_MIN, TOP_SERVICES_MAX = 1, 20
-NEW_SERVICE_DAYS_MIN, NEW_SERVICE_DAYS_MAX = 1, 14
-MAX_REQUESTS_MIN, MAX_REQUESTS_MAX = 1, 100
+from report_contract.limits import (
+    NEW_SERVICE_DAYS_MAX,
+    NEW_SERVICE_DAYS_MIN,
+    TOP_SERVICES_MAX,
+    TOP_SERVICES_MIN,
+)
+
+from fetch_costs.errors import ConfigurationError
+
+__all__ = [
+    "COST_METRICS",
+    "SETTINGS",
+    "TOP_SERVICES_MAX",
+    "TOP_SERVICES_MIN",
+    "ConfigurationError",
+    "ReportSettings",
+    "Setting",
+    "load_settings",
+    "settings",
+]
+
 # Amounts are in the report's currency; percentages are of the baseline. Bounds keep them meaningful.
 AMOUNT_MAX = Decimal(10) ** 12
 PERCENT_MAX = Decimal(10_000)
-ANOMALY_THRESHOLD_MIN, ANOMALY_THRESHOLD_MAX = Decimal(1), Decimal(20)
+
+Kind = Literal["choice", "whole", "number"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: what it may be, what it is when unset, and what it does.
+
+    kind "choice": one of `allowed`; "whole": a whole number; "number": a plain decimal such as 2.5 (not
+    2,5 or 1e3). Numbers lie from `minimum` to `maximum` inclusive, or strictly between them when
+    `exclusive`. `default` is the value as the variable would be written; None means unset is "off".
+    """
+
+    name: str
+    kind: Kind
+    default: str | None
+    description: str
+    minimum: int | Decimal | None = None  # int for a "whole" setting
+    maximum: int | Decimal | None = None
+    allowed: tuple[str, ...] = ()
+    exclusive: bool = False
+
+    def allowed_text(self) -> str:
+        """What the setting accepts, as a refusal says it."""
+        if self.kind == "choice":
+            return f"use one of {', '.join(self.allowed)}"
+        if self.default is None:  # an optional amount: unset means off (DAILY_BUDGET)
+            return (
+                f"set it to an amount in the report's currency greater than {self.minimum} and below "
+                f"{self.maximum:,}, such as 150 or 99.50, or leave it unset for no budget"
+            )
+        if self.kind == "whole":
+            return f"set it to a whole number from {self.minimum} to {self.maximum} (default {self.default})"
+        return f"set it to a number from {self.minimum} to {self.maximum:,} such as 2.5 (default {self.default})"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("COST_METRIC", "choice", "UnblendedCost", "the Cost Explorer metric every figure is", allowed=COST_METRICS),
+    Setting(
+        "TOP_SERVICES",
+        "whole",
+        "10",
+        "services listed by name before Other",
+        minimum=TOP_SERVICES_MIN,
+        maximum=TOP_SERVICES_MAX,
+    ),
+    Setting(
+        "DAILY_BUDGET",
+        "number",
+        None,
+        "the day's net total is compared with it; Over budget in the subject",
+        minimum=Decimal(0),
+        maximum=AMOUNT_MAX,
+        exclusive=True,
+    ),
+    Setting(
+        "ANOMALY_THRESHOLD",
+        "number",
+        "3",
+        "scaled MADs above the 14-day median",
+        minimum=Decimal(1),
+        maximum=Decimal(20),
+    ),
+    Setting(
+        "ANOMALY_MIN_AMOUNT",
+        "number",
+        "5",
+        "an anomaly is at least this much above the median...",
+        minimum=Decimal(0),
+        maximum=AMOUNT_MAX,
+    ),
+    Setting(
+        "ANOMALY_MIN_PERCENT",
+        "number",
+        "50",
+        "...and at least this many percent above it",
+        minimum=Decimal(0),
+        maximum=PERCENT_MAX,
+    ),
+    Setting(
+        "MOVER_MIN_AMOUNT",
+        "number",
+        "1",
+        "a mover changed by at least this much against its 7-day average...",
+        minimum=Decimal(0),
+        maximum=AMOUNT_MAX,
+    ),
+    Setting(
+        "MOVER_MIN_PERCENT",
+        "number",
+        "10",
+        "...and by at least this many percent",
+        minimum=Decimal(0),
+        maximum=PERCENT_MAX,
+    ),
+    Setting(
+        "NEW_SERVICE_DAYS",
+        "whole",
+        "7",
+        '"new" means a first cost within this many days',
+        minimum=NEW_SERVICE_DAYS_MIN,
+        maximum=NEW_SERVICE_DAYS_MAX,
+    ),
+    Setting(
+        "COST_EXPLORER_MAX_REQUESTS",
+        "whole",
+        "10",
+        "most Cost Explorer requests (pages, $0.01 each) one report may make",
+        minimum=1,
+        maximum=100,
+    ),
+)
+BY_NAME: Mapping[str, Setting] = {setting.name: setting for setting in SETTINGS}
 
 _WHOLE = re.compile(r"[0-9]+")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# The environment in which every setting has its default.
+_UNSET: Mapping[str, str] = {}
 
 
-class ConfigurationError(RuntimeError):
-    """An environment variable of the fetch_costs function has a value it cannot use."""
+def _raw(environ: Mapping[str, str], name: str) -> str | None:
+    """The variable's text, or its default when it is unset, empty or blank."""
+    return environ.get(name, "").strip() or BY_NAME[name].default
+
+
+def _refuse(environ: Mapping[str, str], name: str) -> ConfigurationError:
+    return ConfigurationError(f"{name}={environ[name]!r} is not allowed: {BY_NAME[name].allowed_text()}")
+
+
+def _in_bounds(setting: Setting, value: int | Decimal) -> bool:
+    low, high = setting.minimum, setting.maximum
+    if low is None or high is None:
+        return True
+    return low < value < high if setting.exclusive else low <= value <= high
+
+
+def _choice(environ: Mapping[str, str], name: str) -> str:
+    raw = _raw(environ, name)
+    if raw is None or raw not in BY_NAME[name].allowed:
+        raise _refuse(environ, name)
+    return raw
+
+
+def _whole(environ: Mapping[str, str], name: str) -> int:
+    raw = _raw(environ, name) or ""
+    if not _WHOLE.fullmatch(raw) or not _in_bounds(BY_NAME[name], Decimal(raw)):
+        raise _refuse(environ, name)
+    return int(raw)
+
+
+def _optional_number(environ: Mapping[str, str], name: str) -> Decimal | None:
+    raw = _raw(environ, name)
+    if raw is None:
+        return None
+    # The pattern admits only plain decimals, which Decimal always parses.
+    if not _NUMBER.fullmatch(raw) or not _in_bounds(BY_NAME[name], Decimal(raw)):
+        raise _refuse(environ, name)
+    return Decimal(raw)
+
+
+def _number(environ: Mapping[str, str], name: str) -> Decimal:
+    value = _optional_number(environ, name)
+    if value is None:  # pragma: no cover - every "number" setting but DAILY_BUDGET has a default
+        raise ConfigurationError(f"{name} has no default; the SETTINGS table must give one")
+    return value
 
 
 @dataclass(frozen=True)
 class ReportSettings:
-    """Defaults are the documented ones (docs/report.md, "Configuration")."""
+    """The typed settings. Each default is the SETTINGS table's (docs/report.md, "Configuration")."""
 
-    metric: str = "UnblendedCost"  # COST_METRIC
-    top_services: int = 10  # TOP_SERVICES: rows before "Other"
-    daily_budget: Decimal | None = None  # DAILY_BUDGET, in the report's currency; None = no budget
-    anomaly_threshold: Decimal = Decimal(3)  # ANOMALY_THRESHOLD: scaled MADs above the 14-day median
-    anomaly_min_amount: Decimal = Decimal(5)  # ANOMALY_MIN_AMOUNT: and at least this much above it...
-    anomaly_min_percent: Decimal = Decimal(50)  # ANOMALY_MIN_PERCENT: ...and this many percent above it
-    mover_min_amount: Decimal = Decimal(1)  # MOVER_MIN_AMOUNT: change vs the 7-day average, at least...
-    mover_min_percent: Decimal = Decimal(10)  # MOVER_MIN_PERCENT: ...this much and this many percent
-    new_service_days: int = 7  # NEW_SERVICE_DAYS: "new" = first cost within this many days
-    max_requests: int = 10  # COST_EXPLORER_MAX_REQUESTS: pages one report may pay for
+    metric: str = _choice(_UNSET, "COST_METRIC")
+    top_services: int = _whole(_UNSET, "TOP_SERVICES")  # rows before "Other"
+    daily_budget: Decimal | None = _optional_number(_UNSET, "DAILY_BUDGET")  # None = no budget
+    anomaly_threshold: Decimal = _number(_UNSET, "ANOMALY_THRESHOLD")  # scaled MADs above the 14-day median
+    anomaly_min_amount: Decimal = _number(_UNSET, "ANOMALY_MIN_AMOUNT")  # and at least this much above it...
+    anomaly_min_percent: Decimal = _number(_UNSET, "ANOMALY_MIN_PERCENT")  # ...and this many percent above it
+    mover_min_amount: Decimal = _number(_UNSET, "MOVER_MIN_AMOUNT")  # change vs the 7-day average, at least...
+    mover_min_percent: Decimal = _number(_UNSET, "MOVER_MIN_PERCENT")  # ...this much and this many percent
+    new_service_days: int = _whole(_UNSET, "NEW_SERVICE_DAYS")  # "new" = first cost within this many days
+    max_requests: int = _whole(_UNSET, "COST_EXPLORER_MAX_REQUESTS")  # pages one report may pay for
 
     def __post_init__(self) -> None:
         if self.metric not in COST_METRICS:
             raise ValueError(f"metric must be one of {', '.join(COST_METRICS)}, got {self.metric!r}")
-        if not TOP_SERVICES_MIN <= self.top_services <= TOP_SERVICES_MAX:
-            raise ValueError(f"top_services must be from {TOP_SERVICES_MIN} to {TOP_SERVICES_MAX}")
+        top = BY_NAME["TOP_SERVICES"]
+        if not _in_bounds(top, self.top_services):
+            raise ValueError(f"top_services must be from {top.minimum} to {top.maximum}")
 
 
 def load_settings(environ: Mapping[str, str]) -> ReportSettings:
     """ReportSettings from environment variables; raises ConfigurationError on the first bad one."""
-    defaults = ReportSettings()
-    metric = _text(environ, "COST_METRIC")
-    if metric is not None and metric not in COST_METRICS:
-        raise ConfigurationError(f"COST_METRIC={metric!r} is not allowed: use one of {', '.join(COST_METRICS)}")
     return ReportSettings(
-        metric=metric or defaults.metric,
-        top_services=_whole(environ, "TOP_SERVICES", TOP_SERVICES_MIN, TOP_SERVICES_MAX, defaults.top_services),
-        daily_budget=_budget(environ),
-        anomaly_threshold=_number(
-            environ, "ANOMALY_THRESHOLD", ANOMALY_THRESHOLD_MIN, ANOMALY_THRESHOLD_MAX, defaults.anomaly_threshold
-        ),
-        anomaly_min_amount=_number(environ, "ANOMALY_MIN_AMOUNT", Decimal(0), AMOUNT_MAX, defaults.anomaly_min_amount),
-        anomaly_min_percent=_number(
-            environ, "ANOMALY_MIN_PERCENT", Decimal(0), PERCENT_MAX, defaults.anomaly_min_percent
-        ),
-        mover_min_amount=_number(environ, "MOVER_MIN_AMOUNT", Decimal(0), AMOUNT_MAX, defaults.mover_min_amount),
-        mover_min_percent=_number(environ, "MOVER_MIN_PERCENT", Decimal(0), PERCENT_MAX, defaults.mover_min_percent),
-        new_service_days=_whole(
-            environ, "NEW_SERVICE_DAYS", NEW_SERVICE_DAYS_MIN, NEW_SERVICE_DAYS_MAX, defaults.new_service_days
-        ),
-        max_requests=_whole(
-            environ, "COST_EXPLORER_MAX_REQUESTS", MAX_REQUESTS_MIN, MAX_REQUESTS_MAX, defaults.max_requests
-        ),
+        metric=_choice(environ, "COST_METRIC"),
+        top_services=_whole(environ, "TOP_SERVICES"),
+        daily_budget=_optional_number(environ, "DAILY_BUDGET"),
+        anomaly_threshold=_number(environ, "ANOMALY_THRESHOLD"),
+        anomaly_min_amount=_number(environ, "ANOMALY_MIN_AMOUNT"),
+        anomaly_min_percent=_number(environ, "ANOMALY_MIN_PERCENT"),
+        mover_min_amount=_number(environ, "MOVER_MIN_AMOUNT"),
+        mover_min_percent=_number(environ, "MOVER_MIN_PERCENT"),
+        new_service_days=_whole(environ, "NEW_SERVICE_DAYS"),
+        max_requests=_whole(environ, "COST_EXPLORER_MAX_REQUESTS"),
     )
 
 
-def _text(environ: Mapping[str, str], name: str) -> str | None:
-    raw = environ.get(name, "").strip()
-    return raw or None
-
-
-def _refuse(environ: Mapping[str, str], name: str, allowed: str) -> ConfigurationError:
-    return ConfigurationError(f"{name}={environ[name]!r} is not allowed: set it to {allowed}")
-
-
-def _whole(environ: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:
-    raw = _text(environ, name)
-    if raw is None:
-        return default
-    if not _WHOLE.fullmatch(raw) or not low <= int(raw) <= high:
-        raise _refuse(environ, name, f"a whole number from {low} to {high} (default {default})")
-    return int(raw)
-
-
-def _number(environ: Mapping[str, str], name: str, low: Decimal, high: Decimal, default: Decimal) -> Decimal:
-    raw = _text(environ, name)
-    if raw is None:
-        return default
-    allowed = f"a number from {low} to {high:,} such as 2.5 (default {default})"
-    if not _NUMBER.fullmatch(raw):
-        raise _refuse(environ, name, allowed)
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only plain decimals
-        raise _refuse(environ, name, allowed) from None
-    if not low <= value <= high:
-        raise _refuse(environ, name, allowed)
-    return value
-
-
-def _budget(environ: Mapping[str, str]) -> Decimal | None:
-    raw = _text(environ, "DAILY_BUDGET")
-    if raw is None:
-        return None
-    allowed = (
-        f"an amount in the report's currency greater than 0 and below {AMOUNT_MAX:,}, such as 150 "
-        "or 99.50, or leave it unset for no budget"
-    )
-    if not _NUMBER.fullmatch(raw) or not Decimal(0) < Decimal(raw) < AMOUNT_MAX:
-        raise _refuse(environ, "DAILY_BUDGET", allowed)
-    return Decimal(raw)
+@functools.cache
+def settings() -> ReportSettings:
+    """The function's settings, read from its environment on first use and kept for the execution
+    environment's life (Lambda's environment does not change under a running function)."""
+    return load_settings(os.environ)

@@ -9,11 +9,16 @@ is its first day with an amount of at least a cent, and movers and anomalies ign
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
+from report_contract import Thresholds  # not yet named by fetch_costs.report
+
 from fetch_costs.anomalies import BASELINE_DAYS, MIN_BASELINE_DAYS, find_anomalies, find_new_services
 from fetch_costs.currency import rounds_to_zero
+from fetch_costs.errors import ReportDoesNotReconcile
 from fetch_costs.forecast import month_end_forecast
 from fetch_costs.history import CREDITS, DISCOUNTS, EXACT, REFUNDS, TAX, ZERO, CostHistory, Day
 from fetch_costs.movers import find_movers
@@ -24,15 +29,17 @@ from fetch_costs.report import (
     MAX_LISTED,
     MAX_OTHER_ADJUSTMENTS,
     TREND_DAYS,
+    Anomaly,
     Average,
     Breakdown,
     CostReport,
     DayTotal,
+    Mover,
+    NewService,
     OtherAdjustment,
     OtherLine,
     PeriodTotal,
     ServiceLine,
-    plain,
 )
 from fetch_costs.settings import ReportSettings
 
@@ -43,11 +50,16 @@ class Known:
     """The history's days seen from the report day: which are known, and each service's cost on them."""
 
     def __init__(self, history: CostHistory, report_date: date) -> None:
-        if history.day(report_date) is None:
+        today = history.day(report_date)
+        if today is None:
             raise ValueError(f"the history {history.start} to {history.end} does not hold {report_date}")
         self.history = history
         self.report_date = report_date
+        self.today: Day = today
         self.first = history.first_data_day
+        # Every service of the history, and the TREND_DAYS days ending on the report day, oldest first.
+        self.names = sorted({name for d in history.days for name in d.charges})
+        self.trend_days = [report_date - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
 
     def day(self, day: date) -> Day | None:
         """The day if it is known: in the history, on or after the first data day, not after the report."""
@@ -68,8 +80,13 @@ class Known:
         """Known days from start to end, both inclusive."""
         return [d for d in self.history.days if start <= d.day <= end and self.day(d.day) is not None]
 
+    def cost(self, name: str, day: date) -> Decimal:
+        """A service's charges on a day of the history (0 when it has none that day)."""
+        entry = self.history.day(day)
+        return entry.charges.get(name, ZERO) if entry is not None else ZERO
 
-def _sum(values) -> Decimal:
+
+def _sum(values: Iterable[Decimal]) -> Decimal:
     with localcontext(EXACT):
         return sum(values, ZERO)
 
@@ -89,99 +106,34 @@ def _period(known: Known, start: date, end: date) -> PeriodTotal | None:
     return PeriodTotal(days[0].day, end, _sum(d.total for d in days), any(d.estimated for d in days))
 
 
+@dataclass(frozen=True)
+class Months:
+    """Month to date, the same days of last month, and last month."""
+
+    to_date: PeriodTotal
+    last_to_date: PeriodTotal | None
+    last: PeriodTotal | None
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the day's news is: movers, anomalies and new services."""
+
+    increases: tuple[Mover, ...]
+    decreases: tuple[Mover, ...]
+    anomalies: list[Anomaly]
+    baseline_days: int
+    new_services: list[NewService]
+
+
 def summarise(history: CostHistory, report_date: date, settings: ReportSettings) -> CostReport:
+    """The report model of the report day: every figure the email shows, checked to add up."""
     known = Known(history, report_date)
-    today = history.day(report_date)
-    assert today is not None  # Known checked it
-    day_before = known.day(report_date - timedelta(days=1))
-
-    breakdown = Breakdown(
-        today.charges_total,
-        today.adjustments[CREDITS],
-        today.adjustments[REFUNDS],
-        today.adjustments[DISCOUNTS],
-        today.adjustments[TAX],
-        other_adjustments(today),
-    )
+    today, day_before = known.today, known.day(report_date - timedelta(days=1))
     before = known.back(1, AVERAGE_DAYS)
-    average = Average(len(before), _mean([d.total for d in before])) if before else None
-
-    month_start = report_date.replace(day=1)
-    month_to_date = _period(known, month_start, report_date) or PeriodTotal(
-        month_start, report_date, ZERO, today.estimated
-    )
-    previous = first_of_previous_month(report_date)
-    previous_end = month_start - timedelta(days=1)
-    same_days_end = min(previous.replace(day=min(report_date.day, previous_end.day)), previous_end)
-
-    # Per service: its cost on each day of the history (0 when it has none that day).
-    names = sorted({name for d in history.days for name in d.charges})
-    trend_days = [report_date - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
-
-    def cost(name: str, day: date) -> Decimal:
-        entry = history.day(day)
-        return entry.charges.get(name, ZERO) if entry is not None else ZERO
-
-    amounts = {name: today.charges.get(name, ZERO) for name in names}
-    present = {name for name in names if name in today.charges}
-
-    # Movers and anomalies compare recurring charges: a support fee on the 1st is not news every month.
-    recurring = {name: today.recurring_charge(name) for name in names}
-    averages = (
-        {name: (recurring[name], _mean([d.recurring_charge(name) for d in before])) for name in names} if before else {}
-    )
-    increases, decreases = find_movers(averages, settings, history.currency)
-
-    baseline_days = known.back(1, BASELINE_DAYS)
-    anomalies = []
-    if len(baseline_days) >= MIN_BASELINE_DAYS:
-        anomalies = find_anomalies(
-            {name: (recurring[name], [d.recurring_charge(name) for d in baseline_days]) for name in names},
-            settings,
-            history.currency,
-        )
-
-    first_costs = {}
-    for entry in history.days:
-        for name, amount in entry.charges.items():
-            if name not in first_costs and entry.day <= report_date and not rounds_to_zero(amount, history.currency):
-                first_costs[name] = entry.day
-    new_services = find_new_services(first_costs, amounts, report_date, known.first, settings.new_service_days)
-
-    # The services table: the services with a cost entry on the report day, top N by amount, then Other.
-    # "Other (1 service)" would hide a name to save no space: a single remaining service is shown instead.
-    ranked = sorted(present, key=lambda name: (-amounts[name], name))
-    shown, rest = ranked[: settings.top_services], ranked[settings.top_services :]
-    if len(rest) == 1:
-        shown, rest = ranked, []
-    flagged_new = {n.name for n in new_services}
-    flagged_anomaly = {a.name for a in anomalies}
-    top = tuple(
-        ServiceLine(
-            name,
-            amounts[name],
-            cost(name, report_date - timedelta(days=1)),
-            tuple(cost(name, day) for day in trend_days),
-            tuple(
-                flag for flag, flagged in ((FLAG_NEW, flagged_new), (FLAG_ANOMALY, flagged_anomaly)) if name in flagged
-            ),
-        )
-        for name in shown
-    )
-    other = None
-    if rest:
-        # Services with no entry on the report day cost 0 that day; their earlier days belong to Other
-        # too, so the day-before amounts and the trends of all rows add up to the day's charges as well.
-        aggregated = rest + sorted(set(names) - present)
-        other = OtherLine(
-            len(rest),
-            _sum(amounts[name] for name in rest),
-            _sum(cost(name, report_date - timedelta(days=1)) for name in aggregated),
-            tuple(_sum(cost(name, day) for name in aggregated) for day in trend_days),
-        )
-
-    daily = tuple(DayTotal(day, entry.total if (entry := known.day(day)) is not None else None) for day in trend_days)
-
+    months = month_totals(known)
+    findings = find_news(known, before, settings)
+    top, other = services_table(known, findings, settings.top_services)
     report = CostReport(
         report_date=report_date,
         metric=history.metric,
@@ -189,30 +141,133 @@ def summarise(history: CostHistory, report_date: date, settings: ReportSettings)
         estimated=today.estimated,
         requests=history.requests,
         history_start=history.start,
-        breakdown=breakdown,
+        breakdown=breakdown(today),
         one_off=today.one_off,
-        daily=daily,
+        daily=tuple(DayTotal(day, e.total if (e := known.day(day)) is not None else None) for day in known.trend_days),
         day_before=day_before.total if day_before is not None else None,
-        average=average,
-        month_to_date=month_to_date,
-        last_month_to_date=_period(known, previous, same_days_end),
-        last_month=_period(known, previous, previous_end),
-        forecast=month_end_forecast(history, report_date, month_to_date.total),
+        average=Average(len(before), _mean([d.total for d in before])) if before else None,
+        month_to_date=months.to_date,
+        last_month_to_date=months.last_to_date,
+        last_month=months.last,
+        forecast=month_end_forecast(history, report_date, months.to_date.total),
         budget=settings.daily_budget,
-        service_count=len(present),
+        service_count=len(today.charges),
         top=top,
         other=other,
-        increases=increases,
-        decreases=decreases,
-        anomalies=tuple(anomalies[:MAX_LISTED]),
-        anomaly_count=len(anomalies),
-        baseline_days=len(baseline_days),
-        new_services=tuple(new_services[:MAX_LISTED]),
-        new_service_count=len(new_services),
-        settings=settings_state(settings),
+        increases=findings.increases,
+        decreases=findings.decreases,
+        anomalies=tuple(findings.anomalies[:MAX_LISTED]),
+        anomaly_count=len(findings.anomalies),
+        baseline_days=findings.baseline_days,
+        new_services=tuple(findings.new_services[:MAX_LISTED]),
+        new_service_count=len(findings.new_services),
+        settings=thresholds(settings),
     )
-    _check_reconciles(report)
+    check_reconciles(report)
     return report
+
+
+def breakdown(today: Day) -> Breakdown:
+    """The report day's gross charges and each kind of adjustment."""
+    adjustments = today.adjustments
+    return Breakdown(
+        today.charges_total,
+        adjustments[CREDITS],
+        adjustments[REFUNDS],
+        adjustments[DISCOUNTS],
+        adjustments[TAX],
+        other_adjustments(today),
+    )
+
+
+def month_totals(known: Known) -> Months:
+    """Month to date, and last month's total and the same days of it (None where not fetched or known)."""
+    report_date = known.report_date
+    month_start = report_date.replace(day=1)
+    to_date = _period(known, month_start, report_date) or PeriodTotal(
+        month_start, report_date, ZERO, known.today.estimated
+    )
+    previous = first_of_previous_month(report_date)
+    previous_end = month_start - timedelta(days=1)
+    same_days_end = min(previous.replace(day=min(report_date.day, previous_end.day)), previous_end)
+    return Months(to_date, _period(known, previous, same_days_end), _period(known, previous, previous_end))
+
+
+def find_news(known: Known, before: list[Day], settings: ReportSettings) -> Findings:
+    """Movers against the days before, anomalies against the baseline, and new services.
+
+    Movers and anomalies compare recurring charges: a support fee on the 1st is not news every month."""
+    currency, names = known.history.currency, known.names
+    recurring = {name: known.today.recurring_charge(name) for name in names}
+    averages = (
+        {name: (recurring[name], _mean([d.recurring_charge(name) for d in before])) for name in names} if before else {}
+    )
+    increases, decreases = find_movers(averages, settings, currency)
+    baseline_days = known.back(1, BASELINE_DAYS)
+    anomalies = []
+    if len(baseline_days) >= MIN_BASELINE_DAYS:
+        anomalies = find_anomalies(
+            {name: (recurring[name], [d.recurring_charge(name) for d in baseline_days]) for name in names},
+            settings,
+            currency,
+        )
+    amounts = {name: known.today.charges.get(name, ZERO) for name in names}
+    new_services = find_new_services(
+        first_costs(known), amounts, known.report_date, known.first, settings.new_service_days
+    )
+    return Findings(increases, decreases, anomalies, len(baseline_days), new_services)
+
+
+def first_costs(known: Known) -> dict[str, date]:
+    """Each service's first day, up to the report day, with an amount not shown as 0 in the currency."""
+    found: dict[str, date] = {}
+    for entry in known.history.days:
+        if entry.day > known.report_date:
+            break
+        for name, amount in entry.charges.items():
+            if name not in found and not rounds_to_zero(amount, known.history.currency):
+                found[name] = entry.day
+    return found
+
+
+def services_table(
+    known: Known, findings: Findings, top_services: int
+) -> tuple[tuple[ServiceLine, ...], OtherLine | None]:
+    """The services with a cost entry on the report day, top N by amount, then Other.
+
+    "Other (1 service)" would hide a name to save no space: a single remaining service is shown instead."""
+    charges = known.today.charges
+    ranked = sorted(charges, key=lambda name: (-charges[name], name))
+    shown, rest = ranked[:top_services], ranked[top_services:]
+    if len(rest) == 1:
+        shown, rest = ranked, []
+    flagged = (
+        (FLAG_NEW, {n.name for n in findings.new_services}),
+        (FLAG_ANOMALY, {a.name for a in findings.anomalies}),
+    )
+    day_before = known.report_date - timedelta(days=1)
+    top = tuple(
+        ServiceLine(
+            name,
+            charges[name],
+            known.cost(name, day_before),
+            tuple(known.cost(name, day) for day in known.trend_days),
+            tuple(flag for flag, names in flagged if name in names),
+        )
+        for name in shown
+    )
+    if not rest:
+        return top, None
+    # Services with no entry on the report day cost 0 that day; their earlier days belong to Other too, so
+    # the day-before amounts and the trends of all rows add up to the day's charges as well.
+    aggregated = rest + sorted(set(known.names) - set(charges))
+    other = OtherLine(
+        len(rest),
+        _sum(charges[name] for name in rest),
+        _sum(known.cost(name, day_before) for name in aggregated),
+        tuple(_sum(known.cost(name, day) for name in aggregated) for day in known.trend_days),
+    )
+    return top, other
 
 
 def other_adjustments(day: Day) -> tuple[OtherAdjustment, ...]:
@@ -226,21 +281,21 @@ def other_adjustments(day: Day) -> tuple[OtherAdjustment, ...]:
     return tuple(OtherAdjustment(name, amount) for name, amount in lines)
 
 
-def settings_state(settings: ReportSettings) -> dict:
+def thresholds(settings: ReportSettings) -> Thresholds:
     """The thresholds the report was judged with, so the email can state them."""
-    return {
-        "topServices": settings.top_services,
-        "anomalyThreshold": plain(settings.anomaly_threshold),
-        "anomalyMinAmount": plain(settings.anomaly_min_amount),
-        "anomalyMinPercent": plain(settings.anomaly_min_percent),
-        "moverMinAmount": plain(settings.mover_min_amount),
-        "moverMinPercent": plain(settings.mover_min_percent),
-        "newServiceDays": settings.new_service_days,
-    }
+    return Thresholds(
+        top_services=settings.top_services,
+        anomaly_threshold=settings.anomaly_threshold,
+        anomaly_min_amount=settings.anomaly_min_amount,
+        anomaly_min_percent=settings.anomaly_min_percent,
+        mover_min_amount=settings.mover_min_amount,
+        mover_min_percent=settings.mover_min_percent,
+        new_service_days=settings.new_service_days,
+    )
 
 
-def _check_reconciles(report: CostReport) -> None:
-    """Rows and Other add up to the charges exactly; a bug here must never reach an inbox."""
+def check_reconciles(report: CostReport) -> None:
+    """Rows and Other add up to the charges exactly, or ReportDoesNotReconcile."""
     listed = _sum([line.amount for line in report.top] + ([report.other.amount] if report.other else []))
     if listed != report.breakdown.charges:
-        raise AssertionError(f"services add up to {listed}, charges are {report.breakdown.charges}")
+        raise ReportDoesNotReconcile(f"services add up to {listed}, charges are {report.breakdown.charges}")

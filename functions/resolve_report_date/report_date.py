@@ -4,6 +4,9 @@ A scheduled run is keyed by the time it was *scheduled* for, never by when it ha
 EventBridge Scheduler puts `<aws.scheduler.scheduled-time>` into the input, and the report covers the
 last complete UTC day before it. A late, retried or redriven execution therefore reports on the same day.
 Cost Explorer days are UTC days, so everything here is UTC.
+
+The day is also stated as the report's period (ReportPeriod: kind, start, exclusive end) and the DynamoDB
+key of its record (report_key): for the daily report, the day itself, as records have always been keyed.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+
+from resolve_report_date.errors import InvalidReportRequest
 
 SCHEDULED_FIELDS = frozenset({"scheduledTime"})
 MANUAL_FIELDS = frozenset({"date", "force"})
@@ -24,15 +30,6 @@ EXAMPLES = (
 
 _DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")  # \Z, not $: "$" also matches before a trailing newline
 
-# Step Functions keeps at most 32,768 characters of a failure's cause and cuts the rest ("cause ...
-# Maximum length of 32768" for a failed Lambda task and a failed execution alike:
-# https://docs.aws.amazon.com/step-functions/latest/apireference/API_LambdaFunctionFailedEventDetails.html
-# https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionFailedEventDetails.html).
-# A refusal below becomes that cause, next to the error type and the stack trace Lambda adds.
-STEP_FUNCTIONS_CAUSE_LIMIT = 32_768
-# What a refusal may take of it: enough for the field, what it accepts, the examples and an excerpt;
-# far enough below the limit that the cause is never cut and its end (the examples) always survives.
-MESSAGE_LIMIT = 1_000
 # How much of a bad value a refusal quotes. The input can be 256 KiB; the person reading the cause
 # needs the start of what they sent and its length, not all of it.
 EXCERPT_CHARACTERS = 80
@@ -51,18 +48,45 @@ def excerpt(value: object, *, quoted: bool = True) -> str:
     return f"{text[:EXCERPT_CHARACTERS]}... ({length})"
 
 
-class InvalidReportRequest(Exception):
-    """The execution input cannot name a report day. The class name is the error Step Functions shows.
+@dataclass(frozen=True)
+class ReportPeriod:
+    """The days one report covers: from `start` up to `end`, exclusive (as Cost Explorer's End is).
 
-    The message is the failed execution's cause. Each message quotes the input through excerpt(); as a
-    last guard, one that is still longer than MESSAGE_LIMIT is cut here, keeping its start (the field).
+    Only "day" exists: the daily report covers one UTC day. A weekly or monthly report would be a kind of
+    its own ("week": Monday to the next Monday; "month": the 1st to the next 1st), with its own `key`.
     """
 
-    def __init__(self, message: str) -> None:
-        if len(message) > MESSAGE_LIMIT:
-            tail = f"... (message cut; {len(message):,} characters)"
-            message = message[: MESSAGE_LIMIT - len(tail)] + tail
-        super().__init__(message)
+    kind: Literal["day"]
+    start: date
+    end: date  # exclusive
+
+    @classmethod
+    def day(cls, day: date) -> ReportPeriod:
+        return cls("day", day, day + timedelta(days=1))
+
+    @property
+    def key(self) -> str:
+        """The period as its report's key names it: the day, "2026-11-20". A week would be its ISO week,
+        "2026-W47", and a month "2026-11": each cadence's keys are distinct from the others'."""
+        return self.start.isoformat()
+
+    def to_state(self) -> dict[str, str]:
+        return {"kind": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def report_key(period: ReportPeriod) -> str:
+    """The DynamoDB key value of the report for `period`: what marks it claimed and sent.
+
+    For the one report this project sends, the default daily email, it is the period's key alone: the day,
+    "2026-11-20", exactly the reportDate key of every record written before periods existed, so those
+    records stay readable and a day sent before the change is not sent again. Later reports extend this
+    without touching existing keys:
+
+    * a weekly or monthly default report: its period's key, "2026-W47" or "2026-11" (ReportPeriod.key);
+    * a named report (a second email with its own recipients or filters): "<report>/<period key>", e.g.
+      "finance/2026-11"; a period key never holds "/", so a named key never equals a default one.
+    """
+    return period.key
 
 
 @dataclass(frozen=True)
@@ -72,13 +96,19 @@ class ReportRequest:
     force: bool
     expires_at: int  # epoch seconds for the DynamoDB TTL of this day's record
 
-    def to_state(self) -> dict:
+    @property
+    def period(self) -> ReportPeriod:
+        return ReportPeriod.day(self.report_date)
+
+    def to_state(self) -> dict[str, object]:
         return {
             "reportDate": self.report_date.isoformat(),
             "trigger": self.trigger,
             "force": self.force,
             # DynamoDB's N type travels as a string in the typed JSON the state machine writes.
             "expiresAt": str(self.expires_at),
+            "period": self.period.to_state(),
+            "reportKey": report_key(self.period),
         }
 
 

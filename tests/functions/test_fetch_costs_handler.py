@@ -1,7 +1,6 @@
 """The FetchCosts handler against botocore's Stubber: the one query and its pages, error mapping, the
-history-limit fallback, bad events, and settings read at cold start."""
+history-limit fallback, bad events, and settings read at call time (their rules: tests/unit/test_settings.py)."""
 
-import importlib
 import json
 from datetime import date
 from decimal import Decimal
@@ -11,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 from fetch_costs import handler
 from fetch_costs.query import build_request, report_window, short_window
-from fetch_costs.settings import ConfigurationError, ReportSettings, load_settings
+from fetch_costs.settings import ConfigurationError, ReportSettings, settings
 
 from tests.fixtures.cost_explorer_answers import answer
 
@@ -152,16 +151,15 @@ def test_a_record_type_the_report_does_not_know_is_its_own_line_and_logged_as_a_
     ]
 
 
-def test_a_page_token_that_never_ends_stops_after_max_pages(ce, lambda_context):
+def test_a_page_token_that_never_ends_stops_after_the_request_cap(ce, lambda_context):
+    cap = ReportSettings().max_requests
     [endless] = answer(START, END, rows)
     endless["NextPageToken"] = "again"
-    for n in range(handler.MAX_PAGES):
+    for n in range(cap):
         ce.add_response(
             "get_cost_and_usage", endless, build_request(START, END, "UnblendedCost", "again" if n else None)
         )
-    with pytest.raises(
-        handler.CostDataIncomplete, match=f"after {handler.MAX_PAGES} requests.*COST_EXPLORER_MAX_REQUESTS"
-    ):
+    with pytest.raises(handler.CostDataIncomplete, match=f"after {cap} requests.*COST_EXPLORER_MAX_REQUESTS"):
         handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
 
 
@@ -181,86 +179,44 @@ def test_the_client_does_not_retry_by_itself_because_every_retry_is_billed():
     handler.cost_explorer.cache_clear()
 
 
-# --- Settings from the environment --------------------------------------------------------------
+# --- Settings, read at call time ----------------------------------------------------------------
 
 
-def test_unset_or_empty_settings_are_the_documented_defaults():
-    assert (
-        load_settings({})
-        == load_settings({name: "" for name in ("COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET")})
-        == ReportSettings()
-    )
-    defaults = ReportSettings()
-    assert (defaults.metric, defaults.top_services, defaults.daily_budget, defaults.max_requests) == (
-        "UnblendedCost",
-        10,
-        None,
-        10,
-    )
+@pytest.fixture
+def environment(monkeypatch):
+    """Set the function's environment for one test: the settings are read anew on the next call, and
+    again after the test, so no other test sees them."""
+    settings.cache_clear()
+    yield monkeypatch
+    settings.cache_clear()
 
 
-def test_every_setting_is_read():
-    settings = load_settings(
-        {
-            "COST_METRIC": "NetAmortizedCost",
-            "TOP_SERVICES": " 20 ",
-            "DAILY_BUDGET": "150.50",
-            "ANOMALY_THRESHOLD": "2.5",
-            "ANOMALY_MIN_AMOUNT": "10",
-            "ANOMALY_MIN_PERCENT": "25",
-            "MOVER_MIN_AMOUNT": "0",
-            "MOVER_MIN_PERCENT": "5",
-            "NEW_SERVICE_DAYS": "3",
-            "COST_EXPLORER_MAX_REQUESTS": "40",
-        }
-    )
-    assert settings == ReportSettings(
-        "NetAmortizedCost", 20, Decimal("150.50"), *(Decimal(v) for v in ("2.5", "10", "25", "0", "5")), 3, 40
-    )
+def test_a_bad_setting_fails_the_invocation_naming_it_before_any_billed_request(ce, lambda_context, environment):
+    environment.setenv("COST_METRIC", "Dollars")
+    with pytest.raises(ConfigurationError, match="COST_METRIC='Dollars' is not allowed: use one of UnblendedCost"):
+        handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
 
 
-@pytest.mark.parametrize(
-    ("name", "value", "allowed"),
-    [
-        (
-            "COST_METRIC",
-            "Dollars",
-            "use one of UnblendedCost, AmortizedCost, NetUnblendedCost, NetAmortizedCost, BlendedCost",
-        ),
-        ("TOP_SERVICES", "0", "a whole number from 1 to 20 (default 10)"),
-        ("TOP_SERVICES", "21", "a whole number from 1 to 20"),
-        ("TOP_SERVICES", "ten", "a whole number from 1 to 20"),
-        ("DAILY_BUDGET", "0", "greater than 0"),
-        ("DAILY_BUDGET", "$150", "greater than 0"),
-        ("DAILY_BUDGET", "-5", "greater than 0"),
-        ("ANOMALY_THRESHOLD", "0.5", "a number from 1 to 20"),
-        ("ANOMALY_MIN_AMOUNT", "-1", "a number from 0 to"),
-        ("ANOMALY_MIN_PERCENT", "NaN", "a number from 0 to 10,000"),
-        ("MOVER_MIN_AMOUNT", "1e3", "a number from 0 to"),
-        ("MOVER_MIN_PERCENT", "ten", "a number from 0 to 10,000"),
-        ("NEW_SERVICE_DAYS", "15", "a whole number from 1 to 14 (default 7)"),
-        ("COST_EXPLORER_MAX_REQUESTS", "0", "a whole number from 1 to 100 (default 10)"),
-    ],
-)
-def test_a_bad_setting_names_the_variable_the_value_and_what_is_allowed(name, value, allowed):
-    with pytest.raises(ConfigurationError) as refused:
-        load_settings({name: value})
-    assert isinstance(refused.value, RuntimeError)
-    assert f"{name}={value!r} is not allowed" in str(refused.value) and allowed in str(refused.value)
+def test_the_request_cap_is_a_setting(ce, lambda_context, environment):
+    environment.setenv("COST_EXPLORER_MAX_REQUESTS", "3")
+    [endless] = answer(START, END, rows)
+    endless["NextPageToken"] = "again"
+    for n in range(3):
+        ce.add_response(
+            "get_cost_and_usage", endless, build_request(START, END, "UnblendedCost", "again" if n else None)
+        )
+    with pytest.raises(handler.CostDataIncomplete, match=r"after 3 requests .* at \$0\.03"):
+        handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
 
 
-def test_a_bad_setting_fails_the_cold_start(monkeypatch):
-    monkeypatch.setenv("COST_METRIC", "Dollars")
-    with pytest.raises(RuntimeError, match="COST_METRIC='Dollars' is not allowed: use one of UnblendedCost"):
-        importlib.reload(handler)
-    monkeypatch.delenv("COST_METRIC")
-    importlib.reload(handler)
+def test_the_settings_are_read_once_and_kept_for_later_invocations(ce, lambda_context, environment):
+    environment.setenv("COST_METRIC", "AmortizedCost")
+    expect_pages_for("AmortizedCost", ce)
+    assert handler.lambda_handler(EVENT, lambda_context("fetch_costs"))["metric"] == "AmortizedCost"
+    environment.setenv("COST_METRIC", "Dollars")  # Lambda's environment never changes under a function
+    expect_pages_for("AmortizedCost", ce)
+    assert handler.lambda_handler(EVENT, lambda_context("fetch_costs"))["metric"] == "AmortizedCost"
 
 
-def test_the_request_cap_is_a_setting(monkeypatch):
-    monkeypatch.setenv("COST_EXPLORER_MAX_REQUESTS", "3")
-    try:
-        assert importlib.reload(handler).MAX_PAGES == 3
-    finally:
-        monkeypatch.delenv("COST_EXPLORER_MAX_REQUESTS")
-        importlib.reload(handler)
+def expect_pages_for(metric: str, ce) -> None:
+    ce.add_response("get_cost_and_usage", answer(START, END, rows, metric=metric)[0], build_request(START, END, metric))

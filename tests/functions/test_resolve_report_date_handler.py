@@ -1,20 +1,22 @@
 """The ResolveReportDate handler: the event the state machine builds, in and out."""
 
-import importlib
 import json
 import traceback
 
 import pytest
 from resolve_report_date import handler
-from resolve_report_date.report_date import STEP_FUNCTIONS_CAUSE_LIMIT, InvalidReportRequest
+from resolve_report_date.errors import STEP_FUNCTIONS_CAUSE_LIMIT, InvalidReportRequest
+from resolve_report_date.settings import ConfigurationError, settings
 
 HUGE = "x" * 200 * 1024
+SCHEDULED_EVENT = {"input": {"scheduledTime": "2026-11-21T08:00:00Z"}, "executionStartTime": "2026-11-21T08:00:01.250Z"}
 
 
-def test_handler_returns_the_report_day_from_the_scheduled_input(lambda_context):
-    event = {"input": {"scheduledTime": "2026-11-21T08:00:00Z"}, "executionStartTime": "2026-11-21T08:00:01.250Z"}
-    result = handler.lambda_handler(event, lambda_context("resolve_report_date"))
+def test_handler_returns_the_report_day_and_period_from_the_scheduled_input(lambda_context):
+    result = handler.lambda_handler(SCHEDULED_EVENT, lambda_context("resolve_report_date"))
     assert result["reportDate"] == "2026-11-20" and result["trigger"] == "schedule"
+    assert result["period"] == {"kind": "day", "start": "2026-11-20", "end": "2026-11-21"}
+    assert result["reportKey"] == "2026-11-20"
 
 
 def test_handler_refuses_an_event_without_the_execution_start_time(lambda_context):
@@ -22,21 +24,30 @@ def test_handler_refuses_an_event_without_the_execution_start_time(lambda_contex
         handler.lambda_handler({"input": {"date": "2026-11-20"}}, lambda_context("resolve_report_date"))
 
 
-def test_bad_history_setting_fails_at_cold_start_naming_the_variable(monkeypatch):
-    monkeypatch.setenv("COST_EXPLORER_HISTORY_MONTHS", "12")
+@pytest.fixture
+def environment(monkeypatch):
+    """Set the function's environment for one test: the settings are read anew on the next call, and
+    again after the test, so no other test sees them."""
+    settings.cache_clear()
+    yield monkeypatch
+    settings.cache_clear()
+
+
+def test_a_bad_history_setting_fails_the_invocation_naming_the_variable(lambda_context, environment):
+    environment.setenv("COST_EXPLORER_HISTORY_MONTHS", "12")
     with pytest.raises(
-        RuntimeError, match="COST_EXPLORER_HISTORY_MONTHS='12' is not allowed: use a whole number from 13 to 38"
+        ConfigurationError, match="COST_EXPLORER_HISTORY_MONTHS='12' is not allowed: use a whole number from 13 to 38"
     ):
-        importlib.reload(handler)
-    monkeypatch.delenv("COST_EXPLORER_HISTORY_MONTHS")
-    importlib.reload(handler)
+        handler.lambda_handler(SCHEDULED_EVENT, lambda_context("resolve_report_date"))
 
 
-def test_an_empty_history_setting_means_the_default_as_in_fetch_costs(monkeypatch):
-    monkeypatch.setenv("COST_EXPLORER_HISTORY_MONTHS", "")
-    assert importlib.reload(handler).HISTORY_MONTHS == 13
-    monkeypatch.delenv("COST_EXPLORER_HISTORY_MONTHS")
-    importlib.reload(handler)
+def test_the_history_setting_decides_how_old_a_day_may_be(lambda_context, environment):
+    old_day = {"input": {"date": "2024-11-20"}, "executionStartTime": "2026-11-21T08:00:01.250Z"}
+    with pytest.raises(InvalidReportRequest, match="older than Cost Explorer keeps"):
+        handler.lambda_handler(old_day, lambda_context("resolve_report_date"))
+    environment.setenv("COST_EXPLORER_HISTORY_MONTHS", "38")
+    settings.cache_clear()  # a new execution environment
+    assert handler.lambda_handler(old_day, lambda_context("resolve_report_date"))["reportDate"] == "2024-11-20"
 
 
 def test_a_200_kb_execution_start_time_gives_a_short_refusal_naming_it(lambda_context):

@@ -3,12 +3,15 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from resolve_report_date.errors import MESSAGE_LIMIT, STEP_FUNCTIONS_CAUSE_LIMIT
 from resolve_report_date.report_date import (
-    MESSAGE_LIMIT,
-    STEP_FUNCTIONS_CAUSE_LIMIT,
     InvalidReportRequest,
+    ReportPeriod,
     earliest_reportable_day,
     excerpt,
+    report_key,
     resolve,
 )
 
@@ -37,8 +40,56 @@ def test_manual_run_names_the_day_and_can_force_a_resend():
 
 def test_state_payload_is_small_and_typed_for_dynamodb():
     state = resolve({"date": "2026-11-20"}, STARTED, 13).to_state()
-    assert state == {"reportDate": "2026-11-20", "trigger": "manual", "force": False, "expiresAt": state["expiresAt"]}
+    assert state == {
+        "reportDate": "2026-11-20",
+        "trigger": "manual",
+        "force": False,
+        "expiresAt": state["expiresAt"],
+        "period": {"kind": "day", "start": "2026-11-20", "end": "2026-11-21"},
+        "reportKey": "2026-11-20",
+    }
     assert state["expiresAt"].isdigit()
+
+
+@pytest.mark.parametrize(
+    ("execution_input", "day"),
+    [
+        ({"scheduledTime": "2026-11-21T08:00:00Z"}, "2026-11-20"),
+        ({"date": "2026-02-28"}, "2026-02-28"),
+        ({"date": "2025-12-31", "force": True}, "2025-12-31"),
+        ({"date": "2026-11-01"}, "2026-11-01"),
+    ],
+)
+def test_the_daily_report_key_is_the_day_itself_so_records_keyed_by_report_date_stay_readable(execution_input, day):
+    # Records written before periods existed are keyed by reportDate; the same day must find them.
+    state = resolve(execution_input, STARTED, 13).to_state()
+    assert state["reportKey"] == state["reportDate"] == day
+
+
+def test_a_day_period_runs_to_the_next_day_exclusive_across_month_and_year_ends():
+    assert ReportPeriod.day(date(2025, 12, 31)).to_state() == {
+        "kind": "day",
+        "start": "2025-12-31",
+        "end": "2026-01-01",
+    }
+    assert ReportPeriod.day(date(2024, 2, 28)).end == date(2024, 2, 29)  # a leap year
+    period = ReportPeriod.day(date(2026, 11, 20))
+    assert (period.kind, period.key, report_key(period)) == ("day", "2026-11-20", "2026-11-20")
+    assert (period.end - period.start).days == 1
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
+def test_any_day_is_one_day_long_and_keyed_by_its_iso_date(day):
+    period = ReportPeriod.day(day)
+    state = period.to_state()
+    assert report_key(period) == day.isoformat() == state["start"]
+    assert date.fromisoformat(state["end"]) == date.fromordinal(day.toordinal() + 1)
+    assert "/" not in report_key(period)  # the separator a named report's key would use
+
+
+def test_the_period_is_the_report_day_of_the_request():
+    request = resolve({"date": "2026-11-02", "force": True}, STARTED, 13)
+    assert request.period == ReportPeriod("day", date(2026, 11, 2), date(2026, 11, 3))
 
 
 @pytest.mark.parametrize("months", [13, 38])

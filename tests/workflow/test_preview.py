@@ -40,6 +40,17 @@ def test_preview_renders_the_email_from_the_same_code_the_workflow_runs_and_send
         assert execution.report() == preview_costs
 
 
+def test_the_settings_a_preview_is_given_are_its_own_and_not_the_workflows_after_it(tmp_path):
+    with EmbeddedAWS(now=datetime.now(UTC)) as aws:
+        code, printed = run_preview("--yes", "--top", "1", "--out", str(tmp_path))
+        assert code == 0, printed
+        preview_costs = json.loads((tmp_path / "costs.json").read_text())
+        assert preview_costs["settings"]["topServices"] == 1
+
+        execution = aws.run({"date": preview_costs["reportDate"]})
+        assert execution.report()["settings"]["topServices"] == 10  # the function's own environment
+
+
 def test_preview_names_the_management_account_of_an_organisation(tmp_path):
     with EmbeddedAWS(now=datetime.now(UTC)):
         boto3.client("organizations", region_name="us-east-1").create_organization(FeatureSet="ALL")
