@@ -35,13 +35,20 @@ KINDS = ("scheduled", "manual", "forced")
 
 
 def resolver_payload(kind: str) -> dict:
-    """What functions/resolve_report_date returns (ReportRequest.to_state) for each kind of run."""
-    return {
-        "reportDate": DAY,
-        "trigger": "schedule" if kind == "scheduled" else "manual",
-        "force": kind == "forced",
-        "expiresAt": "1800000000",
-    }
+    """What functions/resolve_report_date returns for each kind of run: the function's own pure core, so
+    a field it adds or renames reaches the model without a copy to update."""
+    from datetime import datetime, timezone
+
+    from resolve_report_date.report_date import resolve
+
+    execution_input = {
+        "scheduled": {"scheduledTime": "2026-11-21T08:00:00Z"},
+        "manual": {"date": DAY},
+        "forced": {"date": DAY, "force": True},
+    }[kind]
+    request = resolve(execution_input, datetime(2026, 11, 21, 8, 0, 5, tzinfo=timezone.utc), 13)
+    assert request.report_date.isoformat() == DAY
+    return request.to_state()
 
 
 class UnsupportedDefinition(ValueError):
@@ -408,7 +415,9 @@ SEND = aws_contract.SES_SEND
 RESOLVER = "${resolve_report_date_function_arn}"
 EFFECT_FREE_LAMBDAS = {"${fetch_costs_function_arn}", "${render_email_function_arn}"}
 TABLE = "${table_name}"
-KEY = {"reportDate": {"S.$": "$.request.reportDate"}}
+# Every execution in a scenario reports on the same day, so all of them address one record: keyed by the
+# day (v1) or by the report key, which for the daily report is the day itself (resolve_report_date).
+KEYS = ({"reportDate": {"S.$": "$.request.reportDate"}}, {"reportDate": {"S.$": "$.request.reportKey"}})
 CCF = "DynamoDB.ConditionalCheckFailedException"
 
 # The errors a fault raises, named as Step Functions names them, from the project's one table of AWS's
@@ -557,8 +566,8 @@ class Protocol:
         if parameters.get("TableName") != TABLE:
             raise UnsupportedDefinition(f"{name}: the model has one table, {TABLE}")
         key = {"reportDate": parameters.get("Item", {}).get("reportDate")} if resource == PUT else parameters.get("Key")
-        if key != KEY:
-            raise UnsupportedDefinition(f"{name}: the model has one record, keyed by $.request.reportDate: {key}")
+        if key not in KEYS:
+            raise UnsupportedDefinition(f"{name}: the model has one record, keyed by the report day: {key}")
         if resource == GET and parameters.get("ConsistentRead") is not True:
             raise UnsupportedDefinition(f"{name}: only strongly consistent reads are modelled")
         used = set()
