@@ -39,3 +39,9 @@ ALERT_ANOMALY, ALERT_OVER_BUDGET, ALERT_NEW_SERVICE = "anomaly", "overBudget", "
 ALERTS = (ALERT_ANOMALY, ALERT_OVER_BUDGET, ALERT_NEW_SERVICE)  # worst first: the subject's order
 FLAG_NEW, FLAG_ANOMALY = "new", "anomaly"
 FLAGS = (FLAG_NEW, FLAG_ANOMALY)
+
+# Step Functions passes the report between states: each state's input and output is at most 256 KiB of
+# UTF-8 (hard quota; "Quotas related to state machine executions",
+# https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). Exceeding it fails the run
+# with States.DataLimitExceeded, which States.ALL does not catch.
+STATE_PAYLOAD_BYTES = 256 * 1024

@@ -20,6 +20,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from report_contract.limits import STATE_PAYLOAD_BYTES as PAYLOAD_LIMIT
+
 from local.mock_config import MockConfig
 from local.runtime import NAME_PREFIX, EmbeddedAWS, Execution, StateFault
 from tests.catalogue.datasets import Dataset, every_day, only_on
@@ -29,7 +31,7 @@ NOW = datetime(2026, 11, 21, 8, 0, 5, tzinfo=UTC)
 DAY = "2026-11-20"
 REPORT_DAY = date(2026, 11, 20)
 SCHEDULED = {"scheduledTime": "2026-11-21T08:00:00Z"}
-PAYLOAD_LIMIT = 256 * 1024
+
 MOCK_CONFIG_FILE = Path(__file__).with_name("MockConfigFile.json")
 
 

@@ -14,6 +14,7 @@ from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
 from render_email.handler import lambda_handler
 from render_email.request import InvalidRenderRequest
+from report_contract.limits import STATE_PAYLOAD_BYTES
 
 from tests.fixtures.cost_explorer_answers import answer
 
@@ -45,7 +46,7 @@ def test_happy_path_returns_subject_html_and_text(lambda_context, capsys) -> Non
     assert result["subject"] == "⚠ Anomaly · AWS costs Fri 20 Nov: $1,283.55 (+3.5% vs 7-day avg)"
     assert "$812.35" in result["html"] and "$812.35" in result["text"]
     assert "-$1.20" in result["html"] and "-$1.20" in result["text"]
-    assert len(json.dumps(result).encode("utf-8")) < 256 * 1024  # a Step Functions payload
+    assert len(json.dumps(result).encode("utf-8")) < STATE_PAYLOAD_BYTES
     emitted = capsys.readouterr().out
     assert '"EmailHtmlBytes"' in emitted and '"CostNotifier"' in emitted
 

@@ -24,6 +24,7 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -37,7 +38,7 @@ KINDS = ("scheduled", "manual", "forced")
 def resolver_payload(kind: str) -> dict:
     """What functions/resolve_report_date returns for each kind of run: the function's own pure core, so
     a field it adds or renames reaches the model without a copy to update."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from resolve_report_date.report_date import resolve
 
@@ -46,7 +47,7 @@ def resolver_payload(kind: str) -> dict:
         "manual": {"date": DAY},
         "forced": {"date": DAY, "force": True},
     }[kind]
-    request = resolve(execution_input, datetime(2026, 11, 21, 8, 0, 5, tzinfo=timezone.utc), 13)
+    request = resolve(execution_input, datetime(2026, 11, 21, 8, 0, 5, tzinfo=UTC), 13)
     assert request.report_date.isoformat() == DAY
     return request.to_state()
 

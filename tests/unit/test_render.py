@@ -26,12 +26,12 @@ from render_email.render import MAX_HTML_BYTES, MAX_TEXT_BYTES, build_view, rend
 from render_email.request import RenderRequest
 from render_email.text import display_width
 from report_contract import CostReport
+from report_contract.limits import STATE_PAYLOAD_BYTES as PAYLOAD_LIMIT
 
 from tests.fixtures.cost_explorer_answers import answer, every_day
 
 DAY = date(2026, 11, 20)  # a Friday
 D = Decimal
-PAYLOAD_LIMIT = 256 * 1024
 
 
 def state(rows, report_date: date = DAY, settings_: ReportSettings = ReportSettings(), **kwargs) -> dict:
