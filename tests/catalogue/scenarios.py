@@ -1,6 +1,6 @@
 """The fault catalogue: every scenario runs the real definition on the embedded AWS and checks the
 outcome, the execution history and the mailbox. Used by test_catalogue.py (one test per scenario) and
-by `python -m tests.catalogue.run`, which writes the results table into docs/reliability.md.
+by `python -m scripts.catalogue_table` (make catalogue), which writes the results table into docs/reliability.md.
 
 Faults come from two places:
 - tests/catalogue/MockConfigFile.json (Step Functions Local format): errors *around* the functions, at

@@ -1,4 +1,4 @@
-"""Rewrite the golden files from the current code: `make golden` (python -m tests.golden.regenerate).
+"""Rewrite the golden files from the current code: `make golden` (python -m scripts.regenerate_golden).
 
 Review the diff before committing it: a golden file changes only when the report or the email does.
 """
@@ -8,8 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent.parent / "functions")]  # the Lambda packages, as pytest puts them
+ROOT = Path(__file__).resolve().parent.parent
+HERE = ROOT / "tests" / "golden"
+sys.path[:0] = [str(ROOT / "functions")]  # the Lambda packages, as pytest puts them
 
 from tests.golden.datasets import DATASETS, files  # noqa: E402
 

@@ -1,7 +1,7 @@
 """`make screenshots`: the demo email in headless Chromium at a phone's width (375 px) and at the
 600 px the email is designed for, as out/report-375.png and out/report-600.png.
 
-    python -m tests.bench.screenshots [--html out/report.html] [--profile small|large-org]
+    python -m scripts.screenshots [--html out/report.html] [--profile small|large-org]
 
 Chromium is not installed for you: on Debian or Ubuntu, `sudo apt-get install chromium`. If
 out/report.html does not exist, the demo is run first to make it. Each screenshot is taken in a
@@ -19,7 +19,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 WIDTHS = (375, 600)
 WINDOW_HEIGHT = 6000
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

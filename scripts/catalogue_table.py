@@ -1,5 +1,8 @@
 """`make catalogue`: run the fault catalogue and write its results table into docs/reliability.md
-(between the BEGIN/END markers), with the summary line."""
+(between the BEGIN/END markers), with the summary line.
+
+    python -m scripts.catalogue_table
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from pathlib import Path
 
 from tests.catalogue.scenarios import SCENARIOS, mock_config, run_scenario, summary
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "reliability.md"
 BEGIN, END = "<!-- BEGIN catalogue results (make catalogue) -->", "<!-- END catalogue results -->"
 
 

@@ -1,7 +1,7 @@
 """`make bench`: what one report costs and how big it gets, for the synthetic `small` and `large-org`
 organisations. A benchmark, not a test: it prints medians and writes docs/performance.md.
 
-    python -m tests.bench.bench_report [--runs 15] [--write docs/performance.md]
+    python -m scripts.bench_report [--runs 15] [--write docs/performance.md]
 
 Measured per profile, for a fixed report day (20 Nov 2026, a 51-day query) and for the longest query
 the design makes (31 Aug, from 1 Jul: 62 days):
@@ -27,7 +27,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "functions")]  # the Lambda packages, as pytest and the Lambda runtime see them
 
 from fetch_costs.history import parse_history  # noqa: E402
@@ -156,7 +156,7 @@ def render_markdown(results: list[dict], workflow: dict, pagination: list[dict],
     lines = [
         "# Performance and cost",
         "",
-        "Written by `make bench` (`tests/bench/bench_report.py`); do not edit by hand, rerun it. A benchmark,",
+        "Written by `make bench` (`scripts/bench_report.py`); do not edit by hand, rerun it. A benchmark,",
         "not a test: these machines are shared and noisy, so the test suite asserts sizes and reconciliation,",
         "never time. Timings are medians; each figure is quoted against its target.",
         "",
