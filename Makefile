@@ -1,6 +1,6 @@
 # aws-cost-notifier: `make demo` and `make test` are the two commands; `make help` lists the rest.
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1)
 
@@ -12,23 +12,39 @@ PYTEST_ARGS ?=
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test venv clean distclean lock catalogue test-sfn-local preview
+.PHONY: help demo test test-fast lint venv clean distclean lock catalogue test-sfn-local preview
 
 help: ## Show this list
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  Options: make demo DATE=YYYY-MM-DD PROFILE=small|large-org FORCE=1 SEED=7"
 
 demo: $(STAMP) ## Run the real workflow on the embedded AWS; writes out/report.{html,txt,eml}, out/execution.json
 	$(BIN)/python -m local.demo --profile $(PROFILE) --seed $(SEED) $(if $(DATE),--date $(DATE)) $(if $(FORCE),--force)
 
-test: $(STAMP) ## Run every test (unit, handlers, the real state machine on the embedded AWS)
+test: lint ## The gates, then every test (unit, handlers, the real state machine, catalogue, model, infra)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The lanes are pytest markers that tests/conftest.py gives each folder (pyproject.toml says what each proves).
+FAST_LANES := unit or handler or golden
+
+test-fast: lint ## The gates, then the unit, handler and golden tests (seconds)
+	$(BIN)/python -m pytest -m "$(FAST_LANES)" $(PYTEST_ARGS)
+
+# Every gate runs, and the target fails if any did: one run shows all the findings.
+GATES := "$(BIN)/ruff check ." \
+         "$(BIN)/ruff format --check ." \
+         "$(BIN)/mypy" \
+         "$(BIN)/python -m scripts.function_length functions"
+
+lint: $(STAMP) ## The gates: ruff check, ruff format --check, mypy --strict on functions/, function length <= 50 lines
+	@failed=""; for gate in $(GATES); do echo "+ $$gate"; $$gate || failed="$$failed\n  $$gate"; done; \
+	  if [ -n "$$failed" ]; then printf "Gates failed:$$failed\n"; exit 1; fi
 
 preview: $(STAMP) ## Your real costs, rendered into out/preview/ with your AWS credentials; sends nothing (ARGS="--help")
 	$(BIN)/python -m local.preview $(ARGS)
 
 catalogue: $(STAMP) ## Run the fault catalogue and rewrite its results table in docs/reliability.md
-	$(BIN)/python -m tests.catalogue.run
+	$(BIN)/python -m scripts.catalogue_table
 
 test-sfn-local: $(STAMP) ## Run the catalogue's mock-config cases in amazon/aws-stepfunctions-local (needs Docker)
 	$(BIN)/python -m tests.catalogue.sfn_local
@@ -36,13 +52,13 @@ test-sfn-local: $(STAMP) ## Run the catalogue's mock-config cases in amazon/aws-
 .PHONY: bench screenshots golden
 
 bench: $(STAMP) ## Benchmark a report (requests, summarise and render time, sizes); writes docs/performance.md
-	$(BIN)/python -m tests.bench.bench_report --write docs/performance.md
+	$(BIN)/python -m scripts.bench_report --write docs/performance.md
 
 screenshots: $(STAMP) ## Render out/report.html in headless Chromium at 375 and 600 px into out/ (needs chromium)
-	$(BIN)/python -m tests.bench.screenshots --profile $(PROFILE)
+	$(BIN)/python -m scripts.screenshots --profile $(PROFILE)
 
 golden: $(STAMP) ## Rewrite the golden emails in tests/golden/ from the current code; review the diff
-	$(BIN)/python -m tests.golden.regenerate
+	$(BIN)/python -m scripts.regenerate_golden
 
 venv: $(STAMP) ## Create .venv from the pinned requirements-dev.txt
 
@@ -57,12 +73,12 @@ $(STAMP): requirements-dev.txt
 
 lock: ## Re-pin requirements-dev.txt from a clean install of the direct dependencies (review the diff)
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
-	.venv-lock/bin/pip install --quiet "boto3" "moto[stepfunctions]" "aws-lambda-powertools[tracer]" "jinja2" "pytest" "hypothesis"
+	.venv-lock/bin/pip install --quiet "boto3" "moto[stepfunctions]" "aws-lambda-powertools[tracer]" "jinja2" "pytest" "hypothesis" "pytest-randomly" "ruff" "mypy"
 	{ sed -n '1,/^# Regenerate/p' requirements-dev.txt; .venv-lock/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel; } > requirements-dev.txt.new
 	mv requirements-dev.txt.new requirements-dev.txt && rm -rf .venv-lock
 
 clean: ## Remove generated files (out/, build/, caches)
-	rm -rf out build .pytest_cache .hypothesis
+	rm -rf out build .pytest_cache .hypothesis .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
 
 distclean: clean ## Also remove the virtualenv
@@ -71,7 +87,8 @@ distclean: clean ## Also remove the virtualenv
 # --- Deployment: Lambda packages and the static Terraform checks (terraform/, tests/infra/) ---------
 # checkov lives in its own pinned environment: it pins boto3 1.35 and packaging<24, which .venv cannot
 # share. tests/infra (run by `make test` with everything else) calls it, and its HCL parser, from there.
-INFRA_VENV  := .venv-infra
+INFRA_VENV  ?= .venv-infra
+export INFRA_VENV
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cksum < requirements-infra.txt | cut -d' ' -f1)
 
 .PHONY: package check-infra lock-infra distclean-infra
@@ -80,7 +97,7 @@ test: $(INFRA_STAMP)
 distclean: distclean-infra
 
 package: $(STAMP) ## Build build/<function>.zip for Terraform (byte-for-byte reproducible)
-	$(BIN)/python terraform/package.py
+	$(BIN)/python scripts/package.py
 
 check-infra: $(STAMP) $(INFRA_STAMP) ## Only the deployment checks: Terraform parse, placeholders, IAM, alarms, checkov, packaging
 	$(BIN)/python -m pytest tests/infra $(PYTEST_ARGS)

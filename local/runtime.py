@@ -182,10 +182,15 @@ class _RoutedStdout(io.TextIOBase):
         return (buffer if buffer is not None else self.terminal).write(text)
 
     def flush(self) -> None:
-        self.terminal.flush()
+        # The terminal is whatever sys.stdout was when the router was installed (under pytest, its
+        # capture file, which pytest closes first). The router does not own it: once it is closed there
+        # is nothing to flush. Python 3.13 reports an error from the flush that io's finalizer makes at
+        # exit ("Exception ignored in: <_RoutedStdout>"); earlier versions dropped it silently.
+        if not getattr(self.terminal, "closed", False):
+            self.terminal.flush()
 
     def isatty(self) -> bool:
-        return self.terminal.isatty()
+        return not getattr(self.terminal, "closed", False) and self.terminal.isatty()
 
 
 _ROUTED_STDOUT = _RoutedStdout(sys.stdout)
@@ -226,9 +231,7 @@ class EmbeddedAWS:
         # mocked response (used to prove a generated MockConfigFile runs there); by default an attempt
         # beyond the mocked ones calls the real integration.
         self.strict_mocks = strict_mocks
-        self.today = (
-            (now.astimezone(UTC).date() if now else None) or today or datetime.now(UTC).date()
-        )
+        self.today = (now.astimezone(UTC).date() if now else None) or today or datetime.now(UTC).date()
         self.cost_explorer = FakeCostExplorer(SyntheticOrganisation(profile=profile, seed=seed, today=self.today))
         self.sender = sender
         self.recipients = tuple(recipients)

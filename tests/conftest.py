@@ -1,10 +1,34 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder, and the lanes: each folder's tests carry its marker."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from local.lambda_context import LocalLambdaContext
+
+TESTS = Path(__file__).parent
+
+# The folder a test lives in says what it proves (pyproject.toml describes each marker); `make test-fast`
+# and `pytest -m` select by these.
+LANES = {
+    "unit": "unit",
+    "functions": "handler",
+    "golden": "golden",
+    "workflow": "workflow",
+    "catalogue": "catalogue",
+    "model": "model",
+    "infra": "infra",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0] if item.path.is_relative_to(TESTS) else item.path.parent.name
+        if folder not in LANES:
+            raise pytest.UsageError(f"{item.nodeid}: tests/{folder}/ has no lane; add it to LANES in tests/conftest.py")
+        item.add_marker(LANES[folder])
 
 
 @pytest.fixture
