@@ -36,6 +36,7 @@ from fetch_costs.settings import ReportSettings  # noqa: E402
 from fetch_costs.summarise import summarise  # noqa: E402
 from render_email.render import MAX_HTML_BYTES, render_report  # noqa: E402
 from render_email.request import RenderRequest  # noqa: E402
+from report_contract.limits import STATE_PAYLOAD_BYTES as PAYLOAD_LIMIT  # noqa: E402
 
 from local.cost_explorer import GROUPS_PER_PAGE, FakeCostExplorer, SyntheticOrganisation  # noqa: E402
 
@@ -43,7 +44,6 @@ PROFILES = ("small", "large-org")
 TYPICAL = date(2026, 11, 20)  # a 51-day query (1 Oct to 20 Nov)
 LONGEST = date(2026, 8, 31)  # a 62-day query (1 Jul to 31 Aug): the most groups a report ever asks for
 PAGE_SIZES = (100, 1_000, 5_000, GROUPS_PER_PAGE, 50_000)
-PAYLOAD_LIMIT = 256 * 1024
 RENDER_TARGET_MS = 100
 REQUEST_TARGETS = {"small": 1, "large-org": 2}
 LARGE_ORG_ACCOUNTS = len(SyntheticOrganisation("large-org", seed=7, today=TYPICAL).accounts)

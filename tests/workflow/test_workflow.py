@@ -9,6 +9,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+from report_contract.limits import STATE_PAYLOAD_BYTES as PAYLOAD_LIMIT
+
 from local.runtime import EmbeddedAWS
 from tests.workflow.conftest import NOW, SCHEDULED, TODAY, YESTERDAY
 
@@ -24,7 +26,6 @@ HAPPY_PATH = [
     "MarkSent",
     "ReportSent",
 ]
-PAYLOAD_LIMIT = 256 * 1024
 
 
 def test_scheduled_run_sends_one_report_and_records_it(aws):
