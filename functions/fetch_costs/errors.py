@@ -43,3 +43,7 @@ class CostDataInvalid(Exception):
 
 class ReportDoesNotReconcile(Exception):
     """The services table does not add up to the day's charges: a bug, which must never reach an inbox."""
+
+
+class ReportDayNotInHistory(Exception):
+    """summarise was handed a history that does not cover the report day: a bug in the caller."""

@@ -237,10 +237,10 @@ class ReportSettings:
 
     def __post_init__(self) -> None:
         if self.metric not in COST_METRICS:
-            raise ValueError(f"metric must be one of {', '.join(COST_METRICS)}, got {self.metric!r}")
+            raise ConfigurationError(f"metric must be one of {', '.join(COST_METRICS)}, got {self.metric!r}")
         top = BY_NAME["TOP_SERVICES"]
         if not _in_bounds(top, self.top_services):
-            raise ValueError(f"top_services must be from {top.minimum} to {top.maximum}")
+            raise ConfigurationError(f"top_services must be from {top.minimum} to {top.maximum}")
 
 
 def load_settings(environ: Mapping[str, str]) -> ReportSettings:

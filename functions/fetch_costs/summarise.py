@@ -18,7 +18,7 @@ from report_contract import Thresholds  # not yet named by fetch_costs.report
 
 from fetch_costs.anomalies import BASELINE_DAYS, MIN_BASELINE_DAYS, find_anomalies, find_new_services
 from fetch_costs.currency import rounds_to_zero
-from fetch_costs.errors import ReportDoesNotReconcile
+from fetch_costs.errors import ReportDayNotInHistory, ReportDoesNotReconcile
 from fetch_costs.forecast import month_end_forecast
 from fetch_costs.history import CREDITS, DISCOUNTS, EXACT, REFUNDS, TAX, ZERO, CostHistory, Day
 from fetch_costs.movers import find_movers
@@ -52,7 +52,7 @@ class Known:
     def __init__(self, history: CostHistory, report_date: date) -> None:
         today = history.day(report_date)
         if today is None:
-            raise ValueError(f"the history {history.start} to {history.end} does not hold {report_date}")
+            raise ReportDayNotInHistory(f"the history {history.start} to {history.end} does not hold {report_date}")
         self.history = history
         self.report_date = report_date
         self.today: Day = today

@@ -140,9 +140,9 @@ def test_the_settings_are_built_from_the_environment_on_first_use_and_kept(monke
 
 
 def test_settings_built_directly_are_checked_too():
-    with pytest.raises(ValueError, match="top_services must be from 1 to 20"):
+    with pytest.raises(ConfigurationError, match="top_services must be from 1 to 20"):
         ReportSettings(top_services=0)
-    with pytest.raises(ValueError, match="metric must be one of"):
+    with pytest.raises(ConfigurationError, match="metric must be one of"):
         ReportSettings(metric="Dollars")
 
 
