@@ -28,9 +28,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
+from report_contract import Anomaly, NewService
+
 from fetch_costs.currency import rounds_to_zero
 from fetch_costs.history import EXACT, ZERO
-from fetch_costs.report import Anomaly, NewService
 from fetch_costs.settings import ReportSettings
 
 BASELINE_DAYS = 14

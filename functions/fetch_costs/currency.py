@@ -3,48 +3,17 @@ services. Pure.
 
 A Cost Explorer amount has up to 10 decimal places; the email shows each to the minor unit of its currency
 (the cent, or the whole yen). An amount that would be shown as 0.00 is no news: a service is not new,
-not a mover and not an anomaly because of it. The minor units are ISO 4217's, the same table as
-render_email/money.py (the two Lambdas are packaged apart; tests/unit/test_costs.py checks they agree).
+not a mover and not an anomaly because of it. The minor units are ISO 4217's, from the report contract
+that render_email formats with too.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from report_contract.currency import minor_units
+
 from fetch_costs.history import EXACT
-
-# ISO 4217 minor units that are not 2.
-ZERO_DECIMALS = frozenset(
-    {
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "ISK",
-        "JPY",
-        "KMF",
-        "KRW",
-        "PYG",
-        "RWF",
-        "UGX",
-        "UYI",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    }
-)
-THREE_DECIMALS = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
-
-
-def minor_units(currency: str) -> int:
-    """Decimal places of the currency's minor unit: 2 for USD, 0 for JPY, 3 for KWD."""
-    if currency in ZERO_DECIMALS:
-        return 0
-    if currency in THREE_DECIMALS:
-        return 3
-    return 2
 
 
 def rounds_to_zero(amount: Decimal, currency: str) -> bool:

@@ -23,8 +23,9 @@ import calendar
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
+from report_contract import Forecast
+
 from fetch_costs.history import EXACT, ZERO, CostHistory
-from fetch_costs.report import Forecast
 
 BASIS_DAYS = 7
 MIN_BASIS_DAYS = 3

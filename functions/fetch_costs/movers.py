@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
 
+from report_contract import Mover
+from report_contract.limits import MAX_MOVERS
+
 from fetch_costs.currency import rounds_to_zero
 from fetch_costs.history import EXACT
-from fetch_costs.report import MAX_MOVERS, Mover
 from fetch_costs.settings import ReportSettings
 
 

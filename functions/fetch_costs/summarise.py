@@ -14,21 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
-from report_contract import Thresholds  # not yet named by fetch_costs.report
-
-from fetch_costs.anomalies import BASELINE_DAYS, MIN_BASELINE_DAYS, find_anomalies, find_new_services
-from fetch_costs.currency import rounds_to_zero
-from fetch_costs.errors import ReportDayNotInHistory, ReportDoesNotReconcile
-from fetch_costs.forecast import month_end_forecast
-from fetch_costs.history import CREDITS, DISCOUNTS, EXACT, REFUNDS, TAX, ZERO, CostHistory, Day
-from fetch_costs.movers import find_movers
-from fetch_costs.query import first_of_previous_month
-from fetch_costs.report import (
-    FLAG_ANOMALY,
-    FLAG_NEW,
-    MAX_LISTED,
-    MAX_OTHER_ADJUSTMENTS,
-    TREND_DAYS,
+from report_contract import (
     Anomaly,
     Average,
     Breakdown,
@@ -40,7 +26,17 @@ from fetch_costs.report import (
     OtherLine,
     PeriodTotal,
     ServiceLine,
+    Thresholds,
 )
+from report_contract.limits import FLAG_ANOMALY, FLAG_NEW, MAX_LISTED, MAX_OTHER_ADJUSTMENTS, TREND_DAYS
+
+from fetch_costs.anomalies import BASELINE_DAYS, MIN_BASELINE_DAYS, find_anomalies, find_new_services
+from fetch_costs.currency import rounds_to_zero
+from fetch_costs.errors import ReportDayNotInHistory, ReportDoesNotReconcile
+from fetch_costs.forecast import month_end_forecast
+from fetch_costs.history import CREDITS, DISCOUNTS, EXACT, REFUNDS, TAX, ZERO, CostHistory, Day
+from fetch_costs.movers import find_movers
+from fetch_costs.query import first_of_previous_month
 from fetch_costs.settings import ReportSettings
 
 AVERAGE_DAYS = 7

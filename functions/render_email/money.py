@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from report_contract.currency import minor_units
+
 # Symbols for the currencies an AWS bill is commonly in; any other code is shown as the code.
 _SYMBOLS: dict[str, str] = {
     "USD": "$",
@@ -32,30 +34,6 @@ _SYMBOLS: dict[str, str] = {
     "ILS": "₪",
 }
 
-# ISO 4217 minor units that are not 2.
-_ZERO_DECIMALS = frozenset(
-    {
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "ISK",
-        "JPY",
-        "KMF",
-        "KRW",
-        "PYG",
-        "RWF",
-        "UGX",
-        "UYI",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    }
-)
-_THREE_DECIMALS = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
-
 
 class RoundingTargetUnreachable(ValueError):
     """largest_remainder was asked for a total that rounding the values cannot reach (a caller's bug)."""
@@ -71,13 +49,7 @@ class Currency:
 
     @classmethod
     def of(cls, code: str) -> Currency:
-        if code in _ZERO_DECIMALS:
-            minor_units = 0
-        elif code in _THREE_DECIMALS:
-            minor_units = 3
-        else:
-            minor_units = 2
-        return cls(code=code, symbol=_SYMBOLS.get(code), minor_units=minor_units)
+        return cls(code=code, symbol=_SYMBOLS.get(code), minor_units=minor_units(code))
 
     @property
     def scale(self) -> int:

@@ -12,11 +12,12 @@ import pytest
 from fetch_costs.anomalies import band, median
 from fetch_costs.history import CREDITS, DISCOUNTS, REFUNDS, TAX, CostDataInvalid, not_ready, parse_history
 from fetch_costs.query import build_request, report_window
-from fetch_costs.report import MAX_LISTED, MAX_MOVERS, plain
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from report_contract.limits import MAX_LISTED, MAX_MOVERS
+from report_contract.wire import plain
 
 from local.cost_explorer import FakeCostExplorer, SyntheticOrganisation
 from local.runtime import DEFINITION
@@ -453,8 +454,8 @@ def test_a_sub_cent_amount_or_excess_is_not_an_anomaly_even_with_no_floors(usual
 
 
 def test_the_minor_units_are_the_ones_the_email_rounds_to():
-    from fetch_costs.currency import THREE_DECIMALS, ZERO_DECIMALS, minor_units
     from render_email.money import Currency
+    from report_contract.currency import THREE_DECIMALS, ZERO_DECIMALS, minor_units
 
     for code in sorted(ZERO_DECIMALS | THREE_DECIMALS | {"USD", "EUR", "GBP", "CHF", "BHD", "JPY", "XYZ"}):
         assert minor_units(code) == Currency.of(code).minor_units, code

@@ -24,12 +24,12 @@ from fetch_costs.history import (
     record_type,
 )
 from fetch_costs.query import report_window
-from fetch_costs.report import MAX_OTHER_ADJUSTMENTS
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
 from render_email.render import build_view, render_report
 from render_email.request import MAX_OTHER_ADJUSTMENTS as RENDER_MAX_OTHER_ADJUSTMENTS
 from render_email.request import RenderRequest
+from report_contract.limits import MAX_OTHER_ADJUSTMENTS
 
 from tests.fixtures.cost_explorer_answers import answer
 
