@@ -29,13 +29,12 @@ from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
 from report_contract import Anomaly, NewService
+from report_contract.wire import EXACT
 
 from fetch_costs.currency import rounds_to_zero
-from fetch_costs.history import EXACT, ZERO
+from fetch_costs.history import ZERO
 from fetch_costs.settings import ReportSettings
 
-BASELINE_DAYS = 14
-MIN_BASELINE_DAYS = 7
 MAD_SCALE = Decimal("1.4826")
 
 

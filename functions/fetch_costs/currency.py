@@ -12,8 +12,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from report_contract.currency import minor_units
-
-from fetch_costs.history import EXACT
+from report_contract.wire import EXACT
 
 
 def rounds_to_zero(amount: Decimal, currency: str) -> bool:

@@ -24,11 +24,11 @@ from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
 from report_contract import Forecast
+from report_contract.limits import FORECAST_BASIS_DAYS as BASIS_DAYS
+from report_contract.limits import MIN_FORECAST_DAYS as MIN_BASIS_DAYS
+from report_contract.wire import EXACT
 
-from fetch_costs.history import EXACT, ZERO, CostHistory
-
-BASIS_DAYS = 7
-MIN_BASIS_DAYS = 3
+from fetch_costs.history import ZERO, CostHistory
 
 
 def month_end(day: date) -> date:

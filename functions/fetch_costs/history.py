@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Context, Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
+
+from report_contract.wire import EXACT
 
 from fetch_costs.errors import CostDataInvalid
 
@@ -127,9 +129,6 @@ def record_type(name: str) -> RecordType | None:
 FALLBACK_CURRENCY = "USD"
 NO_SERVICE = "(no service)"
 NO_RECORD_TYPE = "(no record type)"
-# Sums are exact: Cost Explorer's amounts have at most 10 decimal places and stay below 10^15, so 60
-# significant digits never round a sum (Decimal's default 28 could, and then nothing would reconcile).
-EXACT = Context(prec=60)
 ZERO = Decimal(0)
 
 

@@ -15,9 +15,9 @@ from decimal import Decimal, localcontext
 
 from report_contract import Mover
 from report_contract.limits import MAX_MOVERS
+from report_contract.wire import EXACT
 
 from fetch_costs.currency import rounds_to_zero
-from fetch_costs.history import EXACT
 from fetch_costs.settings import ReportSettings
 
 

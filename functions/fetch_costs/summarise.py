@@ -28,18 +28,26 @@ from report_contract import (
     ServiceLine,
     Thresholds,
 )
-from report_contract.limits import FLAG_ANOMALY, FLAG_NEW, MAX_LISTED, MAX_OTHER_ADJUSTMENTS, TREND_DAYS
+from report_contract.limits import (
+    AVERAGE_DAYS,
+    BASELINE_DAYS,
+    FLAG_ANOMALY,
+    FLAG_NEW,
+    MAX_LISTED,
+    MAX_OTHER_ADJUSTMENTS,
+    MIN_BASELINE_DAYS,
+    TREND_DAYS,
+)
+from report_contract.wire import EXACT
 
-from fetch_costs.anomalies import BASELINE_DAYS, MIN_BASELINE_DAYS, find_anomalies, find_new_services
+from fetch_costs.anomalies import find_anomalies, find_new_services
 from fetch_costs.currency import rounds_to_zero
 from fetch_costs.errors import ReportDayNotInHistory, ReportDoesNotReconcile
 from fetch_costs.forecast import month_end_forecast
-from fetch_costs.history import CREDITS, DISCOUNTS, EXACT, REFUNDS, TAX, ZERO, CostHistory, Day
+from fetch_costs.history import CREDITS, DISCOUNTS, REFUNDS, TAX, ZERO, CostHistory, Day
 from fetch_costs.movers import find_movers
 from fetch_costs.query import first_of_previous_month
 from fetch_costs.settings import ReportSettings
-
-AVERAGE_DAYS = 7
 
 
 class Known:
