@@ -153,7 +153,6 @@ class LineItem(NamedTuple):
 Row = tuple  # a line item as lines_for_day() returns it: a plain tuple in LineItem's field order
 
 _ACCOUNT = LineItem._fields.index("account")
-_ENVIRONMENT = LineItem._fields.index("environment")
 _RECORD_TYPE = LineItem._fields.index("record_type")
 _NET_UNBLENDED = LineItem._fields.index("net_unblended")
 
@@ -610,17 +609,6 @@ class SyntheticOrganisation:
             if day.day == 1:
                 lines = lines + self._month_start_lines(day)
         return lines
-
-    def tag_value(self, key: str, line: Row) -> str:
-        """Cost allocation tag value of a line ("" = untagged). Only "Environment" is set."""
-        return line[_ENVIRONMENT] if key == "Environment" else ""
-
-    def cost_category_value(self, key: str, account: str) -> str:
-        """Cost category value of an account ("" = uncategorised). Only "Business Unit" exists."""
-        if key != "Business Unit" or self.profile != "large-org":
-            return ""
-        name = self.accounts.get(account, "")
-        return "Platform" if account == self.management_account_id else name.split("-", 1)[-1]
 
     # ---- construction ----------------------------------------------------------------------
 
