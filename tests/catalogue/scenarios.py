@@ -243,7 +243,10 @@ def ten_at_once(run: Run) -> Outcome:
         executions = [run.keep(e) for e in pool.map(run.aws.wait, arns)]
     outcomes = sorted(e.output["outcome"] for e in executions)
     assert outcomes == ["duplicate"] * 9 + ["sent"], outcomes
-    return run.outcome(1, "10 started, 1 sent, 9 lost the claim race")
+    # Each loser names the winner, so an operator can follow the day to the run that sends it.
+    [winner] = [e.arn for e in executions if e.output["outcome"] == "sent"]
+    assert {e.output["claimedBy"] for e in executions if e.output["outcome"] == "duplicate"} == {winner}
+    return run.outcome(1, "10 started, 1 sent, 9 lost the claim race and named the winner")
 
 
 def old_day_already_sent(run: Run) -> Outcome:
