@@ -1298,6 +1298,10 @@ def run(path: Path | str = DEFINITION, bounds: Bounds | None = None, sizes=(2, 3
 
 
 def main(argv: list[str]) -> int:
+    # As a command, put functions/ on the path as each Lambda zip's root is (pytest does it from pyproject).
+    functions = str(DEFINITION.parents[1] / "functions")
+    if functions not in sys.path:
+        sys.path.insert(0, functions)
     deep = "--deep" in argv
     args = [a for a in argv if a != "--deep"]
     path = Path(args[0]) if args else DEFINITION
