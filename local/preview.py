@@ -8,7 +8,8 @@ with your AWS credentials: the same code, the same settings (read from the same 
 variables), the same Cost Explorer query. It calls sts:GetCallerIdentity and
 organizations:DescribeOrganization (both free) to say which account it is looking at, then, once you
 agree, ce:GetCostAndUsage ($0.01 per request). It never sends email and never writes DynamoDB: it
-creates no SES, DynamoDB or Step Functions client at all. The email goes to out/preview/.
+creates no SES, DynamoDB or Step Functions client at all. The email goes to out/preview/. If AWS cannot
+be reached it says so in one line within seconds (CLIENT_CONFIG), instead of waiting minutes.
 """
 
 from __future__ import annotations
@@ -18,13 +19,28 @@ import contextlib
 import importlib
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
 import boto3
-from botocore.exceptions import ClientError, NoCredentialsError, ProfileNotFound
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+    NoCredentialsError,
+    ProfileNotFound,
+    ProxyConnectionError,
+    ReadTimeoutError,
+    SSLError,
+)
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from local.environ import patched_environ
 from local.lambda_context import LocalLambdaContext
@@ -33,6 +49,18 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = ROOT / "functions"
 IAM_NEEDED = '{"Effect": "Allow", "Action": "ce:GetCostAndUsage", "Resource": "*"}'
 EXIT_REFUSED, EXIT_AWS = 2, 3
+
+# Every client the preview's session creates starts from these bounds: its own STS and Organizations
+# clients, the Cost Explorer client fetch_costs creates, and the clients botocore creates to resolve
+# credentials (SSO, AssumeRole). botocore's defaults (60 s to connect, 60 s to read, legacy retries) make an
+# unreachable or silent endpoint a wait of minutes. A client's own Config wins where it sets a value:
+# fetch_costs sets one attempt and a longer read timeout for Cost Explorer's slower pages (its handler.py).
+# Worst case here: 2 attempts x 5 s for STS, the first call, so the answer comes within about 10 s.
+CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=5, retries={"total_max_attempts": 2, "mode": "standard"})
+NETWORK_ADVICE = (
+    "Check the network connection, any proxy (HTTPS_PROXY) or VPN, and the endpoint and Region "
+    "(AWS_ENDPOINT_URL, AWS_REGION, or the profile's endpoint_url and region)."
+)
 
 
 class PreviewError(Exception):
@@ -52,7 +80,8 @@ def main(
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     args = _parse_args(argv)
     try:
-        return _preview(args, stdin, stdout, session_factory)
+        with _network_errors():
+            return _preview(args, stdin, stdout, session_factory)
     except PreviewError as error:
         print(f"preview: {error}", file=stdout)
         return error.code
@@ -172,8 +201,10 @@ def _report_day(raw: str | None):
 
 
 def _session(session_factory, profile: str | None) -> boto3.Session:
+    core = botocore.session.get_session()
+    core.set_default_client_config(CLIENT_CONFIG)
     try:
-        session = session_factory(profile_name=profile) if profile else session_factory()
+        session = session_factory(botocore_session=core, profile_name=profile)
     except ProfileNotFound:
         raise PreviewError(f"no AWS profile named {profile!r}; list yours with `aws configure list-profiles`") from None
     if session.get_credentials() is None:
@@ -218,6 +249,32 @@ def _organisation(session: boto3.Session, account_id: str) -> str:
     )
 
 
+@contextlib.contextmanager
+def _network_errors():
+    """AWS out of reach, from any call the preview or the handler makes: one line that says what to check."""
+    try:
+        yield
+    except (BotocoreConnectionError, HTTPClientError) as error:
+        raise PreviewError(f"{_unreachable(error)}. {NETWORK_ADVICE}") from None
+
+
+def _unreachable(error: Exception) -> str:
+    endpoint = getattr(error, "kwargs", {}).get("endpoint_url") or "the AWS endpoint"
+    if isinstance(error, ProxyConnectionError):
+        return f"could not connect to the proxy {error.kwargs.get('proxy_url')} (on the way to AWS)"
+    if isinstance(error, ConnectTimeoutError):
+        return f"no connection to {endpoint} in time"
+    if isinstance(error, SSLError):
+        return f"the TLS handshake with {endpoint} failed (behind a TLS-inspecting proxy, set AWS_CA_BUNDLE to its CA)"
+    if isinstance(error, EndpointConnectionError):
+        return f"could not connect to {endpoint}"
+    if isinstance(error, ReadTimeoutError):
+        return f"{endpoint} accepted the connection but did not answer in time"
+    if isinstance(error, ConnectionClosedError):
+        return f"{endpoint} closed the connection without answering"
+    return f"AWS could not be reached ({str(error).splitlines()[0] if str(error) else type(error).__name__})"
+
+
 # -- running the functions' own code -------------------------------------------------------------------
 
 
@@ -239,6 +296,8 @@ def _fetch(fetch, report_day) -> dict:
             f"Cost Explorer has no data for {report_day} yet. A day's data is usually complete "
             "within 24 hours; try --date with an earlier day."
         ) from None
+    except fetch.CostExplorerUnreachable as error:
+        raise PreviewError(f"{_unreachable(error.__cause__ or error)}. {NETWORK_ADVICE}") from None
     except fetch.CostExplorerThrottled:
         raise PreviewError("Cost Explorer is throttling requests from this account; wait a minute and retry.") from None
     except fetch.CostDataIncomplete as error:
@@ -283,14 +342,20 @@ def _lambda_environment(settings: dict[str, str]):
     from fetch_costs.settings import settings as fetch_costs_settings
 
     # The handlers' structured logs and metrics are for CloudWatch; here they would drown the output.
-    with patched_environ(
-        {
-            **settings,
-            "POWERTOOLS_LOG_LEVEL": "ERROR",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-        }
+    with (
+        patched_environ(
+            {
+                **settings,
+                "POWERTOOLS_LOG_LEVEL": "ERROR",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            }
+        ),
+        warnings.catch_warnings(),
     ):
+        # Powertools warns when a handler raises before adding a metric: here that would print two lines of
+        # its source under the preview's one-line error.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         # fetch_costs reads its settings on first use and keeps them: read these, and keep them from
         # whatever runs in this process after the preview.
         fetch_costs_settings.cache_clear()
@@ -350,7 +415,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="make preview ARGS=...",
         description=__doc__.split("\n\n")[0],
         epilog="Exit codes: 0 done (or declined), 2 bad option or refused charge, "
-        "3 AWS said no (the message says what to do).",
+        "3 AWS said no or could not be reached (the message says what to do).",
     )
     parser.add_argument("--date", help="the report day, YYYY-MM-DD (default: yesterday, UTC)")
     parser.add_argument("--aws-profile", help="a named AWS profile (default: the usual credential chain)")

@@ -47,3 +47,8 @@ class ReportDoesNotReconcile(Exception):
 
 class ReportDayNotInHistory(Exception):
     """summarise was handed a history that does not cover the report day: a bug in the caller."""
+
+
+class CostExplorerUnreachable(Exception):
+    """No answer from Cost Explorer: the connection failed or timed out (botocore's error is the cause).
+    Transient as far as anyone can tell; the state machine retries it."""

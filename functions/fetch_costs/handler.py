@@ -18,7 +18,11 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config  # type: ignore[import-untyped]
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from botocore.exceptions import (  # type: ignore[import-untyped]
+    ClientError,
+    HTTPClientError,
+)
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from fetch_costs.errors import (
     CostDataIncomplete,
@@ -27,6 +31,7 @@ from fetch_costs.errors import (
     CostDataUnavailable,
     CostExplorerAccessDenied,
     CostExplorerThrottled,
+    CostExplorerUnreachable,
     InvalidFetchRequest,
 )
 from fetch_costs.history import CostHistory, not_ready, parse_history
@@ -41,6 +46,7 @@ __all__ = [
     "CostDataUnavailable",
     "CostExplorerAccessDenied",
     "CostExplorerThrottled",
+    "CostExplorerUnreachable",
     "InvalidFetchRequest",
     "lambda_handler",
 ]
@@ -70,14 +76,25 @@ class FetchRequest:
             raise InvalidFetchRequest(f"reportDate: {raw} is not a real calendar day") from None
 
 
+# Below the function's 60 s Lambda timeout (terraform/lambda.tf), so a Cost Explorer endpoint that cannot be
+# reached, or that never answers, fails the invocation with botocore's error name (ConnectTimeoutError,
+# ReadTimeoutError) in the state's output instead of Lambda's "Task timed out". botocore's defaults are 60 s
+# each. A page usually takes 1 to 3 s; 20 s leaves room for a slow one.
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 20
+
+
 @functools.cache
 def cost_explorer() -> Any:
     """Created on first use, not at import. Cost Explorer has one endpoint, in us-east-1.
     botocore's own retries are off: every retried request is billed, and retry policy belongs to the
     state machine, where it is visible and the same for every task."""
-    return boto3.client(
-        "ce", region_name="us-east-1", config=Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"total_max_attempts": 1, "mode": "standard"},
     )
+    return boto3.client("ce", region_name="us-east-1", config=config)
 
 
 @logger.inject_lambda_context
@@ -163,6 +180,11 @@ def _get_cost_and_usage(request: dict[str, Any], report_date: date) -> dict[str,
     try:
         page: dict[str, Any] = cost_explorer().get_cost_and_usage(**request)
         return page
+    except (BotocoreConnectionError, HTTPClientError) as error:  # refused, timed out, closed: no answer
+        raise CostExplorerUnreachable(
+            f"Cost Explorer did not answer the request for {report_date}: {error}. The state machine retries; "
+            "a request that reached it may have been billed ($0.01)."
+        ) from error
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", "")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import time
+import warnings
 from datetime import UTC, datetime
 
 import boto3
@@ -13,6 +15,7 @@ from botocore.stub import Stubber
 
 from local import preview
 from local.runtime import EmbeddedAWS
+from tests.fixtures.loopback import aws_at, refused_endpoint, silent_endpoint
 
 NOW = datetime(2026, 11, 21, 8, 0, 5, tzinfo=UTC)
 
@@ -81,13 +84,15 @@ def test_bad_settings_and_dates_are_refused_before_any_aws_call():
 
 
 class StubbedSession:
-    """A boto3 session whose clients answer from Stubbers; `credentials=None` is a machine with none."""
+    """A boto3 session whose clients answer from Stubbers; `credentials=None` is a machine with none.
+    A service in `unstubbed` gets a real client, made as the preview's own session would make it."""
 
-    def __init__(self, credentials=True):
+    def __init__(self, credentials=True, unstubbed=()):
         self.credentials = credentials
         self.clients = {}
         self.stubbers = {}
-        for service in ("sts", "organizations", "ce"):
+        self.core = None
+        for service in {"sts", "organizations", "ce"} - set(unstubbed):
             client = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x").client(
                 service, region_name="us-east-1"
             )
@@ -95,14 +100,19 @@ class StubbedSession:
             self.stubbers[service] = Stubber(client)
             self.stubbers[service].activate()
 
-    def __call__(self, **_):
+    def __call__(self, botocore_session=None, **_):
+        self.core = botocore_session
         return self
 
     def get_credentials(self):
         return object() if self.credentials else None
 
-    def client(self, service, **_):
-        return self.clients[service]
+    def client(self, service, **kwargs):
+        if service in self.clients:
+            return self.clients[service]
+        return boto3.session.Session(
+            botocore_session=self.core, aws_access_key_id="x", aws_secret_access_key="x"
+        ).client(service, **kwargs)
 
     def account(self, organisation_error="AWSOrganizationsNotInUseException"):
         self.stubbers["sts"].add_response(
@@ -205,3 +215,49 @@ def test_a_day_cost_explorer_has_not_processed_is_not_previewed_as_no_spend(tmp_
     # THEN it says the day is not processed yet, instead of rendering "$0.00"
     assert exit_code == 3 and "has not processed 2026-11-20 yet" in printed, printed
     assert not (tmp_path / "report.html").exists()
+
+
+# -- AWS out of reach: one line that says what to check, within seconds --------------------------------
+# Loopback endpoints only (tests/fixtures/loopback.py): AWS_ENDPOINT_URL sends every client there.
+
+
+def test_a_refused_connection_is_one_line_naming_the_endpoint_and_what_to_check(monkeypatch):
+    with refused_endpoint() as url:
+        aws_at(monkeypatch, url)
+        code, printed = run_preview("--yes")
+    assert code == 3
+    assert printed.splitlines() == [printed.strip()], "one line, not a traceback"
+    assert printed.startswith(f"preview: could not connect to {url}")
+    for what in ("network", "proxy", "VPN", "AWS_ENDPOINT_URL", "Region"):
+        assert what in printed
+
+
+def test_an_endpoint_that_never_answers_ends_in_one_line_within_seconds_not_minutes(monkeypatch):
+    # GIVEN an endpoint that takes the connection and never answers (botocore alone would wait 60 s a try)
+    with silent_endpoint() as endpoint:
+        aws_at(monkeypatch, endpoint.url)
+        # WHEN the preview asks STS who the caller is
+        started = time.monotonic()
+        code, printed = run_preview("--yes")
+        elapsed = time.monotonic() - started
+    # THEN one line, after the bounded attempts of preview.CLIENT_CONFIG (2 x 5 s: about 10 s when measured)
+    assert code == 3 and printed.splitlines() == [printed.strip()]
+    assert f"{endpoint.url}/ accepted the connection but did not answer in time" in printed
+    assert "proxy" in printed and "VPN" in printed
+    assert endpoint.connections == preview.CLIENT_CONFIG.retries["total_max_attempts"]
+    assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+def test_cost_explorer_out_of_reach_is_one_line_after_the_account_is_named(monkeypatch, tmp_path):
+    # GIVEN STS and Organizations answer, and the Cost Explorer client fetch_costs creates cannot connect
+    session = StubbedSession(unstubbed=("ce",)).account()
+    with refused_endpoint() as url, warnings.catch_warnings(record=True) as warned:
+        aws_at(monkeypatch, url)
+        warnings.simplefilter("always")
+        code, printed = run_preview("--yes", "--out", str(tmp_path), session_factory=session)
+    # THEN the last line says so; fetch_costs' own Config (one attempt, no billed retry) applied under the
+    # preview's bounds
+    assert code == 3 and "Account 111122223333" in printed, printed
+    assert printed.splitlines()[-1].startswith(f"preview: could not connect to {url}"), printed
+    assert "Traceback" not in printed and not (tmp_path / "report.html").exists()
+    assert [str(warning.message) for warning in warned] == [], "nothing printed under the one line"
