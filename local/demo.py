@@ -1,16 +1,22 @@
 """`make demo`: run the real workflow on the embedded AWS and show what happened.
 
     python -m local.demo [--date YYYY-MM-DD] [--profile small|large-org] [--force] [--fresh]
+                         [--fail-at STATE] [--redrive]
 
 Without --date the run looks exactly like the daily schedule's: its input carries today's 08:00 UTC as
-the scheduled time, so it reports on yesterday. Report records are kept in out/.embedded-aws/ between
-runs, so running it twice for one day shows the `already sent` path; --fresh forgets them.
+the scheduled time, so it reports on yesterday. Each profile keeps its own directory (out/ for the
+default profile, out/<profile>/ for the others; --out names it): the report, the execution history,
+and in .embedded-aws/ the report records, so running it twice for one day shows the `already sent`
+path; --fresh forgets the records. --fail-at makes a state's service call fail on every attempt, so
+the run fails there; --redrive then redrives that failed execution, as the console's Redrive does.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -19,13 +25,26 @@ from pathlib import Path
 from local import trace
 from local.cost_explorer import SyntheticOrganisation
 from local.mime import to_eml
-from local.runtime import EmbeddedAWS, Execution
+from local.runtime import DEFINITION, EmbeddedAWS, Execution, StateFault
+
+DEFAULT_PROFILE = "small"
+DEFAULT_SEED = 7
+REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
+# The error --fail-at injects, before the call takes effect (nothing written, nothing sent), by the
+# service the state calls: each is one the definition retries, so the console shows the retries first.
+FAULT_CODES = {
+    "lambda": "ServiceException",
+    "dynamodb": "ProvisionedThroughputExceededException",
+    "sesv2": "TooManyRequestsException",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    out = Path(args.out)
+    out = _out_dir(args)
     snapshot = out / ".embedded-aws" / "report-table.json"
+    if args.redrive:
+        return _redrive(args, out, snapshot)
     if args.fresh and snapshot.exists():
         snapshot.unlink()
     out.mkdir(parents=True, exist_ok=True)
@@ -37,35 +56,97 @@ def main(argv: list[str] | None = None) -> int:
             execution_input["force"] = True
     else:
         if args.force:
-            print("--force needs --date (which day to resend)", file=sys.stderr)
+            print(
+                f"FORCE needs DATE (which day to resend): {_again(args, date='YYYY-MM-DD', force=True)}",
+                file=sys.stderr,
+            )
             return 2
         execution_input = {"scheduledTime": f"{today.isoformat()}T08:00:00Z"}
+    fault = StateFault.on(args.fail_at, _fault_code(args.fail_at), attempts=range(10)) if args.fail_at else None
 
     started = time.perf_counter()
     with EmbeddedAWS(profile=args.profile, seed=args.seed, today=today, table_snapshot=snapshot) as aws:
-        print(
-            f"Embedded AWS: Cost Explorer profile '{args.profile}' (seed {args.seed}), "
-            f"state machine {aws.state_machine_arn}"
-        )
-        print(f"Execution input: {json.dumps(execution_input)}\n")
-        execution = aws.run(execution_input)
+        _print_header(args, aws)
+        print(f"Execution input: {json.dumps(execution_input)}")
+        if fault is not None:
+            print(f"Injected fault: every call {fault.state} makes fails with {fault.code}, before it takes effect")
+        print()
+        execution = aws.run(execution_input, faults=(fault,) if fault else ())
         elapsed = time.perf_counter() - started
         print(trace.render(execution))
         print()
-        _write_execution(out / "execution.json", execution)
+        _write_execution(out / "execution.json", execution, args)
         _write_lambda_logs(out / "lambda.log", aws)
-        code = _summarise(execution, aws, out, elapsed)
+        if args.fail_at and args.fail_at not in execution.entered_states():
+            print(f"This run never entered {args.fail_at}, so the fault did not fire.")
+        code = _summarise(execution, aws, out, elapsed, args)
         print(f"Cost Explorer requests: {len(aws.cost_explorer.requests)}")
     return code
 
 
-def _summarise(execution: Execution, aws: EmbeddedAWS, out: Path, elapsed: float) -> int:
+def _redrive(args: argparse.Namespace, out: Path, snapshot: Path) -> int:
+    """Redrive the failed execution the last run in `out` left, as the console's Actions -> Redrive:
+    the same execution resumes at the state that failed, with the input that state had."""
+    if args.date or args.force or args.fresh or args.fail_at:
+        print(
+            "REDRIVE resumes the last failed run as it was; it takes no DATE, FORCE, FRESH or FAIL_AT", file=sys.stderr
+        )
+        return 2
+    path = out / "execution.json"
+    if not path.exists():
+        print(f"Nothing to redrive: no earlier run in {out}/ ({path} is missing)", file=sys.stderr)
+        return 2
+    document = json.loads(path.read_text(encoding="utf-8"))
+    failed = _load_execution(document)
+    if failed.status not in REDRIVABLE:
+        print(
+            f"Nothing to redrive: execution {failed.name} {failed.status}; only a failed, timed-out or "
+            "aborted execution can be redriven",
+            file=sys.stderr,
+        )
+        return 2
+    seed = document.get("demo", {}).get("seed", args.seed)
+    redrive_count = document.get("redriveCount", 0) + 1
+    resume_at = failed.entered_states()[-1]
+
+    args.seed = seed  # the failed run's, so FetchCosts sees the same organisation
+    started = time.perf_counter()
+    today = datetime.now(UTC).date()
+    with EmbeddedAWS(profile=args.profile, seed=seed, today=today, table_snapshot=snapshot) as aws:
+        _print_header(args, aws)
+        print(
+            f"Redrive {redrive_count} of execution {failed.name} ({failed.status} at {resume_at}: {failed.error}): "
+            f"it resumes at {resume_at} with the input that state had; the states before it are not run again.\n"
+        )
+        redriven = aws.redrive(failed)
+        elapsed = time.perf_counter() - started
+        print(trace.render(redriven))
+        print()
+        whole = _redriven_execution(failed, redriven, redrive_count)
+        _write_execution(path, whole, args, redrive_count=redrive_count)
+        _write_lambda_logs(out / "lambda.log", aws, append=True)  # like CloudWatch Logs, after the failed run's
+        print(f"Redrive count: {redrive_count} (the history goes on after an ExecutionRedriven event)")
+        code = _summarise(redriven, aws, out, elapsed, args)
+        print(f"Emails SES accepted in this redrive: {len(aws.mailbox)}")
+        print(f"Cost Explorer requests: {len(aws.cost_explorer.requests)}")
+    return code
+
+
+def _print_header(args: argparse.Namespace, aws: EmbeddedAWS) -> None:
+    print(
+        f"Embedded AWS: Cost Explorer profile '{args.profile}' (seed {args.seed}), "
+        f"state machine {aws.state_machine_arn}"
+    )
+
+
+def _summarise(execution: Execution, aws: EmbeddedAWS, out: Path, elapsed: float, args: argparse.Namespace) -> int:
     result = execution.output or {}
     if execution.status != "SUCCEEDED":
         failed_at = next((s.name for s in reversed(trace.steps(execution)) if s.exited is None), "?")
         print(f"Execution {execution.status} at {failed_at}: {execution.error}")
         print(f"  {_cause_message(execution.cause)}")
         print(f"History: {out / 'execution.json'}   Lambda logs: {out / 'lambda.log'}")
+        print(f"To redrive it (resume at {failed_at}, as the console's Redrive does): {_again(args, redrive=True)}")
         return 1
     outcome = result.get("outcome")
     print(
@@ -87,13 +168,55 @@ def _summarise(execution: Execution, aws: EmbeddedAWS, out: Path, elapsed: float
     elif outcome == "already sent":
         print(f"  already sent: message {result.get('messageId')} at {result.get('sentAt')}")
         print(
-            "  The report files in out/ are from the run that sent it. To send it again: "
-            f"make demo DATE={result.get('reportDate')} FORCE=1"
+            f"  The report files in {out}/ are from the run that sent it. To send it again: "
+            f"{_again(args, date=result.get('reportDate'), force=True)}"
         )
         print(f"Wrote {out / 'execution.json'}")
     else:
         print(f"  {json.dumps(result)}")
     return 0
+
+
+def _again(args: argparse.Namespace, date: str | None = None, force: bool = False, redrive: bool = False) -> str:
+    """The command that repeats this run's options with a change, in the terms the run was given in:
+    `make demo ...`, or `python -m local.demo --out ...` when the directory was named."""
+    options: list[tuple[str, str, str | None]] = []  # (make variable, flag, value; None: a switch)
+    if args.profile != DEFAULT_PROFILE:
+        options.append(("PROFILE", "--profile", args.profile))
+    if args.seed != DEFAULT_SEED and not redrive:
+        options.append(("SEED", "--seed", str(args.seed)))
+    if redrive:
+        options.append(("REDRIVE", "--redrive", None))
+    elif date:
+        options.append(("DATE", "--date", date))
+    if force:
+        options.append(("FORCE", "--force", None))
+    if args.out is None:
+        return " ".join(["make demo"] + [f"{var}={value or 1}" for var, _, value in options])
+    words = ["python -m local.demo --out", args.out] + [
+        f"{flag} {value}" if value else flag for _, flag, value in options
+    ]
+    return " ".join(words)
+
+
+def _out_dir(args: argparse.Namespace) -> Path:
+    if args.out is not None:
+        return Path(args.out)
+    return Path("out") if args.profile == DEFAULT_PROFILE else Path("out") / args.profile
+
+
+def _fault_code(state: str) -> str:
+    resource = json.loads(DEFINITION.read_text(encoding="utf-8"))["States"][state]["Resource"]
+    service = resource.split(":")[5]
+    if service == "aws-sdk":
+        service = resource.split(":")[6]
+    return FAULT_CODES[service]
+
+
+def _task_states() -> list[str]:
+    """The states --fail-at can fail: those that call a service (a Lambda function, DynamoDB, SES)."""
+    states = json.loads(DEFINITION.read_text(encoding="utf-8"))["States"]
+    return [name for name, state in states.items() if "Resource" in state]
 
 
 def _cause_message(cause: str | None) -> str:
@@ -104,21 +227,70 @@ def _cause_message(cause: str | None) -> str:
         return cause or ""
 
 
-def _write_execution(path: Path, execution: Execution) -> None:
+def _write_execution(path: Path, execution: Execution, args: argparse.Namespace, redrive_count: int = 0) -> None:
+    """The history as the console exports it, plus what a later --redrive needs (name, profile, seed)."""
     document = {
         "executionArn": execution.arn,
+        "name": execution.name,
         "status": execution.status,
+        "redriveCount": redrive_count,
         "input": execution.input,
         "output": execution.output,
         "error": execution.error,
         "cause": execution.cause,
+        "demo": {"profile": args.profile, "seed": args.seed},
         "events": execution.history,
     }
     path.write_text(json.dumps(document, indent=2, default=_json_default), encoding="utf-8")
 
 
-def _write_lambda_logs(path: Path, aws: EmbeddedAWS) -> None:
-    with path.open("w", encoding="utf-8") as log:
+def _load_execution(document: dict) -> Execution:
+    history = [
+        {**event, "timestamp": datetime.fromisoformat(event["timestamp"])} if "timestamp" in event else event
+        for event in document["events"]
+    ]
+    return Execution(
+        arn=document["executionArn"],
+        name=document.get("name") or document["executionArn"].rsplit(":", 1)[-1],
+        status=document["status"],
+        input=document["input"],
+        output=document.get("output"),
+        error=document.get("error"),
+        cause=document.get("cause"),
+        history=history,
+    )
+
+
+def _redriven_execution(failed: Execution, redriven: Execution, redrive_count: int) -> Execution:
+    """One execution, as the console shows a redriven one: the failed run's events, an ExecutionRedriven
+    event, then the redrive's (numbered on from the failed run's)."""
+    history = list(failed.history)
+    offset = history[-1]["id"]
+    history.append(
+        {
+            "timestamp": redriven.history[0]["timestamp"],
+            "type": "ExecutionRedriven",
+            "id": offset + 1,
+            "previousEventId": offset,
+            "executionRedrivenEventDetails": {"redriveCount": redrive_count},
+        }
+    )
+    for event in redriven.history[1:]:  # its own ExecutionStarted is the ExecutionRedriven above
+        history.append({**event, "id": event["id"] + offset, "previousEventId": event["previousEventId"] + offset})
+    return Execution(
+        arn=failed.arn,
+        name=failed.name,
+        status=redriven.status,
+        input=failed.input,
+        output=redriven.output,
+        error=redriven.error,
+        cause=redriven.cause,
+        history=history,
+    )
+
+
+def _write_lambda_logs(path: Path, aws: EmbeddedAWS, append: bool = False) -> None:
+    with path.open("a" if append else "w", encoding="utf-8") as log:
         for invocation in aws.invocations:
             log.write(
                 f"=== {invocation.function} {invocation.request_id} "
@@ -133,21 +305,56 @@ def _json_default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+def yes_or_no(value: str) -> bool:
+    """A make variable's yes or no: FORCE=1/true/yes/on is yes; FORCE=0/false/no/off (or empty) is no."""
+    word = value.strip().lower()
+    if word in ("", "0", "false", "no", "n", "off"):
+        return False
+    if word in ("1", "true", "yes", "y", "on"):
+        return True
+    raise argparse.ArgumentTypeError(f"expected 1/0, true/false, yes/no or on/off, not {value!r}")
+
+
+def _switch(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
+    """`--force` alone is yes; `--force=0` (what `make demo FORCE=0` passes) is no."""
+    parser.add_argument(flag, nargs="?", const=True, default=False, type=yes_or_no, metavar="yes|no", help=help)
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--date", help="report on this UTC day (YYYY-MM-DD), as a manual run would")
     parser.add_argument(
         "--profile",
-        default="small",
+        default=DEFAULT_PROFILE,
         choices=SyntheticOrganisation.PROFILES,
-        help="the synthetic organisation Cost Explorer answers for (default: small)",
+        help=f"the synthetic organisation Cost Explorer answers for (default: {DEFAULT_PROFILE})",
     )
-    parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic data (default: 7)")
-    parser.add_argument("--force", action="store_true", help="send again even if the day was already sent")
-    parser.add_argument("--fresh", action="store_true", help="forget which days were already sent")
-    parser.add_argument("--out", default="out", help="where to write the report and the history (default: out)")
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"seed of the synthetic data (default: {DEFAULT_SEED})"
+    )
+    _switch(parser, "--force", "send again even if the day was already sent (needs --date)")
+    _switch(parser, "--fresh", "forget which days were sent (this profile's records)")
+    parser.add_argument(
+        "--fail-at",
+        choices=_task_states(),
+        metavar="STATE",
+        help="make every call this state makes fail before it takes effect, so the run fails there "
+        f"(one of: {', '.join(_task_states())})",
+    )
+    _switch(parser, "--redrive", "redrive the failed execution the last run left, where it failed")
+    parser.add_argument(
+        "--out",
+        help="the directory for the report, the history and the records (default: out/ for the "
+        f"{DEFAULT_PROFILE} profile, out/<profile>/ for the others)",
+    )
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    # Exit without tearing the interpreter down: freeing moto's and botocore's objects one by one takes
+    # most of a second and proves nothing (mypy exits the same way). Everything is written and closed.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(exit_code)

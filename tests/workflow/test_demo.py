@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import email
 import json
+import re
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from email import policy
 
+import pytest
+
 from local import demo
+from local.runtime import ROOT
 
 
 def test_demo_sends_writes_the_report_files_and_a_second_run_says_already_sent(tmp_path, capsys):
@@ -46,3 +52,88 @@ def test_demo_forced_resend_of_a_named_day(tmp_path, capsys):
     assert demo.main(["--out", str(tmp_path), "--date", day]) == 0
     assert demo.main(["--out", str(tmp_path), "--date", day, "--force"]) == 0
     assert "ClaimForResend" in capsys.readouterr().out
+
+
+def test_a_run_failed_with_fail_at_is_redriven_at_that_state_and_sends_once(tmp_path, capsys):
+    # GIVEN a run whose SendEmail calls all fail (throttled before SES acts: nothing is sent)
+    assert demo.main(["--out", str(tmp_path), "--fail-at", "SendEmail"]) == 1
+    failed = capsys.readouterr().out
+    assert "Execution FAILED at SendEmail: SesV2.TooManyRequestsException" in failed
+    assert f"python -m local.demo --out {tmp_path} --redrive" in failed
+    assert not (tmp_path / "report.html").exists()
+    failed_arn = json.loads((tmp_path / "execution.json").read_text())["executionArn"]
+
+    # WHEN it is redriven, in a later run of the demo
+    assert demo.main(["--out", str(tmp_path), "--redrive"]) == 0
+
+    # THEN the same execution resumes at SendEmail (nothing before it runs again) and sends one email
+    redriven = capsys.readouterr().out
+    assert "it resumes at SendEmail" in redriven
+    table = redriven.split("State", 1)[1].split("\n\n", 1)[0]
+    assert "SendEmail" in table and "MarkSent" in table and "FetchCosts" not in table
+    assert "Emails SES accepted in this redrive: 1" in redriven and "Cost Explorer requests: 0" in redriven
+    assert (tmp_path / "report.html").stat().st_size > 0
+    history = json.loads((tmp_path / "execution.json").read_text())
+    assert history["executionArn"] == failed_arn and history["redriveCount"] == 1
+    assert history["status"] == "SUCCEEDED"
+    assert [e["type"] for e in history["events"]].count("ExecutionRedriven") == 1
+    # A succeeded execution cannot be redriven again.
+    assert demo.main(["--out", str(tmp_path), "--redrive"]) == 2
+    assert "only a failed, timed-out or aborted execution can be redriven" in capsys.readouterr().err
+
+
+def test_each_profile_keeps_its_own_records_and_files_and_its_hints_name_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # `make demo` runs in the repository: its out/ is relative
+    assert demo.main([]) == 0
+    small_html = (tmp_path / "out" / "report.html").read_text()
+    capsys.readouterr()
+
+    # The same day for another profile is that organisation's first report, written to its own folder.
+    assert demo.main(["--profile", "large-org"]) == 0
+    first = capsys.readouterr().out
+    assert "ReportSent" in first and "already sent" not in first
+    assert (tmp_path / "out" / "large-org" / "report.html").read_text() != small_html
+    assert (tmp_path / "out" / "report.html").read_text() == small_html
+
+    assert demo.main(["--profile", "large-org"]) == 0
+    again = capsys.readouterr().out
+    day = json.loads((tmp_path / "out" / "large-org" / "execution.json").read_text())["output"]["reportDate"]
+    assert f"To send it again: make demo PROFILE=large-org DATE={day} FORCE=1" in again
+
+
+def test_force_fresh_and_redrive_read_0_false_no_and_off_as_no(tmp_path, capsys):
+    for word in ("0", "false", "no", "off", "NO", ""):
+        args = demo._parse_args([f"--force={word}", f"--fresh={word}", f"--redrive={word}"])
+        assert (args.force, args.fresh, args.redrive) == (False, False, False), word
+    args = demo._parse_args(["--force", "--fresh=1", "--redrive=yes"])
+    assert (args.force, args.fresh, args.redrive) == (True, True, True)
+
+    # FORCE=0 on a day already sent takes the `already sent` path, not a forced resend.
+    day = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
+    assert demo.main(["--out", str(tmp_path), "--date", day]) == 0
+    capsys.readouterr()
+    assert demo.main(["--out", str(tmp_path), "--date", day, "--force=0"]) == 0
+    printed = capsys.readouterr().out
+    assert "already sent" in printed and "ClaimForResend" not in printed
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_passes_the_switches_through_and_help_fits_every_target_name(tmp_path):
+    make = ["make", "--no-print-directory", "-C", str(ROOT)]
+    command = subprocess.run(
+        [*make, "-n", "demo", "STAMP=", "FORCE=0", "FRESH=no", "REDRIVE=1", "FAIL_AT=SendEmail"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--force='0' --fresh='no' --fail-at SendEmail --redrive='1'" in command
+
+    longer = tmp_path / "longer.mk"
+    longer.write_text("a-target-name-longer-than-any-real-one: ## Only here to test the width\n")
+    help_text = subprocess.run(
+        [*make, "-f", "Makefile", "-f", str(longer), "help"], capture_output=True, text=True, check=True
+    ).stdout
+    rows = [line for line in help_text.splitlines() if line.startswith("  make ")]
+    assert any("a-target-name-longer-than-any-real-one" in row for row in rows)
+    description_columns = {re.match(r"  make \S+ +", row).end() for row in rows}
+    assert len(description_columns) == 1, help_text
