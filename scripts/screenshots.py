@@ -124,10 +124,14 @@ def trim_bottom(png: Path, margin: int = 24) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make screenshots", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--html", default=str(ROOT / "out" / "report.html"), help="the email to render")
     parser.add_argument("--profile", default="small", help="demo profile to run when the HTML is missing")
-    parser.add_argument("--out", default=str(ROOT / "out"), help="where to write report-<width>.png")
+    parser.add_argument("--html", help="the email to render (default: the profile's demo output)")
+    parser.add_argument("--out", help="where to write report-<width>.png (default: the profile's demo folder)")
     args = parser.parse_args(argv)
+    # The demo keeps each profile apart: out/ for small, out/<profile>/ for the others (local/demo.py).
+    folder = ROOT / "out" if args.profile == "small" else ROOT / "out" / args.profile
+    args.html = args.html or str(folder / "report.html")
+    args.out = args.out or str(folder)
 
     browser = find_browser()
     if browser is None:
