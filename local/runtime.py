@@ -12,6 +12,7 @@ What is replaced, and why each replacement is faithful, is listed in docs/embedd
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import io
 import json
@@ -704,6 +705,12 @@ def _faulty_service_task(original):
     return eval_service_task
 
 
+@functools.cache
+def _service_model(service: str):
+    """botocore's API model of a service: read once, not with a new client on every request."""
+    return boto3.client(service, region_name=REGION).meta.service_model
+
+
 class InvalidDefinition(Exception):
     """CreateStateMachine would refuse the definition (AWS answers InvalidDefinition)."""
 
@@ -731,7 +738,7 @@ def check_integration_parameters(definition: dict) -> None:
             operation = xform_name(action[0].upper() + action[1:])
         else:
             continue
-        model = boto3.client(service, region_name=REGION).meta.service_model
+        model = _service_model(service)
         operation_name = next((o for o in model.operation_names if xform_name(o) == operation), None)
         if operation_name is None:
             raise InvalidDefinition(f"state {name}: {service} has no operation {operation}")
@@ -751,7 +758,7 @@ class InvalidIntegrationRequest(Exception):
 def _validate_request(service: str, operation: str, parameters: dict) -> None:
     from botocore.validate import ParamValidator
 
-    model = boto3.client(service, region_name=REGION).meta.service_model
+    model = _service_model(service)
     operation_name = next((name for name in model.operation_names if xform_name(name) == operation), None)
     if operation_name is None:
         raise InvalidIntegrationRequest(f"{service} has no operation {operation}")
