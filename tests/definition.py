@@ -8,6 +8,21 @@ from functools import cache
 
 from local.runtime import DEFINITION
 
+# The protocol as specified: the states a report day goes through when nothing goes wrong. Written out,
+# not read from the definition, so that the model check and the workflow tests hold the definition to it.
+HAPPY_PATH = [
+    "ResolveReportDate",
+    "CheckAlreadySent",
+    "SentOrClaimed",
+    "ClaimReport",
+    "FetchCosts",
+    "RenderEmail",
+    "BeginSending",
+    "SendEmail",
+    "MarkSent",
+    "ReportSent",
+]
+
 
 @cache
 def states() -> dict:

@@ -14,26 +14,15 @@ from pathlib import Path
 import pytest
 
 from tests import aws_contract
+from tests.definition import HAPPY_PATH
 from tests.model import claim_protocol as cp
 from tests.model.claim_protocol import Bounds, Protocol, UnsupportedDefinition
 
 V1 = Path(__file__).with_name("cost_notifier_v1.asl.json")
 CURRENT = json.loads(cp.DEFINITION.read_text())
 
-# The protocol as specified: the states a report day goes through when nothing goes wrong, and the
-# order of SentOrClaimed's rules (the order is part of the protocol: first match wins).
-HAPPY_PATH = [
-    "ResolveReportDate",
-    "CheckAlreadySent",
-    "SentOrClaimed",
-    "ClaimReport",
-    "FetchCosts",
-    "RenderEmail",
-    "BeginSending",
-    "SendEmail",
-    "MarkSent",
-    "ReportSent",
-]
+# The protocol as specified: the happy path (tests/definition.py) and the order of SentOrClaimed's rules
+# (the order is part of the protocol: first match wins).
 CHOICE_ORDER = [
     ("$.existing.Item", "IsPresent", False, "ClaimReport"),
     ("$.existing.Item.status.S", "StringEquals", "SENDING", "SendingByAnotherExecution"),

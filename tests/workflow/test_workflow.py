@@ -12,20 +12,8 @@ from decimal import Decimal
 from report_contract.limits import STATE_PAYLOAD_BYTES as PAYLOAD_LIMIT
 
 from local.runtime import EmbeddedAWS
+from tests.definition import HAPPY_PATH
 from tests.workflow.conftest import NOW, SCHEDULED, TODAY, YESTERDAY
-
-HAPPY_PATH = [
-    "ResolveReportDate",
-    "CheckAlreadySent",
-    "SentOrClaimed",
-    "ClaimReport",
-    "FetchCosts",
-    "RenderEmail",
-    "BeginSending",
-    "SendEmail",
-    "MarkSent",
-    "ReportSent",
-]
 
 
 def test_scheduled_run_sends_one_report_and_records_it(aws):
