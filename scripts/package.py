@@ -37,7 +37,11 @@ FUNCTIONS_DIR = ROOT / "functions"
 CONSTRAINTS = ROOT / "requirements-dev.txt"
 FUNCTIONS = ("resolve_report_date", "fetch_costs", "render_email")
 # Packages under functions/ that are not functions, and the functions that import them (from the zip root).
-SHARED: dict[str, tuple[str, ...]] = {"fetch_costs": ("report_contract",), "render_email": ("report_contract",)}
+SHARED: dict[str, tuple[str, ...]] = {
+    "resolve_report_date": ("report_contract",),
+    "fetch_costs": ("report_contract",),
+    "render_email": ("report_contract",),
+}
 
 # The Lambda runtime the zips are for (terraform/lambda.tf: python3.13, arm64).
 PLATFORM = (

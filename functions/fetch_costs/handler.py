@@ -23,6 +23,8 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
     HTTPClientError,
 )
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from report_contract.period import InvalidPeriod, ReportPeriod
+from report_contract.spec import DEFAULT_REPORT_ID, InvalidReportSpec, ReportSpec
 
 from fetch_costs.errors import (
     CostDataIncomplete,
@@ -61,19 +63,41 @@ _HISTORY_LIMIT = "historical data beyond"
 
 @dataclass(frozen=True)
 class FetchRequest:
+    """What the state machine passes: {"reportDate": <the period's last day>, "period": {...}, "report": {...}}.
+
+    `period` (report_contract.period) and `report` (the report's declaration, report_contract.spec) may be
+    absent: a payload from the definition before reports existed (an execution still running during a
+    deployment) is the default report, the whole organisation by service, for the day reportDate."""
+
     report_date: date
+    period: ReportPeriod
+    report: ReportSpec
 
     @classmethod
     def from_event(cls, event: object) -> FetchRequest:
-        if not isinstance(event, dict) or set(event) != {"reportDate"}:
-            raise InvalidFetchRequest(f'expected {{"reportDate": "YYYY-MM-DD"}}, got {event!r:.200}')
+        if not isinstance(event, dict) or "reportDate" not in event or set(event) - {"reportDate", "period", "report"}:
+            raise InvalidFetchRequest(
+                f'expected {{"reportDate": "YYYY-MM-DD", "period": {{...}}, "report": {{...}}}}, got {event!r:.200}'
+            )
         raw = event["reportDate"]
         if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
             raise InvalidFetchRequest(f"reportDate: expected YYYY-MM-DD, got {raw!r}")
         try:
-            return cls(report_date=date.fromisoformat(raw))
+            report_date = date.fromisoformat(raw)
         except ValueError:
             raise InvalidFetchRequest(f"reportDate: {raw} is not a real calendar day") from None
+        try:
+            period = ReportPeriod.from_state(event["period"]) if "period" in event else ReportPeriod.day(report_date)
+            report = (
+                ReportSpec.from_state(event["report"].get("id"), event["report"])
+                if isinstance(event.get("report"), dict)
+                else ReportSpec(DEFAULT_REPORT_ID, DEFAULT_REPORT_ID, recipients=())
+            )
+        except (InvalidPeriod, InvalidReportSpec) as error:
+            raise InvalidFetchRequest(str(error)) from None
+        if period.last_day != report_date:
+            raise InvalidFetchRequest(f"reportDate: {raw} is not the last day of the period {period.key}")
+        return cls(report_date=report_date, period=period, report=report)
 
 
 # Below the function's 60 s Lambda timeout (terraform/lambda.tf), so a Cost Explorer endpoint that cannot be
