@@ -186,13 +186,17 @@ def _settings(environment: dict[str, str]):
 def _report_day(raw: str | None):
     """The same rules as the workflow's first state. The default, yesterday (UTC), is the day this
     morning's scheduled run reports on: the latest complete day."""
+    from report_contract.spec import ReportSpec
     from resolve_report_date.report_date import InvalidReportRequest, resolve
     from resolve_report_date.settings import Settings
 
     now = datetime.now(UTC)
     day = raw or (now.date() - timedelta(days=1)).isoformat()
+    preview = (ReportSpec("daily", "daily", recipients=()),)  # the default report: the whole organisation by service
     try:
-        return resolve({"date": day}, now, Settings().history_months).report_date
+        request = resolve({"report": "daily", "date": day}, now, Settings().history_months, preview).request
+        assert request is not None  # a run of one report always resolves to it
+        return request.report_date
     except InvalidReportRequest as error:
         raise PreviewError(f"--date {error}", EXIT_REFUSED) from None
 

@@ -65,15 +65,22 @@ def function_arn(function: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function_name(function)}"
 
 
-def definition_variables(sender: str, recipients: tuple[str, ...]) -> dict[str, str]:
-    """The values Terraform passes to templatefile(), here for the embedded account."""
+def default_reports(recipients: tuple[str, ...]) -> dict[str, dict]:
+    """What Terraform's `reports` is when a deployment declares none: the one daily report of the whole
+    organisation by service, to the deployment's recipients (its other fields are the functions' settings)."""
+    return {"daily": {"recipients": list(recipients)}}
+
+
+def definition_variables(sender: str, reports: dict[str, dict]) -> dict[str, str]:
+    """The values Terraform passes to templatefile(), here for the embedded account. `reports` goes in as
+    Terraform writes it: JSON text inside the definition's JSON string."""
     return {
         "resolve_report_date_function_arn": function_arn("resolve_report_date"),
         "fetch_costs_function_arn": function_arn("fetch_costs"),
         "render_email_function_arn": function_arn("render_email"),
         "table_name": TABLE_NAME,
         "sender_email": sender,
-        "recipients": ",".join(recipients),
+        "reports": json.dumps(json.dumps(reports))[1:-1],
         "ses_configuration_set": CONFIGURATION_SET,
     }
 
@@ -220,6 +227,7 @@ class EmbeddedAWS:
         today: date | None = None,
         sender: str = DEFAULT_SENDER,
         recipients: tuple[str, ...] = DEFAULT_RECIPIENTS,
+        reports: dict[str, dict] | None = None,
         function_environment: dict[str, str] | None = None,
         table_snapshot: Path | None = None,
         now: datetime | None = None,
@@ -236,6 +244,8 @@ class EmbeddedAWS:
         self.cost_explorer = FakeCostExplorer(SyntheticOrganisation(profile=profile, seed=seed, today=self.today))
         self.sender = sender
         self.recipients = tuple(recipients)
+        # The deployment's reports, as Terraform's `reports` variable declares them (snake_case JSON).
+        self.reports = reports if reports is not None else default_reports(self.recipients)
         self.function_environment = {
             "POWERTOOLS_LOG_LEVEL": "INFO",
             "POWERTOOLS_METRICS_NAMESPACE": "CostNotifier",
@@ -311,6 +321,9 @@ class EmbeddedAWS:
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
             StateTaskServiceLambda,
         )
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
+            StateTaskServiceSfn,
+        )
         from moto.stepfunctions.parser.asl.eval.environment import Environment
         from moto.stepfunctions.parser.backend.execution import Execution as MotoExecution
 
@@ -328,7 +341,18 @@ class EmbeddedAWS:
             )
         )
         stack.enter_context(_patched_attribute(Environment, "is_mocked_mode", _is_mocked_attempt))
-        for integration in (StateTaskServiceDynamoDB, aws_sdk.StateTaskServiceAwsSdk, StateTaskServiceLambda):
+        # moto's Step Functions integration passes the definition's parameters (StateMachineArn, Name, Input)
+        # to boto3 as written and hands boto3's answer back as boto3 shapes it (executionArn, status); AWS
+        # maps both ways between the API's and the integration's names (ExecutionArn, Status, Output as
+        # JSON for .sync:2: https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html).
+        stack.enter_context(_patched_attribute(StateTaskServiceSfn, "_normalise_parameters", _sfn_request))
+        stack.enter_context(_patched_attribute(StateTaskServiceSfn, "_normalise_response", _sfn_response))
+        for integration in (
+            StateTaskServiceDynamoDB,
+            aws_sdk.StateTaskServiceAwsSdk,
+            StateTaskServiceLambda,
+            StateTaskServiceSfn,
+        ):
             stack.enter_context(
                 _patched_attribute(
                     integration, "_eval_service_task", _faulty_service_task(integration._eval_service_task)
@@ -394,7 +418,7 @@ class EmbeddedAWS:
         sesv2.create_email_identity(EmailIdentity=self.sender)
         sesv2.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
 
-        self._definition = fill(DEFINITION.read_text(), definition_variables(self.sender, self.recipients))
+        self._definition = fill(DEFINITION.read_text(), definition_variables(self.sender, self.reports))
         check_integration_parameters(json.loads(self._definition))
         self._role_arn = role_arn
         self.state_machine_arn = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
@@ -418,7 +442,14 @@ class EmbeddedAWS:
             stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(execution_input)
         )["executionArn"]
 
-    def wait(self, execution_arn: str, timeout: float = 60.0) -> Execution:
+    def wait(self, execution_arn: str, timeout: float = 60.0, follow: bool = True) -> Execution:
+        """The execution once it has ended. With `follow`, a run that dispatched exactly one report is
+        followed to that report's child execution (reporting_execution): the run that claims and sends,
+        which is what most tests and the demo's single-report trace read."""
+        execution = self._ended(execution_arn, timeout)
+        return self.reporting_execution(execution, timeout) if follow else execution
+
+    def _ended(self, execution_arn: str, timeout: float) -> Execution:
         sfn = boto3.client("stepfunctions", region_name=REGION)
         deadline = time.monotonic() + timeout
         while True:
@@ -454,8 +485,21 @@ class EmbeddedAWS:
         timeout: float = 60.0,
         test_case=None,
         faults: tuple[StateFault, ...] = (),
+        follow: bool = True,
     ) -> Execution:
-        return self.wait(self.start(execution_input, name, test_case, faults), timeout)
+        return self.wait(self.start(execution_input, name, test_case, faults), timeout, follow)
+
+    def reporting_execution(self, execution: Execution, timeout: float = 60.0) -> Execution:
+        """`execution` if it reported (or failed, or had nothing due), else the single child it started,
+        waited for. A dispatch of several reports has no single reporting execution: use children()."""
+        if execution.status != "SUCCEEDED" or "StartEachReport" not in execution.entered_states():
+            return execution
+        children = self.children(execution, timeout)
+        if not children:  # nothing was due
+            return execution
+        if len(children) > 1:
+            raise ValueError(f"the run started {len(children)} reports ({', '.join(children)}); use children()")
+        return next(iter(children.values()))
 
     def redrive(
         self, failed: Execution, test_case=None, timeout: float = 60.0, faults: tuple[StateFault, ...] = ()
@@ -491,9 +535,47 @@ class EmbeddedAWS:
             faults=tuple(faults),
         )
         redriven = sfn.start_execution(stateMachineArn=arn, name=name, input=last["input"])["executionArn"]
-        result = self.wait(redriven, timeout)
+        result = self.wait(redriven, timeout, follow=False)
         result.arn, result.name = failed.arn, failed.name
         return result
+
+    def plan_of(self, execution) -> _ExecutionPlan | None:
+        """The plan of an execution the runtime started, or, for a child execution a run started
+        (StartEachReport), its parent's: the same pinned clock, and the parent's faults that are for the
+        child's report (StateFault.report) or for every report."""
+        plan = self._plans.get(execution.name)
+        if plan is not None:
+            return plan
+        try:
+            execution_input = json.loads(execution.execution_input or "{}")
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(execution_input, dict):
+            return None
+        parent_arn = execution_input.get("AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID")
+        parent = self._plans.get(parent_arn.split(":")[-1]) if isinstance(parent_arn, str) else None
+        if parent is None:
+            return None
+        report = execution_input.get("report")
+        return _ExecutionPlan(
+            test_case=parent.test_case,
+            start_time=parent.start_time,
+            faults=tuple(f for f in parent.faults if f.report in (None, report)),
+        )
+
+    def children(self, parent: Execution, timeout: float = 60.0) -> dict[str, Execution]:
+        """The child executions a dispatching run started (StartEachReport), by report id, each waited for
+        until it ends."""
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        found: dict[str, Execution] = {}
+        for event in parent.history:
+            details = event.get("taskSucceededEventDetails") or {}
+            if details.get("resourceType") != "states" or details.get("resource") != "startExecution":
+                continue
+            arn = json.loads(details["output"])["ExecutionArn"]
+            child_input = json.loads(sfn.describe_execution(executionArn=arn)["input"])
+            found[child_input["report"]] = self._ended(arn, timeout)
+        return found
 
     def hold_together(self, target: str, parties: int, timeout: float = 30.0) -> None:
         """Make the next `parties` calls to `target` ("dynamodb:PutItem") wait for each other, so a test
@@ -580,6 +662,9 @@ class EmbeddedAWS:
         return result
 
 
+DISPATCH = "(the dispatching run)"  # StateFault.report: a fault for the run that starts the children only
+
+
 @dataclass(frozen=True)
 class StateFault:
     """A fault at one state's service call (a DynamoDB write, the SES send, a Lambda invoke), on the
@@ -605,6 +690,9 @@ class StateFault:
     # Runs while the answer is in flight (after the effect, before the error reaches the workflow), to
     # line another execution up in exactly that gap: `meanwhile=lambda: aws.run(...)`.
     meanwhile: Callable[[], object] | None = None
+    # In a dispatching run: None, every execution of the run; a report id, only that report's child;
+    # DISPATCH, only the dispatching execution itself.
+    report: str | None = None
 
     @classmethod
     def on(
@@ -616,6 +704,7 @@ class StateFault:
         status: int | None = None,
         message: str | None = None,
         meanwhile: Callable[[], object] | None = None,
+        report: str | None = None,
     ) -> StateFault:
         if status is None:
             status = 500 if after_effect else 400
@@ -629,6 +718,7 @@ class StateFault:
             or f"{code or 'connection lost'} {'after' if after_effect else 'before'} the effect, "
             "injected by the embedded runtime",
             meanwhile,
+            report,
         )
 
     def error(self, service: str, operation: str) -> Exception:
@@ -661,7 +751,7 @@ def _planned_worker(original):
 
     def get_worker(execution):
         worker = original(execution)
-        plan = _ACTIVE._plans.get(execution.name) if _ACTIVE is not None else None
+        plan = _ACTIVE.plan_of(execution) if _ACTIVE is not None else None
         if plan is not None:
             details = worker._evaluation_details.execution_details
             if plan.start_time is not None:
@@ -703,6 +793,29 @@ def _faulty_service_task(original):
             raise fault.error(service, operation)
 
     return eval_service_task
+
+
+def _sfn_request(task, parameters: dict, boto_service_name=None, service_action_name=None) -> None:
+    """StartExecution's parameters as boto3 takes them: Input as JSON text, names as the API model has them."""
+    if not isinstance(parameters.get("Input", ""), str):
+        parameters["Input"] = json.dumps(parameters["Input"], separators=(",", ":"))
+    operation = _service_model("stepfunctions").operation_model("StartExecution")
+    task._to_boto_request(parameters, operation.input_shape)
+
+
+def _sfn_response(task, response, boto_service_name=None, service_action_name=None) -> None:
+    """boto3's answer as the integration returns it: PascalCase names, and for DescribeExecution (what
+    .sync:2 waits on) the child's input and output as JSON, not text."""
+    if not isinstance(response, dict):
+        return
+    operation = "DescribeExecution" if "status" in response or "Status" in response else "StartExecution"
+    task._from_boto_response(response, _service_model("stepfunctions").operation_model(operation).output_shape)
+    for key in ("Input", "Output"):
+        if isinstance(response.get(key), str):
+            response[key] = json.loads(response[key])
+    for key, value in list(response.items()):
+        if isinstance(value, datetime):
+            response[key] = value.isoformat()
 
 
 @functools.cache

@@ -20,6 +20,18 @@ Sources:
   service name in PascalCase and the exception name; an unmodeled error is <Service>.<Service>Exception.
   Exceptions from the SES API v2 Reference, SendEmail "Errors"
   (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html).
+- Step Functions (optimized integration, arn:aws:states:::states:startExecution): "Start a new AWS Step
+  Functions state machine from a running execution"
+  (https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html). Its example retries
+  "StepFunctions.ExecutionLimitExceeded", without the suffix; the integration names an error after the
+  service and the API exception's class, "StepFunctions.<Code>Exception", as LocalStack's interpreter
+  (which moto carries, its error names recorded against AWS) does: the suffixed names are used here.
+  Errors from the StartExecution API Reference
+  (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html): a name used
+  before by a closed execution, or with another input, is ExecutionAlreadyExists; the same name and
+  input as a running execution returns that execution. By analogy with Lambda's documented names,
+  StepFunctions.AWSStepFunctionsException is an unmodeled error (throttling, 5xx) and
+  StepFunctions.SdkClientException no answer: inferred, not documented.
 """
 
 from __future__ import annotations
@@ -31,6 +43,7 @@ DYNAMODB = (
     "arn:aws:states:::dynamodb:updateItem",
 )
 SES_SEND = "arn:aws:states:::aws-sdk:sesv2:sendEmail"
+START_EXECUTION = "arn:aws:states:::states:startExecution"
 
 # Transient: retrying can succeed. name -> the wire error code that produces it (None: no answer at all).
 TRANSIENT = {
@@ -55,10 +68,24 @@ TRANSIENT = {
         "SesV2.TooManyRequestsException": "TooManyRequestsException",
         "SesV2.LimitExceededException": "LimitExceededException",
     },
+    # Errors after which the child was not started (or a retry finds it by its name): retrying cannot
+    # start a second child.
+    START_EXECUTION: {
+        "StepFunctions.ExecutionLimitExceededException": "ExecutionLimitExceeded",
+        # The Java SDK's names for an unmodeled error (throttling, 5xx) and for no answer, as for Lambda;
+        # the embedded runtime produces them by answering with that code, so for these two the test proves
+        # the Retry is wired, not AWS's naming.
+        "StepFunctions.AWSStepFunctionsException": "AWSStepFunctions",
+        "StepFunctions.SdkClientException": "SdkClient",
+    },
 }
 
 # Errors the workflow catches on purpose (and never retries).
-CAUGHT = {resource: {"DynamoDB.ConditionalCheckFailedException"} for resource in DYNAMODB}
+CAUGHT = {
+    **{resource: {"DynamoDB.ConditionalCheckFailedException"} for resource in DYNAMODB},
+    # The child of this name ran before (this run's earlier attempt): nothing to start.
+    START_EXECUTION: {"StepFunctions.ExecutionAlreadyExistsException"},
+}
 
 # SES errors that are final, and the one whose outcome is unknown (SES may have accepted the message):
 # neither is retried. A redrive of the unknown one can send twice (docs/reliability.md, "The limit").

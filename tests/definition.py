@@ -12,6 +12,7 @@ from local.runtime import DEFINITION
 # not read from the definition, so that the model check and the workflow tests hold the definition to it.
 HAPPY_PATH = [
     "ResolveReportDate",
+    "OneReportOrMany",
     "CheckAlreadySent",
     "SentOrClaimed",
     "ClaimReport",
@@ -24,9 +25,20 @@ HAPPY_PATH = [
 ]
 
 
+def every_state(states: dict) -> dict:
+    """Every state by name, the states inside a Map's ItemProcessor included (state names are unique
+    across a definition, as Step Functions requires)."""
+    found = {}
+    for name, state in states.items():
+        found[name] = state
+        if state["Type"] == "Map":
+            found.update(every_state(state["ItemProcessor"]["States"]))
+    return found
+
+
 @cache
 def states() -> dict:
-    return json.loads(DEFINITION.read_text())["States"]
+    return every_state(json.loads(DEFINITION.read_text())["States"])
 
 
 def retrier(state: str, error: str) -> dict | None:

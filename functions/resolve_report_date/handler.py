@@ -1,18 +1,23 @@
-"""ResolveReportDate: the first state. Validates the execution input and names the report day and period.
+"""ResolveReportDate: the first state. Validates the execution input and says what the run does: send one
+report for one period, or start a child execution for every report due.
 
-A thin edge: the event checked, then the pure report_date.resolve with the settings (settings.settings(),
-read from the environment on first use).
+A thin edge: the event checked, the deployment's reports read (Terraform writes their declarations into the
+state machine definition, which passes them here), then the pure report_date.resolve with the settings
+(settings.settings(), read from the environment on first use).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from report_contract.spec import InvalidReportSpec, ReportSpec, parse_reports
 
-from resolve_report_date.errors import InvalidReportRequest
+from resolve_report_date.errors import ConfigurationError, InvalidReportRequest
 from resolve_report_date.report_date import excerpt, resolve
 from resolve_report_date.settings import settings
 
@@ -24,9 +29,10 @@ tracer = Tracer(service="cost-notifier")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
     history_months = settings().history_months  # a bad setting fails every invocation, naming the variable
-    if not isinstance(event, dict) or "input" not in event or "executionStartTime" not in event:
+    if not isinstance(event, dict) or not {"input", "executionStartTime", "executionName", "reports"} <= set(event):
         raise InvalidReportRequest(
-            "the state machine must pass {'input': <execution input>, 'executionStartTime': $$.Execution.StartTime}"
+            "the state machine must pass {'input': <execution input>, 'executionStartTime': $$.Execution.StartTime, "
+            "'executionName': $$.Execution.Name, 'reports': <the reports Terraform declares>}"
         )
     try:
         started_at = datetime.fromisoformat(event["executionStartTime"])
@@ -34,6 +40,29 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, o
         raise InvalidReportRequest(
             f"executionStartTime: {excerpt(event['executionStartTime'])} is not an ISO 8601 time"
         ) from None
-    state = resolve(event["input"], started_at, history_months).to_state()
-    logger.info("Report day resolved", extra=state)
+    reports = read_reports(event["reports"])
+    state = resolve(event["input"], started_at, history_months, reports, str(event["executionName"])).to_state()
+    logger.info("Run resolved", extra=state)
     return state
+
+
+def read_reports(raw: object) -> tuple[ReportSpec, ...]:
+    """The deployment's reports, checked as Terraform's validations check them; a bad one is a
+    ConfigurationError naming the report and the field (every run fails until it is fixed)."""
+    try:
+        # Terraform writes the declarations into the definition as JSON text inside a JSON string (the
+        # definition stays valid JSON before templatefile() fills it); a test may pass the map itself.
+        reports = parse_reports(json.loads(raw) if isinstance(raw, str) else raw)
+    except json.JSONDecodeError as error:
+        raise ConfigurationError(f"reports: not valid JSON ({error}); Terraform writes it with jsonencode") from None
+    except InvalidReportSpec as error:
+        raise ConfigurationError(f"{error} (the Terraform variable reports)") from None
+    for spec in reports:
+        try:
+            ZoneInfo(spec.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(
+                f'reports["{spec.id}"].time_zone: {spec.time_zone!r} is not a time zone of the IANA database '
+                "(e.g. Europe/Paris, America/New_York, UTC)"
+            ) from None
+    return reports

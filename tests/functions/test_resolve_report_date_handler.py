@@ -9,14 +9,55 @@ from resolve_report_date.errors import STEP_FUNCTIONS_CAUSE_LIMIT, InvalidReport
 from resolve_report_date.settings import ConfigurationError, settings
 
 HUGE = "x" * 200 * 1024
-SCHEDULED_EVENT = {"input": {"scheduledTime": "2026-11-21T08:00:00Z"}, "executionStartTime": "2026-11-21T08:00:01.250Z"}
+# The reports as Terraform writes them into the definition: JSON text inside the definition's string.
+REPORTS = json.dumps({"daily": {"recipients": ["finops@example.com"]}, "team-a": {"recipients": ["a@example.com"]}})
+STARTED = "2026-11-21T08:00:01.250Z"
 
 
-def test_handler_returns_the_report_day_and_period_from_the_scheduled_input(lambda_context):
+def event(execution_input, started=STARTED, reports=REPORTS):
+    return {"input": execution_input, "executionStartTime": started, "executionName": "run-1", "reports": reports}
+
+
+SCHEDULED_EVENT = event({"scheduledTime": "2026-11-21T08:00:00Z"})
+
+
+def test_a_scheduled_run_gets_every_due_report_with_its_period_and_child_name(lambda_context):
     result = handler.lambda_handler(SCHEDULED_EVENT, lambda_context("resolve_report_date"))
-    assert result["reportDate"] == "2026-11-20" and result["trigger"] == "schedule"
-    assert result["period"] == {"kind": "day", "start": "2026-11-20", "end": "2026-11-21"}
-    assert result["reportKey"] == "2026-11-20"
+    assert result["request"] is None and result["due"]["count"] == 2
+    children = {item["input"]["report"]: item for item in result["due"]["reports"]}
+    assert children["daily"]["input"] == {
+        "report": "daily",
+        "period": "2026-11-20",
+        "force": False,
+        "trigger": "schedule",
+    }
+    assert children["team-a"]["name"].startswith("team-a-2026-11-20-")
+
+
+def test_a_child_gets_its_report_day_period_key_and_recipients(lambda_context):
+    child = {"report": "team-a", "period": "2026-11-20", "force": False, "trigger": "schedule"}
+    result = handler.lambda_handler(event(child), lambda_context("resolve_report_date"))
+    request = result["request"]
+    assert result["due"] is None and request["reportDate"] == "2026-11-20" and request["trigger"] == "schedule"
+    assert request["period"] == {"kind": "day", "start": "2026-11-20", "end": "2026-11-21"}
+    assert (request["reportKey"], request["recipients"]) == ("team-a/2026-11-20", ["a@example.com"])
+
+
+@pytest.mark.parametrize(
+    ("reports", "message"),
+    [
+        ("{not json", "reports: not valid JSON"),
+        (json.dumps({"Team A": {"recipients": ["a@example.com"]}}), "the report id 'Team A' is not allowed"),
+        (
+            json.dumps({"a": {"recipients": ["a@example.com"], "time_zone": "Europe/Atlantis"}}),
+            "reports[\"a\"].time_zone: 'Europe/Atlantis' is not a time zone of the IANA database",
+        ),
+    ],
+)
+def test_a_bad_report_declaration_fails_every_run_naming_the_report_and_field(lambda_context, reports, message):
+    with pytest.raises(ConfigurationError) as refused:
+        handler.lambda_handler(event({"date": "2026-11-20"}, reports=reports), lambda_context("resolve_report_date"))
+    assert message in str(refused.value)
 
 
 def test_handler_refuses_an_event_without_the_execution_start_time(lambda_context):
@@ -42,18 +83,18 @@ def test_a_bad_history_setting_fails_the_invocation_naming_the_variable(lambda_c
 
 
 def test_the_history_setting_decides_how_old_a_day_may_be(lambda_context, environment):
-    old_day = {"input": {"date": "2024-11-20"}, "executionStartTime": "2026-11-21T08:00:01.250Z"}
+    old_day = event({"report": "daily", "date": "2024-11-20"})
     with pytest.raises(InvalidReportRequest, match="older than Cost Explorer keeps"):
         handler.lambda_handler(old_day, lambda_context("resolve_report_date"))
     environment.setenv("COST_EXPLORER_HISTORY_MONTHS", "38")
     settings.cache_clear()  # a new execution environment
-    assert handler.lambda_handler(old_day, lambda_context("resolve_report_date"))["reportDate"] == "2024-11-20"
+    request = handler.lambda_handler(old_day, lambda_context("resolve_report_date"))["request"]
+    assert request["reportDate"] == "2024-11-20"
 
 
 def test_a_200_kb_execution_start_time_gives_a_short_refusal_naming_it(lambda_context):
-    event = {"input": {"date": "2026-11-20"}, "executionStartTime": HUGE}
     with pytest.raises(InvalidReportRequest) as refused:
-        handler.lambda_handler(event, lambda_context("resolve_report_date"))
+        handler.lambda_handler(event({"date": "2026-11-20"}, started=HUGE), lambda_context("resolve_report_date"))
     message = str(refused.value)
     assert len(message) < 1_000, f"{len(message):,} characters"
     assert message.startswith("executionStartTime: 'xxx") and "is not an ISO 8601 time" in message
@@ -64,10 +105,9 @@ def test_a_200_kb_bad_date_leaves_a_whole_cause_in_the_failed_execution(lambda_c
     # Step Functions records a failed Lambda task's error payload (errorMessage, errorType, stackTrace,
     # as the Python runtime builds it) as the cause, and keeps at most STEP_FUNCTIONS_CAUSE_LIMIT
     # characters of it: the whole refusal, examples included, must fit.
-    event = {"input": {"date": HUGE}, "executionStartTime": "2026-11-21T08:00:01.250Z"}
     context = lambda_context("resolve_report_date")
     with pytest.raises(InvalidReportRequest) as refused:
-        handler.lambda_handler(event, context)
+        handler.lambda_handler(event({"date": HUGE}), context)
     cause = json.dumps(
         {
             "errorMessage": str(refused.value),

@@ -7,11 +7,15 @@ import pytest
 from local.runtime import DEFINITION, FUNCTIONS, definition_variables
 from local.template import TemplateError, fill, placeholders
 from tests.aws_contract import CAUGHT, LAMBDA_INVOKE, SES_FINAL, SES_SEND, SES_UNKNOWN_OUTCOME, TRANSIENT
+from tests.definition import every_state
 
 RAW = DEFINITION.read_text()
 ASL = json.loads(RAW)
-STATES = ASL["States"]
+
+
+STATES = every_state(ASL["States"])
 TASKS = [n for n, s in STATES.items() if s["Type"] == "Task"]
+REPORTS = {"daily": {"recipients": ["b@example.com"]}}
 FUNCTIONS_DIR = DEFINITION.parent.parent / "functions"
 
 
@@ -36,8 +40,11 @@ def test_definition_is_valid_json_before_substitution_and_uses_jsonpath():
 
 
 def test_every_placeholder_has_a_value_and_every_value_a_placeholder():
-    assert placeholders(RAW) == set(definition_variables("a@example.com", ("b@example.com",)))
-    json.loads(fill(RAW, definition_variables("a@example.com", ("b@example.com",))))
+    assert placeholders(RAW) == set(definition_variables("a@example.com", REPORTS))
+    filled = json.loads(fill(RAW, definition_variables("a@example.com", REPORTS)))
+    # The reports arrive in ResolveReportDate's payload as Terraform writes them: JSON text in a string.
+    payload = filled["States"]["ResolveReportDate"]["Parameters"]["Payload"]
+    assert json.loads(payload["reports"]) == REPORTS
 
 
 def test_every_state_has_a_comment():

@@ -1,52 +1,78 @@
-"""Which day a run reports on: scheduled time, manual day, and every refusal, with the clock passed in."""
+"""What a run does: which reports are due when, for which period, the record keys, and every refusal,
+with the clock passed in."""
 
 from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from report_contract.period import ReportPeriod
+from report_contract.spec import parse_reports
 from resolve_report_date.errors import MESSAGE_LIMIT, STEP_FUNCTIONS_CAUSE_LIMIT
 from resolve_report_date.report_date import (
     InvalidReportRequest,
-    ReportPeriod,
+    Resolved,
     earliest_reportable_day,
     excerpt,
-    report_key,
-    resolve,
+)
+from resolve_report_date.report_date import (
+    resolve as resolve_run,
 )
 
 STARTED = datetime(2026, 11, 21, 8, 0, 3, tzinfo=UTC)
+# The default deployment: one daily report, keyed as records always were.
+DEFAULT = parse_reports({"daily": {"recipients": ["finops@example.com"]}})
+
+
+def resolve(execution_input, started=STARTED, months=13, reports=DEFAULT) -> Resolved:
+    return resolve_run(execution_input, started, months, reports, "run-1")
+
+
+def only(execution_input, started=STARTED, months=13):
+    """The one report a run of the default deployment sends: a dispatch's single child, resolved as that
+    child resolves its own input."""
+    resolved = resolve(execution_input, started, months)
+    if resolved.request is not None:
+        return resolved.request
+    assert resolved.due is not None and len(resolved.due) == 1
+    child = resolved.due[0].to_state()["input"]
+    request = resolve(child, started, months).request
+    assert request is not None
+    return request
 
 
 def test_scheduled_run_reports_on_the_utc_day_before_its_scheduled_time():
-    request = resolve({"scheduledTime": "2026-11-21T08:00:00Z"}, STARTED, 13)
+    request = only({"scheduledTime": "2026-11-21T08:00:00Z"})
     assert (request.report_date, request.trigger, request.force) == (date(2026, 11, 20), "schedule", False)
 
 
 def test_late_or_redriven_run_still_reports_on_the_scheduled_day():
     two_days_late = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
-    assert resolve({"scheduledTime": "2026-11-21T08:00:00Z"}, two_days_late, 13).report_date == date(2026, 11, 20)
+    assert only({"scheduledTime": "2026-11-21T08:00:00Z"}, two_days_late).report_date == date(2026, 11, 20)
 
 
 def test_scheduled_time_with_an_offset_is_converted_to_utc_first():
     # 00:30 in Berlin on the 21st is 23:30 UTC on the 20th: the last complete UTC day is the 19th.
-    assert resolve({"scheduledTime": "2026-11-21T00:30:00+01:00"}, STARTED, 13).report_date == date(2026, 11, 19)
+    assert only({"scheduledTime": "2026-11-21T00:30:00+01:00"}).report_date == date(2026, 11, 19)
 
 
 def test_manual_run_names_the_day_and_can_force_a_resend():
-    request = resolve({"date": "2026-11-02", "force": True}, STARTED, 13)
+    request = only({"date": "2026-11-02", "force": True})
     assert (request.report_date, request.trigger, request.force) == (date(2026, 11, 2), "manual", True)
 
 
 def test_state_payload_is_small_and_typed_for_dynamodb():
-    state = resolve({"date": "2026-11-20"}, STARTED, 13).to_state()
+    state = only({"date": "2026-11-20"}).to_state()
     assert state == {
+        "reportId": "daily",
         "reportDate": "2026-11-20",
         "trigger": "manual",
         "force": False,
         "expiresAt": state["expiresAt"],
         "period": {"kind": "day", "start": "2026-11-20", "end": "2026-11-21"},
         "reportKey": "2026-11-20",
+        "recipients": ["finops@example.com"],
+        "report": DEFAULT[0].to_state(),
     }
     assert state["expiresAt"].isdigit()
 
@@ -62,7 +88,7 @@ def test_state_payload_is_small_and_typed_for_dynamodb():
 )
 def test_the_daily_report_key_is_the_day_itself_so_records_keyed_by_report_date_stay_readable(execution_input, day):
     # Records written before periods existed are keyed by reportDate; the same day must find them.
-    state = resolve(execution_input, STARTED, 13).to_state()
+    state = only(execution_input).to_state()
     assert state["reportKey"] == state["reportDate"] == day
 
 
@@ -74,7 +100,7 @@ def test_a_day_period_runs_to_the_next_day_exclusive_across_month_and_year_ends(
     }
     assert ReportPeriod.day(date(2024, 2, 28)).end == date(2024, 2, 29)  # a leap year
     period = ReportPeriod.day(date(2026, 11, 20))
-    assert (period.kind, period.key, report_key(period)) == ("day", "2026-11-20", "2026-11-20")
+    assert (period.kind, period.key) == ("day", "2026-11-20")
     assert (period.end - period.start).days == 1
 
 
@@ -82,13 +108,13 @@ def test_a_day_period_runs_to_the_next_day_exclusive_across_month_and_year_ends(
 def test_any_day_is_one_day_long_and_keyed_by_its_iso_date(day):
     period = ReportPeriod.day(day)
     state = period.to_state()
-    assert report_key(period) == day.isoformat() == state["start"]
+    assert period.key == day.isoformat() == state["start"]
     assert date.fromisoformat(state["end"]) == date.fromordinal(day.toordinal() + 1)
-    assert "/" not in report_key(period)  # the separator a named report's key would use
+    assert "/" not in period.key  # the separator a named report's key uses
 
 
 def test_the_period_is_the_report_day_of_the_request():
-    request = resolve({"date": "2026-11-02", "force": True}, STARTED, 13)
+    request = only({"date": "2026-11-02", "force": True})
     assert request.period == ReportPeriod("day", date(2026, 11, 2), date(2026, 11, 3))
 
 
@@ -96,7 +122,7 @@ def test_the_period_is_the_report_day_of_the_request():
 def test_record_outlives_the_last_day_the_report_day_can_be_asked_for(months):
     # 2026-10-01 stays reportable until earliest_reportable_day moves past it: the 1st of the month
     # `months + 1` months later.
-    request = resolve({"date": "2026-10-01"}, STARTED, months)
+    request = only({"date": "2026-10-01"}, STARTED, months)
     year, month = divmod(2026 * 12 + 10 - 1 + months + 1, 12)
     no_longer_reportable = datetime(year, month + 1, 1, tzinfo=UTC)
     assert earliest_reportable_day(no_longer_reportable.date(), months) > date(2026, 10, 1)
@@ -113,6 +139,13 @@ def test_record_outlives_the_last_day_the_report_day_can_be_asked_for(months):
         ({"date": "2026-11-20\n"}, "expected a day as YYYY-MM-DD"),  # a regex "$" would let the newline through
         ({"date": "2026-11-21"}, "has not ended yet in UTC"),
         ({"date": "2027-01-01"}, "the latest complete day is 2026-11-20"),
+        ({"report": "daily", "date": "2026-11-21"}, "day 2026-11-21 has not ended yet in UTC"),
+        ({"report": "weekly"}, "is not a report of this deployment; its reports are daily"),
+        ({"report": "daily"}, "give the period to report on as period (e.g. 2026-11-20) or as date"),
+        ({"report": "daily", "period": "2026-11-20", "date": "2026-11-20"}, "not both or neither"),
+        ({"report": "daily", "period": "2026-W46"}, "'2026-W46' is not a day: expected e.g. 2026-11-20"),
+        ({"report": "daily", "date": "2026-11-20", "trigger": "cron"}, "trigger: 'cron' is not allowed"),
+        ({"report": "daily", "date": "2026-11-20", "scheduledTime": "x"}, "unknown field(s) scheduledTime"),
         ({"date": "2025-09-30"}, "the earliest day it holds is 2025-10-01"),
         ({"date": "2026-11-20", "force": "yes"}, "force: must be true or false"),
         ({"Comment": "Insert your JSON here"}, "unknown field(s) Comment"),
@@ -127,12 +160,12 @@ def test_record_outlives_the_last_day_the_report_day_can_be_asked_for(months):
 )
 def test_bad_input_is_refused_with_a_message_that_says_what_was_wrong(execution_input, message):
     with pytest.raises(InvalidReportRequest, match=None) as refused:
-        resolve(execution_input, STARTED, 13)
+        only(execution_input)
     assert message in str(refused.value)
 
 
 def test_multi_year_history_accepts_older_days():
-    assert resolve({"date": "2024-01-15"}, STARTED, 38).report_date == date(2024, 1, 15)
+    assert only({"date": "2024-01-15"}, STARTED, 38).report_date == date(2024, 1, 15)
 
 
 @pytest.mark.parametrize(

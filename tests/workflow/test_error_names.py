@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from local.runtime import StateFault
+from local.runtime import DISPATCH, StateFault
 from tests.aws_contract import TRANSIENT
 from tests.definition import backoff, states
 from tests.workflow.conftest import SCHEDULED, YESTERDAY
@@ -24,6 +24,8 @@ CASES = [
     for name, code in TRANSIENT[body["Resource"]].items()
     if any(name in rule["ErrorEquals"] for rule in body.get("Retry", []))
 ]
+# The scheduled run's own states; the others run in the report's child execution.
+DISPATCHING_STATES = ("ResolveReportDate", "RunReport")
 # ClaimForResend runs only for a forced run of a day that was sent before.
 FORCED = {"date": YESTERDAY, "force": True}
 
@@ -41,7 +43,9 @@ def test_each_retried_error_name_is_what_the_integration_raises_and_is_retried(a
         faults.append(StateFault.on("ClaimReport", throttled, meanwhile=lambda: aws.run(SCHEDULED)))
         sleeps = backoff("ClaimReport", f"DynamoDB.{throttled}", 1)
 
-    execution = aws.run(execution_input, faults=tuple(faults))
+    if state in DISPATCHING_STATES:  # a state of the run that starts the report's child, not of the child
+        faults = [StateFault.on(state, code, report=DISPATCH)]
+    execution = aws.run(execution_input, faults=tuple(faults), follow=state not in DISPATCHING_STATES)
 
     assert execution.failed_attempts(state) == [name]
     assert execution.status == "SUCCEEDED", (execution.error, execution.cause)

@@ -62,13 +62,20 @@ def test_second_run_same_day_reports_already_sent(aws):
 
     assert second.status == "SUCCEEDED"
     assert second.output == {
+        "report": "daily",
         "outcome": "already sent",
         "reportDate": YESTERDAY,
         "messageId": first.output["messageId"],
         "sentAt": first.output["sentAt"],
         "sentBy": first.arn,
     }
-    assert second.entered_states() == ["ResolveReportDate", "CheckAlreadySent", "SentOrClaimed", "ReportAlreadySent"]
+    assert second.entered_states() == [
+        "ResolveReportDate",
+        "OneReportOrMany",
+        "CheckAlreadySent",
+        "SentOrClaimed",
+        "ReportAlreadySent",
+    ]
     assert len(aws.mailbox) == 1
     assert len(aws.cost_explorer.requests) == 1, "an already-sent day must not pay for Cost Explorer again"
 
