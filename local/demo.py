@@ -19,13 +19,14 @@ import logging
 import os
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from local import trace
 from local.cost_explorer import SyntheticOrganisation
 from local.mime import to_eml
-from local.runtime import DEFINITION, EmbeddedAWS, Execution, StateFault
+from local.demo_reports import DEFAULT_REPORT, demo_reports
+from local.runtime import DEFINITION, EmbeddedAWS, Execution, StateFault, every_state
 
 DEFAULT_PROFILE = "small"
 DEFAULT_SEED = 7
@@ -33,6 +34,7 @@ REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
 # The error --fail-at injects, before the call takes effect (nothing written, nothing sent), by the
 # service the state calls: each is one the definition retries, so the console shows the retries first.
 FAULT_CODES = {
+    "states": "ExecutionLimitExceeded",
     "lambda": "ServiceException",
     "dynamodb": "ProvisionedThroughputExceededException",
     "sesv2": "TooManyRequestsException",
@@ -65,23 +67,94 @@ def main(argv: list[str] | None = None) -> int:
     fault = StateFault.on(args.fail_at, _fault_code(args.fail_at), attempts=range(10)) if args.fail_at else None
 
     started = time.perf_counter()
-    with EmbeddedAWS(profile=args.profile, seed=args.seed, today=today, table_snapshot=snapshot) as aws:
+    reports = demo_reports(args.profile, today)
+    with EmbeddedAWS(
+        profile=args.profile, seed=args.seed, today=today, table_snapshot=snapshot, reports=reports
+    ) as aws:
         _print_header(args, aws)
         print(f"Execution input: {json.dumps(execution_input)}")
         if fault is not None:
             print(f"Injected fault: every call {fault.state} makes fails with {fault.code}, before it takes effect")
         print()
-        execution = aws.run(execution_input, faults=(fault,) if fault else ())
+        run = aws.run(execution_input, faults=(fault,) if fault else (), follow=False)
+        children = aws.children(run)
+        if reports is not None:
+            children.update(_not_due_today(aws, reports, children, today))
         elapsed = time.perf_counter() - started
-        print(trace.render(execution))
-        print()
-        _write_execution(out / "execution.json", execution, args)
+        if len(children) <= 1 and reports is None:
+            execution = aws.reporting_execution(run)
+            if execution is not run:
+                print(f"The scheduled run {run.name} started one report, {execution.name}:")
+            code = _one_report(aws, execution, out, elapsed, args)
+        else:
+            code = _many_reports(aws, run, children, out, elapsed, args)
         _write_lambda_logs(out / "lambda.log", aws)
-        if args.fail_at and args.fail_at not in execution.entered_states():
-            print(f"This run never entered {args.fail_at}, so the fault did not fire.")
-        code = _summarise(execution, aws, out, elapsed, args)
-        print(f"Cost Explorer requests: {len(aws.cost_explorer.requests)}")
+        print(f"Cost Explorer requests: {len(aws.cost_explorer.requests)} (${len(aws.cost_explorer.requests) / 100:.2f})")
     return code
+
+
+def _one_report(aws: EmbeddedAWS, execution: Execution, out: Path, elapsed: float, args: argparse.Namespace) -> int:
+    """The default deployment: one report, traced state by state as before reports existed."""
+    print(trace.render(execution))
+    print()
+    _write_execution(out / "execution.json", execution, args)
+    if args.fail_at and args.fail_at not in execution.entered_states():
+        print(f"This run never entered {args.fail_at}, so the fault did not fire.")
+    return _summarise(execution, aws, out, elapsed, args)
+
+
+def _not_due_today(aws: EmbeddedAWS, reports: dict, started: dict[str, Execution], today) -> dict[str, Execution]:
+    """The demo shows every cadence every day: a report the schedule would not send today is run by hand
+    for its latest complete period, as an operator would ({"report": ..., "period": ...})."""
+    from report_contract.period import CADENCE_PERIOD, ReportPeriod
+
+    ran = {}
+    for report_id, declaration in reports.items():
+        if report_id in started:
+            continue
+        kind = CADENCE_PERIOD[declaration.get("cadence") or "daily"]
+        period = ReportPeriod.latest_complete(kind, today - timedelta(days=1))
+        print(f"{report_id} is not due today ({declaration.get('cadence')}); running it by hand for {period.key}")
+        ran[report_id] = aws.run({"report": report_id, "period": period.key}, follow=False)
+    return ran
+
+
+def _many_reports(
+    aws: EmbeddedAWS, run: Execution, children: dict[str, Execution], out: Path, elapsed: float, args
+) -> int:
+    """A deployment of several reports: the dispatching run, then one line per report; each report's email,
+    history and trace under reports/<id>/, and the default report's also where a single report's go."""
+    print(trace.render(run))
+    print()
+    print(f"{'Report':<20} {'Status':<10} {'Outcome':<14} Detail")
+    failed = 0
+    for report_id, execution in sorted(children.items()):
+        folder = out / "reports" / report_id
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_execution(folder / "execution.json", execution, args)
+        (folder / "trace.txt").write_text(trace.render(execution) + "\n", encoding="utf-8")
+        result = execution.output or {}
+        detail = _write_email(aws, result, folder) if result.get("outcome") == "sent" else (execution.error or "")
+        print(f"{report_id:<20} {execution.status:<10} {result.get('outcome', '-'):<14} {detail}")
+        failed += execution.status != "SUCCEEDED"
+        if report_id == DEFAULT_REPORT:  # existing scripts read out/report.* and out/execution.json
+            _write_execution(out / "execution.json", execution, args)
+            if result.get("outcome") == "sent":
+                _write_email(aws, result, out)
+    print()
+    print(f"{len(children)} reports in {elapsed:.1f} s: {len(children) - failed} succeeded, {failed} failed")
+    print(f"Wrote {out / 'reports'}/<report>/report.html, report.txt, report.eml, execution.json, trace.txt")
+    if failed:
+        print(f"To redrive the failed report runs (each resumes at its failed step): {_again(args, redrive=True)}")
+    return 1 if failed else 0
+
+
+def _write_email(aws: EmbeddedAWS, result: dict, folder: Path) -> str:
+    email = next(e for e in aws.mailbox if e.message_id == result["messageId"])
+    (folder / "report.html").write_text(email.html, encoding="utf-8")
+    (folder / "report.txt").write_text(email.text, encoding="utf-8")
+    (folder / "report.eml").write_bytes(to_eml(email))
+    return f"{email.subject} ({result.get('costExplorerRequests', '?')} Cost Explorer requests)"
 
 
 def _redrive(args: argparse.Namespace, out: Path, snapshot: Path) -> int:
@@ -206,7 +279,7 @@ def _out_dir(args: argparse.Namespace) -> Path:
 
 
 def _fault_code(state: str) -> str:
-    resource = json.loads(DEFINITION.read_text(encoding="utf-8"))["States"][state]["Resource"]
+    resource = every_state(json.loads(DEFINITION.read_text(encoding="utf-8"))["States"])[state]["Resource"]
     service = resource.split(":")[5]
     if service == "aws-sdk":
         service = resource.split(":")[6]
@@ -215,7 +288,7 @@ def _fault_code(state: str) -> str:
 
 def _task_states() -> list[str]:
     """The states --fail-at can fail: those that call a service (a Lambda function, DynamoDB, SES)."""
-    states = json.loads(DEFINITION.read_text(encoding="utf-8"))["States"]
+    states = every_state(json.loads(DEFINITION.read_text(encoding="utf-8"))["States"])
     return [name for name, state in states.items() if "Resource" in state]
 
 

@@ -65,6 +65,17 @@ def function_arn(function: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function_name(function)}"
 
 
+def every_state(states: dict) -> dict:
+    """Every state of a definition by name, the states inside a Map's ItemProcessor included (state names
+    are unique across a definition, as Step Functions requires)."""
+    found = {}
+    for name, state in states.items():
+        found[name] = state
+        if state["Type"] == "Map":
+            found.update(every_state(state["ItemProcessor"]["States"]))
+    return found
+
+
 def default_reports(recipients: tuple[str, ...]) -> dict[str, dict]:
     """What Terraform's `reports` is when a deployment declares none: the one daily report of the whole
     organisation by service, to the deployment's recipients (its other fields are the functions' settings)."""
@@ -290,11 +301,25 @@ class EmbeddedAWS:
     def __exit__(self, *exc_info) -> None:
         global _ACTIVE
         try:
+            self._let_running_executions_end()
             if self.table_snapshot is not None and exc_info[0] is None:
                 self.save_table(self.table_snapshot)
         finally:
             self._stack.close()
             _ACTIVE = None
+
+    def _let_running_executions_end(self, timeout: float = 60.0) -> None:
+        """Wait for every execution still running (a dispatch's children nobody waited for) before moto's
+        state goes: a child left running would write into the next EmbeddedAWS's tables."""
+        if not self.state_machine_arn:
+            return
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            running = sfn.list_executions(stateMachineArn=self.state_machine_arn, statusFilter="RUNNING")["executions"]
+            if not running:
+                return
+            time.sleep(0.02)
 
     def _aws_environment(self) -> dict[str, str]:
         return {
@@ -512,11 +537,22 @@ class EmbeddedAWS:
         Returned: the redriven part of the run, as its own Execution (its `arn` is the original one)."""
         if failed.status not in ("FAILED", "TIMED_OUT", "ABORTED"):
             raise ValueError(f"only a failed, timed-out or aborted execution can be redriven, not {failed.status}")
-        last_entered = max(i for i, e in enumerate(failed.history) if "stateEnteredEventDetails" in e)
-        if any("stateExitedEventDetails" in e for e in failed.history[last_entered:]):
+        definition = json.loads(self._definition)
+        # Resume at the top-level state the run stopped in. For a failure inside a Map's iteration that is
+        # the Map: AWS re-runs only its failed and aborted iterations, this runtime re-runs them all
+        # (docs/embedded-runtime.md), which StartEachReport tolerates by design: each iteration starts its
+        # child by a fixed name, so an iteration that had started its child finds it instead of starting
+        # another.
+        top_level = set(definition["States"])
+        last_entered = max(
+            i
+            for i, e in enumerate(failed.history)
+            if e.get("stateEnteredEventDetails", {}).get("name") in top_level
+        )
+        name = failed.history[last_entered]["stateEnteredEventDetails"]["name"]
+        if any(e.get("stateExitedEventDetails", {}).get("name") == name for e in failed.history[last_entered:]):
             raise ValueError("the execution did not stop inside a state; there is nothing to redrive")
         last = failed.history[last_entered]["stateEnteredEventDetails"]
-        definition = json.loads(self._definition)
         definition["StartAt"] = last["name"]
         self._redrives += 1
         sfn = boto3.client("stepfunctions", region_name=REGION)

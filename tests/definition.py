@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from local.runtime import DEFINITION
+from local.runtime import DEFINITION, every_state
 
 # The protocol as specified: the states a report day goes through when nothing goes wrong. Written out,
 # not read from the definition, so that the model check and the workflow tests hold the definition to it.
@@ -23,17 +23,6 @@ HAPPY_PATH = [
     "MarkSent",
     "ReportSent",
 ]
-
-
-def every_state(states: dict) -> dict:
-    """Every state by name, the states inside a Map's ItemProcessor included (state names are unique
-    across a definition, as Step Functions requires)."""
-    found = {}
-    for name, state in states.items():
-        found[name] = state
-        if state["Type"] == "Map":
-            found.update(every_state(state["ItemProcessor"]["States"]))
-    return found
 
 
 @cache

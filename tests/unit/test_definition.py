@@ -4,10 +4,9 @@ import json
 
 import pytest
 
-from local.runtime import DEFINITION, FUNCTIONS, definition_variables
+from local.runtime import DEFINITION, FUNCTIONS, definition_variables, every_state
 from local.template import TemplateError, fill, placeholders
 from tests.aws_contract import CAUGHT, LAMBDA_INVOKE, SES_FINAL, SES_SEND, SES_UNKNOWN_OUTCOME, TRANSIENT
-from tests.definition import every_state
 
 RAW = DEFINITION.read_text()
 ASL = json.loads(RAW)

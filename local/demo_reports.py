@@ -1,0 +1,45 @@
+"""The reports each demo profile's deployment declares, as its Terraform `reports` variable would.
+
+The small profile declares none: the default, one daily report of the whole organisation by service.
+The large-org profile declares four, one of each kind the issue asks the demo to show: the organisation
+daily by service, one team daily (a cost category), a set of accounts weekly by account, and the
+organisation monthly with a second section by account.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from local.runtime import DEFAULT_RECIPIENTS
+
+DEFAULT_REPORT = "daily"  # report_contract.spec.DEFAULT_REPORT_ID: its files are also out/report.*
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def demo_reports(profile: str, today: date) -> dict[str, dict] | None:
+    if profile != "large-org":
+        return None
+    to = list(DEFAULT_RECIPIENTS)
+    return {
+        DEFAULT_REPORT: {"recipients": to},
+        "team-payments": {
+            "name": "Payments team",
+            "scope": {"cost_category": {"name": "Team", "values": ["Payments"]}},
+            "recipients": ["payments-leads@example.com"],
+        },
+        "accounts-weekly": {
+            "name": "Production accounts",
+            "cadence": "weekly",
+            "day_of_week": WEEKDAYS[today.weekday()],  # due on the day the demo runs
+            "scope": {"accounts": ["210987654321", "321098765432", "432109876543"]},
+            "breakdown": {"by": "account"},
+            "recipients": ["platform@example.com"],
+        },
+        "org-monthly": {
+            "name": "Organisation monthly",
+            "cadence": "monthly",
+            "breakdown": {"by": "service"},
+            "secondary_breakdown": {"by": "account"},
+            "recipients": ["finance@example.com"],
+        },
+    }
