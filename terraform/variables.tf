@@ -112,7 +112,10 @@ variable "schedule_enabled" {
 # against parse_reports on a table of good and bad declarations. An attribute the type does not name
 # (a typo such as `cadance`) is dropped by Terraform without a warning, as for every object variable.
 # Each condition is `var.reports == null ? true : ...` and guards every null with ?:, because
-# Terraform evaluates both sides of || and && (an attribute of null is an error).
+# Terraform evaluates both sides of || and && (an attribute of null is an error). Text is measured as
+# Python measures it: `^(?s:.{1,N})$` counts code points (length() counts grapheme clusters), and
+# [^\t-\r\x{1c}-\x{20}...] is a character that is not whitespace to Python's str.strip() and re's \s
+# (trimspace() and RE2's \s know fewer); tests/infra/test_reports_variable.py derives that class.
 
 variable "reports" {
   description = "The reports this deployment sends: a map from a report id (1 to 40 lower-case letters, digits and dashes) to a report. Null (the default) is one report, id daily: the whole organisation by service every day, to recipients, with cost_metric, top_services and daily_budget. Every attribute is optional; recipients defaults to var.recipients, metric, top_n and budget to the deployment's settings (budget: none). See docs/configuration.md, Reports."
@@ -159,7 +162,7 @@ variable "reports" {
   }
 
   validation {
-    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.name == null ? true : length(trimspace(r.name)) >= 1 && length(r.name) <= 100])
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.name == null ? true : can(regex("^(?s:.{1,100})$", r.name)) && can(regex("^(?s:.*)[^\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}](?s:.*)$", r.name))])
     error_message = "reports: a report's name must be text of 1 to 100 characters, not only spaces (or unset: the report id)."
   }
 
@@ -194,18 +197,18 @@ variable "reports" {
   }
 
   validation {
-    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.scope == null ? true : r.scope.tag == null ? true : (r.scope.tag.key == null ? false : length(trimspace(r.scope.tag.key)) >= 1 && length(r.scope.tag.key) <= 128)])
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.scope == null ? true : r.scope.tag == null ? true : (r.scope.tag.key == null ? false : can(regex("^(?s:.{1,128})$", r.scope.tag.key)) && can(regex("^(?s:.*)[^\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}](?s:.*)$", r.scope.tag.key)))])
     error_message = "reports: a report's scope.tag.key must be the tag key, 1 to 128 characters."
   }
 
   validation {
-    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.scope == null ? true : r.scope.cost_category == null ? true : (r.scope.cost_category.name == null ? false : length(trimspace(r.scope.cost_category.name)) >= 1 && length(r.scope.cost_category.name) <= 50)])
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.scope == null ? true : r.scope.cost_category == null ? true : (r.scope.cost_category.name == null ? false : can(regex("^(?s:.{1,50})$", r.scope.cost_category.name)) && can(regex("^(?s:.*)[^\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}](?s:.*)$", r.scope.cost_category.name)))])
     error_message = "reports: a report's scope.cost_category.name must be the cost category's name, 1 to 50 characters."
   }
 
   validation {
     condition = var.reports == null ? true : alltrue(flatten([for r in values(var.reports) : r.scope == null ? [] : [
-      for selector in [r.scope.tag, r.scope.cost_category] : selector == null ? true : (selector.values == null ? false : length(selector.values) >= 1 && length(selector.values) <= 100 && alltrue([for value in selector.values : value == null ? false : length(value) >= 1 && length(value) <= 256]))
+      for selector in [r.scope.tag, r.scope.cost_category] : selector == null ? true : (selector.values == null ? false : length(selector.values) >= 1 && length(selector.values) <= 100 && alltrue([for value in selector.values : value == null ? false : can(regex("^(?s:.{1,256})$", value))]))
     ]]))
     error_message = "reports: a report's scope.tag.values and scope.cost_category.values must list 1 to 100 values, each 1 to 256 characters."
   }
@@ -216,12 +219,12 @@ variable "reports" {
   }
 
   validation {
-    condition     = var.reports == null ? true : alltrue(flatten([for r in values(var.reports) : [for breakdown in [r.breakdown, r.secondary_breakdown] : breakdown == null ? true : breakdown.by == "tag" ? (breakdown.key == null ? false : length(breakdown.key) >= 1 && length(breakdown.key) <= 128) : breakdown.by == "cost_category" ? (breakdown.key == null ? false : length(breakdown.key) >= 1 && length(breakdown.key) <= 50) : breakdown.key == null]]))
-    error_message = "reports: a tag breakdown (breakdown or secondary_breakdown) needs key, the tag key (1 to 128 characters); a cost_category breakdown needs key, the cost category's name (1 to 50 characters); service, account and region take no key."
+    condition     = var.reports == null ? true : alltrue(flatten([for r in values(var.reports) : [for breakdown in [r.breakdown, r.secondary_breakdown] : breakdown == null ? true : breakdown.by == "tag" ? (breakdown.key == null ? false : can(regex("^(?s:.{1,128})$", breakdown.key))) : breakdown.by == "cost_category" ? (breakdown.key == null ? false : can(regex("^(?s:.{1,50})$", breakdown.key))) : breakdown.key == null]]))
+    error_message = "reports: a report's breakdown.key and secondary_breakdown.key must be the tag key (1 to 128 characters) when by is tag, the cost category's name (1 to 50 characters) when by is cost_category, and unset when by is service, account or region."
   }
 
   validation {
-    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.recipients == null ? true : length(r.recipients) >= 1 && length(r.recipients) <= 50 && length(distinct(r.recipients)) == length(r.recipients) && alltrue([for address in r.recipients : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])])
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.recipients == null ? true : length(r.recipients) >= 1 && length(r.recipients) <= 50 && length(distinct(r.recipients)) == length(r.recipients) && alltrue([for address in r.recipients : can(regex("^[^@\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]+@[^@\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]+\\.[^@\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]+$", address))])])
     error_message = "reports: a report's recipients must list 1 to 50 distinct email addresses such as a@example.com, SES's limit per message (unset: recipients)."
   }
 
