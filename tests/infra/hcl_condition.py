@@ -5,7 +5,7 @@ It understands the subset the validations use: numbers, strings, lists, true/fal
 `var.<name>` and attributes of it (`var.reports`, `r.scope.tag.key`), `x[index]`, `! -`, `* / %`,
 `+ -`, comparisons, `== !=`, `&& ||`, `cond ? a : b`, list for-expressions (`[for k, v in x : e if c]`)
 and the functions floor(), contains(), length(), keys(), values(), alltrue(), anytrue(), flatten(),
-distinct(), lower(), regex(), regexall() and can(). Anything else raises Unsupported, so a
+distinct(), toset(), lower(), tostring(), regex(), regexall() and can(). Anything else raises Unsupported, so a
 condition written beyond this subset fails the test loudly instead of being judged wrongly. It follows
 Terraform (1.11) where that matters: `&&` and `||` evaluate both sides (so `var.x == null || var.x > 0`
 is an error for null, as Terraform reports it), only the chosen branch of `?:` is evaluated, comparing
@@ -219,6 +219,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "regex": _regex,
     "regexall": _regexall,
     "tostring": _tostring,
+    "toset": lambda items: sorted(_distinct(items), key=repr),  # a set: no order, no repeats
 }
 
 

@@ -505,6 +505,58 @@ def _code_point(escape: str) -> int:
     return {"\\t": 9, "\\r": 13}.get(escape) or int(escape[3:-1], 16)
 
 
+# --- What else reads the reports: the schedule and SES's sandbox -----------------------------------------------
+
+WEEKLY = {"weekly": {"cadence": "weekly"}}
+MONTHLY = {"monthly": {"cadence": "monthly", "day_of_month": 1}}
+SCHEDULE_CASES = [
+    pytest.param(None, "cron(30 6 ? * MON-FRI *)", True, id="the default daily report, weekdays only"),
+    pytest.param({"a": {}}, "cron(0 8 1 * ? *)", True, id="daily reports, monthly schedule"),
+    pytest.param(WEEKLY, "cron(0 8 * * ? *)", True, id="weekly report, every day"),
+    pytest.param(WEEKLY, "cron(0 8 ? * * *)", True, id="weekly report, every day (day-of-month ?)"),
+    pytest.param(MONTHLY, "cron(0/30 7-9 * * ? *)", True, id="monthly report, every half hour"),
+    pytest.param(WEEKLY, "cron(0 8 ? * MON *)", False, id="weekly report, Mondays only"),
+    pytest.param(MONTHLY, "cron(0 8 1 * ? *)", False, id="monthly report, the 1st only"),
+    pytest.param(MONTHLY, "cron(30 6 ? * MON-FRI *)", False, id="monthly report, weekdays only"),
+    pytest.param({**MONTHLY, "a": {}}, "cron(0 8 * 1-6 ? *)", False, id="monthly report, half the year"),
+    pytest.param(WEEKLY, "cron(0 8 * * ? 2027)", False, id="weekly report, one year"),
+]
+
+
+def schedule_precondition(terraform: Terraform) -> dict:
+    schedule = terraform.resources["aws_scheduler_schedule"]["daily_report"]
+    (precondition,) = blocks(blocks(schedule, "lifecycle")[0], "precondition")
+    return precondition
+
+
+@pytest.mark.parametrize("declaration, expression, ok", SCHEDULE_CASES)
+def test_the_schedule_must_run_daily_while_a_report_is_weekly_or_monthly(
+    terraform, declaration, expression, ok
+) -> None:
+    accepted, _, value = terraform_side(terraform, declaration)
+    assert accepted or declaration is None
+    variables = {**DEPLOYMENT, "reports": value, "schedule_expression": expression}
+    condition = attr(schedule_precondition(terraform), "condition")
+    assert evaluate(condition, variables, terraform.locals) is ok
+    assert "schedule_expression" in attr(schedule_precondition(terraform), "error_message")
+
+
+def test_the_sandbox_verifies_every_reports_recipients_but_the_sender(terraform) -> None:
+    declaration = {
+        "team": {"recipients": ["team@example.com", "cost-report@example.com"]},
+        "org": {},  # the deployment's recipients
+    }
+    _, _, value = terraform_side(terraform, declaration)
+    identities = terraform.resources["aws_sesv2_email_identity"]["recipient"]
+    variables = {**DEPLOYMENT, "reports": value, "ses_sandbox": True, "sender_email": "cost-report@example.com"}
+    assert set(evaluate(attr(identities, "for_each"), variables, terraform.locals)) == {
+        "team@example.com",
+        *RECIPIENTS,
+    }
+    default = evaluate(attr(identities, "for_each"), {**variables, "reports": None}, terraform.locals)
+    assert sorted(default) == sorted(RECIPIENTS), "the default report keeps the identities var.recipients had"
+
+
 # --- With the real terraform binary, where there is one ------------------------------------------------------
 
 TERRAFORM_BIN = shutil.which("terraform")
@@ -513,45 +565,57 @@ TERRAFORM_BIN = shutil.which("terraform")
 def reports_locals_block() -> str:
     """main.tf's `locals` block that defines local.reports, as written."""
     text = (TERRAFORM / "main.tf").read_text()
-    starts = [m.start() for m in re.finditer(r"^locals \{$", text, flags=re.MULTILINE)]
-    for start in starts:
-        depth = 0
-        for position in range(start, len(text)):
-            depth += {"{": 1, "}": -1}.get(text[position], 0)
-            if depth == 0 and text[position] == "}":
-                block = text[start : position + 1]
-                if re.search(r"^  reports\s+=", block, flags=re.MULTILINE):
-                    return block
-                break
+    for match in re.finditer(r"^locals \{$", text, flags=re.MULTILINE):
+        block = block_at(text, match.start())
+        if re.search(r"^  reports\s+=", block, flags=re.MULTILINE):
+            return block
     raise AssertionError("no locals block in main.tf defines reports")
+
+
+def block_at(text: str, start: int) -> str:
+    """The HCL block that starts at `start` (its braces counted), as written."""
+    depth = 0
+    for position in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[position], 0)
+        if depth == 0 and text[position] == "}":
+            return text[start : position + 1]
+    raise AssertionError("unbalanced braces")
 
 
 @pytest.fixture(scope="module")
 def reports_module(tmp_path_factory) -> Path:
-    """variables.tf and the reports' locals alone, with local.reports as an output: no provider needed."""
+    """variables.tf and the reports' locals alone, with local.reports as an output and the schedule's
+    precondition on a terraform_data (Terraform's built-in provider): nothing to download."""
     directory = tmp_path_factory.mktemp("reports")
     shutil.copy(TERRAFORM / "variables.tf", directory / "variables.tf")
+    schedule = (TERRAFORM / "schedule.tf").read_text()
+    precondition = block_at(schedule, schedule.index("precondition {"))
     (directory / "reports.tf").write_text(
-        reports_locals_block() + '\n\noutput "reports" {\n  value = jsonencode(local.reports)\n}\n'
+        reports_locals_block()
+        + '\n\noutput "reports" {\n  value = jsonencode(local.reports)\n}\n'
+        + f'\nresource "terraform_data" "schedule" {{\n  lifecycle {{\n    {precondition}\n  }}\n}}\n'
     )
     return directory
 
 
-def tfvars(declaration: Any) -> str:
+def tfvars(declaration: Any, schedule_expression: str = "cron(0 8 * * ? *)") -> str:
     values = {
         "sender_email": "cost-report@example.com",
         "recipients": RECIPIENTS,
         "daily_budget": 99.5,
         "reports": declaration,
+        "schedule_expression": schedule_expression,
     }
     return json.dumps(values, default=lambda d: float(d) if isinstance(d, Decimal) else str(d))
 
 
-def terraform_plan(module: Path, name: str, declaration: Any) -> tuple[bool, Any, str]:
+def terraform_plan(
+    module: Path, name: str, declaration: Any, schedule: str = "cron(0 8 * * ? *)"
+) -> tuple[bool, Any, str]:
     """(accepted, local.reports as JSON when accepted, stderr) from `terraform plan` itself."""
     directory = module.parent / f"{module.name}-{name}"
     shutil.copytree(module, directory, dirs_exist_ok=True)
-    (directory / "terraform.tfvars.json").write_text(tfvars(declaration))
+    (directory / "terraform.tfvars.json").write_text(tfvars(declaration, schedule))
     environment = {"TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": "/dev/null", "PATH": "/usr/bin:/bin"}
     run = [TERRAFORM_BIN, "plan", "-input=false", "-no-color", "-lock=false", "-out=plan"]
     result = subprocess.run(run, cwd=directory, capture_output=True, text=True, env=environment, timeout=60)
@@ -585,3 +649,14 @@ def test_terraform_plan_agrees_with_this_evaluation_on_every_declaration(terrafo
         ):
             disagreements.append(f"{name}: the plan's message is not this one: {messages} {stderr[-300:]}")
     assert disagreements == []
+
+
+@pytest.mark.skipif(TERRAFORM_BIN is None, reason="no terraform binary on this machine")
+def test_terraform_plan_refuses_a_schedule_that_skips_a_reports_day(reports_module) -> None:
+    wrong = []
+    for number, case in enumerate(SCHEDULE_CASES):
+        declaration, expression, ok = case.values
+        accepted, _, stderr = terraform_plan(reports_module, f"schedule-{number}", declaration, expression)
+        if accepted is not ok or (not ok and "Resource precondition failed" not in stderr):
+            wrong.append(f"{case.id}: {'accepted' if accepted else stderr[-300:]}")
+    assert wrong == []
