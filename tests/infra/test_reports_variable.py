@@ -36,7 +36,7 @@ import pytest
 from report_contract import limits, spec
 
 from tests.infra.hcl_condition import EvaluationError, evaluate
-from tests.infra.terraform import TERRAFORM, Terraform, attr, blocks
+from tests.infra.terraform import TERRAFORM, Terraform, attr, blocks, parse_files
 
 RECIPIENTS = ["finops@example.com"]
 # The deployment-wide variables local.reports reads, at their defaults (daily_budget set, to see it pass).
@@ -503,6 +503,99 @@ def test_the_whitespace_class_is_pythons(terraform) -> None:
 def _code_point(escape: str) -> int:
     escape = escape.replace("\\\\", "\\")
     return {"\\t": 9, "\\r": 13}.get(escape) or int(escape[3:-1], 16)
+
+
+# --- The documented declarations and the docs' table ----------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+EXAMPLE = TERRAFORM / "terraform.tfvars.example"
+
+
+def example_reports(tmp_path: Path) -> dict:
+    """The `reports` terraform.tfvars.example suggests (commented out, as its other optional values are)."""
+    text = EXAMPLE.read_text()
+    block = re.search(r"^# reports = \{\n(?:#.*\n)*?# \}\n", text, flags=re.MULTILINE)
+    assert block, "terraform.tfvars.example shows no reports"
+    return parsed_tfvars(tmp_path, re.sub(r"^# ?", "", block[0], flags=re.MULTILINE))
+
+
+def doc_reports(tmp_path: Path) -> dict:
+    """The `reports` of the hcl example in docs/configuration.md's Reports section."""
+    section = DOC.read_text().split("\n## Reports\n", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```hcl\n(.*?)```", section, flags=re.DOTALL)
+    return parsed_tfvars(tmp_path, example)
+
+
+def parsed_tfvars(tmp_path: Path, text: str) -> dict:
+    path = tmp_path / "example.tfvars"
+    path.write_text(text)
+    parsed = parse_files([path])[path.name]
+    assert "error" not in parsed, parsed
+    return parsed["reports"][0]
+
+
+def test_the_example_tfvars_reports_plan_and_parse(terraform, tmp_path) -> None:
+    declaration = example_reports(tmp_path)
+    accepted, messages, value = terraform_side(terraform, declaration)
+    assert accepted, messages
+    reports = {r.id: r for r in spec.parse_reports(json.loads(as_json(rendered(terraform, value))))}
+    organisation = spec.Scope()
+    assert [(r.cadence, r.scope, r.breakdown, r.secondary_breakdown) for r in reports.values()] == [
+        ("daily", organisation, spec.Breakdown("service"), None),
+        ("monthly", organisation, spec.Breakdown("service"), spec.Breakdown("account")),
+        ("daily", spec.Scope("cost_category", "Team", ("Payments",)), spec.Breakdown("service"), None),
+        ("weekly", spec.Scope("accounts", None, ("111111111111", "222222222222")), spec.Breakdown("account"), None),
+    ]
+    assert reports[spec.DEFAULT_REPORT_ID].record_prefix == "", "the organisation's daily report keeps its records"
+
+
+def test_the_docs_example_plans_and_parses(terraform, tmp_path) -> None:
+    accepted, messages, value = terraform_side(terraform, doc_reports(tmp_path))
+    assert accepted, messages
+    assert spec.parse_reports(json.loads(as_json(rendered(terraform, value))))
+
+
+def doc_rows() -> dict[str, str]:
+    section = DOC.read_text().split("\n## Reports\n", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 3 and cells[0] not in ("Field", "---"):
+            name = re.fullmatch(r"`([\w.]+)`", cells[0])
+            rows[name[1] if name else cells[0]] = f"{cells[1]} | {cells[2]}"
+    return rows
+
+
+def test_the_docs_table_states_spec_pys_fields_defaults_and_bounds() -> None:
+    rows = doc_rows()
+    assert spec.REPORT_FIELDS <= set(rows), (
+        f"docs/configuration.md, Reports: no row for {spec.REPORT_FIELDS - set(rows)}"
+    )
+    defaults = {f.name: f.default for f in spec.ReportSpec.__dataclass_fields__.values()}
+    for name in ("cadence", "day_of_week", "day_of_month", "time_zone"):
+        assert rows[name].startswith(f"`{defaults[name]}` |"), f"{name}: the default is {defaults[name]}"
+    expected = {
+        "the report id (the map key)": [
+            f"1 to {spec.REPORT_ID_CHARS}",
+            f"at most {spec.MAX_REPORTS}",
+        ],
+        "name": [f"1 to {spec.NAME_CHARS}"],
+        "cadence": [f"`{c}`" for c in spec.CADENCES],
+        "day_of_week": [f"`{d}`" for d in spec.DAYS_OF_WEEK],
+        "day_of_month": [f"from {spec.DAY_OF_MONTH_MIN} to {spec.DAY_OF_MONTH_MAX}"],
+        "scope": [f"`{s}`" for s in spec.SCOPES],
+        "scope.accounts": [f"1 to {spec.MAX_SCOPE_VALUES}", "12-digit"],
+        "scope.tag": [f"1 to {spec.TAG_KEY_CHARS}", f"1 to {spec.MAX_SCOPE_VALUES}", f"1 to {spec.VALUE_CHARS}"],
+        "scope.cost_category": [f"1 to {spec.COST_CATEGORY_NAME_CHARS}", f"1 to {spec.MAX_SCOPE_VALUES}"],
+        "breakdown": [f"`{b}`" for b in spec.BREAKDOWNS]
+        + [f"1 to {spec.TAG_KEY_CHARS}", f"1 to {spec.COST_CATEGORY_NAME_CHARS}"],
+        "recipients": [f"1 to {spec.MAX_RECIPIENTS}"],
+        "metric": [f"`{m}`" for m in limits.METRICS],
+        "top_n": [f"from {limits.TOP_SERVICES_MIN} to {limits.TOP_SERVICES_MAX}"],
+        "budget": [f"below {spec.BUDGET_MAX:,}"],
+    }
+    missing = [f"{row}: {text}" for row, texts in expected.items() for text in texts if text not in rows[row]]
+    assert missing == []
 
 
 # --- What else reads the reports: the schedule and SES's sandbox -----------------------------------------------
