@@ -116,12 +116,13 @@ def convert(value: Any, kind: Any, path: str = "var.reports") -> Any:
     if kind[0] == "number":
         if isinstance(value, bool):
             raise Refused(f"{path}: number required")
-        if isinstance(value, (int, float, Decimal)):
-            return Decimal(str(value))
         try:
-            return Decimal(value) if isinstance(value, str) and value.strip() == value else _refuse(path)
+            number = Decimal(str(value)) if isinstance(value, (int, float, Decimal, str)) else None
         except ArithmeticError:
-            raise Refused(f"{path}: number required") from None
+            number = None
+        if number is None or not number.is_finite():
+            raise Refused(f"{path}: number required")
+        return number  # "7" is 7: Terraform converts a numeric string
     if kind[0] == "list":
         if not isinstance(value, list):
             raise Refused(f"{path}: list required")
@@ -138,10 +139,6 @@ def convert(value: Any, kind: Any, path: str = "var.reports") -> Any:
             raise Refused(f'{path}: attribute "{name}" is required')
         converted[name] = convert(value.get(name), attribute, f"{path}.{name}")
     return converted  # an attribute the type does not name is dropped
-
-
-def _refuse(path: str) -> Any:
-    raise Refused(f"{path}: number required")
 
 
 # --- Both sides -------------------------------------------------------------------------------------------
