@@ -23,6 +23,9 @@ locals {
   # Known before apply, so the IAM policies and alarms can name them without a dependency cycle.
   state_machine_arn   = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
   execution_arn_match = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*"
+  # The rule Step Functions creates and manages for the .sync integration with itself (one per account
+  # and Region, whatever the state machine); iam.tf lets the state machine's role create and read it.
+  sync_executions_rule_arn = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
 
   # The Step Functions console page of an execution: its graph, each state's input and output, and the
   # Redrive button, which resumes a failed run from the state that failed.
@@ -45,6 +48,54 @@ locals {
 
   # EventBridge Scheduler, Step Functions and EventBridge assume their roles only for this account.
   confused_deputy_account = [local.account_id]
+}
+
+# --- The reports -----------------------------------------------------------------------------------
+
+locals {
+  # The reports, as the JSON the state machine definition carries and ResolveReportDate reads with
+  # parse_reports (functions/report_contract/spec.py): snake_case, every attribute present, null where
+  # the declaration leaves it to parse_reports (cadence daily, day_of_week monday, day_of_month 1,
+  # time_zone UTC, the whole organisation, by service, the id as the name) or to the functions'
+  # settings (metric: COST_METRIC, top_n: TOP_SERVICES). recipients defaults to var.recipients here.
+  # budget is written with tostring() so that an amount reaches the functions digit for digit.
+  # Unset, var.reports is the one report deployments had before: id "daily" (spec.DEFAULT_REPORT_ID,
+  # whose records keep the bare day as their key), with the deployment-wide variables.
+  default_reports = {
+    daily = {
+      name                = null
+      cadence             = "daily"
+      day_of_week         = null
+      day_of_month        = null
+      time_zone           = null
+      scope               = null
+      breakdown           = { by = "service", key = null }
+      secondary_breakdown = null
+      recipients          = var.recipients
+      metric              = var.cost_metric
+      top_n               = var.top_services
+      budget              = var.daily_budget == null ? null : tostring(var.daily_budget)
+    }
+  }
+  reports = var.reports == null ? local.default_reports : {
+    for id, report in var.reports : id => {
+      name                = report.name
+      cadence             = report.cadence
+      day_of_week         = report.day_of_week
+      day_of_month        = report.day_of_month
+      time_zone           = report.time_zone
+      scope               = report.scope
+      breakdown           = report.breakdown
+      secondary_breakdown = report.secondary_breakdown
+      recipients          = report.recipients == null ? var.recipients : report.recipients
+      metric              = report.metric
+      top_n               = report.top_n
+      budget              = report.budget == null ? null : tostring(report.budget)
+    }
+  }
+
+  # Every address any report is sent to (ses.tf verifies them in the SES sandbox).
+  report_recipients = distinct(flatten([for report in values(local.reports) : report.recipients]))
 }
 
 # Alarms with nobody subscribed still change state, but nobody hears them. A warning, not an error.

@@ -108,8 +108,13 @@ output "ses_configuration_set" {
 }
 
 output "recipients" {
-  description = "The recipients written into the deployed state machine definition. A run (and its redrive) sends to the list that was deployed when it started."
+  description = "The deployment-wide recipients: the default report's, and those of every declared report that names none of its own."
   value       = var.recipients
+}
+
+output "reports" {
+  description = "The reports written into the deployed state machine definition (local.reports: each report's declaration, recipients filled in). A run (and its redrive) uses the reports that were deployed when it started."
+  value       = local.reports
 }
 
 output "ses_console_url" {

@@ -37,4 +37,13 @@ resource "aws_scheduler_schedule" "daily_report" {
       arn = aws_sqs_queue.dead_letters.arn
     }
   }
+
+  lifecycle {
+    # A weekly or monthly report is sent by the run on its day (in its time zone), so the schedule must
+    # start a run every day: day-of-month, month, day-of-week and year each * or ?. Checked at plan.
+    precondition {
+      condition     = alltrue([for report in values(local.reports) : report.cadence == null || report.cadence == "daily"]) || can(regex("^cron\\(\\S+ \\S+ [*?] \\* [*?] \\*\\)$", var.schedule_expression))
+      error_message = "schedule_expression must start a run every day (day-of-month, month, day-of-week and year each * or ?, such as cron(0 8 * * ? *)) while reports has a weekly or monthly report: such a report is sent only by the run on its day."
+    }
+  }
 }

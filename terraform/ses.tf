@@ -7,9 +7,11 @@ resource "aws_sesv2_email_identity" "sender" {
 }
 
 # In the sandbox SES delivers only to verified addresses, and checks SendEmail permission on each
-# recipient's identity too. The sender, if it is also a recipient, is verified already.
+# recipient's identity too: every address of every report (local.report_recipients; with the default
+# report, exactly var.recipients, so an existing deployment keeps its identities). The sender, if it
+# is also a recipient, is verified already.
 resource "aws_sesv2_email_identity" "recipient" {
-  for_each = var.ses_sandbox ? toset([for address in var.recipients : address if lower(address) != lower(var.sender_email)]) : toset([])
+  for_each = var.ses_sandbox ? toset([for address in local.report_recipients : address if lower(address) != lower(var.sender_email)]) : toset([])
 
   email_identity = each.value
 }

@@ -13,6 +13,8 @@ locals {
     sender_email                     = aws_sesv2_email_identity.sender.email_identity
     recipients                       = join(",", var.recipients)
     ses_configuration_set            = aws_sesv2_configuration_set.this.configuration_set_name
+    # The reports as JSON, written unquoted in ResolveReportDate's payload ("reports": ${reports}).
+    reports = jsonencode(local.reports)
   }
 }
 

@@ -104,6 +104,146 @@ variable "schedule_enabled" {
   default     = true
 }
 
+# --- Reports ------------------------------------------------------------------------------------
+
+# The declarations' rules are defined once, in functions/report_contract/spec.py (ResolveReportDate
+# reads the JSON Terraform writes with parse_reports); these validations mirror them so that a bad
+# declaration stops `terraform plan`. tests/infra/test_reports_variable.py evaluates every condition
+# against parse_reports on a table of good and bad declarations. An attribute the type does not name
+# (a typo such as `cadance`) is dropped by Terraform without a warning, as for every object variable.
+# Each condition is `var.reports == null ? true : ...` and guards every null with ?:, because
+# Terraform evaluates both sides of || and && (an attribute of null is an error). Text is measured as
+# Python measures it: `^(?s:.{1,N})$` counts code points (length() counts grapheme clusters), and
+# [^\t-\r\x{1c}-\x{20}...] is a character that is not whitespace to Python's str.strip() and re's \s
+# (trimspace() and RE2's \s know fewer); tests/infra/test_reports_variable.py derives that class.
+
+variable "reports" {
+  description = "The reports this deployment sends: a map from a report id (1 to 40 lower-case letters, digits and dashes) to a report. Null (the default) is one report, id daily: the whole organisation by service every day, to recipients, with cost_metric, top_services and daily_budget. Every attribute is optional; recipients defaults to var.recipients, metric, top_n and budget to the deployment's settings (budget: none). See docs/configuration.md, Reports."
+  type = map(object({
+    name         = optional(string)
+    cadence      = optional(string) # daily (default), weekly, monthly
+    day_of_week  = optional(string) # weekly: monday (default) to sunday
+    day_of_month = optional(number) # monthly: 1 (default) to 28
+    time_zone    = optional(string) # which day it is for the readers (default UTC)
+    scope = optional(object({       # at most one; none (the default): the whole organisation
+      accounts = optional(list(string))
+      tag = optional(object({
+        key    = string
+        values = list(string)
+      }))
+      cost_category = optional(object({
+        name   = string
+        values = list(string)
+      }))
+    }))
+    breakdown = optional(object({ # default: by service
+      by  = string                # service, account, region, tag, cost_category
+      key = optional(string)      # the tag key or cost category name, for tag and cost_category only
+    }))
+    secondary_breakdown = optional(object({
+      by  = string
+      key = optional(string)
+    }))
+    recipients = optional(list(string)) # default: var.recipients
+    metric     = optional(string)       # default: cost_metric
+    top_n      = optional(number)       # default: top_services
+    budget     = optional(number)       # for the report's period; default: none
+  }))
+  default = null
+
+  validation {
+    condition     = var.reports == null ? true : length(var.reports) >= 1 && length(var.reports) <= 50
+    error_message = "reports must declare 1 to 50 reports, or be null (unset) for the single daily report."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for id in keys(var.reports) : can(regex("^[a-z0-9][a-z0-9-]{0,39}$", id))])
+    error_message = "reports: each report id must be 1 to 40 lower-case letters, digits and dashes, starting with a letter or digit (e.g. team-payments)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.name == null ? true : can(regex("^(?s:.{1,100})$", r.name)) && can(regex("^(?s:.*)[^\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}](?s:.*)$", r.name))])
+    error_message = "reports: a report's name must be text of 1 to 100 characters, not only spaces (or unset: the report id)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.cadence == null ? true : contains(["daily", "weekly", "monthly"], r.cadence)])
+    error_message = "reports: a report's cadence must be daily, weekly or monthly (unset: daily)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.day_of_week == null ? true : contains(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"], r.day_of_week)])
+    error_message = "reports: a report's day_of_week must be monday, tuesday, wednesday, thursday, friday, saturday or sunday, in lower case (unset: monday)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.day_of_month == null ? true : r.day_of_month >= 1 && r.day_of_month <= 28 && floor(r.day_of_month) == r.day_of_month])
+    error_message = "reports: a report's day_of_month must be a whole number from 1 to 28, so that every month has it (unset: 1)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.time_zone == null ? true : can(regex("^(UTC|GMT|Etc/(UTC|GMT|GMT[+-]([0-9]|1[0-4]))|(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?)$", r.time_zone))])
+    error_message = "reports: a report's time_zone must be an IANA time zone name: UTC, or Area/Location such as Europe/Paris (unset: UTC)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.scope == null ? true : length([for given in [r.scope.accounts, r.scope.tag, r.scope.cost_category] : given if given != null]) <= 1])
+    error_message = "reports: a report's scope must give at most one of accounts, tag and cost_category (none: the whole organisation)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.scope == null ? true : r.scope.accounts == null ? true : length(r.scope.accounts) >= 1 && length(r.scope.accounts) <= 100 && alltrue([for account in r.scope.accounts : can(regex("^[0-9]{12}$", account))])])
+    error_message = "reports: a report's scope.accounts must list 1 to 100 accounts, each a 12-digit account id."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.scope == null ? true : r.scope.tag == null ? true : (r.scope.tag.key == null ? false : can(regex("^(?s:.{1,128})$", r.scope.tag.key)) && can(regex("^(?s:.*)[^\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}](?s:.*)$", r.scope.tag.key)))])
+    error_message = "reports: a report's scope.tag.key must be the tag key, 1 to 128 characters."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.scope == null ? true : r.scope.cost_category == null ? true : (r.scope.cost_category.name == null ? false : can(regex("^(?s:.{1,50})$", r.scope.cost_category.name)) && can(regex("^(?s:.*)[^\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}](?s:.*)$", r.scope.cost_category.name)))])
+    error_message = "reports: a report's scope.cost_category.name must be the cost category's name, 1 to 50 characters."
+  }
+
+  validation {
+    condition = var.reports == null ? true : alltrue(flatten([for r in values(var.reports) : r.scope == null ? [] : [
+      for selector in [r.scope.tag, r.scope.cost_category] : selector == null ? true : (selector.values == null ? false : length(selector.values) >= 1 && length(selector.values) <= 100 && alltrue([for value in selector.values : value == null ? false : can(regex("^(?s:.{1,256})$", value))]))
+    ]]))
+    error_message = "reports: a report's scope.tag.values and scope.cost_category.values must list 1 to 100 values, each 1 to 256 characters."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue(flatten([for r in values(var.reports) : [for breakdown in [r.breakdown, r.secondary_breakdown] : breakdown == null ? true : (breakdown.by == null ? false : contains(["service", "account", "region", "tag", "cost_category"], breakdown.by))]]))
+    error_message = "reports: a report's breakdown.by and secondary_breakdown.by must be service, account, region, tag or cost_category."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue(flatten([for r in values(var.reports) : [for breakdown in [r.breakdown, r.secondary_breakdown] : breakdown == null ? true : breakdown.by == "tag" ? (breakdown.key == null ? false : can(regex("^(?s:.{1,128})$", breakdown.key))) : breakdown.by == "cost_category" ? (breakdown.key == null ? false : can(regex("^(?s:.{1,50})$", breakdown.key))) : breakdown.key == null]]))
+    error_message = "reports: a report's breakdown.key and secondary_breakdown.key must be the tag key (1 to 128 characters) when by is tag, the cost category's name (1 to 50 characters) when by is cost_category, and unset when by is service, account or region."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.recipients == null ? true : length(r.recipients) >= 1 && length(r.recipients) <= 50 && length(distinct(r.recipients)) == length(r.recipients) && alltrue([for address in r.recipients : can(regex("^[^@\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]+@[^@\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]+\\.[^@\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]+$", address))])])
+    error_message = "reports: a report's recipients must list 1 to 50 distinct email addresses such as a@example.com, SES's limit per message (unset: recipients)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.metric == null ? true : contains(["UnblendedCost", "AmortizedCost", "NetUnblendedCost", "NetAmortizedCost", "BlendedCost"], r.metric)])
+    error_message = "reports: a report's metric must be UnblendedCost, AmortizedCost, NetUnblendedCost, NetAmortizedCost or BlendedCost (unset: cost_metric)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.top_n == null ? true : r.top_n >= 1 && r.top_n <= 20 && floor(r.top_n) == r.top_n])
+    error_message = "reports: a report's top_n must be a whole number from 1 to 20 (unset: top_services)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.budget == null ? true : r.budget > 0 && r.budget < 1000000000000])
+    error_message = "reports: a report's budget must be an amount greater than 0 and below 1,000,000,000,000, for the report's period (unset: no budget)."
+  }
+}
+
 # --- What the functions do ----------------------------------------------------------------------
 
 # Every environment variable a function reads is one of these, named as the variable in lower case

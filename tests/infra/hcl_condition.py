@@ -1,16 +1,25 @@
 """A tiny evaluator for the validation conditions of terraform/variables.tf, so tests can ask "would
 `terraform plan` accept this value?" on machines without a terraform binary.
 
-It understands the subset the setting validations use: numbers, strings, lists, true/false/null,
-`var.<name>`, `! -`, `* / %`, `+ -`, comparisons, `== !=`, `&& ||`, `cond ? a : b`, and the functions
-floor() and contains(). Anything else raises Unsupported, so a condition written beyond this subset
-fails the test loudly instead of being judged wrongly. It follows Terraform (1.11) where that matters:
-`&&` and `||` evaluate both sides (so `var.x == null || var.x > 0` is an error for null, as Terraform
-reports it), only the chosen branch of `?:` is evaluated, and comparing or adding null is an error.
-Numbers are Decimals, as Terraform's are arbitrary-precision.
+It understands the subset the validations use: numbers, strings, lists, true/false/null,
+`var.<name>` and attributes of it (`var.reports`, `r.scope.tag.key`), `x[index]`, `! -`, `* / %`,
+`+ -`, comparisons, `== !=`, `&& ||`, `cond ? a : b`, list for-expressions (`[for k, v in x : e if c]`)
+and the functions floor(), contains(), length(), keys(), values(), alltrue(), anytrue(), flatten(),
+distinct(), toset(), lower(), tostring(), regex(), regexall() and can(). Anything else raises Unsupported, so a
+condition written beyond this subset fails the test loudly instead of being judged wrongly. It follows
+Terraform (1.11) where that matters: `&&` and `||` evaluate both sides (so `var.x == null || var.x > 0`
+is an error for null, as Terraform reports it), only the chosen branch of `?:` is evaluated, comparing
+or adding null is an error, and so is an attribute of null. Numbers are Decimals, as Terraform's are
+arbitrary-precision. A for-expression over a map visits its keys in lexical order, as Terraform does.
+Regular expressions are RE2's: `$` is the end of the text, `\\s` is [\\t\\n\\f\\r ], `\\x{HHHH}` a code
+point (translated for Python's `re`).
 
-The parser used by tests/infra renders null, true and false as None, True and False, and strings in a
-list with single quotes; both spellings are accepted.
+The values must already be what Terraform's type conversion makes of the input (every attribute of an
+object type present, null where unset; strings NFC-normalised): tests/infra/test_reports_variable.py
+converts a declaration the way Terraform does before asking.
+
+The parser used by tests/infra renders null, true and false as None, True and False, strings in a
+list with single quotes, and an expression inside a list as the string "${expression}"; all are accepted.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ _TOKEN = re.compile(
         (?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
       | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
       | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-      | (?P<op>&&|\|\||==|!=|<=|>=|[-+*/%<>!?:(),\[\]])
+      | (?P<op>&&|\|\||==|!=|<=|>=|=>|[-+*/%<>!?:(),\[\]{}=])
     )""",
     re.VERBOSE,
 )
@@ -41,6 +50,9 @@ _LEVELS: tuple[tuple[str, ...], ...] = (
     ("*", "/", "%"),
 )
 _LITERALS = {"null": None, "None": None, "true": True, "True": True, "false": False, "False": False}
+
+Environment = dict[str, Any]
+Thunk = Callable[[Environment], Any]
 
 
 class Unsupported(ValueError):
@@ -60,6 +72,24 @@ def _number(value: Any) -> Decimal:
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise EvaluationError(f"a bool is required, got {value!r}")
+    return value
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise EvaluationError(f"a string is required, got {value!r}")
+    return value
+
+
+def _collection(value: Any) -> list | dict:
+    if not isinstance(value, (list, dict)):
+        raise EvaluationError(f"a list or map is required, got {value!r}")
+    return value
+
+
+def _map(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise EvaluationError(f"a map is required, got {value!r}")
     return value
 
 
@@ -85,10 +115,133 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "%": lambda a, b: _number(a) % _number(b),
 }
 
+# RE2's Perl classes are ASCII-only; Python's are Unicode. \pN and friends are not translated.
+_RE2_CLASSES = {"s": r"\t\n\f\r ", "d": "0-9", "w": "0-9A-Za-z_"}
+
+
+def python_regex(pattern: str) -> str:
+    """An RE2 pattern (as Terraform's regex() reads it) written for Python's `re`, same meaning."""
+    out, position, in_class = [], 0, False
+    while position < len(pattern):
+        char = pattern[position]
+        if char == "\\":
+            escaped = pattern[position + 1]
+            position += 2
+            if escaped == "x" and pattern[position : position + 1] == "{":
+                end = pattern.index("}", position)
+                out.append(f"\\U{int(pattern[position + 1 : end], 16):08x}")
+                position = end + 1
+            elif escaped in _RE2_CLASSES:
+                out.append(_RE2_CLASSES[escaped] if in_class else f"[{_RE2_CLASSES[escaped]}]")
+            elif escaped in ("S", "D", "W"):
+                if in_class:
+                    raise Unsupported(f"\\{escaped} inside a character class: {pattern!r}")
+                out.append(f"[^{_RE2_CLASSES[escaped.lower()]}]")
+            elif escaped in "pPQEzACbB":
+                raise Unsupported(f"\\{escaped} in {pattern!r} is not translated")
+            else:
+                out.append("\\" + escaped)
+            continue
+        if in_class:
+            if char == "]" and out[-1] not in ("[", "[^"):
+                in_class = False
+            elif char == "[" and pattern[position + 1 : position + 2] == ":":
+                raise Unsupported(f"[:class:] in {pattern!r} is not translated")
+            out.append(char)
+        elif char == "[":
+            in_class = True
+            if pattern[position + 1 : position + 2] == "^":
+                out.append("[^")
+                position += 2
+                continue
+            out.append("[")
+        elif char == "$":
+            out.append(r"\Z")  # RE2's $ without (?m) is the end of the text; Python's also matches before a final \n
+        else:
+            out.append(char)
+        position += 1
+    return "".join(out)
+
+
+def _regex(pattern: Any, text: Any) -> Any:
+    match = re.search(python_regex(_string(pattern)), _string(text))
+    if match is None:
+        raise EvaluationError(f"regex {pattern!r} does not match {text!r}")  # Terraform's regex() fails
+    return match[0] if not match.groups() else list(match.groups())
+
+
+def _regexall(pattern: Any, text: Any) -> list:
+    return [m[0] for m in re.finditer(python_regex(_string(pattern)), _string(text))]
+
+
+def _distinct(items: Any) -> list:
+    result: list = []
+    for item in _collection(items):
+        if not any(_equal(item, seen) for seen in result):
+            result.append(item)
+    return result
+
+
+def _flatten(items: Any) -> list:
+    result: list = []
+    for item in _collection(items):
+        result.extend(_flatten(item) if isinstance(item, list) else [item])
+    return result
+
+
+def _length(value: Any) -> Decimal:
+    # Terraform counts a string's grapheme clusters; the validations measure text with regex() instead.
+    if isinstance(value, str):
+        raise Unsupported("length() of a string counts grapheme clusters in Terraform; not evaluated here")
+    return Decimal(len(_collection(value)))
+
+
+def _tostring(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = format(_number(value).normalize(), "f")  # Terraform writes 2.50 as "2.5" and 1e3 as "1000"
+    return text if text != "-0" else "0"
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "floor": lambda x: Decimal(math.floor(_number(x))),
-    "contains": lambda items, x: any(_equal(item, x) for item in items),
+    "contains": lambda items, x: any(_equal(item, x) for item in _collection(items)),
+    "length": _length,
+    "keys": lambda m: sorted(_map(m)),
+    "values": lambda m: [m[key] for key in sorted(_map(m))],
+    "alltrue": lambda items: all([_boolean(item) for item in _collection(items)]),
+    "anytrue": lambda items: any([_boolean(item) for item in _collection(items)]),
+    "flatten": _flatten,
+    "distinct": _distinct,
+    "lower": lambda s: _string(s).lower(),
+    "regex": _regex,
+    "regexall": _regexall,
+    "tostring": _tostring,
+    "toset": lambda items: sorted(_distinct(items), key=repr),  # a set: no order, no repeats
 }
+
+
+def _attribute(value: Any, name: str) -> Any:
+    if value is None:
+        raise EvaluationError(f"attempt to get attribute {name!r} from a null value")
+    if not isinstance(value, dict) or name not in value:
+        raise Unsupported(f"no attribute {name!r} in {value!r}: convert the value to its type first")
+    return value[name]
+
+
+def _index(value: Any, key: Any) -> Any:
+    if value is None:
+        raise EvaluationError("attempt to index a null value")
+    if isinstance(value, list):
+        position = _number(key)
+        if position != int(position) or not 0 <= position < len(value):
+            raise EvaluationError(f"index {key} out of range")
+        return value[int(position)]
+    if isinstance(value, dict) and _string(key) in value:
+        return value[key]
+    raise EvaluationError(f"no element {key!r} in {value!r}")
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -110,15 +263,19 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    """Recursive descent over the tokens; each parse_* returns a thunk, so ?: evaluates one branch."""
+    """Recursive descent over the tokens; each parse_* returns a thunk of the environment (the loop
+    variables in scope), so ?: evaluates one branch and a for-expression its body once per element."""
 
-    def __init__(self, text: str, variables: dict[str, Any]) -> None:
+    def __init__(self, text: str, variables: dict[str, Any], local_values: dict[str, Any] | None = None) -> None:
         self.tokens = _tokens(text)
         self.position = 0
         self.variables = variables
+        self.local_values = local_values or {}  # local.<name>: as the HCL parser renders it, evaluated on use
+        self.names: list[str] = []  # loop variables in scope while parsing
 
-    def peek(self) -> str | None:
-        return self.tokens[self.position][1] if self.position < len(self.tokens) else None
+    def peek(self, ahead: int = 0) -> str | None:
+        index = self.position + ahead
+        return self.tokens[index][1] if index < len(self.tokens) else None
 
     def take(self, expected: str | None = None) -> tuple[str, str]:
         if self.position >= len(self.tokens):
@@ -129,13 +286,13 @@ class _Parser:
         self.position += 1
         return token
 
-    def parse(self) -> Callable[[], Any]:
+    def parse(self) -> Thunk:
         expression = self.conditional()
         if self.position != len(self.tokens):
             raise Unsupported(f"unexpected {self.peek()!r}")
         return expression
 
-    def conditional(self) -> Callable[[], Any]:
+    def conditional(self) -> Thunk:
         condition = self.binary(0)
         if self.peek() != "?":
             return condition
@@ -143,73 +300,237 @@ class _Parser:
         when_true = self.conditional()
         self.take(":")
         when_false = self.conditional()
-        return lambda: when_true() if _boolean(condition()) else when_false()
+        return lambda env: when_true(env) if _boolean(condition(env)) else when_false(env)
 
-    def binary(self, level: int) -> Callable[[], Any]:
+    def binary(self, level: int) -> Thunk:
         if level == len(_LEVELS):
             return self.unary()
         left = self.binary(level + 1)
         while self.peek() in _LEVELS[level]:
             operator = self.take()[1]
             right = self.binary(level + 1)
-            left = (lambda op, a, b: lambda: _BINARY[op](a(), b()))(operator, left, right)
+            left = (lambda op, a, b: lambda env: _BINARY[op](a(env), b(env)))(operator, left, right)
         return left
 
-    def unary(self) -> Callable[[], Any]:
+    def unary(self) -> Thunk:
         if self.peek() == "!":
             self.take()
             operand = self.unary()
-            return lambda: not _boolean(operand())
+            return lambda env: not _boolean(operand(env))
         if self.peek() == "-":
             self.take()
             operand = self.unary()
-            return lambda: -_number(operand())
-        return self.primary()
+            return lambda env: -_number(operand(env))
+        return self.postfix(self.primary())
 
-    def primary(self) -> Callable[[], Any]:
+    def postfix(self, expression: Thunk) -> Thunk:
+        while self.peek() == "[":
+            self.take("[")
+            key = self.conditional()
+            self.take("]")
+            expression = (lambda e, k: lambda env: _index(e(env), k(env)))(expression, key)
+        return expression
+
+    def arguments(self) -> list[Thunk]:
+        self.take("(")
+        arguments = []
+        while self.peek() != ")":
+            arguments.append(self.conditional())
+            if self.peek() == ",":
+                self.take(",")
+        self.take(")")
+        return arguments
+
+    def for_expression(self) -> Thunk:
+        self.take("for")
+        names = [self.take()[1]]
+        if self.peek() == ",":
+            self.take(",")
+            names.append(self.take()[1])
+        self.take("in")
+        collection = self.conditional()
+        self.take(":")
+        self.names.extend(names)
+        body = self.conditional()
+        keep: Thunk | None = None
+        if self.peek() == "if":
+            self.take("if")
+            keep = self.conditional()
+        del self.names[-len(names) :]
+        self.take("]")
+
+        def evaluate(env: Environment) -> list:
+            items = _collection(collection(env))
+            pairs = [(key, items[key]) for key in sorted(items)] if isinstance(items, dict) else list(enumerate(items))
+            result = []
+            for key, value in pairs:
+                inner = {**env, **dict(zip(names, (key, value) if len(names) == 2 else (value,), strict=True))}
+                if keep is None or _boolean(keep(inner)):
+                    result.append(body(inner))
+            return result
+
+        return evaluate
+
+    def object_literal(self) -> Thunk:
+        """{key: value, ...} as the parser renders an object ({'name': '${report.name}'}), or key = value."""
+        pairs = []
+        while self.peek() != "}":
+            kind, key = self.take()
+            if kind == "string":
+                key = key[1:-1]
+            elif kind != "name":
+                raise Unsupported(f"object key {key!r}")
+            if self.peek() not in (":", "="):
+                raise Unsupported(f"expected : or = after {key!r}")
+            self.take()
+            pairs.append((key, self.conditional()))
+            if self.peek() == ",":
+                self.take(",")
+        self.take("}")
+        return lambda env: {key: value(env) for key, value in pairs}
+
+    def object_for(self) -> Thunk:
+        """{for k, v in x : key => value if c}: a map (a repeated key is an error, as in Terraform)."""
+        self.take("for")
+        names = [self.take()[1]]
+        if self.peek() == ",":
+            self.take(",")
+            names.append(self.take()[1])
+        self.take("in")
+        collection = self.conditional()
+        self.take(":")
+        self.names.extend(names)
+        key_of = self.conditional()
+        self.take("=>")
+        value_of = self.conditional()
+        keep: Thunk | None = None
+        if self.peek() == "if":
+            self.take("if")
+            keep = self.conditional()
+        del self.names[-len(names) :]
+        self.take("}")
+
+        def evaluate(env: Environment) -> dict:
+            items = _collection(collection(env))
+            pairs = [(key, items[key]) for key in sorted(items)] if isinstance(items, dict) else list(enumerate(items))
+            result: dict = {}
+            for key, value in pairs:
+                inner = {**env, **dict(zip(names, (key, value) if len(names) == 2 else (value,), strict=True))}
+                if keep is None or _boolean(keep(inner)):
+                    new_key = _string(key_of(inner))
+                    if new_key in result:
+                        raise EvaluationError(f"duplicate key {new_key!r} in a for expression")
+                    result[new_key] = value_of(inner)
+            return result
+
+        return evaluate
+
+    def name(self, text: str) -> Thunk:
+        first, *path = text.split(".")
+        if first == "var":
+            if not path or path[0] not in self.variables:
+                raise Unsupported(f"{text} has no value here")
+            variable, *path = path
+
+            def root(env: Environment) -> Any:
+                return self.variables[variable]
+        elif first == "local":
+            if not path or path[0] not in self.local_values:
+                raise Unsupported(f"{text} has no value here")
+            local, *path = path
+
+            def root(env: Environment) -> Any:
+                return evaluate_value(self.local_values[local], self.variables, self.local_values)
+        elif first in self.names:
+
+            def root(env: Environment) -> Any:
+                return env[first]
+        else:
+            raise Unsupported(f"unexpected {text!r}")
+
+        def evaluate(env: Environment) -> Any:
+            value = root(env)
+            for attribute in path:
+                value = _attribute(value, attribute)
+            return value
+
+        return evaluate
+
+    def primary(self) -> Thunk:
         kind, text = self.take()
         if kind == "number":
-            value = Decimal(text)
-            return lambda: value
+            number = Decimal(text)
+            return lambda env: number
         if kind == "string":
             value = text[1:-1].encode().decode("unicode_escape")
-            return lambda: value
+            if value.startswith("${") and value.endswith("}"):  # an expression in a list, as the parser renders it
+                return _Parser._nested(value, self)
+            return lambda env: value
         if text == "(":
             inner = self.conditional()
             self.take(")")
             return inner
+        if text == "{":
+            return self.object_for() if self.peek() == "for" else self.object_literal()
         if text == "[":
+            if self.peek() == "for":
+                return self.for_expression()
             items = []
             while self.peek() != "]":
                 items.append(self.conditional())
                 if self.peek() == ",":
                     self.take(",")
             self.take("]")
-            return lambda: [item() for item in items]
+            return lambda env: [item(env) for item in items]
         if kind == "name" and text in _LITERALS:
-            value = _LITERALS[text]
-            return lambda: value
-        if kind == "name" and text.startswith("var."):
-            name = text.removeprefix("var.")
-            if name not in self.variables:
-                raise Unsupported(f"var.{name} has no value here")
-            return lambda: self.variables[name]
+            literal = _LITERALS[text]
+            return lambda env: literal
         if kind == "name" and self.peek() == "(":
+            if text == "can":  # evaluates its argument itself: an error is false, not a failed plan
+                (argument,) = self.arguments()
+                return lambda env: _can(argument, env)
             if text not in _FUNCTIONS:
                 raise Unsupported(f"function {text}() is not known to this evaluator")
-            self.take("(")
-            arguments = []
-            while self.peek() != ")":
-                arguments.append(self.conditional())
-                if self.peek() == ",":
-                    self.take(",")
-            self.take(")")
+            arguments = self.arguments()
             function = _FUNCTIONS[text]
-            return lambda: function(*(argument() for argument in arguments))
+            return lambda env: function(*(argument(env) for argument in arguments))
+        if kind == "name":
+            return self.name(text)
         raise Unsupported(f"unexpected {text!r}")
 
+    @staticmethod
+    def _nested(text: str, outer: _Parser) -> Thunk:
+        inner = _Parser(text, outer.variables, outer.local_values)
+        inner.names = list(outer.names)
+        return inner.parse()
 
-def evaluate(condition: str, variables: dict[str, Any]) -> Any:
-    """The value of a condition ("${...}" or bare) with var.<name> bound from `variables`.
-    Raises EvaluationError where Terraform would fail to evaluate it."""
-    return _Parser(condition, variables).parse()()
+
+def _can(argument: Thunk, env: Environment) -> bool:
+    try:
+        argument(env)
+    except EvaluationError:
+        return False
+    return True
+
+
+def evaluate(condition: str, variables: dict[str, Any], local_values: dict[str, Any] | None = None) -> Any:
+    """The value of a condition ("${...}" or bare) with var.<name> bound from `variables` (and
+    local.<name> from `local_values`, as the parser renders the locals). Raises EvaluationError where
+    Terraform would fail to evaluate it."""
+    return _Parser(condition, variables, local_values).parse()({})
+
+
+def evaluate_value(node: Any, variables: dict[str, Any], local_values: dict[str, Any] | None = None) -> Any:
+    """A value as the parser renders it (a local's map, say): each "${expression}" evaluated, the rest
+    as written. A string with text around an interpolation is a template, not evaluated here."""
+    if isinstance(node, dict):
+        return {key: evaluate_value(value, variables, local_values) for key, value in node.items()}
+    if isinstance(node, list):
+        return [evaluate_value(item, variables, local_values) for item in node]
+    if isinstance(node, str) and node.startswith("${") and node.endswith("}"):
+        return evaluate(node, variables, local_values)
+    if isinstance(node, str) and "${" in node:
+        raise Unsupported(f"templates are not evaluated: {node!r}")
+    if isinstance(node, (int, float)) and not isinstance(node, bool):
+        return Decimal(str(node))
+    return node

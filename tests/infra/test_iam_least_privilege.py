@@ -41,7 +41,31 @@ INTEGRATIONS = {
     "arn:aws:states:::aws-sdk:sesv2:sendEmail": ("ses:SendEmail", ("FromEmailAddress", "ConfigurationSetName")),
     "arn:aws:states:::sns:publish": ("sns:Publish", ("TopicArn",)),
     "arn:aws:states:::aws-sdk:sfn:getExecutionHistory": ("states:GetExecutionHistory", ("ExecutionArn",)),
+    # Step Functions starting an execution (of itself: one child per due report). "IAM policies for AWS
+    # Step Functions", https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html:
+    # StartExecution on the state machine, for the asynchronous and the synchronous integration alike.
+    "arn:aws:states:::states:startExecution": ("states:StartExecution", ("StateMachineArn",)),
+    "arn:aws:states:::states:startExecution.sync": ("states:StartExecution", ("StateMachineArn",)),
+    "arn:aws:states:::states:startExecution.sync:2": ("states:StartExecution", ("StateMachineArn",)),
 }
+
+# The same page, Synchronous: a .sync integration also follows the child, on the started state machine's
+# executions (DescribeExecution, StopExecution), and through the EventBridge rule Step Functions manages
+# for it (PutTargets, PutRule, DescribeRule on rule/StepFunctionsGetEventsForStepFunctionsExecutionRule).
+# Both are granted for this state machine, the only one it starts.
+SYNC_INTEGRATIONS = ("arn:aws:states:::states:startExecution.sync", "arn:aws:states:::states:startExecution.sync:2")
+SYNC_NEEDS = {
+    ("states:DescribeExecution", "local.execution_arn_match"),
+    ("states:StopExecution", "local.execution_arn_match"),
+    ("events:PutTargets", "local.sync_executions_rule_arn"),
+    ("events:PutRule", "local.sync_executions_rule_arn"),
+    ("events:DescribeRule", "local.sync_executions_rule_arn"),
+}
+MANAGED_RULE = "rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
+
+# Context object paths a parameter may read, and the resource each one is: "$$.StateMachine.Id" is the ARN
+# of the state machine running the state (the fan-out starts executions of itself).
+CONTEXT_PATHS = {"$$.StateMachine.Id": "local.state_machine_arn"}
 
 # A parameter read from the state's input ("ExecutionArn.$": "$.detail.executionArn") has no placeholder
 # to follow: the notifier reads the history of executions of the report state machine, which the
@@ -174,29 +198,37 @@ def parameter(state: dict, name: str) -> tuple[str, bool]:
     return parameters[f"{name}.$"], True
 
 
-def needed_by_state_machine(terraform: Terraform, name: str) -> set[tuple[str, str]]:
-    body = terraform.resources["aws_sfn_state_machine"][name]
-    path, variables_local = definition_file(body)
-    variables = terraform.locals[variables_local]
-    definition = json.loads(path.read_text())
+def needed_by_definition(definition: dict, variables: dict, file_name: str) -> set[tuple[str, str]]:
+    """What the Task states of a definition need, their ${placeholders} filled from `variables`."""
     needed = set()
     for state_name, state in tasks(definition["States"]):
         assert state["Resource"] in INTEGRATIONS, (
-            f"{path.name}: {state_name} uses {state['Resource']}; add its IAM action to INTEGRATIONS"
+            f"{file_name}: {state_name} uses {state['Resource']}; add its IAM action to INTEGRATIONS"
         )
         action, parameters = INTEGRATIONS[state["Resource"]]
         for parameter_name in parameters:
             value, is_path = parameter(state, parameter_name)
             if is_path:
-                needed.add((action, FROM_INPUT[(action, parameter_name)]))
+                needed.add((action, CONTEXT_PATHS.get(value) or FROM_INPUT[(action, parameter_name)]))
                 continue
             placeholder = re.fullmatch(r"\$\{(\w+)\}", value)
             assert placeholder, f"{state_name}.{parameter_name} must be a ${{placeholder}}, got {value!r}"
-            target = reference(variables[placeholder[1]])
-            assert target, f"{placeholder[1]} must be a plain resource attribute, got {variables[placeholder[1]]}"
-            needed.add((action, str(target.with_attr("arn"))))
+            filled = variables[placeholder[1]]
+            local = re.fullmatch(r"\$\{(local\.\w+)\}", filled)
+            target = reference(filled)
+            assert target or local, f"{placeholder[1]} must be a resource attribute or a local, got {filled}"
+            needed.add((action, local[1] if local else str(target.with_attr("arn"))))
         if action == "ses:SendEmail":
             needed.add((action, SANDBOX_RECIPIENTS))
+        if state["Resource"] in SYNC_INTEGRATIONS:
+            needed |= SYNC_NEEDS
+    return needed
+
+
+def needed_by_state_machine(terraform: Terraform, name: str) -> set[tuple[str, str]]:
+    body = terraform.resources["aws_sfn_state_machine"][name]
+    path, variables_local = definition_file(body)
+    needed = needed_by_definition(json.loads(path.read_text()), terraform.locals[variables_local], path.name)
     if blocks(body, "logging_configuration"):
         needed |= {(action, "*") for action in STATES_LOG_DELIVERY}
     if any(attr(block, "enabled") for block in blocks(body, "tracing_configuration")):
@@ -305,6 +337,57 @@ def test_the_report_state_machine_is_granted_exactly_what_its_definition_uses(te
     need = needed_by_state_machine(terraform, "cost_notifier")
     assert sorted(need - have) == [], "needed but not granted"
     assert sorted(have - need) == [], "granted but not needed"
+
+
+# A fan-out as the report state machine starts its reports: a Map whose Task starts one execution of this
+# same state machine per item and waits for it (the optimized integration, .sync:2).
+FAN_OUT = {
+    "StartAt": "StartEachReport",
+    "States": {
+        "StartEachReport": {
+            "Type": "Map",
+            "ItemsPath": "$.due.reports",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "RunReport",
+                "States": {
+                    "RunReport": {
+                        "Type": "Task",
+                        "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                        "Parameters": {"StateMachineArn.$": "$$.StateMachine.Id", "Input.$": "$.input"},
+                        "End": True,
+                    }
+                },
+            },
+            "End": True,
+        }
+    },
+}
+FAN_OUT_ACTIONS = {
+    "states:StartExecution",
+    "states:DescribeExecution",
+    "states:StopExecution",
+    "events:PutTargets",
+    "events:PutRule",
+    "events:DescribeRule",
+}
+
+
+def test_the_fan_out_is_granted_exactly_what_aws_documents_for_starting_itself_synchronously(terraform) -> None:
+    # What the state machine's role grants for starting its own executions is what a .sync:2 fan-out
+    # needs, no more: StartExecution on this state machine, DescribeExecution and StopExecution on its
+    # executions, and the managed rule. (test_the_report_state_machine_is_granted_exactly_what_its_
+    # definition_uses holds the grants to the definition itself.)
+    body = terraform.resources["aws_sfn_state_machine"]["cost_notifier"]
+    have = {
+        pair for pair in granted(role_policy_document(terraform, attr(body, "role_arn"))) if pair[0] in FAN_OUT_ACTIONS
+    }
+    assert have == needed_by_definition(FAN_OUT, {}, "fan-out")
+    assert terraform.locals["state_machine_arn"].endswith(":stateMachine:${local.state_machine_name}")
+    assert attr(body, "name") == "${local.state_machine_name}", "the ARN the role names is this state machine's"
+    assert terraform.locals["sync_executions_rule_arn"] == (
+        f"arn:${{local.partition}}:events:${{local.region}}:${{local.account_id}}:{MANAGED_RULE}"
+    )
 
 
 def test_the_notifier_is_granted_exactly_what_its_definition_uses(terraform) -> None:

@@ -39,6 +39,7 @@ MUST_VALIDATE = {
     "log_retention_days",
     "state_machine_log_level",
     "alarm_emails",
+    "reports",
 }
 
 

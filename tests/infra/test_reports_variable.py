@@ -1,0 +1,752 @@
+"""The `reports` variable accepts exactly the declarations report_contract.spec.parse_reports accepts, and
+local.reports writes them as the JSON parse_reports reads.
+
+How the two sides are asked, for every declaration of a table (good ones, and bad ones at and around
+every rule and bound of spec.py):
+
+- Terraform, as `terraform plan` would: the value is converted to the variable's type, read from
+  variables.tf (a missing optional attribute is null, a missing required one is an error, an attribute
+  the type does not name is dropped, strings are NFC-normalised), then every validation condition is
+  evaluated (tests/infra/hcl_condition.py).
+- ResolveReportDate: parse_reports, on the JSON that local.reports (its own expression in main.tf,
+  evaluated) makes of the converted value, as the state machine definition carries it.
+
+The two must agree on every declaration, and where they refuse, a failing validation's message names
+the field parse_reports names. Where a terraform binary exists (no provider is needed: variables.tf and
+the reports' locals alone), `terraform plan` itself is asked every declaration and shows every rendered
+JSON, so the Python evaluation of the conditions and of the locals is checked against Terraform's own.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from report_contract import limits, spec
+
+from tests.infra.hcl_condition import EvaluationError, evaluate
+from tests.infra.terraform import TERRAFORM, Terraform, attr, blocks, parse_files
+
+RECIPIENTS = ["finops@example.com"]
+# The deployment-wide variables local.reports reads, at their defaults (daily_budget set, to see it pass).
+DEPLOYMENT = {
+    "recipients": RECIPIENTS,
+    "cost_metric": "UnblendedCost",
+    "top_services": Decimal(10),
+    "daily_budget": Decimal("99.50"),
+}
+PYTHON_WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+
+
+# --- The variable's type, read from variables.tf, and Terraform's conversion to it ------------------------
+
+
+class Refused(ValueError):
+    """Terraform refuses the value before any validation: it does not convert to the variable's type."""
+
+
+_TYPE_TOKEN = re.compile(r"\s*(?:#[^\n]*\n|//[^\n]*\n)*\s*([A-Za-z_]+|[(){}=,])")
+
+
+def _type_tokens(text: str) -> list[str]:
+    return [match[1] for match in _TYPE_TOKEN.finditer(text)]
+
+
+def _parse_type(tokens: list[str]) -> Any:
+    """string | number | bool | list(T) | map(T) | object({name = T | optional(T), ...})."""
+    word = tokens.pop(0)
+    if word in ("string", "number", "bool"):
+        return (word,)
+    if word in ("list", "map"):
+        assert tokens.pop(0) == "("
+        inner = _parse_type(tokens)
+        assert tokens.pop(0) == ")"
+        return (word, inner)
+    assert word == "object" and tokens[:2] == ["(", "{"], f"type {word} not understood by this test"
+    del tokens[:2]
+    attributes: dict[str, tuple[Any, bool]] = {}
+    while tokens[0] != "}":
+        name = tokens.pop(0)
+        assert tokens.pop(0) == "="
+        optional = tokens[0] == "optional"
+        if optional:
+            del tokens[:2]
+        attributes[name] = (_parse_type(tokens), optional)
+        if optional:
+            assert tokens.pop(0) == ")", "optional() with a default is not understood by this test"
+        if tokens[0] == ",":
+            tokens.pop(0)
+    assert tokens[:2] == ["}", ")"]
+    del tokens[:2]
+    return ("object", attributes)
+
+
+@functools.cache
+def reports_type() -> Any:
+    text = (TERRAFORM / "variables.tf").read_text()
+    body = text[text.index('variable "reports" {') :]
+    start = body.index("type") + len("type")
+    tokens = _type_tokens(body[body.index("=", start) + 1 :])
+    return _parse_type(tokens)
+
+
+def convert(value: Any, kind: Any, path: str = "var.reports") -> Any:
+    """The value as Terraform's type conversion makes it (cty's convert), or Refused."""
+    if value is None:
+        return None
+    if kind[0] == "string":
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float, Decimal)):
+            return format(Decimal(str(value)).normalize(), "f")
+        if isinstance(value, str):
+            return unicodedata.normalize("NFC", value)  # Terraform keeps every string in NFC
+        raise Refused(f"{path}: string required")
+    if kind[0] == "number":
+        if isinstance(value, bool):
+            raise Refused(f"{path}: number required")
+        try:
+            number = Decimal(str(value)) if isinstance(value, (int, float, Decimal, str)) else None
+        except ArithmeticError:
+            number = None
+        if number is None or not number.is_finite():
+            raise Refused(f"{path}: number required")
+        return number  # "7" is 7: Terraform converts a numeric string
+    if kind[0] == "list":
+        if not isinstance(value, list):
+            raise Refused(f"{path}: list required")
+        return [convert(item, kind[1], f"{path}[{i}]") for i, item in enumerate(value)]
+    if kind[0] == "map":
+        if not isinstance(value, dict):
+            raise Refused(f"{path}: map required")
+        return {key: convert(item, kind[1], f'{path}["{key}"]') for key, item in value.items()}
+    if not isinstance(value, dict):
+        raise Refused(f"{path}: object required")
+    converted = {}
+    for name, (attribute, optional) in kind[1].items():
+        if name not in value and not optional:
+            raise Refused(f'{path}: attribute "{name}" is required')
+        converted[name] = convert(value.get(name), attribute, f"{path}.{name}")
+    return converted  # an attribute the type does not name is dropped
+
+
+# --- Both sides -------------------------------------------------------------------------------------------
+
+
+def terraform_side(terraform: Terraform, declaration: Any) -> tuple[bool, list[str], Any]:
+    """(accepted, the failing validations' messages, the converted value) as `terraform plan` decides."""
+    try:
+        value = convert(declaration, reports_type_map())
+    except Refused as refused:
+        return False, [str(refused)], None
+    failing = []
+    for validation in blocks(terraform.variables["reports"], "validation"):
+        try:
+            passed = evaluate(attr(validation, "condition"), {"reports": value}) is True
+        except EvaluationError:
+            passed = False
+        if not passed:
+            failing.append(attr(validation, "error_message"))
+    return not failing, failing, value
+
+
+def reports_type_map() -> Any:
+    kind = reports_type()
+    assert kind[0] == "map", "reports is a map from a report id to a report"
+    return kind
+
+
+def rendered(terraform: Terraform, value: Any) -> dict:
+    """local.reports for var.reports = value: main.tf's own expression, evaluated."""
+    variables = {**DEPLOYMENT, "reports": value}
+    return evaluate(terraform.locals["reports"], variables, terraform.locals)
+
+
+def as_json(value: Any) -> str:
+    """jsonencode(): numbers as JSON numbers."""
+
+    def number(item: Any) -> Any:
+        if isinstance(item, Decimal):
+            return int(item) if item == item.to_integral_value() else float(item)
+        raise TypeError(item)
+
+    return json.dumps(value, default=number)
+
+
+def spec_side(document: str) -> tuple[bool, str]:
+    try:
+        spec.parse_reports(json.loads(document))
+    except spec.InvalidReportSpec as refused:
+        return False, str(refused)
+    return True, ""
+
+
+def field_named(message: str) -> str:
+    """What a Terraform message must name for parse_reports' refusal: its field path."""
+    match = re.match(r'reports\["[^"]*"\]\.([\w.]+):', message)
+    if match:
+        return match[1]
+    if "report id" in message:
+        return "report id"
+    return f"1 to {spec.MAX_REPORTS}"
+
+
+# --- The table -------------------------------------------------------------------------------------------
+
+
+def one(**report: Any) -> dict:
+    return {"team": report}
+
+
+def ws_cases() -> list:
+    cases = []
+    for char in PYTHON_WHITESPACE:
+        code = f"U+{ord(char):04X}"
+        cases += [
+            pytest.param(one(name=char), id=f"name only {code}"),
+            pytest.param(one(name=f"x{char}"), id=f"name x then {code}"),
+            pytest.param(one(scope={"tag": {"key": char, "values": ["v"]}}), id=f"tag key only {code}"),
+            pytest.param(one(recipients=[f"a{char}b@example.com"]), id=f"recipient with {code}"),
+        ]
+    return cases
+
+
+CASES = [
+    pytest.param(None, id="unset: the single daily report"),
+    pytest.param({"daily": {}}, id="one report, every attribute unset"),
+    pytest.param({f"r{i}": {} for i in range(spec.MAX_REPORTS)}, id="50 reports"),
+    pytest.param({f"r{i}": {} for i in range(spec.MAX_REPORTS + 1)}, id="51 reports"),
+    pytest.param({}, id="no report"),
+    *(pytest.param({rid: {}}, id=f"id {rid!r}") for rid in ("a", "9", "team-payments", "a-", "a" * 40)),
+    *(pytest.param({rid: {}}, id=f"id {rid!r}") for rid in ("", "-a", "A", "a_b", "a.b", "é", "a" * 41, "a b")),
+    *(pytest.param(one(name=n), id=f"name {n[:12]!r}") for n in ("Payments", "  Payments  ", "x" * 100, "é" * 100)),
+    pytest.param(one(name="e\u0301" * 100), id="name of 100 e + combining acute: NFC makes 100 characters"),
+    *(pytest.param(one(name=n), id=f"name {str(n)[:12]!r}") for n in ("", "x" * 101, 5)),
+    *(pytest.param(one(cadence=c), id=f"cadence {c!r}") for c in (*spec.CADENCES, "Daily", "hourly", "")),
+    *(pytest.param(one(cadence="weekly", day_of_week=d), id=f"day_of_week {d!r}") for d in spec.DAYS_OF_WEEK),
+    *(pytest.param(one(day_of_week=d), id=f"day_of_week {d!r}") for d in ("Monday", "mon", "")),
+    *(pytest.param(one(cadence="monthly", day_of_month=d), id=f"day_of_month {d!r}") for d in (1, 28, 28.0, "7")),
+    *(pytest.param(one(day_of_month=d), id=f"day_of_month {d!r}") for d in (0, 29, 1.5, -1, "x", True)),
+    *(
+        pytest.param(one(time_zone=z), id=f"time_zone {z!r}")
+        for z in ("UTC", "GMT", "Etc/GMT+14", "Etc/GMT-0", "Europe/Paris", "America/Argentina/Buenos_Aires")
+    ),
+    *(
+        pytest.param(one(time_zone=z), id=f"time_zone {z!r}")
+        for z in ("utc", "Europe", "Paris", "UTC+2", "Europe/Paris/", "Mars/Olympus_Mons", " UTC", "Etc/GMT+15", "")
+    ),
+    pytest.param(one(scope={}), id="scope {}: the whole organisation"),
+    pytest.param(one(scope={"accounts": ["111111111111"]}), id="scope one account"),
+    pytest.param(one(scope={"accounts": ["111111111111"] * 2}), id="scope an account twice"),
+    pytest.param(one(scope={"accounts": [f"{i:012d}" for i in range(100)]}), id="scope 100 accounts"),
+    pytest.param(one(scope={"accounts": [f"{i:012d}" for i in range(101)]}), id="scope 101 accounts"),
+    *(
+        pytest.param(one(scope={"accounts": a}), id=f"scope accounts {a!r}")
+        for a in ([], ["123"], ["12345678901a"], [""], ["1111111111111"], [None], [111111111111])
+    ),
+    pytest.param(one(scope={"tag": {"key": "team", "values": ["payments"]}}), id="scope tag"),
+    pytest.param(one(scope={"cost_category": {"name": "Team", "values": ["Payments"]}}), id="scope cost category"),
+    pytest.param(
+        one(scope={"accounts": ["111111111111"], "tag": {"key": "team", "values": ["a"]}}), id="scope two at once"
+    ),
+    pytest.param(
+        one(scope={"tag": {"key": "t", "values": ["a"]}, "cost_category": {"name": "C", "values": ["b"]}}),
+        id="scope tag and cost category",
+    ),
+    *(
+        pytest.param(one(scope={"tag": {"key": k, "values": ["v"]}}), id=f"tag key {k[:12]!r}")
+        for k in ("t", " team ", "k" * 128, "", "k" * 129)
+    ),
+    pytest.param(one(scope={"tag": {"key": None, "values": ["v"]}}), id="tag key null"),
+    pytest.param(one(scope={"tag": {"values": ["v"]}}), id="tag without key"),
+    pytest.param(one(scope={"tag": {"key": "t"}}), id="tag without values"),
+    *(
+        pytest.param(
+            one(scope={"tag": {"key": "t", "values": v}}), id=f"tag values {len(v)} of {len(v[0]) if v else 0}"
+        )
+        for v in ([], [""], ["v" * 256], ["v" * 257], ["v"] * 100, ["v"] * 101, ["a", "a"])
+    ),
+    pytest.param(one(scope={"tag": {"key": "t", "values": [None]}}), id="tag values [null]"),
+    *(
+        pytest.param(one(scope={"cost_category": {"name": n, "values": ["v"]}}), id=f"cost category name {n[:9]!r}")
+        for n in ("C", "c" * 50, "c" * 51, "", "   ")
+    ),
+    pytest.param(one(scope={"cost_category": {"name": "C", "values": []}}), id="cost category values []"),
+    pytest.param(one(scope="everything"), id="scope a string"),
+    *(pytest.param(one(breakdown={"by": by}), id=f"breakdown by {by}") for by in ("service", "account", "region")),
+    pytest.param(one(breakdown={"by": "tag", "key": "team"}), id="breakdown by tag team"),
+    pytest.param(one(breakdown={"by": "cost_category", "key": "Team"}), id="breakdown by cost category Team"),
+    pytest.param(one(breakdown={"by": "tag", "key": "k" * 128}), id="breakdown tag key of 128"),
+    pytest.param(one(breakdown={"by": "tag", "key": "k" * 129}), id="breakdown tag key of 129"),
+    pytest.param(one(breakdown={"by": "cost_category", "key": "c" * 50}), id="breakdown cost category key of 50"),
+    pytest.param(one(breakdown={"by": "cost_category", "key": "c" * 51}), id="breakdown cost category key of 51"),
+    pytest.param(one(breakdown={"by": "tag"}), id="breakdown by tag without key"),
+    pytest.param(one(breakdown={"by": "tag", "key": ""}), id="breakdown by tag key empty"),
+    pytest.param(one(breakdown={"by": "cost_category"}), id="breakdown by cost category without key"),
+    pytest.param(one(breakdown={"by": "service", "key": "team"}), id="breakdown by service with a key"),
+    pytest.param(one(breakdown={"by": "region", "key": ""}), id="breakdown by region with an empty key"),
+    *(pytest.param(one(breakdown={"by": by}), id=f"breakdown by {by!r}") for by in ("Service", "linked_account", "")),
+    pytest.param(one(breakdown={"by": None}), id="breakdown by null"),
+    pytest.param(one(breakdown={}), id="breakdown without by"),
+    pytest.param(
+        one(breakdown={"by": "service"}, secondary_breakdown={"by": "account"}), id="secondary breakdown by account"
+    ),
+    pytest.param(one(secondary_breakdown={"by": "tag", "key": "team"}), id="secondary breakdown by tag team"),
+    pytest.param(one(secondary_breakdown={"by": "tag"}), id="secondary breakdown by tag without key"),
+    pytest.param(one(secondary_breakdown={"by": "account", "key": "x"}), id="secondary breakdown account with key"),
+    pytest.param(one(secondary_breakdown={"by": "day"}), id="secondary breakdown by day"),
+    pytest.param(one(recipients=["a@example.com"]), id="recipients one"),
+    pytest.param(one(recipients=[f"r{i}@example.com" for i in range(50)]), id="recipients 50"),
+    pytest.param(one(recipients=[f"r{i}@example.com" for i in range(51)]), id="recipients 51"),
+    pytest.param(one(recipients=["a@example.com", "A@example.com"]), id="recipients differing in case"),
+    *(
+        pytest.param(one(recipients=r), id=f"recipients {r!r}")
+        for r in (
+            [],
+            ["a@example.com", "a@example.com"],
+            ["not-an-email"],
+            ["a@b"],
+            ["a b@example.com"],
+            ["a@@example.com"],
+            ["Team <a@example.com>"],
+            [""],
+            [None],
+        )
+    ),
+    pytest.param(one(recipients="a@example.com"), id="recipients a string"),
+    *(pytest.param(one(metric=m), id=f"metric {m}") for m in (*limits.METRICS, "unblendedcost", "Cost", "")),
+    *(pytest.param(one(top_n=n), id=f"top_n {n!r}") for n in (1, 20, 20.0, "7", 0, 21, 2.5, -1, "abc")),
+    *(
+        pytest.param(one(budget=b), id=f"budget {b!r}")
+        for b in (0.01, 150, "99.50", 999999999999.99, 0, -1, 10**12, "x", "1e3")
+    ),
+    pytest.param(
+        {
+            "org": {},
+            "payments": {"scope": {"cost_category": {"name": "Team", "values": ["Payments"]}}},
+            "accounts": {
+                "cadence": "weekly",
+                "day_of_week": "monday",
+                "scope": {"accounts": ["111111111111", "222222222222"]},
+                "breakdown": {"by": "account"},
+                "recipients": ["platform@example.com"],
+            },
+            "monthly": {
+                "cadence": "monthly",
+                "breakdown": {"by": "service"},
+                "secondary_breakdown": {"by": "account"},
+                "budget": 3000,
+            },
+        },
+        id="four reports",
+    ),
+    pytest.param({"team": {}, "Team": {}}, id="two reports, one id in capitals"),
+    *ws_cases(),
+]
+
+
+# --- The tests -----------------------------------------------------------------------------------------
+
+
+def test_the_variables_type_declares_every_field_parse_reports_reads() -> None:
+    kind = reports_type_map()
+    attributes = kind[1][1]
+    assert set(attributes) == spec.REPORT_FIELDS
+    assert all(optional for _, optional in attributes.values()), "every attribute of a report is optional"
+    assert attr_names(attributes["scope"][0]) == set(spec.SCOPES)
+    assert attr_names(attributes["scope"][0][1]["tag"][0]) == {"key", "values"}
+    assert attr_names(attributes["scope"][0][1]["cost_category"][0]) == {"name", "values"}
+    assert attr_names(attributes["breakdown"][0]) == attr_names(attributes["secondary_breakdown"][0]) == {"by", "key"}
+
+
+def attr_names(kind: Any) -> set[str]:
+    assert kind[0] == "object"
+    return set(kind[1])
+
+
+def test_the_variable_is_unset_by_default(terraform) -> None:
+    assert attr(terraform.variables["reports"], "default", "missing") is None
+
+
+@pytest.mark.parametrize("declaration", CASES)
+def test_terraform_accepts_exactly_the_declarations_parse_reports_accepts(terraform, declaration) -> None:
+    accepted, messages, value = terraform_side(terraform, declaration)
+    if value is None and declaration is not None:
+        # Refused by the type itself; parse_reports refuses the same declaration as written.
+        assert not accepted
+        assert not spec_side(as_json(_with_recipients(declaration)))[0], messages
+        return
+    by_spec, refusal = spec_side(as_json(rendered(terraform, value)))
+    assert accepted is by_spec, (
+        f"terraform {'accepts' if accepted else 'refuses'} ({messages}); {refusal or 'spec accepts'}"
+    )
+    if not by_spec:
+        field = field_named(refusal)
+        assert any(field in message for message in messages), f"no message names {field!r}: {messages}"
+
+
+def _with_recipients(declaration: dict) -> dict:
+    return {
+        key: {**report, "recipients": report.get("recipients", RECIPIENTS)} if isinstance(report, dict) else report
+        for key, report in declaration.items()
+    }
+
+
+def test_a_typo_in_an_attribute_name_is_dropped_by_terraform_not_refused(terraform) -> None:
+    # Terraform's object types drop attributes they do not name, without a warning, for every object
+    # variable; parse_reports would refuse the field, but it never reaches it. Documented in
+    # docs/configuration.md ("Reports").
+    accepted, _, value = terraform_side(terraform, one(cadance="weekly"))
+    assert accepted and value["team"]["cadence"] is None
+    assert not spec_side(as_json(_with_recipients(one(cadance="weekly"))))[0]
+
+
+def test_the_default_is_the_single_daily_report_from_the_existing_variables(terraform) -> None:
+    (report,) = spec.parse_reports(json.loads(as_json(rendered(terraform, None))))
+    assert report == spec.ReportSpec(
+        id=spec.DEFAULT_REPORT_ID,
+        name=spec.DEFAULT_REPORT_ID,
+        recipients=tuple(RECIPIENTS),
+        metric=DEPLOYMENT["cost_metric"],
+        top_n=10,
+        budget=Decimal("99.5"),
+    )
+    assert report.record_prefix == "", "the default report's records keep the bare day as their key"
+    without_budget = evaluate(
+        terraform.locals["reports"], {**DEPLOYMENT, "daily_budget": None, "reports": None}, terraform.locals
+    )
+    assert without_budget["daily"]["budget"] is None
+
+
+def test_a_declared_report_takes_the_deployments_recipients_and_leaves_the_settings_to_the_functions(
+    terraform,
+) -> None:
+    _, _, value = terraform_side(terraform, {"team": {"top_n": 5}, "org": {"recipients": ["x@example.com"]}})
+    reports = {r.id: r for r in spec.parse_reports(json.loads(as_json(rendered(terraform, value))))}
+    assert reports["team"].recipients == tuple(RECIPIENTS)
+    assert reports["org"].recipients == ("x@example.com",)
+    assert (reports["team"].metric, reports["team"].top_n, reports["team"].budget) == (None, 5, None)
+    assert (reports["org"].metric, reports["org"].top_n) == (None, None)
+
+
+def test_the_json_has_every_field_in_snake_case_and_nothing_else(terraform) -> None:
+    for value in (None, terraform_side(terraform, {"team": {}})[2]):
+        for report in rendered(terraform, value).values():
+            assert set(report) == spec.REPORT_FIELDS
+
+
+def test_budgets_reach_the_functions_digit_for_digit(terraform) -> None:
+    _, _, value = terraform_side(terraform, one(budget="123456789012.345678901"))
+    assert rendered(terraform, value)["team"]["budget"] == "123456789012.345678901"
+
+
+def test_every_message_names_the_field_and_what_is_allowed(terraform) -> None:
+    messages = [attr(v, "error_message") for v in blocks(terraform.variables["reports"], "validation")]
+    assert all(message.startswith("reports") and message.endswith(".") for message in messages)
+    text = " ".join(messages)
+    for allowed in (*spec.CADENCES, *spec.DAYS_OF_WEEK, *spec.BREAKDOWNS, *limits.METRICS, *spec.SCOPES):
+        assert allowed in text, allowed
+    for bound in (
+        f"1 to {spec.MAX_REPORTS}",
+        f"1 to {spec.REPORT_ID_CHARS}",
+        f"1 to {spec.NAME_CHARS}",
+        f"from {spec.DAY_OF_MONTH_MIN} to {spec.DAY_OF_MONTH_MAX}",
+        f"1 to {spec.MAX_SCOPE_VALUES}",
+        f"1 to {spec.TAG_KEY_CHARS}",
+        f"1 to {spec.COST_CATEGORY_NAME_CHARS}",
+        f"1 to {spec.VALUE_CHARS}",
+        f"1 to {spec.MAX_RECIPIENTS}",
+        f"from {limits.TOP_SERVICES_MIN} to {limits.TOP_SERVICES_MAX}",
+        f"below {spec.BUDGET_MAX:,}",
+    ):
+        assert bound in text, bound
+
+
+def test_the_patterns_are_spec_pys(terraform) -> None:
+    conditions = " ".join(attr(v, "condition") for v in blocks(terraform.variables["reports"], "validation"))
+    patterns = [p.encode().decode("unicode_escape") for p in re.findall(r'regex\("((?:[^"\\]|\\.)*)"', conditions)]
+    assert f"^{spec.REPORT_ID.pattern}$" in patterns
+    assert f"^{spec.ACCOUNT_ID.pattern}$" in patterns
+    assert f"^({spec.TIME_ZONE.pattern})$" in patterns
+
+
+def test_the_whitespace_class_is_pythons(terraform) -> None:
+    # parse_reports refuses a blank name (str.strip()) and an address with whitespace (re's \s): both are
+    # str.isspace(). Terraform's trimspace() and RE2's \s know fewer, so the conditions spell the class out.
+    conditions = " ".join(attr(v, "condition") for v in blocks(terraform.variables["reports"], "validation"))
+    classes = set(
+        re.findall(r"\[\^@?((?:\\\\[trx](?:\{[0-9a-f]+\})?(?:-\\\\[trx](?:\{[0-9a-f]+\})?)?)+)\]", conditions)
+    )
+    assert classes, "no whitespace class found"
+    for found in classes:
+        members = set()
+        for low, high in re.findall(r"(\\\\[trx](?:\{[0-9a-f]+\})?)(?:-(\\\\[trx](?:\{[0-9a-f]+\})?))?", found):
+            start, end = _code_point(low), _code_point(high or low)
+            members |= {chr(c) for c in range(start, end + 1)}
+        assert "".join(sorted(members)) == PYTHON_WHITESPACE
+
+
+def _code_point(escape: str) -> int:
+    escape = escape.replace("\\\\", "\\")
+    return {"\\t": 9, "\\r": 13}.get(escape) or int(escape[3:-1], 16)
+
+
+# --- The documented declarations and the docs' table ----------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+EXAMPLE = TERRAFORM / "terraform.tfvars.example"
+
+
+def example_reports(tmp_path: Path) -> dict:
+    """The `reports` terraform.tfvars.example suggests (commented out, as its other optional values are)."""
+    text = EXAMPLE.read_text()
+    block = re.search(r"^# reports = \{\n(?:#.*\n)*?# \}\n", text, flags=re.MULTILINE)
+    assert block, "terraform.tfvars.example shows no reports"
+    return parsed_tfvars(tmp_path, re.sub(r"^# ?", "", block[0], flags=re.MULTILINE))
+
+
+def doc_reports(tmp_path: Path) -> dict:
+    """The `reports` of the hcl example in docs/configuration.md's Reports section."""
+    section = DOC.read_text().split("\n## Reports\n", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```hcl\n(.*?)```", section, flags=re.DOTALL)
+    return parsed_tfvars(tmp_path, example)
+
+
+def parsed_tfvars(tmp_path: Path, text: str) -> dict:
+    path = tmp_path / "example.tfvars"
+    path.write_text(text)
+    parsed = parse_files([path])[path.name]
+    assert "error" not in parsed, parsed
+    return parsed["reports"][0]
+
+
+def test_the_example_tfvars_reports_plan_and_parse(terraform, tmp_path) -> None:
+    declaration = example_reports(tmp_path)
+    accepted, messages, value = terraform_side(terraform, declaration)
+    assert accepted, messages
+    reports = {r.id: r for r in spec.parse_reports(json.loads(as_json(rendered(terraform, value))))}
+    organisation = spec.Scope()
+    assert [(r.cadence, r.scope, r.breakdown, r.secondary_breakdown) for r in reports.values()] == [
+        ("daily", organisation, spec.Breakdown("service"), None),
+        ("monthly", organisation, spec.Breakdown("service"), spec.Breakdown("account")),
+        ("daily", spec.Scope("cost_category", "Team", ("Payments",)), spec.Breakdown("service"), None),
+        ("weekly", spec.Scope("accounts", None, ("111111111111", "222222222222")), spec.Breakdown("account"), None),
+    ]
+    assert reports[spec.DEFAULT_REPORT_ID].record_prefix == "", "the organisation's daily report keeps its records"
+
+
+def test_the_docs_example_plans_and_parses(terraform, tmp_path) -> None:
+    accepted, messages, value = terraform_side(terraform, doc_reports(tmp_path))
+    assert accepted, messages
+    assert spec.parse_reports(json.loads(as_json(rendered(terraform, value))))
+
+
+def doc_rows() -> dict[str, str]:
+    section = DOC.read_text().split("\n## Reports\n", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 3 and cells[0] not in ("Field", "---"):
+            name = re.fullmatch(r"`([\w.]+)`", cells[0])
+            rows[name[1] if name else cells[0]] = f"{cells[1]} | {cells[2]}"
+    return rows
+
+
+def test_the_docs_table_states_spec_pys_fields_defaults_and_bounds() -> None:
+    rows = doc_rows()
+    assert spec.REPORT_FIELDS <= set(rows), (
+        f"docs/configuration.md, Reports: no row for {spec.REPORT_FIELDS - set(rows)}"
+    )
+    defaults = {f.name: f.default for f in spec.ReportSpec.__dataclass_fields__.values()}
+    for name in ("cadence", "day_of_week", "day_of_month", "time_zone"):
+        assert rows[name].startswith(f"`{defaults[name]}` |"), f"{name}: the default is {defaults[name]}"
+    expected = {
+        "the report id (the map key)": [
+            f"1 to {spec.REPORT_ID_CHARS}",
+            f"at most {spec.MAX_REPORTS}",
+        ],
+        "name": [f"1 to {spec.NAME_CHARS}"],
+        "cadence": [f"`{c}`" for c in spec.CADENCES],
+        "day_of_week": [f"`{d}`" for d in spec.DAYS_OF_WEEK],
+        "day_of_month": [f"from {spec.DAY_OF_MONTH_MIN} to {spec.DAY_OF_MONTH_MAX}"],
+        "scope": [f"`{s}`" for s in spec.SCOPES],
+        "scope.accounts": [f"1 to {spec.MAX_SCOPE_VALUES}", "12-digit"],
+        "scope.tag": [f"1 to {spec.TAG_KEY_CHARS}", f"1 to {spec.MAX_SCOPE_VALUES}", f"1 to {spec.VALUE_CHARS}"],
+        "scope.cost_category": [f"1 to {spec.COST_CATEGORY_NAME_CHARS}", f"1 to {spec.MAX_SCOPE_VALUES}"],
+        "breakdown": [f"`{b}`" for b in spec.BREAKDOWNS]
+        + [f"1 to {spec.TAG_KEY_CHARS}", f"1 to {spec.COST_CATEGORY_NAME_CHARS}"],
+        "recipients": [f"1 to {spec.MAX_RECIPIENTS}"],
+        "metric": [f"`{m}`" for m in limits.METRICS],
+        "top_n": [f"from {limits.TOP_SERVICES_MIN} to {limits.TOP_SERVICES_MAX}"],
+        "budget": [f"below {spec.BUDGET_MAX:,}"],
+    }
+    missing = [f"{row}: {text}" for row, texts in expected.items() for text in texts if text not in rows[row]]
+    assert missing == []
+
+
+# --- What else reads the reports: the schedule and SES's sandbox -----------------------------------------------
+
+WEEKLY = {"weekly": {"cadence": "weekly"}}
+MONTHLY = {"monthly": {"cadence": "monthly", "day_of_month": 1}}
+SCHEDULE_CASES = [
+    pytest.param(None, "cron(30 6 ? * MON-FRI *)", True, id="the default daily report, weekdays only"),
+    pytest.param({"a": {}}, "cron(0 8 1 * ? *)", True, id="daily reports, monthly schedule"),
+    pytest.param(WEEKLY, "cron(0 8 * * ? *)", True, id="weekly report, every day"),
+    pytest.param(WEEKLY, "cron(0 8 ? * * *)", True, id="weekly report, every day (day-of-month ?)"),
+    pytest.param(MONTHLY, "cron(0/30 7-9 * * ? *)", True, id="monthly report, every half hour"),
+    pytest.param(WEEKLY, "cron(0 8 ? * MON *)", False, id="weekly report, Mondays only"),
+    pytest.param(MONTHLY, "cron(0 8 1 * ? *)", False, id="monthly report, the 1st only"),
+    pytest.param(MONTHLY, "cron(30 6 ? * MON-FRI *)", False, id="monthly report, weekdays only"),
+    pytest.param({**MONTHLY, "a": {}}, "cron(0 8 * 1-6 ? *)", False, id="monthly report, half the year"),
+    pytest.param(WEEKLY, "cron(0 8 * * ? 2027)", False, id="weekly report, one year"),
+]
+
+
+def schedule_precondition(terraform: Terraform) -> dict:
+    schedule = terraform.resources["aws_scheduler_schedule"]["daily_report"]
+    (precondition,) = blocks(blocks(schedule, "lifecycle")[0], "precondition")
+    return precondition
+
+
+@pytest.mark.parametrize("declaration, expression, ok", SCHEDULE_CASES)
+def test_the_schedule_must_run_daily_while_a_report_is_weekly_or_monthly(
+    terraform, declaration, expression, ok
+) -> None:
+    accepted, _, value = terraform_side(terraform, declaration)
+    assert accepted or declaration is None
+    variables = {**DEPLOYMENT, "reports": value, "schedule_expression": expression}
+    condition = attr(schedule_precondition(terraform), "condition")
+    assert evaluate(condition, variables, terraform.locals) is ok
+    assert "schedule_expression" in attr(schedule_precondition(terraform), "error_message")
+
+
+def test_the_sandbox_verifies_every_reports_recipients_but_the_sender(terraform) -> None:
+    declaration = {
+        "team": {"recipients": ["team@example.com", "cost-report@example.com"]},
+        "org": {},  # the deployment's recipients
+    }
+    _, _, value = terraform_side(terraform, declaration)
+    identities = terraform.resources["aws_sesv2_email_identity"]["recipient"]
+    variables = {**DEPLOYMENT, "reports": value, "ses_sandbox": True, "sender_email": "cost-report@example.com"}
+    assert set(evaluate(attr(identities, "for_each"), variables, terraform.locals)) == {
+        "team@example.com",
+        *RECIPIENTS,
+    }
+    default = evaluate(attr(identities, "for_each"), {**variables, "reports": None}, terraform.locals)
+    assert sorted(default) == sorted(RECIPIENTS), "the default report keeps the identities var.recipients had"
+
+
+# --- With the real terraform binary, where there is one ------------------------------------------------------
+
+TERRAFORM_BIN = shutil.which("terraform")
+
+
+def reports_locals_block() -> str:
+    """main.tf's `locals` block that defines local.reports, as written."""
+    text = (TERRAFORM / "main.tf").read_text()
+    for match in re.finditer(r"^locals \{$", text, flags=re.MULTILINE):
+        block = block_at(text, match.start())
+        if re.search(r"^  reports\s+=", block, flags=re.MULTILINE):
+            return block
+    raise AssertionError("no locals block in main.tf defines reports")
+
+
+def block_at(text: str, start: int) -> str:
+    """The HCL block that starts at `start` (its braces counted), as written."""
+    depth = 0
+    for position in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[position], 0)
+        if depth == 0 and text[position] == "}":
+            return text[start : position + 1]
+    raise AssertionError("unbalanced braces")
+
+
+@pytest.fixture(scope="module")
+def reports_module(tmp_path_factory) -> Path:
+    """variables.tf and the reports' locals alone, with local.reports as an output and the schedule's
+    precondition on a terraform_data (Terraform's built-in provider): nothing to download."""
+    directory = tmp_path_factory.mktemp("reports")
+    shutil.copy(TERRAFORM / "variables.tf", directory / "variables.tf")
+    schedule = (TERRAFORM / "schedule.tf").read_text()
+    precondition = block_at(schedule, schedule.index("precondition {"))
+    (directory / "reports.tf").write_text(
+        reports_locals_block()
+        + '\n\noutput "reports" {\n  value = jsonencode(local.reports)\n}\n'
+        + f'\nresource "terraform_data" "schedule" {{\n  lifecycle {{\n    {precondition}\n  }}\n}}\n'
+    )
+    return directory
+
+
+def tfvars(declaration: Any, schedule_expression: str = "cron(0 8 * * ? *)") -> str:
+    values = {
+        "sender_email": "cost-report@example.com",
+        "recipients": RECIPIENTS,
+        "daily_budget": 99.5,
+        "reports": declaration,
+        "schedule_expression": schedule_expression,
+    }
+    return json.dumps(values, default=lambda d: float(d) if isinstance(d, Decimal) else str(d))
+
+
+def terraform_plan(
+    module: Path, name: str, declaration: Any, schedule: str = "cron(0 8 * * ? *)"
+) -> tuple[bool, Any, str]:
+    """(accepted, local.reports as JSON when accepted, stderr) from `terraform plan` itself."""
+    directory = module.parent / f"{module.name}-{name}"
+    shutil.copytree(module, directory, dirs_exist_ok=True)
+    (directory / "terraform.tfvars.json").write_text(tfvars(declaration, schedule))
+    environment = {"TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": "/dev/null", "PATH": "/usr/bin:/bin"}
+    run = [TERRAFORM_BIN, "plan", "-input=false", "-no-color", "-lock=false", "-out=plan"]
+    result = subprocess.run(run, cwd=directory, capture_output=True, text=True, env=environment, timeout=60)
+    if result.returncode != 0:
+        return False, None, result.stderr
+    show = subprocess.run(
+        [TERRAFORM_BIN, "show", "-json", "plan"], cwd=directory, capture_output=True, text=True, env=environment
+    )
+    plan = json.loads(show.stdout)
+    return True, json.loads(plan["planned_values"]["outputs"]["reports"]["value"]), ""
+
+
+@pytest.mark.skipif(TERRAFORM_BIN is None, reason="no terraform binary on this machine")
+def test_terraform_plan_agrees_with_this_evaluation_on_every_declaration(terraform, reports_module) -> None:
+    cases = [(case.id, case.values[0]) for case in CASES]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 4) as pool:
+        plans = list(pool.map(lambda c: terraform_plan(reports_module, str(cases.index(c)), c[1]), cases))
+    disagreements = []
+    for (name, declaration), (accepted, document, stderr) in zip(cases, plans, strict=True):
+        by_python, messages, value = terraform_side(terraform, declaration)
+        if accepted is not by_python:
+            disagreements.append(
+                f"{name}: plan {'accepts' if accepted else 'refuses'}; here {messages} {stderr[-300:]}"
+            )
+        elif accepted and json.loads(as_json(rendered(terraform, value))) != document:
+            disagreements.append(f"{name}: local.reports differs: plan {document}")
+        elif (
+            not accepted
+            and value is not None
+            and not all(" ".join(m.split()) in " ".join(stderr.split()) for m in messages)
+        ):
+            disagreements.append(f"{name}: the plan's message is not this one: {messages} {stderr[-300:]}")
+    assert disagreements == []
+
+
+@pytest.mark.skipif(TERRAFORM_BIN is None, reason="no terraform binary on this machine")
+def test_terraform_plan_refuses_a_schedule_that_skips_a_reports_day(reports_module) -> None:
+    wrong = []
+    for number, case in enumerate(SCHEDULE_CASES):
+        declaration, expression, ok = case.values
+        accepted, _, stderr = terraform_plan(reports_module, f"schedule-{number}", declaration, expression)
+        if accepted is not ok or (not ok and "Resource precondition failed" not in stderr):
+            wrong.append(f"{case.id}: {'accepted' if accepted else stderr[-300:]}")
+    assert wrong == []
