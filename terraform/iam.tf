@@ -199,30 +199,17 @@ data "aws_iam_policy_document" "state_machine" {
 
   # --- One child execution per due report ---
   # A scheduled run starts one execution of this same state machine per due report, through the
-  # optimized integration arn:aws:states:::states:startExecution.sync:2, and waits for each. The three
-  # statements are the policy Step Functions documents for it ("IAM policies for AWS Step Functions",
-  # Synchronous, https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html), scoped
-  # to this state machine. Its ARN is built from its name (local.state_machine_arn): the resource's own
-  # arn would make the role's policy depend on the state machine, which depends on the role.
+  # optimized integration arn:aws:states:::states:startExecution, and does not wait for it (decision
+  # 0009): the request-response pattern needs states:StartExecution on the state machine only ("IAM
+  # policies for AWS Step Functions", https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html;
+  # the DescribeExecution, StopExecution and EventBridge-rule statements there are for .sync). Its ARN
+  # is built from its name (local.state_machine_arn): the resource's own arn would make the role's
+  # policy depend on the state machine, which depends on the role.
 
   statement {
     sid       = "StartOneRunPerReport"
     actions   = ["states:StartExecution"]
     resources = [local.state_machine_arn]
-  }
-
-  statement {
-    # .sync polls the child and stops it when the parent is stopped.
-    sid       = "FollowEachReportsRun"
-    actions   = ["states:DescribeExecution", "states:StopExecution"]
-    resources = [local.execution_arn_match]
-  }
-
-  statement {
-    # .sync learns that a child ended through an EventBridge rule Step Functions manages in the account.
-    sid       = "ManageTheRuleThatReportsEachRunsEnd"
-    actions   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
-    resources = [local.sync_executions_rule_arn]
   }
 
   statement {

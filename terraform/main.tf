@@ -23,9 +23,6 @@ locals {
   # Known before apply, so the IAM policies and alarms can name them without a dependency cycle.
   state_machine_arn   = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
   execution_arn_match = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*"
-  # The rule Step Functions creates and manages for the .sync integration with itself (one per account
-  # and Region, whatever the state machine); iam.tf lets the state machine's role create and read it.
-  sync_executions_rule_arn = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
 
   # The Step Functions console page of an execution: its graph, each state's input and output, and the
   # Redrive button, which resumes a failed run from the state that failed.

@@ -11,10 +11,11 @@ locals {
     render_email_function_arn        = aws_lambda_function.this["render_email"].arn
     table_name                       = aws_dynamodb_table.reports.name
     sender_email                     = aws_sesv2_email_identity.sender.email_identity
-    recipients                       = join(",", var.recipients)
     ses_configuration_set            = aws_sesv2_configuration_set.this.configuration_set_name
-    # The reports as JSON, written unquoted in ResolveReportDate's payload ("reports": ${reports}).
-    reports = jsonencode(local.reports)
+    # The reports as JSON text inside the definition's JSON string ("reports": "${reports}"), so the
+    # definition file stays valid JSON before it is filled: jsonencode twice, without the outer quotes.
+    # ResolveReportDate parses the text with parse_reports (functions/report_contract/spec.py).
+    reports = trimsuffix(trimprefix(jsonencode(jsonencode(local.reports)), "\""), "\"")
   }
 }
 

@@ -3,6 +3,8 @@ definition would deploy with a literal ${...} in it) and none unused (a value so
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from local.runtime import definition_variables
@@ -29,15 +31,22 @@ def test_templatefile_variables_match_the_definition_placeholders(terraform, sta
 
 def test_terraform_and_the_embedded_runtime_fill_the_same_placeholders(terraform) -> None:
     _, variables_local = definition_file(terraform.resources["aws_sfn_state_machine"]["cost_notifier"])
-    local_runtime = definition_variables("sender@example.com", ("a@example.com", "b@example.com"))
+    local_runtime = definition_variables("sender@example.com", {"daily": {"recipients": ["a@example.com"]}})
     assert set(terraform.locals[variables_local]) == set(local_runtime)
 
 
-def test_recipients_reach_the_definition_joined_with_commas(terraform) -> None:
-    # SendEmail splits them back with States.StringSplit('${recipients}', ',').
+def test_the_reports_reach_the_definition_as_json_text_inside_its_json_string(terraform) -> None:
+    # "reports": "${reports}" keeps the file valid JSON before it is filled; Terraform fills it with the
+    # reports JSON-encoded twice, without the outer quotes, as the embedded runtime does.
     _, variables_local = definition_file(terraform.resources["aws_sfn_state_machine"]["cost_notifier"])
-    assert terraform.locals[variables_local]["recipients"].replace(" ", "") == '${join(",",var.recipients)}'
-    assert "States.StringSplit('${recipients}', ',')" in STATE_MACHINE.read_text()
+    expression = terraform.locals[variables_local]["reports"].replace(" ", "")
+    assert expression == '${trimsuffix(trimprefix(jsonencode(jsonencode(local.reports)),"\\""),"\\"")}'
+    assert '"reports": "${reports}"' in STATE_MACHINE.read_text()
+    reports = {"daily": {"recipients": ['a"quote@example.com'], "name": "Team \\ back"}}
+    filled = definition_variables("sender@example.com", reports)["reports"]
+    assert json.loads(json.loads(f'"{filled}"')) == reports  # what ResolveReportDate reads back
+    # Each report's recipients travel in its request, not in the definition.
+    assert '"ToAddresses.$": "$.request.recipients"' in STATE_MACHINE.read_text()
 
 
 def test_the_definition_has_no_template_directive_that_templatefile_would_interpret() -> None:

@@ -57,6 +57,7 @@ SYNC_INTEGRATIONS = ("arn:aws:states:::states:startExecution.sync", "arn:aws:sta
 SYNC_NEEDS = {
     ("states:DescribeExecution", "local.execution_arn_match"),
     ("states:StopExecution", "local.execution_arn_match"),
+    # (a local naming arn:...:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule, if ever needed)
     ("events:PutTargets", "local.sync_executions_rule_arn"),
     ("events:PutRule", "local.sync_executions_rule_arn"),
     ("events:DescribeRule", "local.sync_executions_rule_arn"),
@@ -339,55 +340,16 @@ def test_the_report_state_machine_is_granted_exactly_what_its_definition_uses(te
     assert sorted(have - need) == [], "granted but not needed"
 
 
-# A fan-out as the report state machine starts its reports: a Map whose Task starts one execution of this
-# same state machine per item and waits for it (the optimized integration, .sync:2).
-FAN_OUT = {
-    "StartAt": "StartEachReport",
-    "States": {
-        "StartEachReport": {
-            "Type": "Map",
-            "ItemsPath": "$.due.reports",
-            "ItemProcessor": {
-                "ProcessorConfig": {"Mode": "INLINE"},
-                "StartAt": "RunReport",
-                "States": {
-                    "RunReport": {
-                        "Type": "Task",
-                        "Resource": "arn:aws:states:::states:startExecution.sync:2",
-                        "Parameters": {"StateMachineArn.$": "$$.StateMachine.Id", "Input.$": "$.input"},
-                        "End": True,
-                    }
-                },
-            },
-            "End": True,
-        }
-    },
-}
-FAN_OUT_ACTIONS = {
-    "states:StartExecution",
-    "states:DescribeExecution",
-    "states:StopExecution",
-    "events:PutTargets",
-    "events:PutRule",
-    "events:DescribeRule",
-}
-
-
-def test_the_fan_out_is_granted_exactly_what_aws_documents_for_starting_itself_synchronously(terraform) -> None:
-    # What the state machine's role grants for starting its own executions is what a .sync:2 fan-out
-    # needs, no more: StartExecution on this state machine, DescribeExecution and StopExecution on its
-    # executions, and the managed rule. (test_the_report_state_machine_is_granted_exactly_what_its_
-    # definition_uses holds the grants to the definition itself.)
+def test_the_fan_out_may_start_this_state_machine_only_and_not_follow_or_stop_it(terraform) -> None:
+    # The fan-out starts its children and does not wait (decision 0009): StartExecution on this state
+    # machine is all it needs. The .sync grants (DescribeExecution, StopExecution, the managed rule) would
+    # let a failed run stop its children, which the design rules out.
     body = terraform.resources["aws_sfn_state_machine"]["cost_notifier"]
-    have = {
-        pair for pair in granted(role_policy_document(terraform, attr(body, "role_arn"))) if pair[0] in FAN_OUT_ACTIONS
-    }
-    assert have == needed_by_definition(FAN_OUT, {}, "fan-out")
+    have = granted(role_policy_document(terraform, attr(body, "role_arn")))
+    assert ("states:StartExecution", "local.state_machine_arn") in have
+    assert not {pair for pair in have if pair in SYNC_NEEDS}
     assert terraform.locals["state_machine_arn"].endswith(":stateMachine:${local.state_machine_name}")
     assert attr(body, "name") == "${local.state_machine_name}", "the ARN the role names is this state machine's"
-    assert terraform.locals["sync_executions_rule_arn"] == (
-        f"arn:${{local.partition}}:events:${{local.region}}:${{local.account_id}}:{MANAGED_RULE}"
-    )
 
 
 def test_the_notifier_is_granted_exactly_what_its_definition_uses(terraform) -> None:

@@ -103,6 +103,8 @@ def test_only_render_email_vendors_packages_jinja2_and_markupsafe_for_the_lambda
             with zipfile.ZipFile(path) as archive:
                 speedups = [n for n in archive.namelist() if n.startswith("markupsafe/_speedups.")]
             assert "markupsafe/_speedups.cpython-313-aarch64-linux-gnu.so" in speedups
+        elif name == "resolve_report_date":  # the IANA time zones, for a report's time_zone (pure Python)
+            assert {v.split("-")[0] for v in vendored} == {"tzdata"}, vendored
         else:
             assert vendored == set(), f"{name} needs nothing beyond the runtime and the layer: {vendored}"
 
@@ -170,11 +172,17 @@ def test_resolve_report_date_runs_from_its_zip(zips, tmp_path) -> None:
     out = run_from_zip(
         zips["resolve_report_date"],
         "resolve_report_date",
-        {"input": {"scheduledTime": "2026-11-21T08:00:00Z"}, "executionStartTime": "2026-11-21T08:00:01Z"},
+        {
+            "input": {"report": "team-a", "period": "2026-11-20", "trigger": "schedule"},
+            "executionStartTime": "2026-11-21T08:00:01Z",
+            "executionName": "run-1",
+            # A time zone only the tzdata package in the zip may know (the test's machine aside).
+            "reports": json.dumps({"team-a": {"recipients": ["a@example.com"], "time_zone": "Pacific/Chatham"}}),
+        },
         tmp_path,
     )
-    assert out["result"]["reportDate"] == "2026-11-20"
-    assert out["result"]["trigger"] == "schedule"
+    assert out["result"]["request"]["reportDate"] == "2026-11-20"
+    assert out["result"]["request"]["reportKey"] == "team-a/2026-11-20"
 
 
 def test_fetch_costs_imports_with_the_report_contract_from_its_zip(zips, tmp_path) -> None:
