@@ -11,6 +11,7 @@ import functools
 import re
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any, cast
 
 import boto3  # type: ignore[import-untyped]
@@ -182,9 +183,20 @@ def build_report(request: FetchRequest, report_settings: ReportSettings, history
     breakdown = request.report.secondary_breakdown
     if breakdown is not None:
         extra = fetch_secondary(request, report_settings, history.requests)
-        secondary = secondary_section(extra, request.report_date, breakdown)
+        secondary = secondary_section(extra, request.report_date, breakdown, report_day_charges(history, request))
         history = replace(history, requests=history.requests + extra.requests)
+        if secondary.unattributed != 0:
+            logger.warning(
+                "Cost Explorer's answer by the secondary breakdown does not add up to the main one's charges",
+                extra={"breakdown": breakdown.label, "unattributed": str(secondary.unattributed)},
+            )
     return summarise(history, request.report_date, report_settings, report_identity(request.report), secondary)
+
+
+def report_day_charges(history: CostHistory, request: FetchRequest) -> Decimal:
+    """The main query's gross charges on the report day (0 if it lacks the day: summarise refuses that)."""
+    day = history.day(request.report_date)
+    return day.charges_total if day is not None else Decimal(0)
 
 
 @tracer.capture_method

@@ -22,25 +22,28 @@ from fetch_costs.history import ZERO, CostHistory
 from fetch_costs.lines import grouping
 
 
-def secondary_section(history: CostHistory, report_date: date, breakdown: Breakdown) -> Secondary:
-    """Top SECONDARY_TOP lines of the report day, then Other (a single remaining line is listed instead)."""
+def secondary_section(history: CostHistory, report_date: date, breakdown: Breakdown, charges: Decimal) -> Secondary:
+    """Top SECONDARY_TOP lines of the report day, then Other (a single remaining line is listed instead), and
+    what of the report day's `charges` (the main query's) this query did not attribute."""
     today = history.day(report_date)
     if today is None:
         raise ReportDayNotInHistory(f"the history {history.start} to {history.end} does not hold {report_date}")
     before = history.day(report_date - timedelta(days=1))
     before_charges = before.charges if before is not None else {}
-    charges = today.charges
-    ranked = sorted(charges, key=lambda name: (-charges[name], name))
+    lines = today.charges
+    ranked = sorted(lines, key=lambda name: (-lines[name], name))
     shown, rest = ranked[:SECONDARY_TOP], ranked[SECONDARY_TOP:]
     if len(rest) == 1:
         shown, rest = ranked, []
-    top = tuple(SecondaryLine(name, charges[name], before_charges.get(name, ZERO)) for name in shown)
+    top = tuple(SecondaryLine(name, lines[name], before_charges.get(name, ZERO)) for name in shown)
     other = None
     if rest:
         # Lines with charges only on the day before belong to Other too, so both columns add up.
-        aggregated = set(rest) | (set(before_charges) - set(charges))
+        aggregated = set(rest) | (set(before_charges) - set(lines))
         with localcontext(EXACT):
-            amount = sum((charges[name] for name in rest), ZERO)
+            amount = sum((lines[name] for name in rest), ZERO)
             day_before = sum((before_charges[name] for name in aggregated if name in before_charges), ZERO)
         other = SecondaryOther(len(rest), Decimal(amount), Decimal(day_before))
-    return Secondary(grouping(breakdown), len(charges), top, other)
+    with localcontext(EXACT):
+        unattributed = charges - today.charges_total
+    return Secondary(grouping(breakdown), len(lines), top, other, unattributed)

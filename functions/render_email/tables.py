@@ -7,7 +7,7 @@ rounding of exact values, money.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -20,6 +20,8 @@ from render_email.money import Money, exact_minor_units, format_money, format_sh
 from render_email.text import text_secondary
 from render_email.view import Alerts, AnomalyRow, Line, MoverRow, NewRow, Row, SecondaryTable, ServicesTable
 
+# The secondary table's row for charges its query did not attribute (report_contract.Secondary.unattributed).
+UNATTRIBUTED = "Unattributed (Cost Explorer's answers differ)"
 _KINDS = ("Charges", "Credits", "Refunds", "Discounts", "Tax")  # the Breakdown lines, in its order
 
 
@@ -106,9 +108,15 @@ def secondary_table(report: CostReport, money: Money) -> SecondaryTable | None:
     charges_units = largest_remainder(
         [exact_minor_units(value, money.currency) for value in report.breakdown.lines], money.units(report.total)
     )[0]
+    if section.unattributed != 0:  # Cost Explorer's two answers disagree: shown, never dropped
+        items.append(_Item(UNATTRIBUTED, section.unattributed, Decimal(0), (), is_other=True))
     exact = [exact_minor_units(i.amount, money.currency) for i in items]
     units = largest_remainder(exact, charges_units) if items else []
-    rows = tuple(_row(item, u, "", money) for item, u in zip(items, units, strict=True))
+    rows = tuple(
+        _row(item, u, "", money) if item.label != UNATTRIBUTED else replace(_row(item, u, "", money), change=None)
+        for item, u in zip(items, units, strict=True)
+        if item.label != UNATTRIBUTED or u != 0  # a difference that rounds to nothing takes no row
+    )
     label = service_label(section.lines.label)
     return SecondaryTable(f"By {label[:1].lower()}{label[1:]}", label, rows, text_secondary(label, rows))
 

@@ -621,13 +621,18 @@ class SecondaryOther:
 
 @dataclass(frozen=True)
 class Secondary:
-    """The report day's gross charges by a second breakdown: top SECONDARY_TOP lines, then Other. They add up
-    to the report day's charges, as the main table's lines do."""
+    """The report day's gross charges by a second breakdown: top SECONDARY_TOP lines, then Other, then what
+    its query did not attribute. They add up to the report day's charges, as the main table's lines do.
+
+    It comes from a second query; Cost Explorer's answers grouped two ways can disagree (boto/boto3#2140: a
+    pro-rated support fee missing when grouped by LINKED_ACCOUNT). The difference is carried, and shown, as
+    `unattributed` (0 when they agree) rather than failing the day's report or hiding it."""
 
     lines: Grouping
     count: int  # lines with a cost entry on the report day
     top: tuple[SecondaryLine, ...]
     other: SecondaryOther | None
+    unattributed: Decimal = Decimal(0)  # the report day's charges less this query's lines
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("breakdown", "object", "what its lines are", Grouping),
@@ -639,11 +644,18 @@ class Secondary:
             SecondaryLine,
         ),
         Field("other", or_null("object"), "every other line added up (null when none)", SecondaryOther),
+        Field(
+            "unattributed",
+            EXACT_AMOUNT,
+            "`breakdown.charges` less this query's lines: 0 unless Cost Explorer's two answers disagree",
+        ),
     )
 
     @property
     def listed(self) -> Decimal:
-        return exact_sum([line.amount for line in self.top] + ([self.other.amount] if self.other else []))
+        """Its lines, Other and the unattributed amount: the report day's charges."""
+        amounts = [line.amount for line in self.top] + ([self.other.amount] if self.other else [])
+        return exact_sum([*amounts, self.unattributed])
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -651,15 +663,17 @@ class Secondary:
             "count": self.count,
             "top": [line.to_state() for line in self.top],
             "other": None if self.other is None else self.other.to_state(),
+            "unattributed": plain(self.unattributed),
         }
 
     @classmethod
     def from_state(cls, value: Any, path: str) -> Secondary:
-        data = as_object(value, path, "breakdown, count, top, other")
+        data = as_object(value, path, "breakdown, count, top, other, unattributed")
         other = require(data, "other", path)
         return cls(
             Grouping.from_state(require(data, "breakdown", path), f"{path}.breakdown"),
             read_int(data, "count", path),
             read_items(data, "top", path, "lines", MAX_SECONDARY_ROWS, SecondaryLine.from_state),
             None if other is None else SecondaryOther.from_state(other, f"{path}.other"),
+            read_amount(data, "unattributed", path),
         )

@@ -157,7 +157,9 @@ def report_of(dataset: Dataset) -> CostReport:
     secondary: Secondary | None = None
     if spec.secondary_breakdown is not None:
         extra = _history(dataset, *secondary_window(dataset.report_date), spec.secondary_breakdown, settings.metric)
-        secondary = secondary_section(extra, dataset.report_date, spec.secondary_breakdown)
+        day = history.day(dataset.report_date)
+        assert day is not None
+        secondary = secondary_section(extra, dataset.report_date, spec.secondary_breakdown, day.charges_total)
         history = replace(history, requests=history.requests + extra.requests)
     return summarise(history, dataset.report_date, settings, report_identity(spec), secondary)
 

@@ -172,8 +172,9 @@ def test_the_secondary_section_is_the_top_five_then_other_with_the_day_before():
     today = {f"account-{n}": str(10 - n) for n in range(8)}  # 10, 9, ..., 3
     before = {"account-0": "4", "account-7": "1", "gone": "5"}
 
-    section = secondary_section(history_of(today, before), DAY, Breakdown("account"))
+    section = secondary_section(history_of(today, before), DAY, Breakdown("account"), D(10 + 9 + 8 + 7 + 6 + 5 + 4 + 3))
 
+    assert section.unattributed == 0
     assert [line.name for line in section.top] == [f"account-{n}" for n in range(5)]
     assert section.top[0].day_before == D(4) and section.top[1].day_before == 0
     assert section.other is not None and section.other.count == 3
@@ -184,9 +185,16 @@ def test_the_secondary_section_is_the_top_five_then_other_with_the_day_before():
 def test_a_single_remaining_line_is_listed_instead_of_an_other_of_one():
     today = {f"r{n}": "1" for n in range(6)}
 
-    section = secondary_section(history_of(today, {}), DAY, Breakdown("region"))
+    section = secondary_section(history_of(today, {}), DAY, Breakdown("region"), D(6))
 
     assert len(section.top) == 6 and section.other is None
+
+
+def test_charges_the_second_answer_does_not_attribute_are_carried_not_dropped():
+    # boto/boto3#2140: grouped by LINKED_ACCOUNT, Cost Explorer once left out a pro-rated support fee.
+    section = secondary_section(history_of({"a": "7", "b": "2"}, {}), DAY, Breakdown("account"), D("9.5"))
+
+    assert section.unattributed == D("0.5") and section.listed == D("9.5")
 
 
 # ---- the contract ----------------------------------------------------------------------------------
@@ -299,6 +307,19 @@ def test_the_secondary_section_is_drawn_after_the_main_table_in_both_parts():
     assert "prod-payments (405243198805)" in email.html
     text = email.text
     assert text.index("By account (day = change against the day before):") > text.index("Net total")
+
+
+def test_charges_the_secondary_answer_did_not_attribute_get_a_row_of_their_own():
+    state = golden("team-payments")
+    first = state["secondary"]["top"][0]
+    first["amount"] = str(D(first["amount"]) - D("1.5"))
+    state["secondary"]["unattributed"] = "1.5"
+
+    email = render_report(CostReport.from_state(state))
+
+    row = next(line for line in email.text.splitlines() if line.startswith("Unattributed"))
+    assert row.split()[-2:] == ["$1.50", "-"]
+    assert "$300.14" in email.text  # 301.6392946238 - 1.5, still adding up to the charges
 
 
 def test_a_report_without_a_secondary_breakdown_has_no_such_section():
