@@ -203,7 +203,8 @@ def report_day_charges(history: CostHistory, request: FetchRequest) -> Decimal:
 def fetch_history(report_date: date, metric: str, max_requests: int, report: ReportSpec | None = None) -> CostHistory:
     """The report's history: one query, every page of it. If Cost Explorer keeps nothing before the report
     day's month (a manual run for its oldest month), the query is repeated from the 1st of that month."""
-    query = _Query.of(report or DEFAULT_REPORT, report.breakdown if report else Breakdown(), metric, max_requests)
+    report = report or DEFAULT_REPORT
+    query = _Query.of(report, report.breakdown, metric, max_requests)
     start, end = report_window(report_date)
     try:
         pages = fetch_pages(report_date, start, end, query)
@@ -222,12 +223,19 @@ def fetch_history(report_date: date, metric: str, max_requests: int, report: Rep
 
 @tracer.capture_method
 def fetch_secondary(request: FetchRequest, report_settings: ReportSettings, already_billed: int) -> CostHistory:
-    """The secondary breakdown's query: the day before and the report day, every page of it."""
+    """The secondary breakdown's query: the day before and the report day, every page of it (the report day
+    alone when the day before is older than Cost Explorer keeps, as the main query falls back too)."""
     breakdown = cast(Breakdown, request.report.secondary_breakdown)
     query = _Query.of(request.report, breakdown, report_settings.metric, report_settings.max_requests)
     start, end = secondary_window(request.report_date)
-    pages = fetch_pages(request.report_date, start, end, query, already_billed=already_billed)
-    return parse_history(start, end, query.metric, pages, name=line_namer(breakdown, pages))
+    try:
+        pages = fetch_pages(request.report_date, start, end, query, already_billed=already_billed)
+        return parse_history(start, end, query.metric, pages, name=line_namer(breakdown, pages))
+    except _HistoryLimit:
+        start = request.report_date
+        pages = fetch_pages(request.report_date, start, end, query, already_billed=already_billed + 1)
+        history = parse_history(start, end, query.metric, pages, name=line_namer(breakdown, pages))
+        return replace(history, requests=len(pages) + 1)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import botocore.session
 import pytest
+from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 from fetch_costs import handler
 from fetch_costs.settings import settings
 from report_contract.spec import ReportSpec
 
-from local.cost_explorer import FakeCostExplorer, SyntheticOrganisation
+from local.cost_explorer import CostExplorerError, FakeCostExplorer, SyntheticOrganisation
 
 DAY = date(2026, 11, 20)
 _INPUT = botocore.session.get_session().get_service_model("ce").operation_model("GetCostAndUsage").input_shape
@@ -27,7 +28,10 @@ class Client:
     def get_cost_and_usage(self, **request):
         report = ParamValidator().validate(request, _INPUT)
         assert not report.has_errors(), report.generate_report()
-        return self.fake.get_cost_and_usage(request)
+        try:
+            return self.fake.get_cost_and_usage(request)
+        except CostExplorerError as error:  # as boto3 raises it
+            raise ClientError({"Error": {"Code": error.code, "Message": error.message}}, "GetCostAndUsage") from error
 
     @property
     def requests(self) -> list[dict]:
@@ -152,3 +156,19 @@ def test_the_secondary_query_counts_against_the_reports_request_cap(monkeypatch,
         fetch(ce, event("capped", declaration), lambda_context)
 
     assert len(ce.requests) == 1  # the main query's one page; the secondary one was never sent
+
+
+def test_on_the_oldest_day_cost_explorer_keeps_both_queries_fall_back_and_every_request_is_counted(
+    monkeypatch, lambda_context
+):
+    ce = client(monkeypatch)
+    oldest = ce.fake.org.earliest_available  # the 1st of the oldest month: the day before is not kept
+    incoming = {**event("teams", {"secondary_breakdown": {"by": "region"}}), "reportDate": oldest.isoformat()}
+
+    result = fetch(ce, incoming, lambda_context)
+
+    starts = [r["TimePeriod"]["Start"] for r in ce.requests]
+    day_before = (oldest - timedelta(days=1)).isoformat()
+    assert starts[1] == oldest.isoformat() and starts[2:] == [day_before, oldest.isoformat()]
+    assert result["costExplorerRequests"] == len(ce.requests) == 4
+    assert result["secondary"]["top"] and result["lastMonth"] is None
