@@ -146,7 +146,8 @@ class CostReport:
         Field(
             "secondary",
             "object",
-            "the report day's charges by the report's secondary breakdown; they add up to `breakdown.charges`",
+            "the report day's charges by the report's secondary breakdown (absent when it has none): its lines, "
+            "Other and `unattributed` add up to `breakdown.charges`",
             Secondary,
             optional=True,
         ),
