@@ -1,6 +1,8 @@
 """A fake Cost Explorer that answers GetCostAndUsage like the real service, from a synthetic org, for
-the requests this project makes: DAILY cost metrics, ungrouped or grouped by up to two dimensions
-(the report groups by SERVICE and RECORD_TYPE), paginated with NextPageToken.
+the requests this project makes: DAILY cost metrics, ungrouped or grouped by up to two of the dimensions
+LINKED_ACCOUNT, REGION, SERVICE and RECORD_TYPE, a tag key and a cost category (a report groups by its
+breakdown and RECORD_TYPE), filtered by the same (Dimensions, Tags, CostCategories with EQUALS, combined
+with And, Or and Not: a report's scope), paginated with NextPageToken.
 
     org = SyntheticOrganisation("small", seed=7, today=date(2025, 3, 12))
     ce = FakeCostExplorer(org)
@@ -12,9 +14,19 @@ the AWS error code. Every call, failed or not, each page included, is appended t
 AWS bills each one ($0.01).
 
 What is not modelled is refused, never ignored: a request that is valid in Cost Explorer but asks for
-something this fake does not answer (a Filter, MONTHLY periods, TAG or COST_CATEGORY groups, usage
-metrics, other dimensions, a billing view) raises ValidationException saying "... is valid in Cost
-Explorer but not modelled by this fake", so a test can never pass on an answer AWS would not give.
+something this fake does not answer (MONTHLY periods, PRODUCT_ATTRIBUTE groups, other dimensions, match
+options other than EQUALS, usage metrics, a billing view) raises ValidationException saying "... is valid
+in Cost Explorer but not modelled by this fake", so a test can never pass on an answer AWS would not give.
+
+Keys and attributes, as GetCostAndUsage answers
+(https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_GetCostAndUsage.html)
+    A dimension's value is the key as it is ("111111111111", "eu-west-1"). A tag's key is
+    "<tag key>$<value>", and cost without the tag is "<tag key>$" ("all tag values, including empty
+    strings", says the GroupBy reference); a cost category's is "<name>$<value>" the same way (by analogy:
+    no AWS page shows one). A tag key or cost category name the organisation does not have groups every
+    line under the empty value (an assumption: AWS documents no error for it). Grouped by LINKED_ACCOUNT,
+    the answer's DimensionValueAttributes names each account on the page (Value = the id,
+    Attributes.description = the account's name); otherwise it is an empty list.
 
 Data availability [1][2][3]
     * data exists from the 1st of the month 13 months before today's month, through today (today is
@@ -69,9 +81,10 @@ Validation
         "Group Definition dimension is invalid. Valid values are ..."      GroupBy Key unknown
         AccessDeniedException "HOURLY data is not publicly supported yet, please reach out to
          customer service to opt in for private Beta."                     HOURLY (not opted in)
-    Other messages (unknown metric, more than two GroupBy definitions, malformed date) are ours: they
-    name the field, the bad value and what is allowed. Unknown request keys raise too (botocore would
-    refuse them client-side).
+    Other messages (unknown metric, more than two GroupBy definitions, a group definition given twice, an
+    Expression holding other than exactly one of And/Or/Not/Dimensions/Tags/CostCategories, EQUALS without
+    Values, malformed date) are ours: they name the field, the bad value and what is allowed. Unknown
+    request keys raise too (botocore would refuse them client-side).
 
 Sources
     [1] https://docs.aws.amazon.com/cost-management/latest/userguide/ce-advanced-cost-analysis.html
@@ -158,14 +171,19 @@ GROUPABLE_DIMENSIONS = (
     "OPERATING_SYSTEM",
     "INVOICING_ENTITY",
 )
-# The dimensions the report groups by, and the LineItem field each reads. (Grouping by LINKED_ACCOUNT
-# would also need the answer's DimensionValueAttributes, which this fake does not model.)
+# The dimensions a report groups and filters by, and the LineItem field each reads. Grouping by
+# LINKED_ACCOUNT also returns DimensionValueAttributes (each account id with its name).
 _MODELLED_DIMENSIONS = {
+    "LINKED_ACCOUNT": LineItem._fields.index("account"),
+    "REGION": LineItem._fields.index("region"),
     "SERVICE": LineItem._fields.index("service"),
     "RECORD_TYPE": LineItem._fields.index("record_type"),
 }
 # The request members this fake answers; the other members of botocore's model are refused as not modelled.
-_MODELLED_MEMBERS = {"TimePeriod", "Granularity", "Metrics", "GroupBy", "NextPageToken"}
+_MODELLED_MEMBERS = {"TimePeriod", "Granularity", "Metrics", "GroupBy", "Filter", "NextPageToken"}
+# An Expression holds exactly one of these (API_Expression: "a list of one or more Expression objects" under
+# And and Or, one under Not, or one simple filter).
+_EXPRESSION_MEMBERS = ("And", "Or", "Not", "Dimensions", "Tags", "CostCategories")
 
 # Default HTTP status per error code for fail_next (CE's client errors are all 400).
 _STATUS_BY_CODE = {
@@ -207,7 +225,8 @@ def _validation(message: str) -> CostExplorerError:
 def _not_modelled(what: str) -> CostExplorerError:
     return _validation(
         f"{what} is valid in Cost Explorer but not modelled by this fake; it answers DAILY "
-        f"{', '.join(METRICS)}, grouped by DIMENSION {' and '.join(_MODELLED_DIMENSIONS)} or not at all"
+        f"{', '.join(METRICS)}, grouped by at most two of DIMENSION {', '.join(_MODELLED_DIMENSIONS)}, TAG and "
+        "COST_CATEGORY (or not at all), filtered by those dimensions, tags and cost categories with EQUALS"
     )
 
 
@@ -220,7 +239,8 @@ def _not_modelled(what: str) -> CostExplorerError:
 class _Query:
     days: tuple[dt.date, ...]
     metrics: tuple[str, ...]  # as the request spelled them (deduplicated, in order)
-    group_by: tuple[str, ...]  # DIMENSION keys
+    group_by: tuple[tuple[str, str], ...]  # (Type, Key) of each GroupBy definition
+    filter: dict | None  # the request's Filter (an Expression), checked
     fingerprint: str  # identifies the request, NextPageToken aside
     page_offset: int
 
@@ -304,11 +324,13 @@ class FakeCostExplorer:
         metrics = _parse_metrics(params["Metrics"])
         start, end = self._parse_time_period(params["TimePeriod"])
         group_by = _parse_group_by(params.get("GroupBy"))
+        if params.get("Filter") is not None:
+            _check_expression(params["Filter"], "Filter")
         request = {k: v for k, v in params.items() if k != "NextPageToken"}
         fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
         offset = _decode_token(params["NextPageToken"], fingerprint) if params.get("NextPageToken") else 0
         days = tuple(start + dt.timedelta(days=n) for n in range((end - start).days))
-        return _Query(days, metrics, group_by, fingerprint, offset)
+        return _Query(days, metrics, group_by, params.get("Filter"), fingerprint, offset)
 
     def _parse_time_period(self, period: dict) -> tuple[dt.date, dt.date]:
         start = _parse_date(period["Start"], "TimePeriod.Start")
@@ -345,10 +367,13 @@ class FakeCostExplorer:
         """Sum the day's line items per group. This is the hot loop of the fake (a 60-day query of a
         large organisation reads about a quarter of a million line items), hence the key function
         built from itemgetter and the single-metric path."""
-        key_of = _group_key_function(query.group_by)
+        key_of = self._group_key_function(query.group_by)
         fields = [_METRIC_FIELD[m] for m in query.metrics]
         sums: list[dict] = [{} for _ in fields]
         lines = self.org.lines_for_day(day)
+        if query.filter is not None:
+            keep = self._predicate(query.filter)
+            lines = [line for line in lines if keep(line)]
         if len(fields) == 1:
             sums0, field = sums[0], fields[0]
             get = sums0.get
@@ -362,6 +387,44 @@ class FakeCostExplorer:
                     metric_sums[key] = metric_sums.get(key, ZERO) + line[field]
         keys = sorted(sums[0]) if query.group_by else [()]
         return _DayResult(day, self.org.is_estimated(day), keys, sums)
+
+    def _reader(self, kind: str, key: str):
+        """line -> its value for one GroupBy definition or simple filter: a dimension's, a tag's, a cost
+        category's ("" when the line has none)."""
+        if kind == "DIMENSION":
+            return operator.itemgetter(_MODELLED_DIMENSIONS[key])
+        if kind == "TAG":
+            return self.org.tag_reader(key)
+        return self.org.cost_category_reader(key)
+
+    def _group_key_function(self, group_by: tuple[tuple[str, str], ...]):
+        """line -> group key: the value with one GroupBy definition, a tuple of them with two, () with none.
+        Dimensions only: one itemgetter, which runs in C (with one index it returns the value itself)."""
+        if not group_by:
+            return lambda line: ()
+        if all(kind == "DIMENSION" for kind, _ in group_by):
+            return operator.itemgetter(*(_MODELLED_DIMENSIONS[key] for _, key in group_by))
+        readers = [self._reader(kind, key) for kind, key in group_by]
+        if len(readers) == 1:
+            return readers[0]
+        first, second = readers
+        return lambda line: (first(line), second(line))
+
+    def _predicate(self, expression: dict):
+        """line -> whether the Filter (an Expression, already checked by _check_expression) keeps it."""
+        if expression.get("And") is not None:
+            parts = [self._predicate(e) for e in expression["And"]]
+            return lambda line: all(p(line) for p in parts)
+        if expression.get("Or") is not None:
+            parts = [self._predicate(e) for e in expression["Or"]]
+            return lambda line: any(p(line) for p in parts)
+        if expression.get("Not") is not None:
+            inner = self._predicate(expression["Not"])
+            return lambda line: not inner(line)
+        kind, member = next((k, m) for m, k in _SIMPLE_FILTERS.items() if expression.get(m) is not None)
+        values = frozenset(expression[member].get("Values") or ())
+        read = self._reader(kind, expression[member]["Key"])
+        return lambda line: read(line) in values
 
     def _render_metrics(self, metrics: tuple[str, ...], result: _DayResult, key) -> dict:
         return {
@@ -404,8 +467,8 @@ class FakeCostExplorer:
         if next_offset is not None:
             response["NextPageToken"] = _encode_token(next_offset, query.fingerprint)
         if query.group_by:
-            response["GroupDefinitions"] = [{"Type": "DIMENSION", "Key": k} for k in query.group_by]
-        key_to_list = (lambda key: [key]) if len(query.group_by) == 1 else list
+            response["GroupDefinitions"] = [{"Type": kind, "Key": key} for kind, key in query.group_by]
+        key_to_list = _key_renderer(query.group_by)
         results_by_time = []
         for result, keys in page:
             if query.group_by:
@@ -427,8 +490,22 @@ class FakeCostExplorer:
                 }
             )
         response["ResultsByTime"] = results_by_time
-        response["DimensionValueAttributes"] = []  # filled only for LINKED_ACCOUNT, which is not modelled
+        response["DimensionValueAttributes"] = self._account_attributes(query, page)
         return response
+
+    def _account_attributes(self, query: _Query, page) -> list[dict]:
+        """Grouped by LINKED_ACCOUNT: each account id on the page with its name (Attributes.description), as
+        GetCostAndUsage answers; otherwise empty."""
+        positions = [n for n, group in enumerate(query.group_by) if group == ("DIMENSION", "LINKED_ACCOUNT")]
+        if not positions:
+            return []
+        single = len(query.group_by) == 1
+        accounts = sorted({key if single else key[positions[0]] for _, keys in page for key in keys})
+        return [
+            {"Value": account, "Attributes": {"description": self.org.accounts[account]}}
+            for account in accounts
+            if account in self.org.accounts
+        ]
 
 
 # ---- pagination tokens: opaque to the caller, bound to the request -------------------------------
@@ -611,7 +688,7 @@ def _parse_metrics(metrics: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(metrics))
 
 
-def _parse_group_by(group_by: list[dict] | None) -> tuple[str, ...]:
+def _parse_group_by(group_by: list[dict] | None) -> tuple[tuple[str, str], ...]:
     if not group_by:
         return ()
     if len(group_by) > 2:
@@ -619,31 +696,74 @@ def _parse_group_by(group_by: list[dict] | None) -> tuple[str, ...]:
             f"GroupBy has {len(group_by)} group definitions: you can group by at most "
             "two (dimensions, tag keys, cost categories or product attributes)"
         )
-    keys = []
+    groups = []
     for definition in group_by:
         kind, key = definition.get("Type"), definition.get("Key")
         if not kind or not key:
             raise _validation("Group Definition is invalid. Both type an key need to be set to a non-empty value.")
         if kind not in ("DIMENSION", "TAG", "COST_CATEGORY", "PRODUCT_ATTRIBUTE"):
             raise _validation("Group Definition type is invalid.")
-        if kind != "DIMENSION":
+        if kind == "PRODUCT_ATTRIBUTE":
             raise _not_modelled(f"GroupBy type {kind} (key {key!r})")
-        if key not in GROUPABLE_DIMENSIONS:
-            raise _validation(
-                "Group Definition dimension is invalid. Valid values are " + ", ".join(GROUPABLE_DIMENSIONS)
-            )
-        if key not in _MODELLED_DIMENSIONS:
-            raise _not_modelled(f"GroupBy dimension {key}")
-        keys.append(key)
-    return tuple(keys)
+        if kind == "DIMENSION":
+            if key not in GROUPABLE_DIMENSIONS:
+                raise _validation(
+                    "Group Definition dimension is invalid. Valid values are " + ", ".join(GROUPABLE_DIMENSIONS)
+                )
+            if key not in _MODELLED_DIMENSIONS:
+                raise _not_modelled(f"GroupBy dimension {key}")
+        groups.append((kind, key))
+    if len(set(groups)) != len(groups):
+        raise _validation(f"GroupBy names {groups[0][0]} {groups[0][1]!r} twice: each group definition must differ")
+    return tuple(groups)
 
 
-def _group_key_function(group_by: tuple[str, ...]):
-    """line -> group key: the dimension's value with one key, a tuple of them with two, () with none.
-    itemgetter runs in C; with one index it returns the value itself, not a tuple."""
-    if not group_by:
-        return lambda line: ()
-    return operator.itemgetter(*(_MODELLED_DIMENSIONS[key] for key in group_by))
+# The simple filters of an Expression: member -> the GroupBy type whose values it reads.
+_SIMPLE_FILTERS = {"Dimensions": "DIMENSION", "Tags": "TAG", "CostCategories": "COST_CATEGORY"}
+
+
+def _check_expression(expression: dict, path: str) -> None:
+    """Refuse a Filter Cost Explorer would refuse, or one this fake does not answer (named as such)."""
+    given = [name for name in _EXPRESSION_MEMBERS if expression.get(name) is not None]
+    if len(given) != 1:
+        raise _validation(
+            f"{path}: an Expression must hold exactly one of {', '.join(_EXPRESSION_MEMBERS)}; it holds "
+            f"{', '.join(given) if given else 'none'}"
+        )
+    member = given[0]
+    if member in ("And", "Or"):
+        if len(expression[member]) < 1:
+            raise _validation(f"{path}.{member}: give at least one Expression")
+        for index, inner in enumerate(expression[member]):
+            _check_expression(inner, f"{path}.{member}[{index}]")
+        return
+    if member == "Not":
+        _check_expression(expression["Not"], f"{path}.Not")
+        return
+    _check_simple_filter(expression[member], member, f"{path}.{member}")
+
+
+def _check_simple_filter(values: dict, member: str, path: str) -> None:
+    key = values.get("Key")
+    if not key:
+        raise _not_modelled(f"{path} without a Key (the ABSENT match over every key)")
+    if member == "Dimensions" and key not in _MODELLED_DIMENSIONS:
+        raise _not_modelled(f"{path} on dimension {key}")
+    options = [option for option in values.get("MatchOptions") or [] if option != "EQUALS"]
+    if options:
+        raise _not_modelled(f"{path} MatchOptions {options}")
+    if not values.get("Values"):
+        raise _validation(f"{path}: Values is required with the EQUALS match option; give at least one value")
+
+
+def _key_renderer(group_by: tuple[tuple[str, str], ...]):
+    """A group key -> the answer's Keys list: a dimension's value as it is; a tag's or a cost category's
+    as "<key>$<value>" ("team$payments", "team$" for cost without the tag), as Cost Explorer writes them."""
+    prefixes = [None if kind == "DIMENSION" else f"{key}$" for kind, key in group_by]
+    if len(group_by) == 1:
+        prefix = prefixes[0]
+        return (lambda key: [key]) if prefix is None else (lambda key: [prefix + key])
+    return lambda key: [value if p is None else p + value for p, value in zip(prefixes, key, strict=True)]
 
 
 # ---- amounts ------------------------------------------------------------------------------------

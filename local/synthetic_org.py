@@ -11,8 +11,15 @@ What a line item is
 
 Profiles
     ``small``      one management account (111111111111), 37 real services.
-    ``large-org``  a management account plus 55-75 named member accounts, ~350 services (the real
-                   ones first, then plausible generated names), an Enterprise Discount Program.
+    ``large-org``  a management account plus 55-75 named member accounts ("<env>-<team>", each in one
+                   home region), ~350 services (the real ones first, then plausible generated names),
+                   an Enterprise Discount Program.
+
+Tags and cost categories
+    Every line may carry two cost allocation tags, ``Environment`` and ``team``, and is mapped by one
+    cost category, ``Team`` (tag_reader, cost_category_reader; _build_teams says how they are drawn):
+    a team report or a per-account report has realistic data, and some cost is untagged or
+    uncategorised, as in real organisations. They change no amount.
 
 Daily patterns (both profiles)
     * noise on every usage line; compute-like services dip at weekends, request-driven ones less so;
@@ -53,6 +60,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 import random
 import threading
 from collections import OrderedDict
@@ -83,6 +91,13 @@ SUPPORT_SERVICE = "AWS Support (Business)"
 # Charges that belong to no region (tax, support, discounts) carry this REGION value in CE.
 NO_REGION = "NoRegion"
 GLOBAL_REGION = "global"
+
+# Cost allocation tags and the cost category every line is read with (see SyntheticOrganisation._build_teams).
+ENVIRONMENT_TAG_KEY = "Environment"
+TEAM_TAG_KEY = "team"
+TEAM_COST_CATEGORY = "Team"
+SMALL_TEAMS = ("platform", "payments", "data")
+UNTAGGED_SHARE = 0.15
 
 # How much of a normal day Cost Explorer has ingested for `today` (it lags the clock by hours).
 PARTIAL_DAY_FRACTION = Decimal("0.35")
@@ -153,6 +168,8 @@ class LineItem(NamedTuple):
 Row = tuple  # a line item as lines_for_day() returns it: a plain tuple in LineItem's field order
 
 _ACCOUNT = LineItem._fields.index("account")
+_SERVICE = LineItem._fields.index("service")
+_ENVIRONMENT = LineItem._fields.index("environment")
 _RECORD_TYPE = LineItem._fields.index("record_type")
 _NET_UNBLENDED = LineItem._fields.index("net_unblended")
 
@@ -571,6 +588,7 @@ class SyntheticOrganisation:
         self.refund_service = S3
         with localcontext(DECIMAL_CONTEXT):
             self._compile_templates()
+        self._build_teams()
 
         # The local AWS serves requests from several threads; the caches below are shared.
         self._lock = threading.RLock()
@@ -597,6 +615,51 @@ class SyntheticOrganisation:
         if month >= current:
             return True
         return month == _add_months(current, -1) and self.today.day < BILL_FINALISED_DAY
+
+    # ---- tags and cost categories -----------------------------------------------------------
+
+    def tag_reader(self, key: str):
+        """row -> the value of cost allocation tag `key` on that line ("" when the line has none). A key no
+        line carries gives "" everywhere, as Cost Explorer groups cost without the tag under "<key>$"."""
+        if key == ENVIRONMENT_TAG_KEY:
+            return operator.itemgetter(_ENVIRONMENT)
+        if key == TEAM_TAG_KEY:
+            teams = self.team_tags
+            return lambda row: teams.get((row[_ACCOUNT], row[_SERVICE]), "")
+        return lambda row: ""
+
+    def cost_category_reader(self, name: str):
+        """row -> the line's value of cost category `name` ("" when no rule maps it; a name the organisation
+        does not define maps nothing)."""
+        if name != TEAM_COST_CATEGORY:
+            return lambda row: ""
+        if self.profile == "small":  # one account: the category's rules read the team tag
+            teams = self.team_tags
+            return lambda row: teams.get((row[_ACCOUNT], row[_SERVICE]), "").capitalize()
+        by_account = self.account_categories  # one account per team: the category's rules list accounts
+        return lambda row: by_account.get(row[_ACCOUNT], "")
+
+    def _build_teams(self) -> None:
+        """The `team` tag of every (account, service), and the `Team` cost category of every account.
+
+        large-org: an account's lines carry its team's tag (the account is "<env>-<team>"; the management
+        account's team is "platform"), but UNTAGGED_SHARE of (account, service) pairs are untagged; the
+        Team cost category maps each member account to its team ("Payments") and the management account to
+        "Shared", so it covers the untagged lines too. small (one account): each service belongs to one of
+        SMALL_TEAMS or is untagged, and the cost category follows the tag (untagged: uncategorised).
+        Tax and the support fee carry no tag. Drawn from their own random stream: nothing else changes."""
+        rnd = self._rng("teams")
+        self.team_tags: dict[tuple[str, str], str] = {}
+        self.account_categories: dict[str, str] = {}
+        for account, name in self.accounts.items():
+            team = "platform" if account == MANAGEMENT_ACCOUNT_ID else name.split("-", 1)[1]
+            self.account_categories[account] = "Shared" if account == MANAGEMENT_ACCOUNT_ID else team.capitalize()
+        for account, service in sorted({(t.account, t.service) for t in self._templates}):
+            pick, untagged = rnd.choice(SMALL_TEAMS), rnd.random() < UNTAGGED_SHARE
+            team = pick if self.profile == "small" else self.accounts[account].split("-", 1)[-1]
+            if account == MANAGEMENT_ACCOUNT_ID and self.profile != "small":
+                team = "platform"
+            self.team_tags[(account, service)] = "" if untagged else team
 
     # ---- line items ------------------------------------------------------------------------
 

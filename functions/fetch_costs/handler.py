@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
 import boto3  # type: ignore[import-untyped]
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -23,8 +24,9 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
     HTTPClientError,
 )
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from report_contract import CostReport
 from report_contract.period import InvalidPeriod, ReportPeriod
-from report_contract.spec import DEFAULT_REPORT_ID, InvalidReportSpec, ReportSpec
+from report_contract.spec import DEFAULT_REPORT_ID, Breakdown, InvalidReportSpec, ReportSpec
 
 from fetch_costs.errors import (
     CostDataIncomplete,
@@ -37,8 +39,10 @@ from fetch_costs.errors import (
     InvalidFetchRequest,
 )
 from fetch_costs.history import CostHistory, not_ready, parse_history
-from fetch_costs.query import build_request, report_window, short_window
-from fetch_costs.settings import settings
+from fetch_costs.lines import line_namer, report_identity
+from fetch_costs.query import build_request, report_window, secondary_window, short_window
+from fetch_costs.secondary import secondary_section
+from fetch_costs.settings import ReportSettings, settings
 from fetch_costs.summarise import summarise
 
 __all__ = [
@@ -56,6 +60,9 @@ __all__ = [
 logger = Logger(service="cost-notifier")
 tracer = Tracer(service="cost-notifier")
 metrics = Metrics(namespace="CostNotifier", service="cost-notifier")
+
+# The report a payload without "report" is: the whole organisation by service.
+DEFAULT_REPORT = ReportSpec(DEFAULT_REPORT_ID, DEFAULT_REPORT_ID, recipients=())
 
 # The message Cost Explorer gives for a Start older than the history it keeps.
 _HISTORY_LIMIT = "historical data beyond"
@@ -91,7 +98,7 @@ class FetchRequest:
             report = (
                 ReportSpec.from_state(event["report"].get("id"), event["report"])
                 if isinstance(event.get("report"), dict)
-                else ReportSpec(DEFAULT_REPORT_ID, DEFAULT_REPORT_ID, recipients=())
+                else DEFAULT_REPORT
             )
         except (InvalidPeriod, InvalidReportSpec) as error:
             raise InvalidFetchRequest(str(error)) from None
@@ -125,9 +132,10 @@ def cost_explorer() -> Any:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report_settings = settings()  # a bad setting fails every invocation, naming the variable
+    base_settings = settings()  # a bad setting fails every invocation, naming the variable
     request = FetchRequest.from_event(event)
-    history = fetch_history(request.report_date, report_settings.metric, report_settings.max_requests)
+    report_settings = for_report(base_settings, request.report)
+    history = fetch_history(request.report_date, report_settings.metric, report_settings.max_requests, request.report)
     reason = not_ready(history, request.report_date)
     if reason is not None:
         raise CostDataNotReady(reason)
@@ -138,7 +146,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "Cost Explorer returned record types this report does not classify",
             extra={"recordTypes": history.unclassified_record_types},
         )
-    report = summarise(history, request.report_date, report_settings)
+    report = build_report(request, report_settings, history)
     metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
     metrics.add_metric(name="ReportedDailyTotal", unit=MetricUnit.NoUnit, value=float(report.total))
     metrics.add_metric(name="Anomalies", unit=MetricUnit.Count, value=report.anomaly_count)
@@ -147,6 +155,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "Costs fetched",
         extra={
             "reportDate": state["reportDate"],
+            "report": request.report.id,
             "total": state["total"],
             "currency": state["currency"],
             "requests": report.requests,
@@ -158,22 +167,93 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return state
 
 
+def for_report(base: ReportSettings, report: ReportSpec) -> ReportSettings:
+    """The deployment's settings with what the report's declaration sets instead: metric, top N, budget."""
+    return replace(
+        base,
+        metric=report.metric or base.metric,
+        top_services=report.top_n or base.top_services,
+        daily_budget=report.budget if report.budget is not None else base.daily_budget,
+    )
+
+
+def build_report(request: FetchRequest, report_settings: ReportSettings, history: CostHistory) -> CostReport:
+    """The report model; with a secondary breakdown, after its one extra query (counted in the requests)."""
+    secondary = None
+    breakdown = request.report.secondary_breakdown
+    if breakdown is not None:
+        extra = fetch_secondary(request, report_settings, history.requests)
+        secondary = secondary_section(extra, request.report_date, breakdown, report_day_charges(history, request))
+        history = replace(history, requests=history.requests + extra.requests)
+        if secondary.unattributed != 0:
+            logger.warning(
+                "Cost Explorer's answer by the secondary breakdown does not add up to the main one's charges",
+                extra={"breakdown": breakdown.label, "unattributed": str(secondary.unattributed)},
+            )
+    return summarise(history, request.report_date, report_settings, report_identity(request.report), secondary)
+
+
+def report_day_charges(history: CostHistory, request: FetchRequest) -> Decimal:
+    """The main query's gross charges on the report day (0 if it lacks the day: summarise refuses that)."""
+    day = history.day(request.report_date)
+    return day.charges_total if day is not None else Decimal(0)
+
+
 @tracer.capture_method
-def fetch_history(report_date: date, metric: str, max_requests: int) -> CostHistory:
+def fetch_history(report_date: date, metric: str, max_requests: int, report: ReportSpec | None = None) -> CostHistory:
     """The report's history: one query, every page of it. If Cost Explorer keeps nothing before the report
     day's month (a manual run for its oldest month), the query is repeated from the 1st of that month."""
+    report = report or DEFAULT_REPORT
+    query = _Query.of(report, report.breakdown, metric, max_requests)
     start, end = report_window(report_date)
     try:
-        pages = fetch_pages(report_date, start, end, metric, max_requests)
-        return parse_history(start, end, metric, pages)
+        pages = fetch_pages(report_date, start, end, query)
+        return parse_history(start, end, metric, pages, name=line_namer(query.breakdown, pages))
     except _HistoryLimit:
         start, end = short_window(report_date)
         logger.warning(
             "Cost Explorer keeps nothing before the report month; fetching from its 1st",
             extra={"start": start.isoformat()},
         )
-        pages = fetch_pages(report_date, start, end, metric, max_requests, already_billed=1)
-        return parse_history(start, end, metric, pages, requests=len(pages) + 1)
+        pages = fetch_pages(report_date, start, end, query, already_billed=1)
+        return parse_history(
+            start, end, metric, pages, requests=len(pages) + 1, name=line_namer(query.breakdown, pages)
+        )
+
+
+@tracer.capture_method
+def fetch_secondary(request: FetchRequest, report_settings: ReportSettings, already_billed: int) -> CostHistory:
+    """The secondary breakdown's query: the day before and the report day, every page of it (the report day
+    alone when the day before is older than Cost Explorer keeps, as the main query falls back too)."""
+    breakdown = cast(Breakdown, request.report.secondary_breakdown)
+    query = _Query.of(request.report, breakdown, report_settings.metric, report_settings.max_requests)
+    start, end = secondary_window(request.report_date)
+    try:
+        pages = fetch_pages(request.report_date, start, end, query, already_billed=already_billed)
+        return parse_history(start, end, query.metric, pages, name=line_namer(breakdown, pages))
+    except _HistoryLimit:
+        start = request.report_date
+        pages = fetch_pages(request.report_date, start, end, query, already_billed=already_billed + 1)
+        history = parse_history(start, end, query.metric, pages, name=line_namer(breakdown, pages))
+        return replace(history, requests=len(pages) + 1)
+
+
+@dataclass(frozen=True)
+class _Query:
+    """What one GetCostAndUsage query asks for, and the cap on the report's requests."""
+
+    breakdown: Breakdown
+    scope_filter: dict[str, Any] | None
+    metric: str
+    max_requests: int
+
+    @classmethod
+    def of(cls, report: ReportSpec, breakdown: Breakdown, metric: str, max_requests: int) -> _Query:
+        return cls(breakdown, report.scope.cost_explorer_filter(), metric, max_requests)
+
+    def request(self, start: date, end: date, token: str | None) -> dict[str, Any]:
+        group_by = self.breakdown.group_by()
+        return build_request(start, end, self.metric, token, group_by=group_by, scope_filter=self.scope_filter)
 
 
 class _HistoryLimit(Exception):
@@ -181,11 +261,13 @@ class _HistoryLimit(Exception):
 
 
 def fetch_pages(
-    report_date: date, start: date, end: date, metric: str, max_requests: int, already_billed: int = 0
+    report_date: date, start: date, end: date, query: _Query, already_billed: int = 0
 ) -> list[dict[str, Any]]:
-    """Every page of one query, stopping with CostDataIncomplete before request number max_requests + 1."""
+    """Every page of one query, stopping with CostDataIncomplete before the report's request number
+    max_requests + 1 (already_billed counts its requests before this query)."""
     pages: list[dict[str, Any]] = []
     token = None
+    max_requests = query.max_requests
     while True:
         if len(pages) + already_billed >= max_requests:
             raise CostDataIncomplete(
@@ -194,7 +276,7 @@ def fetch_pages(
                 "higher COST_EXPLORER_MAX_REQUESTS (up to 100); if it is already high, report this with "
                 "the execution ARN."
             )
-        pages.append(_get_cost_and_usage(build_request(start, end, metric, token), report_date))
+        pages.append(_get_cost_and_usage(query.request(start, end, token), report_date))
         token = pages[-1].get("NextPageToken")
         if not token:
             return pages

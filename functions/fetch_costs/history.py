@@ -17,6 +17,7 @@ Explorer's ungrouped total for the metric says.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
@@ -220,9 +221,15 @@ def not_ready(history: CostHistory, report_date: date) -> str | None:
 
 
 def parse_history(
-    start: date, end: date, metric: str, pages: list[dict[str, Any]], requests: int | None = None
+    start: date,
+    end: date,
+    metric: str,
+    pages: list[dict[str, Any]],
+    requests: int | None = None,
+    name: Callable[[str], str] = str,
 ) -> CostHistory:
-    """Merge the pages of one DAILY, SERVICE x RECORD_TYPE query into a CostHistory."""
+    """Merge the pages of one DAILY, <breakdown> x RECORD_TYPE query into a CostHistory. `name` turns a
+    group's first key into its line's name (fetch_costs.lines; a service's is its key)."""
     days = {start + timedelta(days=n): Day(start + timedelta(days=n)) for n in range((end - start).days)}
     seen: set[date] = set()
     currencies: set[str] = set()
@@ -233,7 +240,7 @@ def parse_history(
             entry = days[day]
             entry.estimated = entry.estimated or bool(period.get("Estimated", False))
             for group in period.get("Groups") or []:
-                service, record_type = _keys(group)
+                service, record_type = _keys(group, name)
                 value = (group.get("Metrics") or {}).get(metric)
                 if not isinstance(value, dict):
                     raise CostDataInvalid(f"{day}: group {service!r}/{record_type!r} has no {metric} metric")
@@ -274,12 +281,12 @@ def _period_day(period: dict[str, Any], days: dict[date, Day]) -> date:
     return day
 
 
-def _keys(group: dict[str, Any]) -> tuple[str, str]:
+def _keys(group: dict[str, Any], name: Callable[[str], str]) -> tuple[str, str]:
     keys = group.get("Keys") or []
     if len(keys) != 2 or not all(isinstance(key, str) for key in keys):
-        raise CostDataInvalid(f"expected a SERVICE and a RECORD_TYPE key per group, got {keys!r}")
+        raise CostDataInvalid(f"expected a breakdown key and a RECORD_TYPE key per group, got {keys!r}")
     # Cost Explorer labels spend it cannot attribute with an empty key; keep it, visibly.
-    return keys[0] or NO_SERVICE, keys[1] or NO_RECORD_TYPE
+    return name(keys[0]) or NO_SERVICE, keys[1] or NO_RECORD_TYPE
 
 
 def _amount(raw: object, service: str, day: date) -> Decimal:

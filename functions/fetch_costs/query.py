@@ -6,19 +6,29 @@ Every page of the answer is a billed request ($0.01), so one query carries every
 * from the 1st of the previous month (last month's total, and month to date against the same days of
   last month; this is always earlier than the report day - 14, which the trends and baselines need)
   to the report day + 1, because Cost Explorer's End is exclusive;
-* grouped by SERVICE and RECORD_TYPE (Cost Explorer allows two GroupBy keys), so usage can be shown
-  gross with credits, refunds, discounts and tax as their own lines;
-* with the one configured cost metric.
+* grouped by the report's breakdown (SERVICE for the default report; LINKED_ACCOUNT, REGION, a tag key or
+  a cost category) and RECORD_TYPE (Cost Explorer allows two GroupBy keys), so usage can be shown gross
+  with credits, refunds, discounts and tax as their own lines;
+* filtered to the report's scope (its accounts, tag values or cost category values; no Filter for the
+  whole organisation);
+* with the report's cost metric.
+
+A report with a secondary breakdown makes one more query (secondary_window: the report day and the day
+before only), grouped by that breakdown and RECORD_TYPE, with the same Filter.
 
 The forecast is computed from this history (forecast.py), not with a GetCostForecast request.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-GROUP_BY = ({"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "RECORD_TYPE"})
+SERVICE = {"Type": "DIMENSION", "Key": "SERVICE"}
+RECORD_TYPE = {"Type": "DIMENSION", "Key": "RECORD_TYPE"}
+GROUP_BY = (SERVICE, RECORD_TYPE)  # the default report's
 # The trends need 14 days and the anomaly baseline the 14 days before the report day.
 HISTORY_DAYS = 14
 
@@ -39,14 +49,30 @@ def short_window(report_date: date) -> tuple[date, date]:
     return report_date.replace(day=1), report_date + timedelta(days=1)
 
 
-def build_request(start: date, end: date, metric: str, page_token: str | None = None) -> dict[str, Any]:
-    """GetCostAndUsage arguments, exactly as boto3's get_cost_and_usage(**request) takes them."""
+def secondary_window(report_date: date) -> tuple[date, date]:
+    """(Start, End) of the secondary breakdown's query: the day before and the report day."""
+    return report_date - timedelta(days=1), report_date + timedelta(days=1)
+
+
+def build_request(
+    start: date,
+    end: date,
+    metric: str,
+    page_token: str | None = None,
+    *,
+    group_by: Mapping[str, str] = SERVICE,
+    scope_filter: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """GetCostAndUsage arguments, exactly as boto3's get_cost_and_usage(**request) takes them: grouped by
+    `group_by` (a breakdown's GroupBy entry) and RECORD_TYPE, filtered by `scope_filter` when there is one."""
     request: dict[str, Any] = {
         "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
         "Granularity": "DAILY",
         "Metrics": [metric],
-        "GroupBy": [dict(group) for group in GROUP_BY],
+        "GroupBy": [dict(group_by), dict(RECORD_TYPE)],
     }
+    if scope_filter is not None:
+        request["Filter"] = copy.deepcopy(dict(scope_filter))
     if page_token:
         request["NextPageToken"] = page_token
     return request

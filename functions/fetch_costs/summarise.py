@@ -25,6 +25,8 @@ from report_contract import (
     OtherAdjustment,
     OtherLine,
     PeriodTotal,
+    ReportIdentity,
+    Secondary,
     ServiceLine,
     Thresholds,
 )
@@ -38,6 +40,7 @@ from report_contract.limits import (
     MIN_BASELINE_DAYS,
     TREND_DAYS,
 )
+from report_contract.model import DEFAULT_IDENTITY
 from report_contract.wire import EXACT
 
 from fetch_costs.anomalies import find_anomalies, find_new_services
@@ -130,8 +133,15 @@ class Findings:
     new_services: list[NewService]
 
 
-def summarise(history: CostHistory, report_date: date, settings: ReportSettings) -> CostReport:
-    """The report model of the report day: every figure the email shows, checked to add up."""
+def summarise(
+    history: CostHistory,
+    report_date: date,
+    settings: ReportSettings,
+    identity: ReportIdentity = DEFAULT_IDENTITY,
+    secondary: Secondary | None = None,
+) -> CostReport:
+    """The report model of the report day: every figure the email shows, checked to add up. `identity` says
+    which report it is (its lines are of its breakdown); `secondary` is its secondary section, if any."""
     known = Known(history, report_date)
     today, day_before = known.today, known.day(report_date - timedelta(days=1))
     before = known.back(1, AVERAGE_DAYS)
@@ -166,6 +176,8 @@ def summarise(history: CostHistory, report_date: date, settings: ReportSettings)
         new_services=tuple(findings.new_services[:MAX_LISTED]),
         new_service_count=len(findings.new_services),
         settings=thresholds(settings),
+        report=identity,
+        secondary=secondary,
     )
     check_reconciles(report)
     return report
@@ -303,3 +315,8 @@ def check_reconciles(report: CostReport) -> None:
     listed = _sum([line.amount for line in report.top] + ([report.other.amount] if report.other else []))
     if listed != report.breakdown.charges:
         raise ReportDoesNotReconcile(f"services add up to {listed}, charges are {report.breakdown.charges}")
+    if report.secondary is not None and report.secondary.listed != report.breakdown.charges:
+        raise ReportDoesNotReconcile(
+            f"the secondary breakdown ({report.secondary.lines.label}) adds up to {report.secondary.listed}, "
+            f"charges are {report.breakdown.charges}"
+        )

@@ -38,6 +38,8 @@ def subject(report: CostReport, money: Money, total: str) -> str:
     statuses = [ALERT_LABELS[a] for a in report.alerts]
     warn = "⚠ " if any(a in WARNING_ALERTS for a in report.alerts) else ""
     core = f"AWS costs {short_date(report.report_date)}: {total}"
+    if not report.report.is_default:  # which report: a deployment may send several a day
+        core = f"AWS costs {short_date(report.report_date)}, {shorten(clean_name(report.report.name), 30)}: {total}"
     change = ""
     if report.no_spend:
         change = " (no spend)"

@@ -93,3 +93,18 @@ def service_label(name: str) -> str:
 def metric_label(metric: str) -> str:
     """ "Unblended cost"."""
     return METRIC_LABELS[metric][0]
+
+
+# What one line of a breakdown is called in running text ("across 12 accounts", "Other (3 regions)").
+LINE_NOUNS = {
+    "service": "service",
+    "account": "account",
+    "region": "region",
+    "tag": "tag value",
+    "cost_category": "category value",
+}
+
+
+def line_noun(by: str) -> str:
+    """ "account" for a breakdown by account."""
+    return LINE_NOUNS[by]

@@ -10,7 +10,7 @@ from report_contract import CostReport
 from report_contract.limits import FORECAST_BASIS_DAYS
 
 from render_email.headline import average_label
-from render_email.labels import METRIC_LABELS, clean_name, date_label, metric_label, number, plural
+from render_email.labels import METRIC_LABELS, clean_name, date_label, line_noun, metric_label, number, plural
 from render_email.money import Currency, Money, format_money
 
 CONSOLE = "https://us-east-1.console.aws.amazon.com/costmanagement/home#/cost-explorer"
@@ -47,8 +47,9 @@ def requests_note(report: CostReport) -> str:
 def _adjustment_notes(report: CostReport) -> list[str]:
     notes = []
     if report.breakdown.adjusted:
+        lines = line_noun(report.report.lines.by).capitalize()
         notes.append(
-            "Services are shown gross; credits, refunds, discounts and tax are their own lines, "
+            f"{lines}s are shown gross; credits, refunds, discounts and tax are their own lines, "
             "and the net total is what the day costs."
         )
     if report.breakdown.other:
@@ -62,11 +63,11 @@ def _adjustment_notes(report: CostReport) -> list[str]:
 
 
 def _judged_notes(report: CostReport, money: Money) -> list[str]:
-    t = report.settings
+    t, noun = report.settings, line_noun(report.report.lines.by)
     return [
-        f"Movers: changes against each service's {average_label(report)} of at least "
+        f"Movers: changes against each {noun}'s {average_label(report)} of at least "
         f"{money(t.mover_min_amount)} and {number(t.mover_min_percent)}%.",
-        f"Anomaly: more than {number(t.anomaly_threshold)} median absolute deviations above the service's median "
+        f"Anomaly: more than {number(t.anomaly_threshold)} median absolute deviations above the {noun}'s median "
         f"of the {report.baseline_days} days before, and at least {money(t.anomaly_min_amount)} and "
         f"{number(t.anomaly_min_percent)}% above it. New: first cost within {plural(t.new_service_days, 'day')}, "
         f"none since {date_label(report.history_start)}.",

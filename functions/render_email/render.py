@@ -17,10 +17,10 @@ from report_contract import CostReport
 
 from render_email import headline, notes, tables
 from render_email.charts import daily_bars, sparkline
-from render_email.labels import date_label, metric_label
+from render_email.labels import clean_name, date_label, line_noun, metric_label, service_label
 from render_email.money import Money, format_money
 from render_email.text import TEXT_WIDTH, text_movers, text_services
-from render_email.view import ReportView
+from render_email.view import Lines, ReportView
 
 MAX_HTML_BYTES = 100_000  # Gmail clips a message whose HTML is larger than about 102 KB
 MAX_TEXT_BYTES = 60_000  # the text part travels in the same state payload (256 KiB) as the HTML
@@ -43,6 +43,7 @@ def build_view(report: CostReport) -> ReportView:
     total = format_money(total_units, money.currency)
     changes, stats = headline.changes(report, money), headline.stats(report, money)
     services = tables.services_table(report, money)
+    lines_of = lines(report)
     increases, decreases = tables.mover_rows(report.increases, money), tables.mover_rows(report.decreases, money)
     label = metric_label(report.metric)
     return ReportView(
@@ -70,9 +71,22 @@ def build_view(report: CostReport) -> ReportView:
         notes=notes.notes(report, money),
         console_url=notes.console_url(report.report_date, report.metric),
         requests_note=notes.requests_note(report),
-        text_services=text_services(services),
+        text_services=text_services(services, lines_of.label),
         text_movers=text_movers(increases, decreases),
+        lines_of=lines_of,
+        secondary=tables.secondary_table(report, money),
     )
+
+
+def lines(report: CostReport) -> Lines:
+    """What the report's lines are; for a report other than the default one, its name and what it covers."""
+    identity = report.report
+    label = service_label(identity.lines.label)
+    noun = line_noun(identity.lines.by)
+    if identity.is_default:
+        return Lines(label, noun)
+    scope = f"{clean_name(identity.scope)}, by {label[:1].lower()}{label[1:]}"
+    return Lines(label, noun, service_label(identity.name), scope)
 
 
 def _wrap(text: str, indent: str = "") -> str:

@@ -7,7 +7,7 @@ rounding of exact values, money.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -15,10 +15,13 @@ from report_contract import CostReport, Mover
 from report_contract.limits import FLAG_ANOMALY, MIN_BASELINE_DAYS
 
 from render_email.charts import sparkline, trend_bars
-from render_email.labels import FLAG_LABELS, plural, service_label, short_date
+from render_email.labels import FLAG_LABELS, line_noun, plural, service_label, short_date
 from render_email.money import Money, exact_minor_units, format_money, format_share, largest_remainder
-from render_email.view import Alerts, AnomalyRow, Line, MoverRow, NewRow, Row, ServicesTable
+from render_email.text import text_secondary
+from render_email.view import Alerts, AnomalyRow, Line, MoverRow, NewRow, Row, SecondaryTable, ServicesTable
 
+# The secondary table's row for charges its query did not attribute (report_contract.Secondary.unattributed).
+UNATTRIBUTED = "Unattributed (Cost Explorer's answers differ)"
 _KINDS = ("Charges", "Credits", "Refunds", "Discounts", "Tax")  # the Breakdown lines, in its order
 
 
@@ -56,7 +59,8 @@ def _items(report: CostReport) -> list[_Item]:
     items = [_Item(service_label(s.name), s.amount, s.day_before, s.trend, s.flags) for s in report.top]
     if report.other is not None:
         o = report.other
-        items.append(_Item(f"Other ({plural(o.count, 'service')})", o.amount, o.day_before, o.trend, is_other=True))
+        noun = line_noun(report.report.lines.by)
+        items.append(_Item(f"Other ({plural(o.count, noun)})", o.amount, o.day_before, o.trend, is_other=True))
     return items
 
 
@@ -89,6 +93,32 @@ def services_table(report: CostReport, money: Money) -> ServicesTable:
         for n, (item, units) in enumerate(zip(items, row_units, strict=True))
     )
     return ServicesTable(rows, lines, has_shares)
+
+
+def secondary_table(report: CostReport, money: Money) -> SecondaryTable | None:
+    """The secondary breakdown's rows, rounded to add up to the displayed charges like the main table's."""
+    section = report.secondary
+    if section is None:
+        return None
+    items = [_Item(service_label(line.name), line.amount, line.day_before, ()) for line in section.top]
+    if section.other is not None:
+        o = section.other
+        label = f"Other ({plural(o.count, line_noun(section.lines.by))})"
+        items.append(_Item(label, o.amount, o.day_before, (), is_other=True))
+    charges_units = largest_remainder(
+        [exact_minor_units(value, money.currency) for value in report.breakdown.lines], money.units(report.total)
+    )[0]
+    if section.unattributed != 0:  # Cost Explorer's two answers disagree: shown, never dropped
+        items.append(_Item(UNATTRIBUTED, section.unattributed, Decimal(0), (), is_other=True))
+    exact = [exact_minor_units(i.amount, money.currency) for i in items]
+    units = largest_remainder(exact, charges_units) if items else []
+    rows = tuple(
+        _row(item, u, "", money) if item.label != UNATTRIBUTED else replace(_row(item, u, "", money), change=None)
+        for item, u in zip(items, units, strict=True)
+        if item.label != UNATTRIBUTED or u != 0  # a difference that rounds to nothing takes no row
+    )
+    label = service_label(section.lines.label)
+    return SecondaryTable(f"By {label[:1].lower()}{label[1:]}", label, rows, text_secondary(label, rows))
 
 
 def mover_rows(movers: tuple[Mover, ...], money: Money) -> tuple[MoverRow, ...]:

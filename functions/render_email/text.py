@@ -83,14 +83,29 @@ def _day(row: Row) -> str:
     return row.change.short if row.change else "-"
 
 
-def text_services(table: ServicesTable) -> tuple[str, ...]:
-    """The services table as text: name, amount, share, change, 14-day sparkline; then the lines."""
+def text_services(table: ServicesTable, label: str = "Service") -> tuple[str, ...]:
+    """The services table as text: name, amount, share, change, 14-day sparkline; then the lines. `label`
+    heads the first column (the report's breakdown)."""
     columns = _ServiceColumns(table)
-    out = [columns.line("Service", "Amount", "Share", "Day", "Last 14 days"), columns.rule()]
+    out = [columns.line(label, "Amount", "Share", "Day", "Last 14 days"), columns.rule()]
     out += [columns.row(r) for r in table.rows]
     out.append(columns.rule(trend=False))
     out += [columns.total_line(ln) for ln in table.lines]
     return tuple(out)
+
+
+def text_secondary(label: str, rows: tuple[Row, ...]) -> tuple[str, ...]:
+    """The secondary breakdown as text: name, amount, change against the day before."""
+    amount_w = max([len("Amount")] + [len(r.amount) for r in rows])
+    change_w = max([len("Day")] + [len(_day(r)) for r in rows])
+    name_w = _name_width(TEXT_WIDTH - amount_w - change_w - 4, [label] + [r.label for r in rows])
+
+    def line(name: str, amount: str, change: str) -> str:
+        cells = [pad_right(fit_width(name, name_w), name_w), pad_left(amount, amount_w), pad_left(change, change_w)]
+        return _GAP.join(cells).rstrip()
+
+    rule = line("-" * name_w, "-" * amount_w, "-" * change_w)
+    return (line(label, "Amount", "Day"), rule, *(line(r.label, r.amount, _day(r)) for r in rows))
 
 
 def text_movers(increases: tuple[MoverRow, ...], decreases: tuple[MoverRow, ...]) -> tuple[str, ...]:

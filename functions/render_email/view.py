@@ -93,6 +93,27 @@ class ServicesTable:
 
 
 @dataclass(frozen=True)
+class SecondaryTable:
+    """The report day by the report's secondary breakdown: top lines, then Other; no lines under them (the
+    main table has them), and its rows add up to the displayed charges, as the main table's do."""
+
+    heading: str  # "By account"
+    label: str  # the first column: "Account"
+    rows: tuple[Row, ...]
+    text: tuple[str, ...]  # the same as aligned text lines
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Which report this is and what its lines are, as the email names them."""
+
+    label: str = "Service"  # the services table's first column
+    noun: str = "service"  # one line, in running text
+    title: str = ""  # the report's name; "" for the default report (the header is as it always was)
+    scope: str = ""  # what the report covers and how it is broken down; "" for the default report
+
+
+@dataclass(frozen=True)
 class Alerts:
     anomalies: tuple[AnomalyRow, ...]
     anomalies_more: int
@@ -131,6 +152,8 @@ class ReportView:
     requests_note: str
     text_services: tuple[str, ...]  # the services table as aligned text lines
     text_movers: tuple[str, ...]
+    lines_of: Lines = Lines()  # what the services table's lines are (the default report: services)
+    secondary: SecondaryTable | None = None
 
     # The names the templates use.
     @property

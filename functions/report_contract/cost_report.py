@@ -25,6 +25,7 @@ from report_contract.limits import (
 )
 from report_contract.model import (
     DATE,
+    DEFAULT_IDENTITY,
     EXACT_AMOUNT,
     FLAG,
     Anomaly,
@@ -37,6 +38,8 @@ from report_contract.model import (
     NewService,
     OtherLine,
     PeriodTotal,
+    ReportIdentity,
+    Secondary,
     ServiceLine,
     Thresholds,
     items,
@@ -95,9 +98,19 @@ class CostReport:
     history_start: date  # first day of the fetched history
     new_services: tuple[NewService, ...]
     settings: Thresholds
+    report: ReportIdentity = DEFAULT_IDENTITY  # which report; its lines (`top`, `other`) are of its breakdown
+    secondary: Secondary | None = None  # the report day by the report's secondary breakdown, if it has one
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("reportDate", DATE, "the day reported (UTC)"),
+        Field(
+            "report",
+            "object",
+            "which report this is, what it covers and what its lines are; absent for the default report "
+            "(`daily`: the whole organisation by service), so a payload from before reports reads as it",
+            ReportIdentity,
+            optional=True,
+        ),
         Field("currency", "ISO 4217 code", "from Cost Explorer"),
         Field("metric", f"one of {', '.join(METRICS)}", "the Cost Explorer metric every figure is"),
         Field("total", EXACT_AMOUNT, "net total of the report day; `MarkSent` stores it as a DynamoDB number"),
@@ -130,6 +143,14 @@ class CostReport:
         Field("newServices.count", whole(0), "new services found"),
         Field("newServices.since", DATE, "the first day of the fetched history"),
         Field("newServices.services", items(MAX_LISTED), "the largest new services", NewService),
+        Field(
+            "secondary",
+            "object",
+            "the report day's charges by the report's secondary breakdown (absent when it has none): its lines, "
+            "Other and `unattributed` add up to `breakdown.charges`",
+            Secondary,
+            optional=True,
+        ),
         Field("settings", "object", "the thresholds the day was judged with (the email's footer)", Thresholds),
     )
 
@@ -171,6 +192,12 @@ class CostReport:
                 f"{path}.services: the services add up to {plain(self.listed)}, not to {path}.breakdown.charges "
                 f"({plain(self.breakdown.charges)}); the figures must reconcile exactly, so the report is refused"
             )
+        if self.secondary is not None and self.secondary.listed != self.breakdown.charges:
+            raise InvalidReport(
+                f"{path}.secondary: its lines add up to {plain(self.secondary.listed)}, not to "
+                f"{path}.breakdown.charges ({plain(self.breakdown.charges)}); the figures must reconcile exactly, "
+                "so the report is refused"
+            )
         if self.month_to_date.end != self.report_date:
             raise InvalidReport(
                 f"{path}.monthToDate.end: {self.month_to_date.end} is not the report day {self.report_date}"
@@ -185,6 +212,8 @@ class CostReport:
         """The Lambda result. Key order is the order the Step Functions console shows."""
         return {
             "reportDate": self.report_date.isoformat(),
+            # Only when it is not the default report: the default report's payload is as it always was.
+            **({} if self.report == DEFAULT_IDENTITY else {"report": self.report.to_state()}),
             "currency": self.currency,
             "metric": self.metric,
             "total": plain(self.total),
@@ -202,6 +231,7 @@ class CostReport:
             "budget": optional(self.budget),
             "daily": [day.to_state() for day in self.daily],
             **self._groups_state(),
+            **({} if self.secondary is None else {"secondary": self.secondary.to_state()}),
             "settings": self.settings.to_state(),
         }
 
@@ -237,10 +267,22 @@ class CostReport:
             **_read_figures(data, path),
             **_read_services(data, path),
             **_read_findings(data, path),
+            **_read_report(data, path),
             settings=Thresholds.from_state(require(data, "settings", path), f"{path}.settings"),
         )
         report.check(read_amount(data, "total", path), alerts, path)
         return report
+
+
+def _read_report(data: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """The report's identity (the default report's when absent) and its secondary section (if any)."""
+    identity = DEFAULT_IDENTITY
+    if "report" in data:
+        identity = ReportIdentity.from_state(data["report"], f"{path}.report")
+    secondary = None
+    if "secondary" in data:
+        secondary = Secondary.from_state(data["secondary"], f"{path}.secondary")
+    return {"report": identity, "secondary": secondary}
 
 
 def _read_header(data: Mapping[str, Any], path: str) -> dict[str, Any]:

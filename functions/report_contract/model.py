@@ -25,14 +25,18 @@ from report_contract.limits import (
     MAX_COUNT,
     MAX_OTHER_ADJUSTMENTS,
     MAX_PERIOD_DAYS,
+    MAX_SECONDARY_ROWS,
     MAX_WINDOW_DAYS,
     NAME_CHARS,
     NEW_SERVICE_DAYS_MAX,
     NEW_SERVICE_DAYS_MIN,
+    SCOPE_CHARS,
+    SECONDARY_TOP,
     TOP_SERVICES_MAX,
     TOP_SERVICES_MIN,
     TREND_DAYS,
 )
+from report_contract.spec import BREAKDOWNS, DEFAULT_REPORT_ID, REPORT_ID, REPORT_ID_CHARS, SCOPES
 from report_contract.wire import (
     InvalidReport,
     as_object,
@@ -43,6 +47,7 @@ from report_contract.wire import (
     plain,
     read_amount,
     read_bool,
+    read_choice,
     read_choices,
     read_date,
     read_days,
@@ -50,7 +55,9 @@ from report_contract.wire import (
     read_items,
     read_name,
     read_optional_amount,
+    require,
     rounded,
+    show,
 )
 
 
@@ -479,4 +486,194 @@ class Thresholds:
             read_amount(data, "moverMinAmount", path),
             read_amount(data, "moverMinPercent", path),
             read_int(data, "newServiceDays", path, NEW_SERVICE_DAYS_MIN, NEW_SERVICE_DAYS_MAX),
+        )
+
+
+# --- What the report is: its identity, what its lines are, and its secondary breakdown -------------------
+
+SCOPE_KINDS = ("organisation", *SCOPES)  # report_contract.spec.Scope.kind
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """What a table's lines are: the report's breakdown (report_contract.spec.Breakdown) and its label."""
+
+    by: str  # one of report_contract.spec.BREAKDOWNS
+    label: str  # "Service", "Account", "Region", "Tag team", "Cost category Team"
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("by", f"one of {', '.join(BREAKDOWNS)}", "what each line is"),
+        Field("label", NAME, "how the email names a line's kind (`Service`, `Account`, `Tag team`)"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"by": self.by, "label": cut(self.label)}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> Grouping:
+        data = as_object(value, path, "by and label")
+        return cls(read_choice(require(data, "by", path), f"{path}.by", BREAKDOWNS), read_name(data, "label", path))
+
+
+@dataclass(frozen=True)
+class ReportIdentity:
+    """Which of the deployment's reports this is, what it covers and what its lines are."""
+
+    id: str
+    name: str
+    scope_kind: str  # one of SCOPE_KINDS
+    scope: str  # what it covers, as the header says it ("tag team = payments")
+    lines: Grouping
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("id", f"report id, at most {REPORT_ID_CHARS} characters", "the report's id (`reports` in Terraform)"),
+        Field("name", NAME, "its name, as the header and the subject say it"),
+        Field("scopeKind", f"one of {', '.join(SCOPE_KINDS)}", "what its scope filters on"),
+        Field("scope", f"text, at most {SCOPE_CHARS} characters", "what it covers (`tag team = payments`)"),
+        Field("breakdown", "object", "what the lines of `services` are", Grouping),
+    )
+
+    @property
+    def is_default(self) -> bool:
+        """The deployment's default report: the whole organisation by service, rendered as it always was."""
+        return self.id == DEFAULT_REPORT_ID and self.scope_kind == "organisation" and self.lines.by == "service"
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": cut(self.name),
+            "scopeKind": self.scope_kind,
+            "scope": cut(self.scope, SCOPE_CHARS),
+            "breakdown": self.lines.to_state(),
+        }
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> ReportIdentity:
+        data = as_object(value, path, "id, name, scopeKind, scope, breakdown")
+        report_id = require(data, "id", path)
+        if not isinstance(report_id, str) or not REPORT_ID.fullmatch(report_id):
+            raise InvalidReport(
+                f"{path}.id: {show(report_id)} is not a report id (1 to {REPORT_ID_CHARS} lower-case letters, "
+                "digits and dashes, starting with a letter or digit)"
+            )
+        return cls(
+            report_id,
+            read_name(data, "name", path),
+            read_choice(require(data, "scopeKind", path), f"{path}.scopeKind", SCOPE_KINDS),
+            read_name(data, "scope", path, SCOPE_CHARS),
+            Grouping.from_state(require(data, "breakdown", path), f"{path}.breakdown"),
+        )
+
+
+# The report of a payload that carries no `report`: what every report was before reports were declared.
+DEFAULT_IDENTITY = ReportIdentity(
+    DEFAULT_REPORT_ID, DEFAULT_REPORT_ID, "organisation", "the whole organisation", Grouping("service", "Service")
+)
+
+
+@dataclass(frozen=True)
+class SecondaryLine:
+    name: str
+    amount: Decimal  # the report day, gross
+    day_before: Decimal
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("name", NAME, "the line, named as the main table names its lines"),
+        Field("amount", EXACT_AMOUNT, "its gross charges on the report day"),
+        Field("dayBefore", EXACT_AMOUNT, "and on the day before"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"name": cut(self.name), "amount": plain(self.amount), "dayBefore": plain(self.day_before)}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> SecondaryLine:
+        data = as_object(value, path, "name, amount, dayBefore")
+        return cls(
+            read_name(data, "name", path), read_amount(data, "amount", path), read_amount(data, "dayBefore", path)
+        )
+
+
+@dataclass(frozen=True)
+class SecondaryOther:
+    """Every line of the secondary breakdown not listed by name, added up."""
+
+    count: int  # lines with a cost entry on the report day among them
+    amount: Decimal
+    day_before: Decimal
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("count", whole(1), "lines among them with a cost entry on the report day"),
+        Field("amount", EXACT_AMOUNT, "their gross charges on the report day"),
+        Field("dayBefore", EXACT_AMOUNT, "and on the day before"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"count": self.count, "amount": plain(self.amount), "dayBefore": plain(self.day_before)}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> SecondaryOther:
+        data = as_object(value, path, "count, amount, dayBefore")
+        return cls(
+            read_int(data, "count", path, 1), read_amount(data, "amount", path), read_amount(data, "dayBefore", path)
+        )
+
+
+@dataclass(frozen=True)
+class Secondary:
+    """The report day's gross charges by a second breakdown: top SECONDARY_TOP lines, then Other, then what
+    its query did not attribute. They add up to the report day's charges, as the main table's lines do.
+
+    It comes from a second query; Cost Explorer's answers grouped two ways can disagree (boto/boto3#2140: a
+    pro-rated support fee missing when grouped by LINKED_ACCOUNT). The difference is carried, and shown, as
+    `unattributed` (0 when they agree) rather than failing the day's report or hiding it."""
+
+    lines: Grouping
+    count: int  # lines with a cost entry on the report day
+    top: tuple[SecondaryLine, ...]
+    other: SecondaryOther | None
+    unattributed: Decimal = Decimal(0)  # the report day's charges less this query's lines
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("breakdown", "object", "what its lines are", Grouping),
+        Field("count", whole(0), "lines with a cost entry on the report day"),
+        Field(
+            "top",
+            items(MAX_SECONDARY_ROWS),
+            f"the top {SECONDARY_TOP} by gross charges (one more instead of an Other of one)",
+            SecondaryLine,
+        ),
+        Field("other", or_null("object"), "every other line added up (null when none)", SecondaryOther),
+        Field(
+            "unattributed",
+            EXACT_AMOUNT,
+            "`breakdown.charges` less this query's lines: 0 unless Cost Explorer's two answers disagree",
+        ),
+    )
+
+    @property
+    def listed(self) -> Decimal:
+        """Its lines, Other and the unattributed amount: the report day's charges."""
+        amounts = [line.amount for line in self.top] + ([self.other.amount] if self.other else [])
+        return exact_sum([*amounts, self.unattributed])
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "breakdown": self.lines.to_state(),
+            "count": self.count,
+            "top": [line.to_state() for line in self.top],
+            "other": None if self.other is None else self.other.to_state(),
+            "unattributed": plain(self.unattributed),
+        }
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> Secondary:
+        data = as_object(value, path, "breakdown, count, top, other, unattributed")
+        other = require(data, "other", path)
+        return cls(
+            Grouping.from_state(require(data, "breakdown", path), f"{path}.breakdown"),
+            read_int(data, "count", path),
+            read_items(data, "top", path, "lines", MAX_SECONDARY_ROWS, SecondaryLine.from_state),
+            None if other is None else SecondaryOther.from_state(other, f"{path}.other"),
+            read_amount(data, "unattributed", path),
         )

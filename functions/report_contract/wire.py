@@ -55,8 +55,8 @@ def optional(amount: Decimal | None, write: Callable[[Decimal], str] = plain) ->
     return None if amount is None else write(amount)
 
 
-def cut(name: str) -> str:
-    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
+def cut(name: str, limit: int = NAME_CHARS) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def exact_sum(amounts: Iterable[Decimal]) -> Decimal:
@@ -153,12 +153,12 @@ def read_bool(data: Mapping[str, Any], key: str, path: str) -> bool:
     return value
 
 
-def read_name(data: Mapping[str, Any], key: str, path: str) -> str:
+def read_name(data: Mapping[str, Any], key: str, path: str, limit: int = NAME_CHARS) -> str:
     value = require(data, key, path)
     if not isinstance(value, str):
         raise InvalidReport(f"{at(path, key)}: expected a string, got {type(value).__name__} {show(value)}")
-    if len(value) > NAME_CHARS:
-        raise InvalidReport(f"{at(path, key)}: {len(value)} characters, at most {NAME_CHARS} allowed")
+    if len(value) > limit:
+        raise InvalidReport(f"{at(path, key)}: {len(value)} characters, at most {limit} allowed")
     return value
 
 

@@ -1,22 +1,30 @@
 """The fixed datasets behind the golden emails: each is a Cost Explorer answer for a fixed report day
 (the synthetic organisation at seed 7, or a small hand-written account), run through the real pipeline:
 FetchCosts' pure modules (a day FetchCosts would refuse as not ready cannot be a golden email), the JSON of
-the state machine, RenderEmail's parser and templates."""
+the state machine, RenderEmail's parser and templates.
+
+A dataset with a declared report (`report`) answers the requests FetchCosts makes for it (`query`: its
+scope as the Filter, its breakdown and RECORD_TYPE as GroupBy, and the secondary breakdown's query)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from fetch_costs.history import not_ready, parse_history
-from fetch_costs.query import build_request, report_window
+from fetch_costs.handler import DEFAULT_REPORT, for_report
+from fetch_costs.history import CostHistory, not_ready, parse_history
+from fetch_costs.lines import line_namer, report_identity
+from fetch_costs.query import build_request, report_window, secondary_window
+from fetch_costs.secondary import secondary_section
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
 from render_email.render import RenderedEmail, render_report
 from render_email.request import RenderRequest
+from report_contract import CostReport, Secondary
+from report_contract.spec import Breakdown, ReportSpec
 
 from local.cost_explorer import FakeCostExplorer, SyntheticOrganisation
 from tests.fixtures.cost_explorer_answers import answer
@@ -29,6 +37,8 @@ class Dataset:
     report_date: date
     pages: Callable[[date, date], list[dict]]  # (start, end) -> every page of the answer
     settings: ReportSettings = field(default_factory=ReportSettings)
+    report: ReportSpec = DEFAULT_REPORT
+    query: Callable[[dict], list[dict]] | None = None  # a GetCostAndUsage request -> every page of its answer
 
 
 def synthetic(profile: str, report_date: date) -> Callable[[date, date], list[dict]]:
@@ -37,6 +47,15 @@ def synthetic(profile: str, report_date: date) -> Callable[[date, date], list[di
         return ce.all_pages(build_request(start, end, "UnblendedCost"))
 
     return pages
+
+
+def synthetic_query(profile: str, report_date: date) -> Callable[[dict], list[dict]]:
+    ce = FakeCostExplorer(SyntheticOrganisation(profile, seed=7, today=report_date + timedelta(days=1)))
+    return ce.all_pages
+
+
+def declared(report_id: str, declaration: dict) -> ReportSpec:
+    return ReportSpec.from_state(report_id, {"recipients": ["finops@example.com"], **declaration})
 
 
 def _young_account(day: date) -> list:
@@ -56,6 +75,18 @@ def _quiet_day(day: date) -> list:
     amounts = ("0", "0") if day == date(2026, 11, 20) else ("0.1344", "0.0167")
     return [("Amazon Lightsail", "Usage", amounts[0]), ("Amazon Route 53", "Usage", amounts[1])]
 
+
+PER_ACCOUNT = declared("accounts", {"name": "Cost by account", "breakdown": {"by": "account"}})
+TEAM_PAYMENTS = declared(
+    "team-payments",
+    {
+        "name": "Payments team",
+        "scope": {"tag": {"key": "team", "values": ["payments"]}},
+        "breakdown": {"by": "service"},
+        "secondary_breakdown": {"by": "account"},
+        "top_n": 8,
+    },
+)
 
 DATASETS = (
     Dataset(
@@ -89,16 +120,53 @@ DATASETS = (
         date(2026, 11, 20),
         lambda start, end: answer(start, end, _quiet_day),
     ),
+    Dataset(
+        "per-account",
+        "the large organisation by account, each named from DimensionValueAttributes",
+        date(2026, 11, 20),
+        synthetic("large-org", date(2026, 11, 20)),
+        report=PER_ACCOUNT,
+        query=synthetic_query("large-org", date(2026, 11, 20)),
+    ),
+    Dataset(
+        "team-payments",
+        "the payments team's tagged cost by service, top 8, with a secondary section by account",
+        date(2026, 11, 20),
+        synthetic("large-org", date(2026, 11, 20)),
+        report=TEAM_PAYMENTS,
+        query=synthetic_query("large-org", date(2026, 11, 20)),
+    ),
 )
+
+
+def _history(dataset: Dataset, start: date, end: date, breakdown: Breakdown, metric: str) -> CostHistory:
+    if dataset.query is None:
+        return parse_history(start, end, metric, dataset.pages(start, end))
+    scope_filter = dataset.report.scope.cost_explorer_filter()
+    request = build_request(start, end, metric, group_by=breakdown.group_by(), scope_filter=scope_filter)
+    pages = dataset.query(request)
+    return parse_history(start, end, metric, pages, name=line_namer(breakdown, pages))
+
+
+def report_of(dataset: Dataset) -> CostReport:
+    """What FetchCosts makes of the dataset: its queries, as fetch_costs.handler makes them, then summarise."""
+    spec, settings = dataset.report, for_report(dataset.settings, dataset.report)
+    history = _history(dataset, *report_window(dataset.report_date), spec.breakdown, settings.metric)
+    reason = not_ready(history, dataset.report_date)
+    assert reason is None, f"{dataset.name}: FetchCosts would not report this day: {reason}"
+    secondary: Secondary | None = None
+    if spec.secondary_breakdown is not None:
+        extra = _history(dataset, *secondary_window(dataset.report_date), spec.secondary_breakdown, settings.metric)
+        day = history.day(dataset.report_date)
+        assert day is not None
+        secondary = secondary_section(extra, dataset.report_date, spec.secondary_breakdown, day.charges_total)
+        history = replace(history, requests=history.requests + extra.requests)
+    return summarise(history, dataset.report_date, settings, report_identity(spec), secondary)
 
 
 def build(dataset: Dataset) -> tuple[dict, RenderedEmail]:
     """(FetchCosts' result as the state machine carries it, the email RenderEmail makes of it)."""
-    start, end = report_window(dataset.report_date)
-    history = parse_history(start, end, dataset.settings.metric, dataset.pages(start, end))
-    reason = not_ready(history, dataset.report_date)
-    assert reason is None, f"{dataset.name}: FetchCosts would not report this day: {reason}"
-    costs = json.loads(json.dumps(summarise(history, dataset.report_date, dataset.settings).to_state()))
+    costs = json.loads(json.dumps(report_of(dataset).to_state()))
     request = RenderRequest.from_event({"reportDate": dataset.report_date.isoformat(), "costs": costs})
     return costs, render_report(request.costs)
 

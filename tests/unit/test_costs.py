@@ -135,7 +135,7 @@ def test_a_missing_day_is_refused():
         (lambda g, p: g["Metrics"]["UnblendedCost"].update(Amount="n/a"), "non-numeric amount"),
         (lambda g, p: g["Metrics"]["UnblendedCost"].update(Amount="NaN"), "non-finite"),
         (lambda g, p: g["Metrics"]["UnblendedCost"].update(Amount="Infinity"), "non-finite"),
-        (lambda g, p: g.update(Keys=["Amazon EC2"]), "a SERVICE and a RECORD_TYPE key"),
+        (lambda g, p: g.update(Keys=["Amazon EC2"]), "a breakdown key and a RECORD_TYPE key"),
         (lambda g, p: g["Metrics"].clear(), "has no UnblendedCost metric"),
         (lambda g, p: p["TimePeriod"].update(Start="2026-11-17", End="2026-11-18"), "not one of the days"),
         (lambda g, p: p["TimePeriod"].update(End="2026-11-20"), "not one of the days"),

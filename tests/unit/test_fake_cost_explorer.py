@@ -391,19 +391,40 @@ def _with(**changes) -> dict:
             "Group Definition dimension is invalid. Valid values are AZ, INSTANCE_TYPE, LINKED_ACCOUNT",
         ),
         (
-            _with(GroupBy=[{"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}]),
+            _with(GroupBy=[{"Type": "DIMENSION", "Key": "USAGE_TYPE"}]),
             "ValidationException",
-            "GroupBy dimension LINKED_ACCOUNT is valid in Cost Explorer but not modelled by this fake",
+            "GroupBy dimension USAGE_TYPE is valid in Cost Explorer but not modelled by this fake",
         ),
         (
-            _with(GroupBy=[{"Type": "TAG", "Key": "Environment"}]),
+            _with(GroupBy=[{"Type": "PRODUCT_ATTRIBUTE", "Key": "instanceType"}]),
             "ValidationException",
-            "GroupBy type TAG (key 'Environment') is valid in Cost Explorer but not modelled by this fake",
+            "GroupBy type PRODUCT_ATTRIBUTE (key 'instanceType') is valid in Cost Explorer but not modelled",
         ),
         (
-            _with(Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Tax"]}}),
+            _with(GroupBy=[{"Type": "TAG", "Key": "team"}, {"Type": "TAG", "Key": "team"}]),
             "ValidationException",
-            "Filter is valid in Cost Explorer but not modelled by this fake",
+            "GroupBy names TAG 'team' twice",
+        ),
+        (
+            _with(Filter={"Dimensions": {"Key": "USAGE_TYPE", "Values": ["Tax"]}}),
+            "ValidationException",
+            "Filter.Dimensions on dimension USAGE_TYPE is valid in Cost Explorer but not modelled by this fake",
+        ),
+        (
+            _with(
+                Filter={
+                    "Tags": {"Key": "team", "Values": ["payments"]},
+                    "Dimensions": {"Key": "SERVICE", "Values": ["Tax"]},
+                }
+            ),
+            "ValidationException",
+            "Filter: an Expression must hold exactly one of And, Or, Not, Dimensions, Tags, CostCategories; "
+            "it holds Dimensions, Tags",
+        ),
+        (
+            _with(Filter={"Not": {"Tags": {"Key": "team", "Values": ["a"], "MatchOptions": ["ABSENT"]}}}),
+            "ValidationException",
+            "Filter.Not.Tags MatchOptions ['ABSENT'] is valid in Cost Explorer but not modelled by this fake",
         ),
         (
             _with(Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Tax"], "MatchOptions": ["FUZZY"]}}),
@@ -591,3 +612,121 @@ def test_line_items_read_by_name():
     item = LineItem._make(org.lines_for_day(YESTERDAY)[0])
     assert item.account == "111111111111" and item.record_type == "Usage"
     assert org.lines_for_day(TODAY + dt.timedelta(days=1)) == ()
+
+
+# ---- scope filters and the breakdowns of declared reports ---------------------------------------------
+
+
+def grouped(*groups: tuple[str, str]) -> list[dict]:
+    return [{"Type": kind, "Key": key} for kind, key in groups]
+
+
+def team_tag(value: str) -> dict:
+    return {"Tags": {"Key": "team", "Values": [value], "MatchOptions": ["EQUALS"]}}
+
+
+@pytest.mark.parametrize(
+    "group_by",
+    [
+        [("DIMENSION", "LINKED_ACCOUNT")],
+        [("DIMENSION", "REGION")],
+        [("TAG", "team"), ("DIMENSION", "RECORD_TYPE")],
+        [("COST_CATEGORY", "Team"), ("DIMENSION", "RECORD_TYPE")],
+        [("DIMENSION", "LINKED_ACCOUNT"), ("DIMENSION", "RECORD_TYPE")],
+    ],
+)
+def test_every_breakdown_of_the_large_org_adds_up_to_the_organisation_total(large_org, group_by):
+    ce = FakeCostExplorer(large_org)
+    expected = total(ce.get_cost_and_usage(day_request(YESTERDAY)))
+
+    pages = ce.all_pages(boto3_valid({**day_request(YESTERDAY), "GroupBy": grouped(*group_by)}))
+
+    assert sum(amounts_by_key(pages).values()) == expected
+    if ("DIMENSION", "LINKED_ACCOUNT") in group_by:
+        assert len({key[1] for key in amounts_by_key(pages)}) == len(large_org.accounts)
+
+
+def test_a_team_reports_total_is_the_sum_of_that_teams_tagged_lines(large_org):
+    ce = FakeCostExplorer(large_org)
+    by_tag = amounts_by_key(ce.all_pages(boto3_valid({**day_request(YESTERDAY), "GroupBy": grouped(("TAG", "team"))})))
+
+    filtered = ce.get_cost_and_usage(boto3_valid({**day_request(YESTERDAY), "Filter": team_tag("payments")}))
+
+    assert total(filtered) == by_tag[(YESTERDAY.isoformat(), "team$payments")] > 0
+    assert by_tag[(YESTERDAY.isoformat(), "team$")] > 0  # untagged cost, under the key with an empty value
+
+
+def test_not_a_filter_keeps_exactly_the_rest_and_or_keeps_either(small):
+    everything = total(small.get_cost_and_usage(day_request(YESTERDAY)))
+    payments = total(small.get_cost_and_usage(boto3_valid({**day_request(YESTERDAY), "Filter": team_tag("payments")})))
+    others = total(
+        small.get_cost_and_usage(boto3_valid({**day_request(YESTERDAY), "Filter": {"Not": team_tag("payments")}}))
+    )
+    data = total(small.get_cost_and_usage(boto3_valid({**day_request(YESTERDAY), "Filter": team_tag("data")})))
+    either = total(
+        small.get_cost_and_usage(
+            boto3_valid({**day_request(YESTERDAY), "Filter": {"Or": [team_tag("payments"), team_tag("data")]}})
+        )
+    )
+    both = {"And": [team_tag("payments"), {"Dimensions": {"Key": "RECORD_TYPE", "Values": ["Usage"]}}]}
+    usage_only = total(small.get_cost_and_usage(boto3_valid({**day_request(YESTERDAY), "Filter": both})))
+
+    assert payments > 0 and data > 0
+    assert payments + others == everything
+    assert either == payments + data
+    assert usage_only <= payments + Decimal("0.0000000001") and usage_only > 0
+
+
+def test_an_account_filter_keeps_that_accounts_cost_only(large_org):
+    ce = FakeCostExplorer(large_org)
+    by_account = amounts_by_key(
+        ce.all_pages(boto3_valid({**day_request(YESTERDAY), "GroupBy": grouped(("DIMENSION", "LINKED_ACCOUNT"))}))
+    )
+    account = sorted(large_org.accounts)[3]
+    accounts_filter = {"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [account], "MatchOptions": ["EQUALS"]}}
+
+    filtered = ce.get_cost_and_usage(boto3_valid({**day_request(YESTERDAY), "Filter": accounts_filter}))
+
+    assert total(filtered) == by_account[(YESTERDAY.isoformat(), account)]
+
+
+def test_grouping_by_linked_account_names_each_account_on_the_page(large_org):
+    ce = FakeCostExplorer(large_org)
+    params = boto3_valid({**day_request(YESTERDAY), "GroupBy": grouped(("DIMENSION", "LINKED_ACCOUNT"))})
+
+    page = ce.get_cost_and_usage(params)
+
+    attributes = {item["Value"]: item["Attributes"] for item in page["DimensionValueAttributes"]}
+    assert attributes["111111111111"] == {"description": "management"}
+    assert set(attributes) == {group["Keys"][0] for r in page["ResultsByTime"] for group in r["Groups"]}
+    assert all(attributes[a]["description"] == large_org.accounts[a] for a in attributes)
+    assert page["GroupDefinitions"] == [{"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}]
+
+
+def test_tag_and_cost_category_keys_are_written_key_dollar_value_and_nothing_else_returns_attributes(small):
+    params = boto3_valid({**day_request(YESTERDAY), "GroupBy": grouped(("COST_CATEGORY", "Team"), ("TAG", "team"))})
+
+    page = small.get_cost_and_usage(params)
+
+    keys = [group["Keys"] for r in page["ResultsByTime"] for group in r["Groups"]]
+    assert ["Team$Payments", "team$payments"] in keys and ["Team$", "team$"] in keys
+    assert all(k[0].startswith("Team$") and k[1].startswith("team$") for k in keys)
+    assert page["DimensionValueAttributes"] == []
+    assert page["GroupDefinitions"] == [{"Type": "COST_CATEGORY", "Key": "Team"}, {"Type": "TAG", "Key": "team"}]
+
+
+def test_a_tag_key_no_line_carries_groups_everything_as_untagged(small):
+    everything = total(small.get_cost_and_usage(day_request(YESTERDAY)))
+    params = boto3_valid({**day_request(YESTERDAY), "GroupBy": grouped(("TAG", "cost-centre"))})
+
+    assert amounts_by_key([small.get_cost_and_usage(params)]) == {(YESTERDAY.isoformat(), "cost-centre$"): everything}
+
+
+def test_teams_are_drawn_from_the_seed_some_cost_untagged():
+    a = SyntheticOrganisation("large-org", seed=7, today=TODAY)
+    b = SyntheticOrganisation("large-org", seed=7, today=TODAY)
+    other = SyntheticOrganisation("large-org", seed=8, today=TODAY)
+
+    assert a.team_tags == b.team_tags and a.team_tags != other.team_tags
+    assert "" in a.team_tags.values() and {"payments", "platform"} <= set(a.team_tags.values())
+    assert a.account_categories["111111111111"] == "Shared"
