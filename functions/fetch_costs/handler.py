@@ -37,8 +37,10 @@ from fetch_costs.errors import (
     InvalidFetchRequest,
 )
 from fetch_costs.history import CostHistory, not_ready, parse_history
+from fetch_costs.period_summary import summarise_period
+from fetch_costs.periods import PeriodHistory, monthly_history, queries, weekly_history
 from fetch_costs.query import build_request, report_window, short_window
-from fetch_costs.settings import settings
+from fetch_costs.settings import ReportSettings, settings
 from fetch_costs.summarise import summarise
 
 __all__ = [
@@ -127,6 +129,8 @@ def cost_explorer() -> Any:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report_settings = settings()  # a bad setting fails every invocation, naming the variable
     request = FetchRequest.from_event(event)
+    if request.period.kind != "day":  # a weekly or monthly report: fetch_costs.periods
+        return _period_report(request.period, report_settings)
     history = fetch_history(request.report_date, report_settings.metric, report_settings.max_requests)
     reason = not_ready(history, request.report_date)
     if reason is not None:
@@ -176,12 +180,68 @@ def fetch_history(report_date: date, metric: str, max_requests: int) -> CostHist
         return parse_history(start, end, metric, pages, requests=len(pages) + 1)
 
 
+def _period_report(period: ReportPeriod, report_settings: ReportSettings) -> dict[str, Any]:
+    history = fetch_period_history(period, report_settings.metric, report_settings.max_requests)
+    reason = not_ready(history.daily, period.last_day)
+    if reason is not None:
+        raise CostDataNotReady(f"{period.key}: {reason}")
+    report = summarise_period(history, report_settings)
+    metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
+    state = report.to_state()
+    logger.info(
+        "Costs fetched",
+        extra={"period": period.key, "total": state["total"], "requests": report.requests, "alerts": state["alerts"]},
+    )
+    return state
+
+
+@tracer.capture_method
+def fetch_period_history(period: ReportPeriod, metric: str, max_requests: int) -> PeriodHistory:
+    """A weekly or monthly report's queries (fetch_costs.periods), every page of each. If Cost Explorer keeps
+    nothing as old as the first period, they are asked again for the report's period alone."""
+    try:
+        return _fetch_period(period, metric, max_requests, short=False, billed=0)
+    except _HistoryLimit as limit:
+        logger.warning("Cost Explorer keeps nothing as old as the trend; fetching the period alone")
+        return _fetch_period(period, metric, max_requests, short=True, billed=limit.billed)
+
+
+def _fetch_period(period: ReportPeriod, metric: str, max_requests: int, short: bool, billed: int) -> PeriodHistory:
+    answers = []
+    for query in queries(period, short):
+        try:
+            pages = fetch_pages(
+                period.last_day, query.start, query.end, metric, max_requests, billed, query.granularity
+            )
+        except _HistoryLimit:
+            raise _HistoryLimit(billed + 1) from None
+        billed += len(pages)
+        answers.append((query, pages))
+    daily_query, daily_pages = answers[-1]
+    daily = parse_history(daily_query.start, daily_query.end, metric, daily_pages, requests=billed)
+    if period.kind == "week":
+        return weekly_history(period, daily)
+    months, month_pages = answers[0]
+    return monthly_history(period, months, metric, month_pages, daily, billed)
+
+
 class _HistoryLimit(Exception):
-    """Cost Explorer keeps nothing before the query's Start: fetch_history repeats it, shorter."""
+    """Cost Explorer keeps nothing before the query's Start: fetch_history repeats it, shorter. `billed`:
+    the requests made so far, the refused one included."""
+
+    def __init__(self, billed: int = 1) -> None:
+        super().__init__(billed)
+        self.billed = billed
 
 
 def fetch_pages(
-    report_date: date, start: date, end: date, metric: str, max_requests: int, already_billed: int = 0
+    report_date: date,
+    start: date,
+    end: date,
+    metric: str,
+    max_requests: int,
+    already_billed: int = 0,
+    granularity: str = "DAILY",
 ) -> list[dict[str, Any]]:
     """Every page of one query, stopping with CostDataIncomplete before request number max_requests + 1."""
     pages: list[dict[str, Any]] = []
@@ -194,7 +254,7 @@ def fetch_pages(
                 "higher COST_EXPLORER_MAX_REQUESTS (up to 100); if it is already high, report this with "
                 "the execution ARN."
             )
-        pages.append(_get_cost_and_usage(build_request(start, end, metric, token), report_date))
+        pages.append(_get_cost_and_usage(build_request(start, end, metric, token, granularity), report_date))
         token = pages[-1].get("NextPageToken")
         if not token:
             return pages

@@ -39,11 +39,14 @@ def short_window(report_date: date) -> tuple[date, date]:
     return report_date.replace(day=1), report_date + timedelta(days=1)
 
 
-def build_request(start: date, end: date, metric: str, page_token: str | None = None) -> dict[str, Any]:
-    """GetCostAndUsage arguments, exactly as boto3's get_cost_and_usage(**request) takes them."""
+def build_request(
+    start: date, end: date, metric: str, page_token: str | None = None, granularity: str = "DAILY"
+) -> dict[str, Any]:
+    """GetCostAndUsage arguments, exactly as boto3's get_cost_and_usage(**request) takes them (MONTHLY: a
+    monthly report's months, fetch_costs.periods)."""
     request: dict[str, Any] = {
         "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
-        "Granularity": "DAILY",
+        "Granularity": granularity,
         "Metrics": [metric],
         "GroupBy": [dict(group) for group in GROUP_BY],
     }
