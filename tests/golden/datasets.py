@@ -12,11 +12,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from fetch_costs.history import not_ready, parse_history
+from fetch_costs.period_summary import summarise_period
+from fetch_costs.periods import monthly_history, queries, weekly_history
 from fetch_costs.query import build_request, report_window
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
 from render_email.render import RenderedEmail, render_report
 from render_email.request import RenderRequest
+from report_contract.period import ReportPeriod
 
 from local.cost_explorer import FakeCostExplorer, SyntheticOrganisation
 from tests.fixtures.cost_explorer_answers import answer
@@ -57,7 +60,19 @@ def _quiet_day(day: date) -> list:
     return [("Amazon Lightsail", "Usage", amounts[0]), ("Amazon Route 53", "Usage", amounts[1])]
 
 
-DATASETS = (
+@dataclass(frozen=True)
+class PeriodDataset:
+    """A weekly or monthly report of the synthetic organisation (seed 7), as Cost Explorer answers on `today`."""
+
+    name: str
+    description: str
+    period: ReportPeriod
+    profile: str
+    today: date
+    settings: ReportSettings = field(default_factory=ReportSettings)
+
+
+DATASETS: tuple[Dataset | PeriodDataset, ...] = (
     Dataset(
         "small",
         "the synthetic small account: a spike yesterday, a new service, credits",
@@ -89,21 +104,53 @@ DATASETS = (
         date(2026, 11, 20),
         lambda start, end: answer(start, end, _quiet_day),
     ),
+    PeriodDataset(
+        "weekly",
+        "ISO week 47 of 2026 (Mon 16 to Sun 22 Nov), sent on Tuesday 24th: a new service, an anomaly, credits",
+        ReportPeriod.from_key("week", "2026-W47"),
+        "small",
+        date(2026, 11, 24),
+    ),
+    PeriodDataset(
+        "monthly",
+        "November 2026, sent on 3 December: not yet finalised; vs October, 3-month average, November 2025",
+        ReportPeriod.from_key("month", "2026-11"),
+        "small",
+        date(2026, 12, 3),
+    ),
 )
 
 
-def build(dataset: Dataset) -> tuple[dict, RenderedEmail]:
+def build_period(dataset: PeriodDataset) -> dict:
+    """FetchCosts' pure modules for a weekly or monthly report, on the embedded Cost Explorer."""
+    period, metric = dataset.period, dataset.settings.metric
+    ce = FakeCostExplorer(SyntheticOrganisation(dataset.profile, seed=7, today=dataset.today))
+    answers = [(q, ce.all_pages(build_request(q.start, q.end, metric, None, q.granularity))) for q in queries(period)]
+    daily_query, daily_pages = answers[-1]
+    daily = parse_history(daily_query.start, daily_query.end, metric, daily_pages, requests=len(ce.requests))
+    assert not_ready(daily, period.last_day) is None, f"{dataset.name}: FetchCosts would not report {period.key}"
+    if period.kind == "week":
+        history = weekly_history(period, daily)
+    else:
+        history = monthly_history(period, answers[0][0], metric, answers[0][1], daily, len(ce.requests))
+    return summarise_period(history, dataset.settings).to_state()
+
+
+def build(dataset: Dataset | PeriodDataset) -> tuple[dict, RenderedEmail]:
     """(FetchCosts' result as the state machine carries it, the email RenderEmail makes of it)."""
-    start, end = report_window(dataset.report_date)
-    history = parse_history(start, end, dataset.settings.metric, dataset.pages(start, end))
-    reason = not_ready(history, dataset.report_date)
-    assert reason is None, f"{dataset.name}: FetchCosts would not report this day: {reason}"
-    costs = json.loads(json.dumps(summarise(history, dataset.report_date, dataset.settings).to_state()))
-    request = RenderRequest.from_event({"reportDate": dataset.report_date.isoformat(), "costs": costs})
+    if isinstance(dataset, PeriodDataset):
+        costs = json.loads(json.dumps(build_period(dataset)))
+    else:
+        start, end = report_window(dataset.report_date)
+        history = parse_history(start, end, dataset.settings.metric, dataset.pages(start, end))
+        reason = not_ready(history, dataset.report_date)
+        assert reason is None, f"{dataset.name}: FetchCosts would not report this day: {reason}"
+        costs = json.loads(json.dumps(summarise(history, dataset.report_date, dataset.settings).to_state()))
+    request = RenderRequest.from_event({"reportDate": costs["reportDate"], "costs": costs})
     return costs, render_report(request.costs)
 
 
-def files(dataset: Dataset) -> dict[str, str]:
+def files(dataset: Dataset | PeriodDataset) -> dict[str, str]:
     """The golden files of a dataset: name -> exact content."""
     costs, email = build(dataset)
     return {
