@@ -141,8 +141,11 @@ def _find_news(history: PeriodHistory, settings: ReportSettings) -> _Findings:
     names = sorted({name for b in history.buckets if b.costs is not None for name in b.costs.charges})
     recurring = {name: current.recurring_charge(name) for name in names}
     baseline = _baseline(history)
-    averages = {name: (recurring[name], _mean([_costs(b).recurring_charge(name) for b in baseline])) for name in names}
-    increases, decreases = find_movers(averages if baseline else {}, settings, currency)
+    averages = {
+        name: (recurring[name], _mean([_costs(b).recurring_charge(name) for b in baseline]))
+        for name in (names if baseline else [])
+    }
+    increases, decreases = find_movers(averages, settings, currency)
     earlier = [_costs(b) for b in history.buckets[:-1] if b.costs is not None]
     anomalies = []
     if len(earlier) >= MIN_BASELINE_PERIODS:
