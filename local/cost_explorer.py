@@ -28,7 +28,9 @@ Data availability [1][2][3]
 Granularity [9]
     DAILY: one result per day, Start to End (exclusive). MONTHLY: one result per calendar month the
     window touches, its TimePeriod cut to the window (Start 2026-10-15, End 2026-12-01 gives
-    2026-10-15..2026-11-01 and 2026-11-01..2026-12-01), each group's amount the sum of its days.
+    2026-10-15..2026-11-01 and 2026-11-01..2026-12-01), each group's amount the sum of its days. The
+    cut of a partial month is not stated on an AWS page this project could check; the report only asks
+    MONTHLY for whole months (Start and End on a 1st), which [9] and [10] describe.
 
 The Estimated flag [5][6][7]
     A result is Estimated while the billing period (calendar month) it falls in is not final (a
@@ -96,6 +98,10 @@ Sources
     [9] https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_GetCostAndUsage.html
         ("Sets the Amazon Web Services cost granularity to MONTHLY or DAILY, or HOURLY"), and
         https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_ResultByTime.html
+        (each result's TimePeriod, Groups and Estimated)
+    [10] https://docs.aws.amazon.com/cli/v1/reference/ce/get-cost-and-usage-comparisons.html: the
+        comparison APIs take exactly one whole month ("must start and end on the first day of a month,
+        with a duration of exactly one month"); not modelled here, see docs/report.md
     Real error messages: zoph-io/instance-watcher#18 (Start/End order), aws/aws-sdk-php#1590 (Group
     Definition type), FittedCloud/costreporter#5 (empty Group Definition); the HOURLY and "Group
     Definition dimension" messages are quoted in public code comments.
