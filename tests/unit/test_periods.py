@@ -361,3 +361,15 @@ def test_a_finalised_month_has_no_note():
 
     email = _email("monthly", final)
     assert "finalised" not in email.text and "finalised" not in email.html
+
+
+def test_the_handler_returns_a_weekly_report_that_render_email_accepts(monkeypatch, lambda_context):
+    from render_email.request import RenderRequest
+
+    ce = fake(monkeypatch, "small", date(2026, 11, 24))
+    monkeypatch.setattr(handler, "settings", ReportSettings)
+    period = week("2026-W47")
+    event = {"reportDate": "2026-11-22", "period": period.to_state()}
+    state = json.loads(json.dumps(handler.lambda_handler(event, lambda_context("fetch_costs"))))
+    assert state["period"] == period.to_state() and state["costExplorerRequests"] == len(ce.requests) == 1
+    assert RenderRequest.from_event({"reportDate": "2026-11-22", "costs": state}).costs.period == period
