@@ -637,3 +637,14 @@ def test_thirteen_months_by_service_and_record_type_is_one_page_even_for_the_lar
     )
     assert len(pages) == 1
     assert len(pages[0]["ResultsByTime"]) == 12
+
+
+def test_monthly_answers_page_like_daily_ones_and_the_pages_merge_to_the_one_page_answer():
+    org = SyntheticOrganisation("small", seed=7, today=TODAY)
+    params = request(
+        dt.date(2024, 11, 1), dt.date(2025, 2, 1), group_by=["SERVICE", "RECORD_TYPE"], granularity="MONTHLY"
+    )
+    paged = FakeCostExplorer(org, groups_per_page=7).all_pages(params)
+    whole = FakeCostExplorer(org).all_pages(params)
+    assert len(whole) == 1 and len(paged) > 3
+    assert amounts_by_key(paged) == amounts_by_key(whole)
