@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from report_contract.comparisons import trend_periods
 from report_contract.period import ReportPeriod
 
 from local.cost_explorer import CostExplorerError, FakeCostExplorer, SyntheticOrganisation
+from tests.fixtures.cost_explorer_answers import answer
 
 pytestmark = pytest.mark.unit
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -373,3 +374,58 @@ def test_the_handler_returns_a_weekly_report_that_render_email_accepts(monkeypat
     state = json.loads(json.dumps(handler.lambda_handler(event, lambda_context("fetch_costs"))))
     assert state["period"] == period.to_state() and state["costExplorerRequests"] == len(ce.requests) == 1
     assert RenderRequest.from_event({"reportDate": "2026-11-22", "costs": state}).costs.period == period
+
+
+# ---- accounts without spend, young accounts ---------------------------------------------------------
+
+
+def _empty_months(query: Query) -> list[dict]:
+    results = [
+        {"TimePeriod": {"Start": p.start.isoformat(), "End": p.end.isoformat()}, "Total": {}, "Groups": []}
+        for p in trend_periods(ReportPeriod.month_of(query.end - timedelta(days=1)))
+    ]
+    return [{"ResultsByTime": results, "DimensionValueAttributes": []}]
+
+
+def test_an_account_without_spend_gets_its_zero_weekly_and_monthly_emails():
+    from fetch_costs.history import parse_history
+    from fetch_costs.periods import monthly_history, weekly_history
+    from render_email.render import render_report
+
+    for period in (week("2026-W47"), month("2026-11")):
+        first = queries(period)
+        daily_query = first[-1]
+        daily = parse_history(
+            daily_query.start, daily_query.end, "UnblendedCost", answer(daily_query.start, daily_query.end, {})
+        )
+        if period.kind == "week":
+            history = weekly_history(period, daily)
+        else:
+            history = monthly_history(period, first[0], "UnblendedCost", _empty_months(first[0]), daily, 2)
+        report = CostReport.from_state(json.loads(json.dumps(summarise_period(history, ReportSettings()).to_state())))
+        assert report.total == 0 and report.comparisons is not None and report.comparisons.previous is None
+        email = render_report(report)
+        assert "(no spend)" in email.subject
+        assert f"No AWS spend was recorded for {email.subject.split('AWS costs ')[1].split(':')[0]}" in email.text
+
+
+def test_a_young_accounts_week_starts_on_its_first_day_and_anomaly_checks_wait():
+    from fetch_costs.history import parse_history
+    from fetch_costs.periods import weekly_history
+    from render_email.render import render_report
+
+    period = week("2026-W47")
+    (query,) = queries(period)
+    rows = [("Amazon Simple Storage Service", "Usage", "1.25")]
+    pages = answer(query.start, query.end, lambda day: rows if day >= date(2026, 11, 12) else [])
+    report = summarise_period(
+        weekly_history(period, parse_history(query.start, query.end, "UnblendedCost", pages)), ReportSettings()
+    )
+    comparisons = report.comparisons
+    assert comparisons is not None and comparisons.previous is not None and comparisons.average is not None
+    assert (comparisons.previous.start, comparisons.previous.total) == (date(2026, 11, 12), Decimal("5.00"))
+    assert comparisons.average.periods == 1 and report.total == Decimal("8.75")
+    assert [p.total is None for p in comparisons.trend] == [True] * 6 + [False, False]
+    assert "Anomaly checks start once there are 6 earlier weeks of history; this account has 1 week." in render_report(
+        report
+    ).text.replace("\n", " ")
