@@ -1,8 +1,8 @@
 """A fake Cost Explorer that answers GetCostAndUsage like the real service, from a synthetic org, for
-the requests this project makes: DAILY cost metrics, ungrouped or grouped by up to two of the dimensions
-LINKED_ACCOUNT, REGION, SERVICE and RECORD_TYPE, a tag key and a cost category (a report groups by its
-breakdown and RECORD_TYPE), filtered by the same (Dimensions, Tags, CostCategories with EQUALS, combined
-with And, Or and Not: a report's scope), paginated with NextPageToken.
+the requests this project makes: DAILY or MONTHLY cost metrics, ungrouped or grouped by up to two of the
+dimensions LINKED_ACCOUNT, REGION, SERVICE and RECORD_TYPE, a tag key and a cost category (a report groups
+by its breakdown and RECORD_TYPE), filtered by the same (Dimensions, Tags, CostCategories with EQUALS,
+combined with And, Or and Not: a report's scope), paginated with NextPageToken.
 
     org = SyntheticOrganisation("small", seed=7, today=date(2025, 3, 12))
     ce = FakeCostExplorer(org)
@@ -14,9 +14,9 @@ the AWS error code. Every call, failed or not, each page included, is appended t
 AWS bills each one ($0.01).
 
 What is not modelled is refused, never ignored: a request that is valid in Cost Explorer but asks for
-something this fake does not answer (MONTHLY periods, PRODUCT_ATTRIBUTE groups, other dimensions, match
-options other than EQUALS, usage metrics, a billing view) raises ValidationException saying "... is valid
-in Cost Explorer but not modelled by this fake", so a test can never pass on an answer AWS would not give.
+something this fake does not answer (PRODUCT_ATTRIBUTE groups, other dimensions, match options other
+than EQUALS, usage metrics, a billing view) raises ValidationException saying "... is valid in Cost
+Explorer but not modelled by this fake", so a test can never pass on an answer AWS would not give.
 
 Keys and attributes, as GetCostAndUsage answers
 (https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_GetCostAndUsage.html)
@@ -37,8 +37,16 @@ Data availability [1][2][3]
       window come back as periods with no groups (zero Totals when ungrouped), Estimated true:
       nothing has been billed for them yet.
 
+Granularity [9]
+    DAILY: one result per day, Start to End (exclusive). MONTHLY: one result per calendar month the
+    window touches, its TimePeriod cut to the window (Start 2026-10-15, End 2026-12-01 gives
+    2026-10-15..2026-11-01 and 2026-11-01..2026-12-01), each group's amount the sum of its days. The
+    cut of a partial month is not stated on an AWS page this project could check; the report only asks
+    MONTHLY for whole months (Start and End on a 1st), which [9] and [10] describe.
+
 The Estimated flag [5][6][7]
-    A result is Estimated while the billing period (calendar month) it falls in is not final: every
+    A result is Estimated while the billing period (calendar month) it falls in is not final (a
+    MONTHLY result is one billing period): every
     day of the current month, and days of the previous month until BILL_FINALISED_DAY (the 5th) of
     the current month, when AWS has issued the invoice. Older months: Estimated false.
     (AWS bills "finalize within the first 5-7 days of the following month" [5], "generally ...
@@ -100,6 +108,13 @@ Sources
     [7] https://docs.aws.amazon.com/cur/latest/userguide/view-finalized-cur.html
     [8] https://github.com/withcoral/coral/pull/1062 (UPPER_SNAKE metric names, tested against live
         Cost Explorer)
+    [9] https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_GetCostAndUsage.html
+        ("Sets the Amazon Web Services cost granularity to MONTHLY or DAILY, or HOURLY"), and
+        https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_ResultByTime.html
+        (each result's TimePeriod, Groups and Estimated)
+    [10] https://docs.aws.amazon.com/cli/v1/reference/ce/get-cost-and-usage-comparisons.html: the
+        comparison APIs take exactly one whole month ("must start and end on the first day of a month,
+        with a duration of exactly one month"); not modelled here, see docs/report.md
     Real error messages: zoph-io/instance-watcher#18 (Start/End order), aws/aws-sdk-php#1590 (Group
     Definition type), FittedCloud/costreporter#5 (empty Group Definition); the HOURLY and "Group
     Definition dimension" messages are quoted in public code comments.
@@ -224,7 +239,7 @@ def _validation(message: str) -> CostExplorerError:
 
 def _not_modelled(what: str) -> CostExplorerError:
     return _validation(
-        f"{what} is valid in Cost Explorer but not modelled by this fake; it answers DAILY "
+        f"{what} is valid in Cost Explorer but not modelled by this fake; it answers DAILY or MONTHLY "
         f"{', '.join(METRICS)}, grouped by at most two of DIMENSION {', '.join(_MODELLED_DIMENSIONS)}, TAG and "
         "COST_CATEGORY (or not at all), filtered by those dimensions, tags and cost categories with EQUALS"
     )
@@ -237,7 +252,7 @@ def _not_modelled(what: str) -> CostExplorerError:
 
 @dataclass(frozen=True)
 class _Query:
-    days: tuple[dt.date, ...]
+    periods: tuple[tuple[dt.date, dt.date], ...]  # (start, exclusive end) of each result, in order
     metrics: tuple[str, ...]  # as the request spelled them (deduplicated, in order)
     group_by: tuple[tuple[str, str], ...]  # (Type, Key) of each GroupBy definition
     filter: dict | None  # the request's Filter (an Expression), checked
@@ -247,12 +262,14 @@ class _Query:
 
 @dataclass
 class _DayResult:
-    """One day's sums, kept unrendered: only the groups on the page asked for get rendered."""
+    """One result's sums (a day, or a month's part of the window), kept unrendered: only the groups on the
+    page asked for get rendered."""
 
-    day: dt.date
+    day: dt.date  # its first day
     estimated: bool
     keys: list  # group keys in answer order ([()] when ungrouped)
     sums: list[dict]  # per requested metric: group key -> Decimal
+    end: dt.date  # exclusive
 
 
 # --------------------------------------------------------------------------------------------
@@ -319,7 +336,7 @@ class FakeCostExplorer:
                 "HOURLY data is not publicly supported yet, please reach out to customer service "
                 "to opt in for private Beta.",
             )
-        if params["Granularity"] != "DAILY":
+        if params["Granularity"] not in ("DAILY", "MONTHLY"):
             raise _not_modelled(f"Granularity {params['Granularity']}")
         metrics = _parse_metrics(params["Metrics"])
         start, end = self._parse_time_period(params["TimePeriod"])
@@ -329,8 +346,8 @@ class FakeCostExplorer:
         request = {k: v for k, v in params.items() if k != "NextPageToken"}
         fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
         offset = _decode_token(params["NextPageToken"], fingerprint) if params.get("NextPageToken") else 0
-        days = tuple(start + dt.timedelta(days=n) for n in range((end - start).days))
-        return _Query(days, metrics, group_by, params.get("Filter"), fingerprint, offset)
+        periods = _periods(params["Granularity"], start, end)
+        return _Query(periods, metrics, group_by, params.get("Filter"), fingerprint, offset)
 
     def _parse_time_period(self, period: dict) -> tuple[dt.date, dt.date]:
         start = _parse_date(period["Start"], "TimePeriod.Start")
@@ -357,20 +374,22 @@ class FakeCostExplorer:
         if cached is not None:
             self._results.move_to_end(query.fingerprint)
             return cached
-        results = [self._evaluate_day(query, day) for day in query.days]
+        results = [self._evaluate_period(query, start, end) for start, end in query.periods]
         self._results[query.fingerprint] = results
         if len(self._results) > self.RESULT_CACHE_SIZE:
             self._results.popitem(last=False)
         return results
 
-    def _evaluate_day(self, query: _Query, day: dt.date) -> _DayResult:
-        """Sum the day's line items per group. This is the hot loop of the fake (a 60-day query of a
-        large organisation reads about a quarter of a million line items), hence the key function
-        built from itemgetter and the single-metric path."""
+    def _evaluate_period(self, query: _Query, start: dt.date, end: dt.date) -> _DayResult:
+        """Sum the line items of the days start..end (exclusive) per group. This is the hot loop of the
+        fake (a 60-day query of a large organisation reads about a quarter of a million line items), hence
+        the key function built from itemgetter and the single-metric path."""
         key_of = self._group_key_function(query.group_by)
         fields = [_METRIC_FIELD[m] for m in query.metrics]
         sums: list[dict] = [{} for _ in fields]
-        lines = self.org.lines_for_day(day)
+        lines = [
+            line for n in range((end - start).days) for line in self.org.lines_for_day(start + dt.timedelta(days=n))
+        ]
         if query.filter is not None:
             keep = self._predicate(query.filter)
             lines = [line for line in lines if keep(line)]
@@ -386,7 +405,7 @@ class FakeCostExplorer:
                 for metric_sums, field in zip(sums, fields, strict=True):
                     metric_sums[key] = metric_sums.get(key, ZERO) + line[field]
         keys = sorted(sums[0]) if query.group_by else [()]
-        return _DayResult(day, self.org.is_estimated(day), keys, sums)
+        return _DayResult(start, self.org.is_estimated(start), keys, sums, end)
 
     def _reader(self, kind: str, key: str):
         """line -> its value for one GroupBy definition or simple filter: a dimension's, a tag's, a cost
@@ -480,10 +499,9 @@ class FakeCostExplorer:
             else:
                 total = self._render_metrics(query.metrics, result, keys[0])
                 groups = []
-            following = result.day + dt.timedelta(days=1)
             results_by_time.append(
                 {
-                    "TimePeriod": {"Start": result.day.isoformat(), "End": following.isoformat()},
+                    "TimePeriod": {"Start": result.day.isoformat(), "End": result.end.isoformat()},
                     "Total": total,
                     "Groups": groups,
                     "Estimated": result.estimated,
@@ -506,6 +524,20 @@ class FakeCostExplorer:
             for account in accounts
             if account in self.org.accounts
         ]
+
+
+def _periods(granularity: str, start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date], ...]:
+    """The results' TimePeriods: each day, or each calendar month cut to the window."""
+    periods = []
+    first = start
+    while first < end:
+        if granularity == "MONTHLY":
+            following = min(end, dt.date(first.year + first.month // 12, first.month % 12 + 1, 1))
+        else:
+            following = first + dt.timedelta(days=1)
+        periods.append((first, following))
+        first = following
+    return tuple(periods)
 
 
 # ---- pagination tokens: opaque to the caller, bound to the request -------------------------------

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from local import trace
 from local.cost_explorer import SyntheticOrganisation
-from local.mime import to_eml
 from local.demo_reports import DEFAULT_REPORT, demo_reports
+from local.mime import to_eml
 from local.runtime import DEFINITION, EmbeddedAWS, Execution, StateFault, every_state
 
 DEFAULT_PROFILE = "small"
@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             code = _many_reports(aws, run, children, out, elapsed, args)
         _write_lambda_logs(out / "lambda.log", aws)
-        print(f"Cost Explorer requests: {len(aws.cost_explorer.requests)} (${len(aws.cost_explorer.requests) / 100:.2f})")
+        print(
+            f"Cost Explorer requests: {len(aws.cost_explorer.requests)} (${len(aws.cost_explorer.requests) / 100:.2f})"
+        )
     return code
 
 

@@ -545,9 +545,7 @@ class EmbeddedAWS:
         # another.
         top_level = set(definition["States"])
         last_entered = max(
-            i
-            for i, e in enumerate(failed.history)
-            if e.get("stateEnteredEventDetails", {}).get("name") in top_level
+            i for i, e in enumerate(failed.history) if e.get("stateEnteredEventDetails", {}).get("name") in top_level
         )
         name = failed.history[last_entered]["stateEnteredEventDetails"]["name"]
         if any(e.get("stateExitedEventDetails", {}).get("name") == name for e in failed.history[last_entered:]):

@@ -40,6 +40,8 @@ from fetch_costs.errors import (
 )
 from fetch_costs.history import CostHistory, not_ready, parse_history
 from fetch_costs.lines import line_namer, report_identity
+from fetch_costs.period_summary import summarise_period
+from fetch_costs.periods import PeriodHistory, monthly_history, queries, weekly_history
 from fetch_costs.query import build_request, report_window, secondary_window, short_window
 from fetch_costs.secondary import secondary_section
 from fetch_costs.settings import ReportSettings, settings
@@ -135,6 +137,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     base_settings = settings()  # a bad setting fails every invocation, naming the variable
     request = FetchRequest.from_event(event)
     report_settings = for_report(base_settings, request.report)
+    if request.period.kind != "day":  # a weekly or monthly report: fetch_costs.periods
+        return _period_report(request.period, report_settings, request.report)
     history = fetch_history(request.report_date, report_settings.metric, report_settings.max_requests, request.report)
     reason = not_ready(history, request.report_date)
     if reason is not None:
@@ -246,6 +250,7 @@ class _Query:
     scope_filter: dict[str, Any] | None
     metric: str
     max_requests: int
+    granularity: str = "DAILY"  # MONTHLY: a monthly report's months (fetch_costs.periods)
 
     @classmethod
     def of(cls, report: ReportSpec, breakdown: Breakdown, metric: str, max_requests: int) -> _Query:
@@ -253,11 +258,70 @@ class _Query:
 
     def request(self, start: date, end: date, token: str | None) -> dict[str, Any]:
         group_by = self.breakdown.group_by()
-        return build_request(start, end, self.metric, token, group_by=group_by, scope_filter=self.scope_filter)
+        return build_request(
+            start, end, self.metric, token, self.granularity, group_by=group_by, scope_filter=self.scope_filter
+        )
+
+
+def _period_report(period: ReportPeriod, report_settings: ReportSettings, spec: ReportSpec) -> dict[str, Any]:
+    history = fetch_period_history(period, report_query(spec, report_settings.metric, report_settings.max_requests))
+    reason = not_ready(history.daily, period.last_day)
+    if reason is not None:
+        raise CostDataNotReady(f"{period.key}: {reason}")
+    report = summarise_period(history, report_settings, report_identity(spec))
+    metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
+    state = report.to_state()
+    logger.info(
+        "Costs fetched",
+        extra={"period": period.key, "total": state["total"], "requests": report.requests, "alerts": state["alerts"]},
+    )
+    return state
+
+
+@tracer.capture_method
+def fetch_period_history(period: ReportPeriod, query: _Query) -> PeriodHistory:
+    """A weekly or monthly report's queries (fetch_costs.periods), every page of each, with the report's
+    scope and breakdown. If Cost Explorer keeps nothing as old as the first period, they are asked again
+    for the report's period alone."""
+    try:
+        return _fetch_period(period, query, short=False, billed=0)
+    except _HistoryLimit as limit:
+        logger.warning("Cost Explorer keeps nothing as old as the trend; fetching the period alone")
+        return _fetch_period(period, query, short=True, billed=limit.billed)
+
+
+def _fetch_period(period: ReportPeriod, query: _Query, short: bool, billed: int) -> PeriodHistory:
+    answers = []
+    for window in queries(period, short):
+        try:
+            pages = fetch_pages(
+                period.last_day, window.start, window.end, replace(query, granularity=window.granularity), billed
+            )
+        except _HistoryLimit:
+            raise _HistoryLimit(billed + 1) from None
+        billed += len(pages)
+        answers.append((window, pages))
+    daily_window, daily_pages = answers[-1]
+    name = line_namer(query.breakdown, [page for _, pages in answers for page in pages])
+    daily = parse_history(daily_window.start, daily_window.end, query.metric, daily_pages, requests=billed, name=name)
+    if period.kind == "week":
+        return weekly_history(period, daily)
+    months, month_pages = answers[0]
+    return monthly_history(period, months, query.metric, month_pages, daily, billed, name)
+
+
+def report_query(report: ReportSpec, metric: str, max_requests: int) -> _Query:
+    """The main query of a report: its scope, its breakdown, the metric, the cap on its requests."""
+    return _Query.of(report, report.breakdown, metric, max_requests)
 
 
 class _HistoryLimit(Exception):
-    """Cost Explorer keeps nothing before the query's Start: fetch_history repeats it, shorter."""
+    """Cost Explorer keeps nothing before the query's Start: fetch_history repeats it, shorter. `billed`:
+    the requests made so far, the refused one included."""
+
+    def __init__(self, billed: int = 1) -> None:
+        super().__init__(billed)
+        self.billed = billed
 
 
 def fetch_pages(

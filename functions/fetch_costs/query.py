@@ -59,15 +59,17 @@ def build_request(
     end: date,
     metric: str,
     page_token: str | None = None,
+    granularity: str = "DAILY",
     *,
     group_by: Mapping[str, str] = SERVICE,
     scope_filter: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """GetCostAndUsage arguments, exactly as boto3's get_cost_and_usage(**request) takes them: grouped by
-    `group_by` (a breakdown's GroupBy entry) and RECORD_TYPE, filtered by `scope_filter` when there is one."""
+    `group_by` (a breakdown's GroupBy entry) and RECORD_TYPE, filtered by `scope_filter` when there is one
+    (MONTHLY granularity: a monthly report's months, fetch_costs.periods)."""
     request: dict[str, Any] = {
         "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
-        "Granularity": "DAILY",
+        "Granularity": granularity,
         "Metrics": [metric],
         "GroupBy": [dict(group_by), dict(RECORD_TYPE)],
     }

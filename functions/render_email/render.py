@@ -19,6 +19,7 @@ from render_email import headline, notes, tables
 from render_email.charts import daily_bars, sparkline
 from render_email.labels import clean_name, date_label, line_noun, metric_label, service_label
 from render_email.money import Money, format_money
+from render_email.periods import period_view
 from render_email.text import TEXT_WIDTH, text_movers, text_services
 from render_email.view import Lines, ReportView
 
@@ -46,7 +47,7 @@ def build_view(report: CostReport) -> ReportView:
     lines_of = lines(report)
     increases, decreases = tables.mover_rows(report.increases, money), tables.mover_rows(report.decreases, money)
     label = metric_label(report.metric)
-    return ReportView(
+    view = ReportView(
         subject=headline.subject(report, money, total),
         preheader=headline.preheader(report, money, changes + stats),
         date_label=date_label(report.report_date),
@@ -76,6 +77,7 @@ def build_view(report: CostReport) -> ReportView:
         lines_of=lines_of,
         secondary=tables.secondary_table(report, money),
     )
+    return period_view(view, report, money) if report.period is not None else view
 
 
 def lines(report: CostReport) -> Lines:

@@ -47,13 +47,14 @@ def _name_width(room: int, labels: list[str]) -> int:
 class _ServiceColumns:
     """The widths of the services table's columns: name, amount, share (when shown), change, trend."""
 
-    def __init__(self, table: ServicesTable) -> None:
+    def __init__(self, table: ServicesTable, change_column: str = "Day", trend_width: int = _TREND_WIDTH) -> None:
         rows, lines = table.rows, table.lines
         self.has_shares = table.has_shares
         self.amount = max([len("Amount")] + [len(r.amount) for r in rows] + [len(ln.amount) for ln in lines])
         self.share = max([len("Share")] + [len(r.share) for r in rows]) if self.has_shares else 0
-        self.change = max([len("Day")] + [len(_day(r)) for r in rows])
-        fixed = 2 + self.amount + (2 + self.share if self.has_shares else 0) + 2 + self.change + 2 + _TREND_WIDTH
+        self.change = max([len(change_column)] + [len(_day(r)) for r in rows])
+        self.trend = trend_width
+        fixed = 2 + self.amount + (2 + self.share if self.has_shares else 0) + 2 + self.change + 2 + trend_width
         labels = ["Service"] + [r.label for r in rows] + [ln.label for ln in lines]
         self.name = _name_width(TEXT_WIDTH - fixed, labels)
 
@@ -67,7 +68,7 @@ class _ServiceColumns:
     def rule(self, trend: bool = True) -> str:
         share = "-" * self.share if self.has_shares else ""
         if trend:
-            return self.line("-" * self.name, "-" * self.amount, share, "-" * self.change, "-" * _TREND_WIDTH)
+            return self.line("-" * self.name, "-" * self.amount, share, "-" * self.change, "-" * self.trend)
         return self.line("-" * self.name, "-" * self.amount, share, "", "")
 
     def row(self, r: Row) -> str:
@@ -83,11 +84,13 @@ def _day(row: Row) -> str:
     return row.change.short if row.change else "-"
 
 
-def text_services(table: ServicesTable, label: str = "Service") -> tuple[str, ...]:
-    """The services table as text: name, amount, share, change, 14-day sparkline; then the lines. `label`
-    heads the first column (the report's breakdown)."""
-    columns = _ServiceColumns(table)
-    out = [columns.line(label, "Amount", "Share", "Day", "Last 14 days"), columns.rule()]
+def text_services(
+    table: ServicesTable, label: str = "Service", change_column: str = "Day", trend_head: str = "Last 14 days"
+) -> tuple[str, ...]:
+    """The services table as text: name, amount, share, change, sparkline (14 days, or a weekly or monthly
+    report's periods); then the lines. `label` heads the first column (the report's breakdown)."""
+    columns = _ServiceColumns(table, change_column, max(_TREND_WIDTH, len(trend_head)))
+    out = [columns.line(label, "Amount", "Share", change_column, trend_head), columns.rule()]
     out += [columns.row(r) for r in table.rows]
     out.append(columns.rule(trend=False))
     out += [columns.total_line(ln) for ln in table.lines]

@@ -123,6 +123,23 @@ class Alerts:
 
 
 @dataclass(frozen=True)
+class Wording:
+    """The words that name the report's period. The defaults are the daily report's; a weekly or monthly
+    report's are in periods.py."""
+
+    title: str = "AWS daily cost"
+    unit: str = "day"  # "Open this day in Cost Explorer"
+    change_head: str = "vs day before"  # the services table's change column (HTML)
+    change_column: str = "Day"  # and in the text part
+    change_text: str = "day = change against the day before"
+    trend_head: str = "last 14 days"
+    estimated_title: str = "Estimated."
+    estimated_text: str = ""  # "" : the daily wording, as the templates have always written it
+    first_cost: str = "first cost on"
+    amount_when: str = "on the report day"
+
+
+@dataclass(frozen=True)
 class ReportView:
     """Everything the templates show, already formatted."""
 
@@ -154,6 +171,7 @@ class ReportView:
     text_movers: tuple[str, ...]
     lines_of: Lines = Lines()  # what the services table's lines are (the default report: services)
     secondary: SecondaryTable | None = None
+    wording: Wording = Wording()
 
     # The names the templates use.
     @property

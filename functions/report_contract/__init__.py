@@ -6,6 +6,7 @@ values travel (wire) and every bound (limits). Standard library only. docs/decis
 says why; docs/report.md's field table is generated from it.
 """
 
+from report_contract.comparisons import Comparisons, PeriodAverage
 from report_contract.cost_report import CostReport
 from report_contract.model import (
     Anomaly,
@@ -33,6 +34,7 @@ __all__ = [
     "Anomaly",
     "Average",
     "Breakdown",
+    "Comparisons",
     "CostReport",
     "DayTotal",
     "Field",
@@ -43,6 +45,7 @@ __all__ = [
     "NewService",
     "OtherAdjustment",
     "OtherLine",
+    "PeriodAverage",
     "PeriodTotal",
     "ReportIdentity",
     "Secondary",

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from report_contract.comparisons import Comparisons, check_period, check_trends, read_period
 from report_contract.limits import (
     ALERTS,
     MAX_LISTED,
@@ -46,6 +47,7 @@ from report_contract.model import (
     or_null,
     whole,
 )
+from report_contract.period import ReportPeriod
 from report_contract.wire import (
     InvalidReport,
     as_object,
@@ -100,6 +102,9 @@ class CostReport:
     settings: Thresholds
     report: ReportIdentity = DEFAULT_IDENTITY  # which report; its lines (`top`, `other`) are of its breakdown
     secondary: Secondary | None = None  # the report day by the report's secondary breakdown, if it has one
+    # A weekly or monthly report (report_contract.comparisons); None: the daily report of report_date.
+    period: ReportPeriod | None = None
+    comparisons: Comparisons | None = None
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("reportDate", DATE, "the day reported (UTC)"),
@@ -152,6 +157,19 @@ class CostReport:
             optional=True,
         ),
         Field("settings", "object", "the thresholds the day was judged with (the email's footer)", Thresholds),
+        Field(
+            "period",
+            "object: kind week or month, start, end (exclusive)",
+            "a weekly or monthly report's period, whose last day is `reportDate`; absent: the daily report",
+            optional=True,
+        ),
+        Field(
+            "comparisons",
+            "object",
+            "a weekly or monthly report's comparisons (absent in a daily report)",
+            Comparisons,
+            optional=True,
+        ),
     )
 
     def __post_init__(self) -> None:
@@ -202,11 +220,27 @@ class CostReport:
             raise InvalidReport(
                 f"{path}.monthToDate.end: {self.month_to_date.end} is not the report day {self.report_date}"
             )
+        self._check_period(path)
         if list(wire_alerts) != self.alerts:
             raise InvalidReport(
                 f"{path}.alerts: {list(wire_alerts)} is not what the figures say ({self.alerts}); "
                 "the subject must agree with the figures, so the report is refused"
             )
+
+    @property
+    def report_period(self) -> ReportPeriod:
+        """The days the report covers: its period, or the report day."""
+        return self.period if self.period is not None else ReportPeriod.day(self.report_date)
+
+    def _check_period(self, path: str) -> None:
+        trends = [(n, len(line.trend)) for n, line in enumerate(self.top)]
+        trends += [(-1, len(self.other.trend))] if self.other is not None else []
+        if self.period is None or self.comparisons is None:
+            check_trends("day", trends, path)
+            return
+        if self.period.last_day != self.report_date:
+            raise InvalidReport(f"{path}.period: {self.period.key} does not end on the report day {self.report_date}")
+        check_period(self.period, self.comparisons, self.total, trends, path)
 
     def to_state(self) -> dict[str, Any]:
         """The Lambda result. Key order is the order the Step Functions console shows."""
@@ -233,7 +267,14 @@ class CostReport:
             **self._groups_state(),
             **({} if self.secondary is None else {"secondary": self.secondary.to_state()}),
             "settings": self.settings.to_state(),
+            **self._period_state(),
         }
+
+    def _period_state(self) -> dict[str, Any]:
+        """Only in a weekly or monthly report: a daily payload is what it always was."""
+        if self.period is None or self.comparisons is None:
+            return {}
+        return {"period": self.period.to_state(), "comparisons": self.comparisons.to_state()}
 
     def _groups_state(self) -> dict[str, Any]:
         return {
@@ -269,6 +310,7 @@ class CostReport:
             **_read_findings(data, path),
             **_read_report(data, path),
             settings=Thresholds.from_state(require(data, "settings", path), f"{path}.settings"),
+            **read_period(data, path),
         )
         report.check(read_amount(data, "total", path), alerts, path)
         return report

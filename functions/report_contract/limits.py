@@ -31,6 +31,15 @@ MIN_BASELINE_DAYS = 7  # no anomaly checks with less history than this
 FORECAST_BASIS_DAYS = 7  # the forecast's run rate: the mean of the days ending on the report day
 MIN_FORECAST_DAYS = 3  # no forecast with less history than this
 
+# A weekly or monthly report (report_contract.comparisons): its trend, its average, its anomaly baseline.
+WEEK_TREND = 8  # the chart and each service's trend: the 8 weeks ending with the report's
+MONTH_TREND = 13  # 13 months ending with the report's: the first is the same month last year
+PERIOD_TRENDS = {"day": TREND_DAYS, "week": WEEK_TREND, "month": MONTH_TREND}  # values in each service's trend
+MAX_PERIOD_TREND = max(WEEK_TREND, MONTH_TREND)
+AVERAGE_PERIODS = {"week": 4, "month": 3}  # "vs 4-week average", "vs 3-month average"
+MAX_AVERAGE_PERIODS = max(AVERAGE_PERIODS.values())
+MIN_BASELINE_PERIODS = 6  # anomaly checks against the earlier periods of the trend: at least this many known
+
 # Amounts: decimal strings, bounded so that every amount is exact and every formatted amount short.
 MAX_DECIMAL_PLACES = 30
 MAX_MAGNITUDE = Decimal(10) ** 15

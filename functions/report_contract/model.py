@@ -30,6 +30,7 @@ from report_contract.limits import (
     NAME_CHARS,
     NEW_SERVICE_DAYS_MAX,
     NEW_SERVICE_DAYS_MIN,
+    PERIOD_TRENDS,
     SCOPE_CHARS,
     SECONDARY_TOP,
     TOP_SERVICES_MAX,
@@ -50,15 +51,19 @@ from report_contract.wire import (
     read_choice,
     read_choices,
     read_date,
-    read_days,
     read_int,
     read_items,
     read_name,
     read_optional_amount,
+    read_series,
     require,
     rounded,
     show,
 )
+
+# A service's trend: TREND_DAYS days, or a weekly or monthly report's periods (CostReport.check holds which).
+MAX_SERIES = max(PERIOD_TRENDS.values())
+_SERIES = f"list of {TREND_DAYS} amounts (weekly {PERIOD_TRENDS['week']}, monthly {PERIOD_TRENDS['month']}), 2 places"
 
 
 class Field(NamedTuple):
@@ -305,9 +310,9 @@ class ServiceLine:
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("name", NAME, "the service, as Cost Explorer names it (longer names are cut)"),
-        Field("amount", EXACT_AMOUNT, "its gross charges on the report day"),
-        Field("dayBefore", EXACT_AMOUNT, "and on the day before"),
-        Field("trend", f"list of {TREND_DAYS} amounts, 2 places", "the days ending on the report day, oldest first"),
+        Field("amount", EXACT_AMOUNT, "its gross charges on the report day (in the report's period)"),
+        Field("dayBefore", EXACT_AMOUNT, "and on the day before (in the previous period)"),
+        Field("trend", _SERIES, "the days ending on the report day, oldest first (the periods of `comparisons.trend`)"),
         Field("flags", f"list of {', '.join(FLAGS)}", "new service, anomaly"),
     )
 
@@ -327,7 +332,7 @@ class ServiceLine:
             read_name(data, "name", path),
             read_amount(data, "amount", path),
             read_amount(data, "dayBefore", path),
-            read_days(data, "trend", path, TREND_DAYS),
+            read_series(data, "trend", path, MAX_SERIES),
             read_choices(data, "flags", path, FLAGS),
         )
 
@@ -345,7 +350,7 @@ class OtherLine:
         Field("count", whole(1), "services among them with a cost entry on the report day"),
         Field("amount", EXACT_AMOUNT, "their gross charges on the report day"),
         Field("dayBefore", EXACT_AMOUNT, "and on the day before"),
-        Field("trend", f"list of {TREND_DAYS} amounts, 2 places", "the days ending on the report day, oldest first"),
+        Field("trend", _SERIES, "the days ending on the report day, oldest first (the periods of `comparisons.trend`)"),
     )
 
     def to_state(self) -> dict[str, Any]:
@@ -363,7 +368,7 @@ class OtherLine:
             read_int(data, "count", path, 1),
             read_amount(data, "amount", path),
             read_amount(data, "dayBefore", path),
-            read_days(data, "trend", path, TREND_DAYS),
+            read_series(data, "trend", path, MAX_SERIES),
         )
 
 

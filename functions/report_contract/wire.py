@@ -190,6 +190,12 @@ def read_choices(data: Mapping[str, Any], key: str, path: str, allowed: tuple[st
     return tuple(read_choice(value, f"{at(path, key)}[{i}]", allowed) for i, value in enumerate(values))
 
 
+def read_series(data: Mapping[str, Any], key: str, path: str, max_items: int) -> tuple[Decimal, ...]:
+    """At most `max_items` amounts, oldest first (the report's kind says how many: CostReport.check)."""
+    values = read_list(data, key, path, "decimal strings", max_items)
+    return tuple(parse_amount(value, f"{at(path, key)}[{i}]") for i, value in enumerate(values))
+
+
 def read_days(data: Mapping[str, Any], key: str, path: str, days: int) -> tuple[Decimal, ...]:
     """Exactly `days` amounts, oldest first."""
     values = read_list(data, key, path, "decimal strings", days)

@@ -17,6 +17,8 @@ from decimal import Decimal
 from fetch_costs.handler import DEFAULT_REPORT, for_report
 from fetch_costs.history import CostHistory, not_ready, parse_history
 from fetch_costs.lines import line_namer, report_identity
+from fetch_costs.period_summary import summarise_period
+from fetch_costs.periods import monthly_history, queries, weekly_history
 from fetch_costs.query import build_request, report_window, secondary_window
 from fetch_costs.secondary import secondary_section
 from fetch_costs.settings import ReportSettings
@@ -24,6 +26,7 @@ from fetch_costs.summarise import summarise
 from render_email.render import RenderedEmail, render_report
 from render_email.request import RenderRequest
 from report_contract import CostReport, Secondary
+from report_contract.period import ReportPeriod
 from report_contract.spec import Breakdown, ReportSpec
 
 from local.cost_explorer import FakeCostExplorer, SyntheticOrganisation
@@ -88,7 +91,20 @@ TEAM_PAYMENTS = declared(
     },
 )
 
-DATASETS = (
+
+@dataclass(frozen=True)
+class PeriodDataset:
+    """A weekly or monthly report of the synthetic organisation (seed 7), as Cost Explorer answers on `today`."""
+
+    name: str
+    description: str
+    period: ReportPeriod
+    profile: str
+    today: date
+    settings: ReportSettings = field(default_factory=ReportSettings)
+
+
+DATASETS: tuple[Dataset | PeriodDataset, ...] = (
     Dataset(
         "small",
         "the synthetic small account: a spike yesterday, a new service, credits",
@@ -136,6 +152,20 @@ DATASETS = (
         report=TEAM_PAYMENTS,
         query=synthetic_query("large-org", date(2026, 11, 20)),
     ),
+    PeriodDataset(
+        "weekly",
+        "ISO week 47 of 2026 (Mon 16 to Sun 22 Nov), sent on Tuesday 24th: a new service, an anomaly, credits",
+        ReportPeriod.from_key("week", "2026-W47"),
+        "small",
+        date(2026, 11, 24),
+    ),
+    PeriodDataset(
+        "monthly",
+        "November 2026, sent on 3 December: not yet finalised; vs October, 3-month average, November 2025",
+        ReportPeriod.from_key("month", "2026-11"),
+        "small",
+        date(2026, 12, 3),
+    ),
 )
 
 
@@ -164,14 +194,32 @@ def report_of(dataset: Dataset) -> CostReport:
     return summarise(history, dataset.report_date, settings, report_identity(spec), secondary)
 
 
-def build(dataset: Dataset) -> tuple[dict, RenderedEmail]:
+def build_period(dataset: PeriodDataset) -> dict:
+    """FetchCosts' pure modules for a weekly or monthly report, on the embedded Cost Explorer."""
+    period, metric = dataset.period, dataset.settings.metric
+    ce = FakeCostExplorer(SyntheticOrganisation(dataset.profile, seed=7, today=dataset.today))
+    answers = [(q, ce.all_pages(build_request(q.start, q.end, metric, None, q.granularity))) for q in queries(period)]
+    daily_query, daily_pages = answers[-1]
+    daily = parse_history(daily_query.start, daily_query.end, metric, daily_pages, requests=len(ce.requests))
+    assert not_ready(daily, period.last_day) is None, f"{dataset.name}: FetchCosts would not report {period.key}"
+    if period.kind == "week":
+        history = weekly_history(period, daily)
+    else:
+        history = monthly_history(period, answers[0][0], metric, answers[0][1], daily, len(ce.requests))
+    return summarise_period(history, dataset.settings).to_state()
+
+
+def build(dataset: Dataset | PeriodDataset) -> tuple[dict, RenderedEmail]:
     """(FetchCosts' result as the state machine carries it, the email RenderEmail makes of it)."""
-    costs = json.loads(json.dumps(report_of(dataset).to_state()))
-    request = RenderRequest.from_event({"reportDate": dataset.report_date.isoformat(), "costs": costs})
+    if isinstance(dataset, PeriodDataset):
+        costs = json.loads(json.dumps(build_period(dataset)))
+    else:
+        costs = json.loads(json.dumps(report_of(dataset).to_state()))
+    request = RenderRequest.from_event({"reportDate": costs["reportDate"], "costs": costs})
     return costs, render_report(request.costs)
 
 
-def files(dataset: Dataset) -> dict[str, str]:
+def files(dataset: Dataset | PeriodDataset) -> dict[str, str]:
     """The golden files of a dataset: name -> exact content."""
     costs, email = build(dataset)
     return {

@@ -40,10 +40,10 @@ def boto3_valid(params: dict) -> dict:
     return params
 
 
-def request(start: dt.date, end: dt.date, *, metrics=("UnblendedCost",), group_by=()) -> dict:
+def request(start: dt.date, end: dt.date, *, metrics=("UnblendedCost",), group_by=(), granularity="DAILY") -> dict:
     params = {
         "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
-        "Granularity": "DAILY",
+        "Granularity": granularity,
         "Metrics": list(metrics),
     }
     if group_by:
@@ -313,11 +313,6 @@ def _with(**changes) -> dict:
         ),
         (_with(Granularity="HOURLY"), "AccessDeniedException", "HOURLY data is not publicly supported"),
         (_with(Metrics=["Cost"]), "ValidationException", "Invalid metric name(s) ['Cost']"),
-        (
-            _with(Granularity="MONTHLY"),
-            "ValidationException",
-            "Granularity MONTHLY is valid in Cost Explorer but not modelled",
-        ),
         (
             _with(Metrics=["UsageQuantity"]),
             "ValidationException",
@@ -730,3 +725,65 @@ def test_teams_are_drawn_from_the_seed_some_cost_untagged():
     assert a.team_tags == b.team_tags and a.team_tags != other.team_tags
     assert "" in a.team_tags.values() and {"payments", "platform"} <= set(a.team_tags.values())
     assert a.account_categories["111111111111"] == "Shared"
+
+
+# ---- MONTHLY granularity ----------------------------------------------------------------------
+
+
+def test_monthly_gives_one_result_per_calendar_month_cut_to_the_window(small):
+    response = small.get_cost_and_usage(request(dt.date(2024, 10, 15), dt.date(2024, 12, 3), granularity="MONTHLY"))
+    periods = [(r["TimePeriod"]["Start"], r["TimePeriod"]["End"]) for r in response["ResultsByTime"]]
+    assert periods == [("2024-10-15", "2024-11-01"), ("2024-11-01", "2024-12-01"), ("2024-12-01", "2024-12-03")]
+
+
+def test_a_monthly_group_is_the_exact_sum_of_its_days(small):
+    """A month's amount per (service, record type) is its days' amounts added up, to the last digit."""
+    group_by = ["SERVICE", "RECORD_TYPE"]
+    monthly = amounts_by_key(
+        small.all_pages(request(dt.date(2024, 11, 1), dt.date(2024, 12, 1), group_by=group_by, granularity="MONTHLY"))
+    )
+    daily = amounts_by_key(small.all_pages(request(dt.date(2024, 11, 1), dt.date(2024, 12, 1), group_by=group_by)))
+    summed: dict[tuple, Decimal] = {}
+    for (_, *keys), amount in daily.items():
+        summed[("2024-11-01", *keys)] = summed.get(("2024-11-01", *keys), Decimal(0)) + amount
+    assert monthly == summed
+    assert len({keys[1] for keys in monthly}) > 10  # services, each with its record types
+
+
+def test_a_monthly_result_is_estimated_with_its_billing_month():
+    # today 2025-03-04: February's bill is not final until the 5th, January's is.
+    ce = FakeCostExplorer(SyntheticOrganisation("small", today=dt.date(2025, 3, BILL_FINALISED_DAY - 1)))
+    response = ce.get_cost_and_usage(request(dt.date(2025, 1, 1), dt.date(2025, 4, 1), granularity="MONTHLY"))
+    assert {r["TimePeriod"]["Start"]: r["Estimated"] for r in response["ResultsByTime"]} == {
+        "2025-01-01": False,
+        "2025-02-01": True,
+        "2025-03-01": True,
+    }
+
+
+def test_monthly_keeps_the_time_period_rules(small):
+    with pytest.raises(CostExplorerError, match="historical data beyond 14 months"):
+        small.get_cost_and_usage(request(dt.date(2024, 1, 1), dt.date(2024, 3, 1), granularity="MONTHLY"))
+    with pytest.raises(CostExplorerError, match="end date past the beginning of next month"):
+        small.get_cost_and_usage(request(dt.date(2025, 2, 1), dt.date(2025, 5, 1), granularity="MONTHLY"))
+
+
+def test_thirteen_months_by_service_and_record_type_is_one_page_even_for_the_large_org(large_org):
+    ce = FakeCostExplorer(large_org)
+    first = dt.date(TODAY.year - 1, TODAY.month, 1)
+    pages = ce.all_pages(
+        request(first, TODAY.replace(day=1), group_by=["SERVICE", "RECORD_TYPE"], granularity="MONTHLY")
+    )
+    assert len(pages) == 1
+    assert len(pages[0]["ResultsByTime"]) == 12
+
+
+def test_monthly_answers_page_like_daily_ones_and_the_pages_merge_to_the_one_page_answer():
+    org = SyntheticOrganisation("small", seed=7, today=TODAY)
+    params = request(
+        dt.date(2024, 11, 1), dt.date(2025, 2, 1), group_by=["SERVICE", "RECORD_TYPE"], granularity="MONTHLY"
+    )
+    paged = FakeCostExplorer(org, groups_per_page=7).all_pages(params)
+    whole = FakeCostExplorer(org).all_pages(params)
+    assert len(whole) == 1 and len(paged) > 3
+    assert amounts_by_key(paged) == amounts_by_key(whole)
