@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     fault = StateFault.on(args.fail_at, _fault_code(args.fail_at), attempts=range(10)) if args.fail_at else None
 
     started = time.perf_counter()
-    reports = demo_reports(args.profile, today)
+    reports = demo_reports(args.profile, args.seed, today)
     with EmbeddedAWS(
         profile=args.profile, seed=args.seed, today=today, table_snapshot=snapshot, reports=reports
     ) as aws:
@@ -145,6 +145,11 @@ def _many_reports(
                 _write_email(aws, result, out)
     print()
     print(f"{len(children)} reports in {elapsed:.1f} s: {len(children) - failed} succeeded, {failed} failed")
+    sent_before = [r for r, e in sorted(children.items()) if (e.output or {}).get("outcome") == "already sent"]
+    if sent_before:
+        day = (children.get(DEFAULT_REPORT) or children[sent_before[0]]).output["reportDate"]
+        print(f"Already sent: {', '.join(sent_before)}. To send it again: {_again(args, date=day, force=True)}")
+        print("  (DATE with FORCE resends every daily report for that day)")
     print(f"Wrote {out / 'reports'}/<report>/report.html, report.txt, report.eml, execution.json, trace.txt")
     if failed:
         print(f"To redrive the failed report runs (each resumes at its failed step): {_again(args, redrive=True)}")

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from datetime import date
 
+from local.cost_explorer import SyntheticOrganisation
 from local.runtime import DEFAULT_RECIPIENTS
 
 DEFAULT_REPORT = "daily"  # report_contract.spec.DEFAULT_REPORT_ID: its files are also out/report.*
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def demo_reports(profile: str, today: date) -> dict[str, dict] | None:
+def demo_reports(profile: str, seed: int, today: date) -> dict[str, dict] | None:
     if profile != "large-org":
         return None
     to = list(DEFAULT_RECIPIENTS)
+    accounts = SyntheticOrganisation(profile, seed=seed, today=today).accounts
+    production = sorted(account for account, name in accounts.items() if name.startswith("prod-"))[:3]
     return {
         DEFAULT_REPORT: {"recipients": to},
         "team-payments": {
@@ -31,7 +34,7 @@ def demo_reports(profile: str, today: date) -> dict[str, dict] | None:
             "name": "Production accounts",
             "cadence": "weekly",
             "day_of_week": WEEKDAYS[today.weekday()],  # due on the day the demo runs
-            "scope": {"accounts": ["210987654321", "321098765432", "432109876543"]},
+            "scope": {"accounts": production},
             "breakdown": {"by": "account"},
             "recipients": ["platform@example.com"],
         },

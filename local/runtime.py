@@ -552,6 +552,13 @@ class EmbeddedAWS:
             raise ValueError("the execution did not stop inside a state; there is nothing to redrive")
         last = failed.history[last_entered]["stateEnteredEventDetails"]
         definition["StartAt"] = last["name"]
+        # The redriven run is the same state machine on AWS; here it is a copy that starts elsewhere, so
+        # the children a redriven dispatch starts must still be executions of the original.
+        definition = json.loads(
+            json.dumps(definition).replace(
+                '"StateMachineArn.$": "$$.StateMachine.Id"', f'"StateMachineArn": "{self.state_machine_arn}"'
+            )
+        )
         self._redrives += 1
         sfn = boto3.client("stepfunctions", region_name=REGION)
         arn = sfn.create_state_machine(
@@ -576,7 +583,8 @@ class EmbeddedAWS:
     def plan_of(self, execution) -> _ExecutionPlan | None:
         """The plan of an execution the runtime started, or, for a child execution a run started
         (StartEachReport), its parent's: the same pinned clock, and the parent's faults that are for the
-        child's report (StateFault.report) or for every report."""
+        child's report (StateFault.report) or for every report. Not the parent's Step Functions Local test
+        case: there, a test case belongs to the execution started with `<arn>#<case>`, not its children."""
         plan = self._plans.get(execution.name)
         if plan is not None:
             return plan
@@ -592,7 +600,6 @@ class EmbeddedAWS:
             return None
         report = execution_input.get("report")
         return _ExecutionPlan(
-            test_case=parent.test_case,
             start_time=parent.start_time,
             faults=tuple(f for f in parent.faults if f.report in (None, report)),
         )

@@ -122,7 +122,8 @@ def subject(report: CostReport, period: ReportPeriod, money: Money, total: str) 
     """The worst status first, then the period, its total and the change against the previous period."""
     statuses = [ALERT_LABELS[a] for a in report.alerts]
     warn = "⚠ " if any(a in WARNING_ALERTS for a in report.alerts) else ""
-    core = f"AWS costs {period_label(period)}: {total}"
+    named = "" if report.report.is_default else f", {shorten(clean_name(report.report.name), 30)}"
+    core = f"AWS costs {period_label(period)}{named}: {total}"
     previous = report.comparisons.previous if report.comparisons else None
     change = ""
     if report.no_spend:

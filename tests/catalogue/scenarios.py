@@ -30,7 +30,10 @@ from tests.definition import backoff
 NOW = datetime(2026, 11, 21, 8, 0, 5, tzinfo=UTC)
 DAY = "2026-11-20"
 REPORT_DAY = date(2026, 11, 20)
-SCHEDULED = {"scheduledTime": "2026-11-21T08:00:00Z"}
+# What the scheduled run of 2026-11-21 08:00 gives its report's child execution (decision 0009): the
+# catalogue is about one report's run, so it starts that run itself. tests/workflow/test_reports.py and the
+# dispatch scenarios below cover the scheduled run that starts it.
+SCHEDULED = {"report": "daily", "period": DAY, "force": False, "trigger": "schedule"}
 
 MOCK_CONFIG_FILE = Path(__file__).with_name("MockConfigFile.json")
 
@@ -254,6 +257,7 @@ def old_day_already_sent(run: Run) -> Outcome:
     expect_sent(first)
     later = run.run({"date": "2026-11-02"})
     assert later.output == {
+        "report": "daily",
         "outcome": "already sent",
         "reportDate": "2026-11-02",
         "messageId": first.output["messageId"],

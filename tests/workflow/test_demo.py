@@ -91,7 +91,7 @@ def test_each_profile_keeps_its_own_records_and_files_and_its_hints_name_it(tmp_
     # The same day for another profile is that organisation's first report, written to its own folder.
     assert demo.main(["--profile", "large-org"]) == 0
     first = capsys.readouterr().out
-    assert "ReportSent" in first and "already sent" not in first
+    assert re.search(r"^daily +SUCCEEDED +sent ", first, re.M) and "already sent" not in first
     assert (tmp_path / "out" / "large-org" / "report.html").read_text() != small_html
     assert (tmp_path / "out" / "report.html").read_text() == small_html
 
@@ -137,3 +137,27 @@ def test_make_passes_the_switches_through_and_help_fits_every_target_name(tmp_pa
     assert any("a-target-name-longer-than-any-real-one" in row for row in rows)
     description_columns = {re.match(r"  make \S+ +", row).end() for row in rows}
     assert len(description_columns) == 1, help_text
+
+
+def test_the_large_org_demo_sends_four_reports_each_in_its_own_folder(tmp_path, capsys):
+    # GIVEN the large-org demo deployment: the organisation daily, a team daily, accounts weekly, the
+    # organisation monthly (local/demo_reports.py)
+    out = tmp_path / "out"
+
+    assert demo.main(["--profile", "large-org", "--out", str(out)]) == 0
+
+    printed = capsys.readouterr().out
+    reports = ("daily", "team-payments", "accounts-weekly", "org-monthly")
+    for report in reports:
+        folder = out / "reports" / report
+        for name in ("report.html", "report.txt", "report.eml", "execution.json", "trace.txt"):
+            assert (folder / name).stat().st_size > 0, (report, name)
+        assert re.search(rf"^{report} +SUCCEEDED +sent +", printed, re.M), printed
+        assert json.loads((folder / "execution.json").read_text())["status"] == "SUCCEEDED"
+    # The default report's email is also where a single report's has always been.
+    assert (out / "report.html").read_text() == (out / "reports" / "daily" / "report.html").read_text()
+    assert "Week " in (out / "reports" / "accounts-weekly" / "report.txt").read_text()
+    assert "Payments team" in (out / "reports" / "team-payments" / "report.txt").read_text()
+    # The run's Cost Explorer requests, all reports together, and what they cost.
+    requests = int(re.search(r"^Cost Explorer requests: (\d+) \(\$", printed, re.M).group(1))
+    assert requests >= len(reports)
