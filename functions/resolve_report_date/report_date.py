@@ -180,7 +180,7 @@ def resolve(
     else:
         raise InvalidReportRequest(f"no report day given; {EXAMPLES}")
     for _, period in due:
-        _check_reportable(period, today, history_months)
+        _check_reportable(period, today, history_months, "scheduledTime" if "scheduledTime" in fields else "date")
     return Resolved(due=tuple(DueReport(spec, period, trigger, force, execution_name) for spec, period in due))
 
 
@@ -234,7 +234,7 @@ def _one_report(
     trigger = fields.get("trigger", "manual")
     if trigger not in TRIGGERS:
         raise InvalidReportRequest(f"trigger: {excerpt(trigger)} is not allowed: use one of {', '.join(TRIGGERS)}")
-    _check_reportable(period, today, history_months)
+    _check_reportable(period, today, history_months, "period" if "period" in fields else "date")
     return ReportRequest(spec, period, str(trigger), _force(fields), _expiry(period.last_day, history_months))
 
 
@@ -246,17 +246,18 @@ def earliest_reportable_day(today: date, history_months: int) -> date:
     return date(year, month + 1, 1)
 
 
-def _check_reportable(period: ReportPeriod, today: date, history_months: int) -> None:
+def _check_reportable(period: ReportPeriod, today: date, history_months: int, field: str) -> None:
+    """`field` is the input field the period came from, which the refusal names."""
     if period.end > today:
         latest = ReportPeriod.latest_complete(period.kind, today - timedelta(days=1))
         raise InvalidReportRequest(
-            f"{period.kind} {period.key} has not ended yet in UTC (the execution started on "
+            f"{field}: {period.kind} {period.key} has not ended yet in UTC (the execution started on "
             f"{today.isoformat()}); the latest complete {period.kind} is {latest.key}"
         )
     earliest = earliest_reportable_day(today, history_months)
     if period.start < earliest:
         raise InvalidReportRequest(
-            f"{period.kind} {period.key} is older than Cost Explorer keeps (the current month and "
+            f"{field}: {period.kind} {period.key} is older than Cost Explorer keeps (the current month and "
             f"the {history_months} before it); "
             f"the earliest day it holds is {earliest.isoformat()}"
         )

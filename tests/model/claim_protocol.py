@@ -3,10 +3,13 @@
 The protocol that keeps a day's report to one email lives in three places at once: the DynamoDB
 ConditionExpressions, the order of the Choice rules, and the Retry/Catch of each Task. A hand-written
 copy of it in a model would drift from the file. So this module does not describe the protocol: it
-*interprets* state_machine/cost_notifier.asl.json (JSONPath, placeholders left as they are) with a small
+*interprets* state_machine/cost_notifier.asl.json (JSONPath; placeholders left as they are, but for
+${reports}, which the model fills with its report declarations) with a small
 Step Functions interpreter over an abstract world (one DynamoDB record for the day, the list of emails
-SES accepted), and explores every interleaving of 2 or 3 executions for the same day, with faults and
-redrives, checking the safety properties in every state where all executions have ended.
+SES accepted), and explores every interleaving of 2 or 3 executions of one report for the same day
+(child executions, and manual runs of that report), with faults and redrives, checking the safety
+properties in every state where all executions have ended. The dispatch that starts a child per due report
+(StartEachReport) touches neither the record nor SES: it is declared out of scope, in one checked shape.
 
 Anything in the definition outside what the interpreter understands (a state type, a resource, a
 Choice operator, a piece of DynamoDB expression grammar) raises UnsupportedDefinition instead of being
@@ -17,6 +20,7 @@ Run it: `python -m tests.model.claim_protocol [definition.asl.json]`. See docs/m
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -24,7 +28,6 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -33,23 +36,44 @@ from tests import aws_contract
 DEFINITION = Path(__file__).resolve().parents[2] / "state_machine" / "cost_notifier.asl.json"
 DAY = "2026-11-20"
 KINDS = ("scheduled", "manual", "forced")
+# What the model runs: executions of ONE report for one period, which is what each child execution started
+# by a dispatching run is (docs/decisions/0009-one-child-execution-per-report.md), and what an operator's
+# manual run of one report is. Their inputs, per kind of run: a scheduled run's child carries the period
+# and trigger its parent resolved; a manual run names a day of the report's period, and may force a resend.
+KIND_INPUTS = {
+    "scheduled": {"report": "daily", "period": DAY, "trigger": "schedule"},
+    "manual": {"report": "daily", "date": DAY},
+    "forced": {"report": "daily", "date": DAY, "force": True},
+}
+# The deployment's report declarations, as Terraform writes them into the definition ("${reports}", JSON
+# text): the default report, which is keyed by the day alone. The model fills the placeholder with this.
+REPORTS = {"daily": {"recipients": ["finops@example.com"]}}
+REPORTS_PLACEHOLDER = "${reports}"
+# Time is not modelled: every execution starts at this instant (the day after DAY), and a redrive keeps it.
+STARTED_AT = "2026-11-21T08:00:05+00:00"
+HISTORY_MONTHS = 13
+# What the resolver's handler requires in its event (functions/resolve_report_date/handler.py).
+RESOLVER_PAYLOAD = {"input", "executionStartTime", "executionName", "reports"}
 
 
-def resolver_payload(kind: str) -> dict:
-    """What functions/resolve_report_date returns for each kind of run: the function's own pure core, so
-    a field it adds or renames reaches the model without a copy to update."""
+@functools.cache
+def _resolved(execution_input: str, execution_name: str, reports: str) -> str:
     from datetime import datetime
 
+    from resolve_report_date.handler import read_reports
     from resolve_report_date.report_date import resolve
 
-    execution_input = {
-        "scheduled": {"scheduledTime": "2026-11-21T08:00:00Z"},
-        "manual": {"date": DAY},
-        "forced": {"date": DAY, "force": True},
-    }[kind]
-    request = resolve(execution_input, datetime(2026, 11, 21, 8, 0, 5, tzinfo=UTC), 13)
-    assert request.report_date.isoformat() == DAY
-    return request.to_state()
+    started_at = datetime.fromisoformat(STARTED_AT)
+    resolved = resolve(json.loads(execution_input), started_at, HISTORY_MONTHS, read_reports(reports), execution_name)
+    return json.dumps(resolved.to_state())
+
+
+def resolver_payload(execution_input: dict, execution_name: str = "E1", reports: str | None = None) -> dict:
+    """What functions/resolve_report_date returns for this execution input: the function itself (its
+    handler's reading of the declarations, then its pure core), so a field it adds or renames reaches the
+    model without a copy to update. `reports` is the declarations' JSON text (the model's, by default)."""
+    reports = json.dumps(REPORTS) if reports is None else reports
+    return json.loads(_resolved(json.dumps(execution_input, sort_keys=True), execution_name, reports))
 
 
 class UnsupportedDefinition(ValueError):
@@ -473,7 +497,28 @@ _STATE_FIELDS = {
     "Choice": {"Type", "Comment", "Choices", "Default"},
     "Pass": {"Type", "Comment", "Parameters", "Result", "ResultPath", "Next", "End"},
 }
-_CHOICE_TESTS = {"IsPresent", "BooleanEquals", "StringEquals"}
+_CHOICE_TESTS = {"IsPresent", "IsNull", "BooleanEquals", "StringEquals"}
+# The dispatch: a dispatching run (a schedule, or a manual run for a day) starts one child execution of
+# this state machine per due report and ends. It is outside the claim protocol: it touches neither the
+# record nor SES, and each child it starts is a one-report run, which is what the model runs. So the model
+# declares it out of scope, but only in the one shape that makes that true (Protocol._dispatch): a Map
+# reachable only through the branch a Choice takes when `$.due` is not null (a one-report run's `due` is
+# null), that ends the run, whose iterations only start executions of this same state machine with a
+# one-report input. Its idempotence is tested on the embedded runtime (tests/workflow/test_reports.py).
+START_EXECUTION = "arn:aws:states:::states:startExecution"
+DUE = "$.due"
+_DISPATCH_FIELDS = {
+    "Type",
+    "Comment",
+    "ItemsPath",
+    "ItemSelector",
+    "Parameters",
+    "MaxConcurrency",
+    "ItemProcessor",
+    "ResultSelector",
+    "ResultPath",
+    "End",
+}
 
 
 class Protocol:
@@ -484,7 +529,9 @@ class Protocol:
         if asl.get("QueryLanguage", "JSONPath") != "JSONPath":
             raise UnsupportedDefinition("only JSONPath definitions are modelled")
         self.start = asl["StartAt"]
-        self.states: dict[str, dict] = asl["States"]
+        # The states of a one-report run, which the model interprets, and the dispatch, which it does not.
+        self.dispatch: dict[str, dict] = self._dispatch(asl["States"])
+        self.states: dict[str, dict] = {n: st for n, st in asl["States"].items() if n not in self.dispatch}
         self.conditions: dict[str, Any] = {}
         self.updates: dict[str, Any] = {}
         for name, state in self.states.items():
@@ -502,6 +549,57 @@ class Protocol:
         out += [catcher["Next"] for catcher in state.get("Catch", [])]
         return out
 
+    def _dispatch(self, states: dict[str, dict]) -> dict[str, dict]:
+        """The dispatching branch, declared out of scope, checked to be exactly what makes that sound:
+        the target of a Choice's branch taken only when `$.due` is not null (its one rule `$.due IsNull
+        true`, that branch its Default; or `IsNull false`, that branch the rule's), which no other state
+        goes to, and a Map that ends the run (no Next, no Catch: nothing after it is the protocol's)
+        whose iterations hold only Pass states and StartExecution of this same state machine with a
+        one-report input ("report" and "period"). Anything else in that branch is interpreted, so refused
+        if the model cannot. The model also checks, as it runs, that no one-report run takes the branch."""
+        found = {}
+        for name, state in states.items():
+            rules = state.get("Choices", [])
+            if state.get("Type") != "Choice" or len(rules) != 1 or set(rules[0]) - {"Variable", "IsNull", "Next"}:
+                continue
+            if rules[0].get("Variable") != DUE or not isinstance(rules[0].get("IsNull"), bool):
+                continue
+            target = state.get("Default") if rules[0]["IsNull"] else rules[0]["Next"]
+            dispatch = states.get(target)
+            if dispatch is None or dispatch.get("Type") != "Map":
+                continue  # interpreted like any other state (a Map is then refused)
+            sources = [n for n, st in states.items() if n != name and target in self.targets(st)]
+            if sources or self.targets(dispatch) or not dispatch.get("End"):
+                raise UnsupportedDefinition(
+                    f"{target}: the dispatch is out of the model's scope only if it is reached from {name} alone "
+                    "and ends the run"
+                )
+            unknown = set(dispatch) - _DISPATCH_FIELDS
+            if unknown:
+                raise UnsupportedDefinition(f"{target}: dispatch fields not modelled: {sorted(unknown)}")
+            processor = dispatch.get("ItemProcessor", {})
+            if processor.get("ProcessorConfig", {}).get("Mode", "INLINE") != "INLINE":
+                raise UnsupportedDefinition(f"{target}: only an inline Map dispatch is out of scope")
+            for inner, step in processor.get("States", {}).items():
+                parameters = step.get("Parameters", {})
+                if step.get("Type") == "Pass":
+                    continue
+                if step.get("Type") != "Task" or step.get("Resource") != START_EXECUTION:
+                    raise UnsupportedDefinition(
+                        f"{target}.{inner}: a dispatch does only StartExecution (and Pass); "
+                        f"{step.get('Type')} {step.get('Resource', '')} could touch the record"
+                    )
+                child = parameters.get("Input", {})
+                if parameters.get("StateMachineArn.$") != "$$.StateMachine.Id" or not {"report.$", "period.$"} <= set(
+                    child
+                ):
+                    raise UnsupportedDefinition(
+                        f"{target}.{inner}: a dispatch must start this state machine with a one-report input "
+                        "(report and period), the runs the model checks"
+                    )
+            found[target] = dispatch
+        return found
+
     def _check_state(self, name: str, state: dict) -> None:
         kind = state.get("Type")
         if kind not in _STATE_FIELDS:
@@ -512,7 +610,7 @@ class Protocol:
         if kind != "Choice" and bool(state.get("End")) == ("Next" in state):
             raise UnsupportedDefinition(f"{name}: needs exactly one of Next and End")
         for target in self.targets(state):
-            if target not in self.states:
+            if target not in self.states and target not in self.dispatch:
                 raise UnsupportedDefinition(f"{name}: goes to unknown state {target}")
         for key in ("Parameters", "ResultSelector"):
             check_template(state.get(key, {}))
@@ -558,6 +656,17 @@ class Protocol:
             function = parameters.get("FunctionName")
             if function != RESOLVER and function not in EFFECT_FREE_LAMBDAS:
                 raise UnsupportedDefinition(f"{name}: Lambda {function} is unknown to the model (effects?)")
+            payload = parameters.get("Payload", {})
+            if function == RESOLVER and (
+                {k.removesuffix(".$") for k in payload} != RESOLVER_PAYLOAD
+                or payload.get("input.$") != "$"
+                or payload.get("reports") != REPORTS_PLACEHOLDER
+            ):
+                raise UnsupportedDefinition(
+                    f"{name}: the resolver's payload must be its handler's event as the model builds it: "
+                    f'the execution input ("input.$": "$"), {sorted(RESOLVER_PAYLOAD)}, '
+                    f"and the declarations as {REPORTS_PLACEHOLDER}"
+                )
             return
         if resource == SEND:
             return
@@ -595,7 +704,8 @@ class Protocol:
                 return
             visiting.add(name)
             for target in self.targets(self.states[name]):
-                visit(target)
+                if target not in self.dispatch:
+                    visit(target)
             visiting.discard(name)
             order.append(name)
 
@@ -632,11 +742,12 @@ class Protocol:
         return paths
 
     def interchangeable_kinds(self) -> list[tuple[str, ...]]:
-        """Kinds of run the definition cannot tell apart: their requests differ only in fields no decision
-        reads. (Today scheduled and manual differ only in `trigger`, which is only recorded.) Exploring
-        one kind of each group is then exploring them all: the others give the same worlds but for
-        the value of an attribute nothing reads. Checked on every load, so a Choice on `trigger` would
-        split the group again."""
+        """Kinds of run the definition cannot tell apart: their inputs and their resolved requests differ
+        only in fields no decision reads. (Today a scheduled run's child and a manual run of the report
+        differ in their input, which ResolveReportDate replaces with its result, and in the request's
+        `trigger`, which is only recorded.) Exploring one kind of each group is then exploring them all:
+        the others give the same worlds but for the value of an attribute nothing reads. Checked on every
+        load, so a Choice on `trigger` would split the group again."""
         resolver = next(
             (
                 n
@@ -649,19 +760,34 @@ class Protocol:
             return [(kind,) for kind in KINDS]
         state = self.states[resolver]
         target, selector = state.get("ResultPath", "$"), state.get("ResultSelector", {})
-        read = set()
+        read = set()  # ("payload" | "input", keys): what some decision reads, in the resolver's Payload or the input
         for path in self.decisive_paths():
             if path == target or target.startswith(path + ".") or path == "$":
                 return [(kind,) for kind in KINDS]  # the whole request is read
+            if path.startswith("$$"):
+                continue  # the context: the same for every kind
+            if target != "$" and not path.startswith(target + "."):
+                read.add(("input", tuple(path.split(".")[1:])))  # the input, which the result is put into
             for key, source in selector.items():
-                if path == f"{target}.{key[:-2]}" or path.startswith(f"{target}.{key[:-2]}."):
-                    read.add(source.split(".")[2] if source.startswith("$.Payload.") else "*")
-        if "*" in read or not selector:
+                field = f"$.{key[:-2]}" if target == "$" else f"{target}.{key[:-2]}"
+                if path == field or path.startswith(field + "."):
+                    if not (source == "$.Payload" or source.startswith("$.Payload.")):
+                        return [(kind,) for kind in KINDS]
+                    read.add(("payload", tuple((source + path[len(field) :]).split(".")[2:])))
+        if not selector:
             return [(kind,) for kind in KINDS]
+
+        def value(payload, keys):
+            for key in keys:
+                if not isinstance(payload, dict) or key not in payload:
+                    return "<absent>"
+                payload = payload[key]
+            return json.dumps(payload, sort_keys=True)
+
         groups: dict = {}
         for kind in KINDS:
-            payload = resolver_payload(kind)
-            groups.setdefault(tuple((f, payload[f]) for f in sorted(read)), []).append(kind)
+            docs = {"payload": resolver_payload(KIND_INPUTS[kind]), "input": KIND_INPUTS[kind]}
+            groups.setdefault(tuple(value(docs[where], keys) for where, keys in sorted(read)), []).append(kind)
         return [tuple(group) for group in groups.values()]
 
     def is_local(self, name: str) -> bool:
@@ -724,7 +850,7 @@ class Bounds:
 
 
 class Model:
-    """The transitions of one scenario: a few executions of given kinds, for the same day."""
+    """The transitions of one scenario: a few executions of one report, of given kinds, for the same day."""
 
     def __init__(self, protocol: Protocol, kinds: tuple[str, ...], bounds: Bounds):
         self.protocol, self.kinds, self.bounds = protocol, kinds, bounds
@@ -737,10 +863,15 @@ class Model:
 
     # -- what the outside world answers ------------------------------------------------------------
 
-    def lambda_result(self, i: int, state: dict):
+    def lambda_result(self, i: int, state: dict, parameters: dict):
         function = state["Parameters"]["FunctionName"]
         if function == RESOLVER:
-            return {"Payload": resolver_payload(self.kinds[i]), "StatusCode": 200}
+            # The real function, on the payload the definition builds: the execution input as it is, the
+            # execution's name; the start time is the model's one instant (STARTED_AT) and ${reports} the
+            # model's declarations (REPORTS), as Terraform fills it.
+            payload = parameters["Payload"]
+            resolved = resolver_payload(thaw(payload["input"]), payload["executionName"])
+            return {"Payload": resolved, "StatusCode": 200}
         return {"Payload": Opaque(function.strip("${}")), "StatusCode": 200}
 
     def context(self, i: int, name: str) -> dict:
@@ -794,7 +925,8 @@ class Model:
 
     def initial(self) -> list[tuple[str, tuple[int, ...]]]:
         """The start: every execution at StartAt (with the reduction, already through its local steps)."""
-        world = World(tuple(Exec(self.protocol.start, RUNNING, freeze({"kind": k})) for k in self.kinds), None, (), 0)
+        execs = tuple(Exec(self.protocol.start, RUNNING, freeze(KIND_INPUTS[k])) for k in self.kinds)
+        world = World(execs, None, (), 0)
         starts = [("start", world)]
         if self.bounds.reduce_local_steps:
             for i in range(len(self.kinds)):
@@ -914,8 +1046,7 @@ class Model:
         doc = world.execs[i].doc
         for rule in state["Choices"]:
             if self._rule(rule, doc, context):
-                self.branches.add((name, rule["Next"]))
-                return [(f"-> {rule['Next']}", self._with(world, i, world.execs[i]._replace(at=rule["Next"])))]
+                return [self._branch(world, i, name, rule["Next"])]
         if "Default" not in state:
             return [
                 (
@@ -923,8 +1054,14 @@ class Model:
                     self._fail(world, i, name, "States.NoChoiceMatched"),
                 )
             ]
-        self.branches.add((name, state["Default"]))
-        return [(f"-> {state['Default']}", self._with(world, i, world.execs[i]._replace(at=state["Default"])))]
+        return [self._branch(world, i, name, state["Default"])]
+
+    def _branch(self, world, i, name, target):
+        if target in self.protocol.dispatch:
+            # Out of scope only because a one-report run never goes there: if one does, the model is wrong.
+            raise UnsupportedDefinition(f"{name}: a run of one report goes to the dispatch {target}")
+        self.branches.add((name, target))
+        return f"-> {target}", self._with(world, i, world.execs[i]._replace(at=target))
 
     def _rule(self, rule, doc, context) -> bool:
         if "And" in rule:
@@ -943,6 +1080,8 @@ class Model:
         value = resolve(rule["Variable"], doc, context)  # absent: States.Runtime, as in Step Functions
         if isinstance(value, Opaque):
             raise UnsupportedDefinition(f"a Choice rule tests {rule['Variable']}, a value the model does not compute")
+        if "IsNull" in rule:
+            return (value is None) == rule["IsNull"]
         if "BooleanEquals" in rule:
             return value is rule["BooleanEquals"]
         return isinstance(value, str) and value == rule["StringEquals"]
@@ -967,7 +1106,7 @@ class Model:
             out.append((f"{label} {where}", after))
 
         if resource == LAMBDA:
-            answered("ok", world, self.lambda_result(i, state))
+            answered("ok", world, self.lambda_result(i, state, parameters))
         elif resource == GET:
             answered(
                 f"read {record_summary(world.record)}",
@@ -1311,7 +1450,7 @@ def main(argv: list[str]) -> int:
     groups = [g for g in protocol.interchangeable_kinds() if len(g) > 1]
     print(f"Model check of {path}")
     print(
-        f"bounds: 2 and 3 executions of one day, at most {bounds.max_faults} faults per scenario, "
+        f"bounds: 2 and 3 executions of one report for one day, at most {bounds.max_faults} faults per scenario, "
         f"at most {bounds.max_redrives} redrive(s) per execution"
     )
     for group in groups:

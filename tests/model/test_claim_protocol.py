@@ -2,8 +2,12 @@
 
 The checker reads state_machine/cost_notifier.asl.json itself, so these tests hold it to four things:
 the definition keeps every property; the checker finds the known defects of the previous definition
-(frozen as cost_notifier_v1.asl.json, the definition before commit 234e5b2) with a readable trace; it
-refuses what it cannot interpret; and what it walks is the definition's own chain of states."""
+(frozen as cost_notifier_v1.asl.json, the definition before commit 234e5b2, given the current
+ResolveReportDate and dispatch so that it runs as a child execution of one report does) with a readable
+trace; it refuses what it cannot interpret; and what it walks is the definition's own chain of states.
+The runs it checks are runs of one report for one period: child executions, and manual runs of one
+report. The dispatch that starts the children (StartEachReport) is declared out of scope, in one checked
+shape only."""
 
 from __future__ import annotations
 
@@ -77,7 +81,10 @@ def test_the_documented_limit_is_reached_and_counted_not_hidden(report):
 
 
 def test_every_state_choice_rule_and_catch_of_the_definition_is_exercised(report):
+    # Every state but the dispatch, which a one-report run never enters (the model refuses it if one does).
     protocol = Protocol.load()
+    assert set(protocol.dispatch) == {"StartEachReport"}
+    assert set(protocol.states) | set(protocol.dispatch) == set(CURRENT["States"])
     entered = set().union(*(r.states_entered for r in report.results))
     assert entered == set(protocol.states)
     branches = {
@@ -85,6 +92,7 @@ def test_every_state_choice_rule_and_catch_of_the_definition_is_exercised(report
         for name, state in protocol.states.items()
         if state["Type"] == "Choice"
         for target in [rule["Next"] for rule in state["Choices"]] + [state["Default"]]
+        if target not in protocol.dispatch
     }
     branches |= {
         (name, catcher["Next"]) for name, state in protocol.states.items() for catcher in state.get("Catch", [])
@@ -127,6 +135,46 @@ def test_the_fault_model_rests_on_the_definitions_retries_as_specified():
         if state["Resource"] == cp.SEND:
             assert aws_contract.SES_UNKNOWN_OUTCOME not in retried and "States.ALL" not in retried
             assert retried <= set(aws_contract.TRANSIENT[cp.SEND])
+
+
+def test_the_runs_modelled_are_runs_of_one_report_resolved_by_the_real_function():
+    # Each kind of run is a one-report input (a scheduled run's child, a manual run of one report, forced
+    # or not), and functions/resolve_report_date itself says what it asks for: one request for the day's
+    # record, no reports to dispatch, so OneReportOrMany's `$.due IsNull` rule sends it to its record.
+    from datetime import datetime
+
+    from report_contract.spec import parse_reports
+    from resolve_report_date.report_date import resolve
+
+    for kind, execution_input in cp.KIND_INPUTS.items():
+        assert "report" in execution_input
+        payload = cp.resolver_payload(execution_input)
+        real = resolve(execution_input, datetime.fromisoformat(cp.STARTED_AT), 13, parse_reports(cp.REPORTS), "E1")
+        assert payload == json.loads(json.dumps(real.to_state()))
+        assert payload["due"] is None
+        request = payload["request"]
+        assert (request["reportId"], request["reportKey"], request["reportDate"]) == ("daily", cp.DAY, cp.DAY)
+        assert request["force"] is (kind == "forced")
+        assert request["trigger"] == ("schedule" if kind == "scheduled" else "manual")
+
+
+def test_a_dispatching_run_is_not_a_run_the_model_checks(monkeypatch):
+    # A run whose input names no report (a schedule, or a manual run for a day) resolves to the reports
+    # due and goes to the dispatch, which the model does not interpret: it stops rather than skip it.
+    monkeypatch.setitem(cp.KIND_INPUTS, "scheduled", {"scheduledTime": "2026-11-21T08:00:00Z"})
+    assert cp.resolver_payload(cp.KIND_INPUTS["scheduled"])["due"]["count"] == 1
+    with pytest.raises(UnsupportedDefinition, match="goes to the dispatch StartEachReport"):
+        cp.walk(Protocol.load())
+
+
+def test_the_dispatch_choice_is_interpreted_whichever_way_it_is_written():
+    def is_not_null(states):
+        states["OneReportOrMany"]["Choices"] = [{"Variable": "$.due", "IsNull": False, "Next": "StartEachReport"}]
+        states["OneReportOrMany"]["Default"] = "CheckAlreadySent"
+
+    protocol = protocol_of(mutated(is_not_null))
+    assert set(protocol.dispatch) == {"StartEachReport"}
+    assert cp.walk(protocol) == HAPPY_PATH
 
 
 # --- the checker finds the defects of the previous definition ---------------------------------------
@@ -283,6 +331,15 @@ def test_scheduled_and_manual_runs_are_one_kind_until_a_decision_reads_the_trigg
     for change in (choice_on_trigger, condition_on_trigger):
         assert protocol_of(mutated(change)).interchangeable_kinds() == [("scheduled",), ("manual",), ("forced",)]
 
+    def input_kept_and_its_trigger_read(states):
+        # The execution input differs too (a child's carries its trigger): read, it splits them as well.
+        states["ResolveReportDate"]["ResultPath"] = "$.resolved"
+        states["SentOrClaimed"]["Choices"].insert(
+            0, {"Variable": "$.trigger", "StringEquals": "schedule", "Next": "ClaimedByAnotherExecution"}
+        )
+
+    assert ("scheduled", "manual") not in protocol_of(mutated(input_kept_and_its_trigger_read)).interchangeable_kinds()
+
 
 # --- the condition evaluator: DynamoDB's semantics, and nothing outside its subset -------------------
 
@@ -403,12 +460,77 @@ def _parameter(state, field, value):
         (_set("SendEmail", "Resource", "arn:aws:states:::sns:publish"), "resource"),
         (_parameter("FetchCosts", "FunctionName", "${send_slack_function_arn}"), "unknown to the model"),
         (_set("RenderEmail", "Type", "Wait"), "state type"),
+        (_set("RenderEmail", "Type", "Map"), "state type Map"),
+        (
+            _parameter(
+                "ResolveReportDate", "Payload", {"input.$": "$", "executionStartTime.$": "$$.Execution.StartTime"}
+            ),
+            "resolver's payload",
+        ),
         (_set("MarkSent", "OutputPath", "$.delivery"), "fields not modelled"),
         (_set("MarkSent", "ResultPath", "$.items[0]"), "JSONPath"),
         (_set("MarkSent", "Next", "CheckAlreadySent"), "loops"),
     ],
 )
 def test_a_definition_outside_the_model_is_refused_not_skipped(change, message):
+    with pytest.raises(UnsupportedDefinition, match=message):
+        protocol_of(mutated(change))
+
+
+def _dispatch_rule(rule):
+    def change(states):
+        states["OneReportOrMany"]["Choices"] = [rule]
+
+    return change
+
+
+def _dispatch_step(field, value):
+    def change(states):
+        states["StartEachReport"]["ItemProcessor"]["States"]["RunReport"][field] = value
+
+    return change
+
+
+def _also_caught_into_the_dispatch(states):
+    states["FetchCosts"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "StartEachReport"}]
+
+
+def _child_input_without_a_report(states):
+    del states["StartEachReport"]["ItemProcessor"]["States"]["RunReport"]["Parameters"]["Input"]["report.$"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # One-report runs could reach the Map: it is then a state like any other, and refused.
+        (_dispatch_rule({"Variable": "$.due", "IsNull": False, "Next": "CheckAlreadySent"}), "state type Map"),
+        (_dispatch_rule({"Variable": "$.request", "IsNull": True, "Next": "CheckAlreadySent"}), "state type Map"),
+        (_dispatch_rule({"Variable": "$.due", "IsPresent": True, "Next": "CheckAlreadySent"}), "state type Map"),
+        (_also_caught_into_the_dispatch, "reached from OneReportOrMany alone"),
+        # The dispatch must end the run and do nothing but start one-report children of this state machine.
+        (_set("StartEachReport", "Next", "CheckAlreadySent"), "ends the run"),
+        (_set("StartEachReport", "Catch", [{"ErrorEquals": ["States.ALL"], "Next": "ReportSent"}]), "ends the run"),
+        (_dispatch_step("Resource", cp.PUT), "could touch the record"),
+        (_dispatch_step("Resource", cp.SEND), "could touch the record"),
+        (_dispatch_step("Type", "Wait"), "could touch the record"),
+        (_child_input_without_a_report, "one-report input"),
+        (_set("StartEachReport", "ToleratedFailurePercentage", 10), "dispatch fields not modelled"),
+    ],
+    ids=[
+        "one-report-runs-to-the-map",
+        "null-test-on-another-field",
+        "not-a-null-test",
+        "dispatch-reached-from-elsewhere",
+        "dispatch-goes-on",
+        "dispatch-caught-into-the-protocol",
+        "dispatch-writes-the-table",
+        "dispatch-sends-email",
+        "dispatch-waits",
+        "child-of-no-report",
+        "distributed-map-field",
+    ],
+)
+def test_only_the_dispatch_as_specified_is_out_of_scope(change, message):
     with pytest.raises(UnsupportedDefinition, match=message):
         protocol_of(mutated(change))
 

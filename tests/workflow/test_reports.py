@@ -140,3 +140,17 @@ def test_a_manual_run_of_one_weekly_report_names_its_week(aws):
     request = execution.state_output("ResolveReportDate")["request"]
     assert request["period"] == {"kind": "week", "start": "2026-11-16", "end": "2026-11-23"}
     assert request["reportDate"] == "2026-11-22"
+
+
+def test_a_report_whose_scope_has_no_spend_is_sent_and_says_so():
+    # GIVEN a report scoped to an account with no cost at all in the organisation
+    reports = {"empty": {"name": "Sandbox account", "scope": {"accounts": ["999999999999"]}, "recipients": TO}}
+    with EmbeddedAWS(profile="small", now=MONDAY_30_NOV, reports=reports) as aws:
+        execution = aws.run({"report": "empty", "period": "2026-11-29"})
+
+        # THEN it is sent (not held as "not ready": nothing in its scope costs anything, on any day)
+        assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+        assert execution.output["outcome"] == "sent" and execution.output["total"] == "0"
+        [email] = aws.mailbox
+        assert "(no spend)" in email.subject and "Sandbox account" in email.subject
+        assert len(aws.cost_explorer.requests) == 1
