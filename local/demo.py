@@ -128,6 +128,13 @@ def _many_reports(
     history and trace under reports/<id>/, and the default report's also where a single report's go."""
     print(trace.render(run))
     print()
+    if "FetchSharedCosts" in run.entered_states():
+        shared = run.state_output("FetchSharedCosts")["due"]
+        sharing = [r for r in shared.get("reports", []) if r["input"].get("shared")]
+        print(
+            f"Shared queries: {shared.get('sharedQueries', 0)} shape(s), {shared.get('costExplorerRequests', 0)} "
+            f"Cost Explorer requests, sliced by {len(sharing)} reports (decision 0010)"
+        )
     print(f"{'Report':<20} {'Status':<10} {'Outcome':<14} Detail")
     failed = 0
     for report_id, execution in sorted(children.items()):

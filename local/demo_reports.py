@@ -1,9 +1,9 @@
 """The reports each demo profile's deployment declares, as its Terraform `reports` variable would.
 
 The small profile declares none: the default, one daily report of the whole organisation by service.
-The large-org profile declares four, one of each kind the issue asks the demo to show: the organisation
-daily by service, one team daily (a cost category), a set of accounts weekly by account, and the
-organisation monthly with a second section by account.
+The large-org profile declares seven: the organisation daily by service, four teams daily (each scoped to
+its value of the Team cost category, so the four share one set of Cost Explorer queries: decision 0010),
+a set of accounts weekly by account, and the organisation monthly with a second section by account.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from local.cost_explorer import SyntheticOrganisation
 from local.runtime import DEFAULT_RECIPIENTS
 
 DEFAULT_REPORT = "daily"  # report_contract.spec.DEFAULT_REPORT_ID: its files are also out/report.*
+TEAMS = ("Payments", "Billing", "Checkout", "Search")  # values of the synthetic organisation's Team category
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -25,10 +26,13 @@ def demo_reports(profile: str, seed: int, today: date) -> dict[str, dict] | None
     production = sorted(account for account, name in accounts.items() if name.startswith("prod-"))[:3]
     return {
         DEFAULT_REPORT: {"recipients": to},
-        "team-payments": {
-            "name": "Payments team",
-            "scope": {"cost_category": {"name": "Team", "values": ["Payments"]}},
-            "recipients": ["payments-leads@example.com"],
+        **{
+            f"team-{team.lower()}": {
+                "name": f"{team} team",
+                "scope": {"cost_category": {"name": "Team", "values": [team]}},
+                "recipients": [f"{team.lower()}-leads@example.com"],
+            }
+            for team in TEAMS
         },
         "accounts-weekly": {
             "name": "Production accounts",

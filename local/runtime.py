@@ -50,6 +50,7 @@ NAME_PREFIX = "cost-notifier"
 TABLE_NAME = f"{NAME_PREFIX}-reports"
 CONFIGURATION_SET = f"{NAME_PREFIX}"
 DEFAULT_SENDER = "cost-report@example.com"
+SHARED_COSTS_BUCKET = f"{NAME_PREFIX}-shared-costs-local"
 DEFAULT_RECIPIENTS = ("platform-team@example.com", "finops@example.com")
 
 # The runtime that currently owns moto's hooks (one at a time; moto's backends are process-global).
@@ -260,6 +261,7 @@ class EmbeddedAWS:
         self.function_environment = {
             "POWERTOOLS_LOG_LEVEL": "INFO",
             "POWERTOOLS_METRICS_NAMESPACE": "CostNotifier",
+            "SHARED_COSTS_BUCKET": SHARED_COSTS_BUCKET,
             **(function_environment or {}),
         }
         self.table_snapshot = table_snapshot
@@ -438,6 +440,9 @@ class EmbeddedAWS:
         if self.table_snapshot is not None and self.table_snapshot.exists():
             for item in json.loads(self.table_snapshot.read_text()):
                 dynamodb.put_item(TableName=TABLE_NAME, Item=item)
+
+        # The dispatching run's shared Cost Explorer answers (terraform/storage.tf: aws_s3_bucket.shared_costs).
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket=SHARED_COSTS_BUCKET)
 
         sesv2 = boto3.client("sesv2", region_name=REGION)
         sesv2.create_email_identity(EmailIdentity=self.sender)

@@ -8,11 +8,12 @@ history.not_ready, summarise.summarise.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import boto3  # type: ignore[import-untyped]
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -26,8 +27,9 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from report_contract import CostReport
 from report_contract.period import InvalidPeriod, ReportPeriod
-from report_contract.spec import DEFAULT_REPORT_ID, Breakdown, InvalidReportSpec, ReportSpec
+from report_contract.spec import DEFAULT_REPORT_ID, Breakdown, InvalidReportSpec, ReportSpec, parse_reports
 
+from fetch_costs import sharing
 from fetch_costs.errors import (
     CostDataIncomplete,
     CostDataInvalid,
@@ -45,6 +47,8 @@ from fetch_costs.periods import PeriodHistory, monthly_history, queries, weekly_
 from fetch_costs.query import build_request, report_window, secondary_window, short_window
 from fetch_costs.secondary import secondary_section
 from fetch_costs.settings import ReportSettings, settings
+from fetch_costs.shared import SliceInexact, shape_of, slice_answers
+from fetch_costs.shared import shape_requests as shared_requests
 from fetch_costs.summarise import summarise
 
 __all__ = [
@@ -81,10 +85,13 @@ class FetchRequest:
     report_date: date
     period: ReportPeriod
     report: ReportSpec
+    # The run's shared answer for this report's shape ({"key", "fetchedAt"}, fetch_costs.sharing), if any.
+    shared: dict[str, str] | None = None
 
     @classmethod
     def from_event(cls, event: object) -> FetchRequest:
-        if not isinstance(event, dict) or "reportDate" not in event or set(event) - {"reportDate", "period", "report"}:
+        fields = {"reportDate", "period", "report", "shared"}
+        if not isinstance(event, dict) or "reportDate" not in event or set(event) - fields:
             raise InvalidFetchRequest(
                 f'expected {{"reportDate": "YYYY-MM-DD", "period": {{...}}, "report": {{...}}}}, got {event!r:.200}'
             )
@@ -106,7 +113,10 @@ class FetchRequest:
             raise InvalidFetchRequest(str(error)) from None
         if period.last_day != report_date:
             raise InvalidFetchRequest(f"reportDate: {raw} is not the last day of the period {period.key}")
-        return cls(report_date=report_date, period=period, report=report)
+        shared = event.get("shared")
+        if shared is not None and not (isinstance(shared, dict) and {"key", "fetchedAt"} <= set(shared)):
+            raise InvalidFetchRequest(f'shared: expected null or {{"key": ..., "fetchedAt": ...}}, got {shared!r:.200}')
+        return cls(report_date=report_date, period=period, report=report, shared=shared)
 
 
 # Below the function's 60 s Lambda timeout (terraform/lambda.tf), so a Cost Explorer endpoint that cannot be
@@ -135,11 +145,15 @@ def cost_explorer() -> Any:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     base_settings = settings()  # a bad setting fails every invocation, naming the variable
+    if isinstance(event, dict) and set(event) == {"share"}:  # FetchSharedCosts, in the dispatching run
+        return share_costs(event["share"], base_settings)
     request = FetchRequest.from_event(event)
     report_settings = for_report(base_settings, request.report)
     if request.period.kind != "day":  # a weekly or monthly report: fetch_costs.periods
         return _period_report(request.period, report_settings, request.report)
-    history = fetch_history(request.report_date, report_settings.metric, report_settings.max_requests, request.report)
+    history = shared_history(request, report_settings) or fetch_history(
+        request.report_date, report_settings.metric, report_settings.max_requests, request.report
+    )
     reason = not_ready(history, request.report_date)
     if reason is not None:
         raise CostDataNotReady(reason)
@@ -169,6 +183,80 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         },
     )
     return state
+
+
+def share_costs(share: object, base: ReportSettings) -> dict[str, Any]:
+    """FetchSharedCosts: one query per shape for the run's daily reports (fetch_costs.sharing). Returns the
+    run's due reports, each child input given {"shared": ...} where its shape's answer is in S3."""
+    day, run, items, specs = _share_request(share)
+    start, end = report_window(day)
+    due = [sharing.Due(item, specs[item["input"]["report"]]) for item in items]
+    fetched_at = sharing.now().isoformat()
+    billed = shapes = 0
+    for shape, reports in sharing.shared_groups(due, lambda spec: for_report(base, spec).metric).items():
+        if (
+            not sharing.worth_sharing(shape, reports, start, end)
+            or reports[0].item["input"]["period"] != day.isoformat()
+        ):
+            continue
+        answers = []
+        for request in shared_requests(shape, start, end):
+            pages = fetch_pages(day, start, end, _Fixed(request, base.max_requests))
+            answers.append([{k: v for k, v in page.items() if k != "ResponseMetadata"} for page in pages])
+        billed, shapes = billed + sum(len(a) for a in answers), shapes + 1
+        key = sharing.object_key(day, run, shape)
+        sharing.store(key, {"shape": shape.key, "start": start.isoformat(), "end": end.isoformat(), "answers": answers})
+        for report in reports:
+            report.item["input"]["shared"] = {"key": key, "fetchedAt": fetched_at}
+    metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=billed)
+    logger.info("Shared queries fetched", extra={"shapes": shapes, "requests": billed, "reports": len(items)})
+    return {"count": len(items), "reports": items, "sharedQueries": shapes, "costExplorerRequests": billed}
+
+
+def _share_request(share: object) -> tuple[date, str, list[dict[str, Any]], dict[str, ReportSpec]]:
+    if not isinstance(share, dict) or set(share) != {"reportDate", "run", "due", "reports"}:
+        raise InvalidFetchRequest(
+            f'expected {{"share": {{"reportDate", "run", "due", "reports"}}}}, got {share!r:.200}'
+        )
+    try:
+        day = date.fromisoformat(share["reportDate"])
+        specs = {spec.id: spec for spec in parse_reports(json.loads(share["reports"]))}
+        items = list(share["due"]["reports"])
+    except (TypeError, ValueError, KeyError, InvalidReportSpec) as error:
+        raise InvalidFetchRequest(f"share: {error}") from None
+    return day, str(share["run"]), items, specs
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """A request given whole (a shape's), paged by fetch_pages like a report's own query."""
+
+    fixed: dict[str, Any]
+    max_requests: int
+
+    def request(self, start: date, end: date, token: str | None) -> dict[str, Any]:
+        return {**self.fixed, **({"NextPageToken": token} if token else {})}
+
+
+def shared_history(request: FetchRequest, report_settings: ReportSettings) -> CostHistory | None:
+    """The report's history sliced from the run's shared answer, or None when it has none, or a stale one,
+    or one of another shape (then the report asks Cost Explorer itself)."""
+    if request.shared is None or not sharing.is_fresh(request.shared["fetchedAt"], sharing.now()):
+        return None
+    shape = shape_of(request.report, report_settings.metric)
+    document = sharing.load(request.shared["key"])
+    if document.get("shape") != shape.key:
+        return None
+    start, end = date.fromisoformat(document["start"]), date.fromisoformat(document["end"])
+    try:
+        pages = slice_answers(shape, document["answers"], request.report.scope.values)
+    except SliceInexact as error:  # a charge Cost Explorer spelt as no filter value: ask for the report alone
+        logger.warning(
+            "The shared answer cannot be sliced exactly; querying for this report", extra={"why": str(error)}
+        )
+        return None
+    name = line_namer(shape.breakdown, pages)
+    return parse_history(start, end, report_settings.metric, pages, requests=0, name=name)
 
 
 def for_report(base: ReportSettings, report: ReportSpec) -> ReportSettings:
@@ -324,8 +412,17 @@ class _HistoryLimit(Exception):
         self.billed = billed
 
 
+class _Paged(Protocol):
+    """What fetch_pages asks: the request for a page, and the cap on the requests."""
+
+    @property
+    def max_requests(self) -> int: ...
+
+    def request(self, start: date, end: date, token: str | None) -> dict[str, Any]: ...
+
+
 def fetch_pages(
-    report_date: date, start: date, end: date, query: _Query, already_billed: int = 0
+    report_date: date, start: date, end: date, query: _Paged, already_billed: int = 0
 ) -> list[dict[str, Any]]:
     """Every page of one query, stopping with CostDataIncomplete before the report's request number
     max_requests + 1 (already_billed counts its requests before this query)."""

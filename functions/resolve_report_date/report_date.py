@@ -37,7 +37,8 @@ ALLOWED_FIELDS = SCHEDULED_FIELDS | MANUAL_FIELDS
 # AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID to link a child to its parent in the console
 # (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-nested-workflows.html).
 PARENT_FIELD = "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"
-REPORT_FIELDS = frozenset({"report", "period", "date", "force", "trigger", PARENT_FIELD})
+# "shared": the run's shared Cost Explorer answer for the report's shape (fetch_costs.sharing), or null.
+REPORT_FIELDS = frozenset({"report", "period", "date", "force", "trigger", "shared", PARENT_FIELD})
 TRIGGERS = ("schedule", "manual")
 
 EXAMPLES = (
@@ -76,6 +77,7 @@ class ReportRequest:
     trigger: str  # "schedule" or "manual"
     force: bool
     expires_at: int  # epoch seconds for the DynamoDB TTL of the period's record
+    shared: dict[str, str] | None = None  # the run's shared answer for the report's shape, if any
 
     @property
     def report_date(self) -> date:
@@ -101,6 +103,7 @@ class ReportRequest:
             "reportKey": self.report_key,
             "recipients": list(self.spec.recipients),
             "report": self.spec.to_state(),
+            "shared": self.shared,
         }
 
 
@@ -125,7 +128,13 @@ class DueReport:
     def to_state(self) -> dict[str, object]:
         return {
             "name": self.child_name,
-            "input": {"report": self.spec.id, "period": self.period.key, "force": self.force, "trigger": self.trigger},
+            "input": {
+                "report": self.spec.id,
+                "period": self.period.key,
+                "force": self.force,
+                "trigger": self.trigger,
+                "shared": None,  # FetchSharedCosts fills it for a report whose shape's answer the run shares
+            },
         }
 
 
@@ -141,7 +150,16 @@ class Resolved:
         if self.request is not None:
             return {"request": self.request.to_state(), "due": None}
         due = self.due or ()
-        return {"request": None, "due": {"count": len(due), "reports": [report.to_state() for report in due]}}
+        days = sorted({report.period.last_day for report in due if report.period.kind == "day"})
+        return {
+            "request": None,
+            "due": {
+                "count": len(due),
+                # The day the run's daily reports cover (FetchSharedCosts shares their queries), or null.
+                "reportDate": days[0].isoformat() if days else None,
+                "reports": [report.to_state() for report in due],
+            },
+        }
 
 
 def resolve(
@@ -235,7 +253,23 @@ def _one_report(
     if trigger not in TRIGGERS:
         raise InvalidReportRequest(f"trigger: {excerpt(trigger)} is not allowed: use one of {', '.join(TRIGGERS)}")
     _check_reportable(period, today, history_months, "period" if "period" in fields else "date")
-    return ReportRequest(spec, period, str(trigger), _force(fields), _expiry(period.last_day, history_months))
+    expiry = _expiry(period.last_day, history_months)
+    return ReportRequest(spec, period, str(trigger), _force(fields), expiry, _shared(fields.get("shared")))
+
+
+def _shared(value: object) -> dict[str, str] | None:
+    """The shared answer a dispatching run passed: null, or {"key", "fetchedAt"} (text)."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, dict)
+        or set(value) != {"key", "fetchedAt"}
+        or not all(isinstance(v, str) for v in value.values())
+    ):
+        raise InvalidReportRequest(
+            f'shared: expected null or {{"key": "...", "fetchedAt": "..."}}, got {excerpt(value)}'
+        )
+    return {"key": value["key"], "fetchedAt": value["fetchedAt"]}
 
 
 def earliest_reportable_day(today: date, history_months: int) -> date:

@@ -30,8 +30,10 @@ def test_a_scheduled_run_gets_every_due_report_with_its_period_and_child_name(la
         "period": "2026-11-20",
         "force": False,
         "trigger": "schedule",
+        "shared": None,  # FetchSharedCosts fills it when the run shares the report's query
     }
     assert children["team-a"]["name"].startswith("team-a-2026-11-20-")
+    assert result["due"]["reportDate"] == "2026-11-20"  # the day the run's daily reports cover
 
 
 def test_a_child_gets_its_report_day_period_key_and_recipients(lambda_context):

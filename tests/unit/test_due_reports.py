@@ -131,7 +131,7 @@ def test_a_dispatch_passes_each_child_only_what_it_needs_to_resolve_itself():
     due = resolve({"scheduledTime": "2026-12-01T08:00:00Z"}, STARTED, 13, REPORTS, "run-1").due or ()
     for report in due:
         child = report.to_state()["input"]
-        assert set(child) == {"report", "period", "force", "trigger"}
+        assert set(child) == {"report", "period", "force", "trigger", "shared"} and child["shared"] is None
         request = resolve(child, STARTED, 13, REPORTS).request
         assert request is not None and (request.spec, request.period, request.trigger) == (
             report.spec,

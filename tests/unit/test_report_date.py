@@ -73,6 +73,7 @@ def test_state_payload_is_small_and_typed_for_dynamodb():
         "reportKey": "2026-11-20",
         "recipients": ["finops@example.com"],
         "report": DEFAULT[0].to_state(),
+        "shared": None,
     }
     assert state["expiresAt"].isdigit()
 

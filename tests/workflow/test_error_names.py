@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import pytest
 
-from local.runtime import DISPATCH, StateFault
+from local.runtime import DISPATCH, EmbeddedAWS, StateFault
 from tests.aws_contract import TRANSIENT
 from tests.definition import backoff, states
-from tests.workflow.conftest import SCHEDULED, YESTERDAY
+from tests.workflow.conftest import NOW, SCHEDULED, YESTERDAY
+
+TWO_REPORTS = {"daily": {"recipients": ["a@example.com"]}, "team": {"recipients": ["b@example.com"]}}
 
 CASES = [
     (state, name, code)
@@ -25,13 +27,18 @@ CASES = [
     if any(name in rule["ErrorEquals"] for rule in body.get("Retry", []))
 ]
 # The scheduled run's own states; the others run in the report's child execution.
-DISPATCHING_STATES = ("ResolveReportDate", "RunReport")
+DISPATCHING_STATES = ("ResolveReportDate", "FetchSharedCosts", "RunReport")
 # ClaimForResend runs only for a forced run of a day that was sent before.
 FORCED = {"date": YESTERDAY, "force": True}
 
 
 @pytest.mark.parametrize(("state", "name", "code"), CASES, ids=[f"{s}-{n}" for s, n, _ in CASES])
-def test_each_retried_error_name_is_what_the_integration_raises_and_is_retried(aws, state, name, code):
+def test_each_retried_error_name_is_what_the_integration_raises_and_is_retried(request, state, name, code):
+    if state == "FetchSharedCosts":  # runs only when a run dispatches more than one report
+        with EmbeddedAWS(profile="small", now=NOW, reports=TWO_REPORTS) as two:
+            _check_retried(two, SCHEDULED, [StateFault.on(state, code, report=DISPATCH)], [], state, name, follow=False)
+        return
+    aws = request.getfixturevalue("aws")
     execution_input, faults, sleeps = SCHEDULED, [StateFault.on(state, code)], []
     if state == "ClaimForResend":
         assert aws.run({"date": YESTERDAY}).status == "SUCCEEDED"
@@ -45,7 +52,11 @@ def test_each_retried_error_name_is_what_the_integration_raises_and_is_retried(a
 
     if state in DISPATCHING_STATES:  # a state of the run that starts the report's child, not of the child
         faults = [StateFault.on(state, code, report=DISPATCH)]
-    execution = aws.run(execution_input, faults=tuple(faults), follow=state not in DISPATCHING_STATES)
+    _check_retried(aws, execution_input, faults, sleeps, state, name, follow=state not in DISPATCHING_STATES)
+
+
+def _check_retried(aws, execution_input, faults, sleeps, state, name, follow) -> None:
+    execution = aws.run(execution_input, faults=tuple(faults), follow=follow)
 
     assert execution.failed_attempts(state) == [name]
     assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
