@@ -97,6 +97,26 @@ locals {
     fetch_costs         = { ReadCostsForOneDay = ["ce:GetCostAndUsage"] }
     render_email        = {}
   }
+
+  # Statements on the objects a function reads and writes, by sid. fetch_costs calls boto3
+  # s3.put_object (FetchSharedCosts) and s3.get_object (each report's FetchCosts) on the shared-costs
+  # bucket (storage.tf), only under shared/: PutObject and GetObject on the "object" resource type,
+  # arn:${Partition}:s3:::${BucketName}/${ObjectName} (Service Authorization Reference, "Actions,
+  # resources, and condition keys for Amazon S3",
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html). No
+  # s3:ListBucket: the code never lists, so a missing key answers AccessDenied (403) rather than
+  # NoSuchKey (404), which is fine because it only reads keys its own run wrote. No DeleteObject:
+  # the lifecycle rule expires them.
+  function_object_statements = {
+    resolve_report_date = {}
+    fetch_costs = {
+      ShareCostsThroughTheBucket = {
+        actions   = ["s3:GetObject", "s3:PutObject"]
+        resources = ["${aws_s3_bucket.shared_costs.arn}/${local.shared_costs_prefix}*"]
+      }
+    }
+    render_email = {}
+  }
 }
 
 data "aws_iam_policy_document" "function" {
@@ -109,6 +129,16 @@ data "aws_iam_policy_document" "function" {
       sid       = statement.key
       actions   = statement.value
       resources = ["*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.function_object_statements[each.key]
+
+    content {
+      sid       = statement.key
+      actions   = statement.value.actions
+      resources = statement.value.resources
     }
   }
 

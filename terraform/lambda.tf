@@ -42,6 +42,15 @@ locals {
     }
   }
 
+  # Not settings: where the resources Terraform creates for a function are. Each is set from the
+  # resource itself, comes last in the environment (extra_function_environment cannot replace it), and
+  # has no variable (tests/infra/test_settings_variables.py lists them as INFRASTRUCTURE).
+  infrastructure_environment = {
+    fetch_costs = {
+      SHARED_COSTS_BUCKET = aws_s3_bucket.shared_costs.bucket # storage.tf; read by fetch_costs/sharing.py
+    }
+  }
+
   function_names = { for function in keys(local.functions) : function => "${var.name_prefix}-${replace(function, "_", "-")}" }
 
   # Built by `make package` (scripts/package.py): byte-for-byte reproducible, so plans don't churn.
@@ -60,7 +69,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_115:Reserved concurrency is refused on new accounts (their limit of 10 must stay unreserved), and the state machine invokes each function once per run.
   #checkov:skip=CKV_AWS_116:A dead-letter queue only applies to asynchronous invokes; the state machine invokes synchronously, retries next to each Task and reports failures itself.
   #checkov:skip=CKV_AWS_117:The functions reach only Cost Explorer's public endpoint; a VPC would need a NAT gateway (about $32 a month) or an interface endpoint for no benefit.
-  #checkov:skip=CKV_AWS_173:The environment holds only non-secret settings (a metric name, thresholds and counts, a log level), encrypted at rest by Lambda's default AWS managed key.
+  #checkov:skip=CKV_AWS_173:The environment holds only non-secret settings (a metric name, thresholds and counts, a log level, a bucket name), encrypted at rest by Lambda's default AWS managed key.
   #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the zips are built reproducibly from this repository by `make package` and their hash is in the plan.
   for_each = local.functions
 
@@ -78,12 +87,14 @@ resource "aws_lambda_function" "this" {
   source_code_hash = try(filebase64sha256(local.function_zips[each.key]), null)
 
   environment {
-    # The typed settings come last; extra_function_environment's validation keeps them apart anyway.
-    # A null setting (daily_budget) is left out: unset means the function's default.
+    # The typed settings come after extra_function_environment, whose validation keeps them apart
+    # anyway, and the infrastructure names last. A null setting (daily_budget) is left out: unset
+    # means the function's default.
     variables = merge(
       local.common_environment,
       lookup(var.extra_function_environment, each.key, {}),
       { for name, value in each.value.environment : name => value if value != null },
+      lookup(local.infrastructure_environment, each.key, {}),
     )
   }
 

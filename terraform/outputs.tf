@@ -32,6 +32,11 @@ output "table_name" {
   value       = aws_dynamodb_table.reports.name
 }
 
+output "shared_costs_bucket" {
+  description = "The S3 bucket where a scheduled run leaves the Cost Explorer answers it fetched once for several reports (shared/<day>/<execution>/...json), read by each report's FetchCosts within 30 minutes; objects expire after a day."
+  value       = aws_s3_bucket.shared_costs.bucket
+}
+
 output "alarm_topic_arn" {
   description = "The SNS topic every alarm, failed-run message and SES bounce or complaint is published to. Subscribe more endpoints to it as needed."
   value       = aws_sns_topic.alarms.arn

@@ -107,8 +107,17 @@ DOCUMENTED_STAR = {
     },
 }
 
-# How to scope an action a function's boto3 calls need.
-FUNCTION_ACTION_RESOURCES = {"ce:GetCostAndUsage": "*"}
+# How to scope an action a function's boto3 calls need. S3: GetObject and PutObject are authorised on
+# the "object" resource type, arn:${Partition}:s3:::${BucketName}/${ObjectName} (Service Authorization
+# Reference, "Actions, resources, and condition keys for Amazon S3",
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html), so the grant
+# names the objects fetch_costs/sharing.py writes and reads: the shared-costs bucket's shared/ keys.
+SHARED_OBJECTS = "aws_s3_bucket.shared_costs.arn/local.shared_costs_prefix*"
+FUNCTION_ACTION_RESOURCES = {
+    "ce:GetCostAndUsage": "*",
+    "s3:GetObject": SHARED_OBJECTS,
+    "s3:PutObject": SHARED_OBJECTS,
+}
 
 # --- Reading iam.tf ------------------------------------------------------------------------------------
 
@@ -136,9 +145,13 @@ def statements(document: dict) -> list[dict]:
     return found
 
 
-def granted(document: dict) -> set[tuple[str, str]]:
+def granted(document: dict, denials: bool = False) -> set[tuple[str, str]]:
+    """(action, resource) pairs a policy allows. A Deny statement fails, unless denials=True (a resource
+    policy's guard, such as the bucket's TLS-only Deny), when it is left out: it grants nothing."""
     pairs = set()
     for statement in statements(document):
+        if denials and attr(statement, "effect", "Allow") == "Deny":
+            continue
         assert attr(statement, "effect", "Allow") == "Allow"
         assert not statement.get("not_actions") and not statement.get("not_resources")
         for action in as_list(attr(statement, "actions")):
@@ -372,7 +385,7 @@ def test_each_function_is_granted_exactly_what_its_code_calls(terraform) -> None
 
 def test_fetch_costs_is_the_only_function_that_calls_aws() -> None:
     assert {function: boto3_actions(FUNCTIONS / function) for function in deployed_functions()} == {
-        "fetch_costs": {"ce:GetCostAndUsage"},
+        "fetch_costs": {"ce:GetCostAndUsage", "s3:GetObject", "s3:PutObject"},
         "render_email": set(),
         "resolve_report_date": set(),
     }
@@ -418,7 +431,7 @@ def test_resource_star_is_only_for_actions_without_resource_types(terraform) -> 
     for name, document in policy_documents(terraform):
         if not any(attr(statement, "resources") for statement in statements(document)):
             continue  # a trust policy
-        for action, resource in granted(document):
+        for action, resource in granted(document, denials=True):
             if resource == "*":
                 assert action in DOCUMENTED_STAR, f"{name}: {action} on * but it supports resource-level permissions"
 

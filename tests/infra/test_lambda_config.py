@@ -10,14 +10,31 @@ import re
 from tests.infra.terraform import FUNCTIONS, STATE_MACHINE, attr, blocks, definition_file, reference
 
 
+def module_constants(tree: ast.Module) -> dict[str, str]:
+    """A module's top-level string constants (BUCKET_VARIABLE = "SHARED_COSTS_BUCKET")."""
+    return {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
 def read_environment_variables(function: str) -> set[str]:
     """Names a function reads from its environment: os.environ.get("X"), environ["X"], or a helper
-    called with the environment and the name (load_settings' _whole(environ, "X", ...))."""
+    called with the environment and the name (load_settings' _whole(environ, "X", ...)); the name
+    written out or as a module constant (os.environ.get(BUCKET_VARIABLE, ""), sharing.py)."""
     names = set()
     for path in (FUNCTIONS / function).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        tree = ast.parse(path.read_text())
+        constants = module_constants(tree)
+        for node in ast.walk(tree):
             if isinstance(node, ast.Call):
-                arguments = list(node.args)
+                arguments = [
+                    ast.Constant(constants[a.id]) if isinstance(a, ast.Name) and a.id in constants else a
+                    for a in node.args
+                ]
                 receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
                 mentions_environ = any(
                     isinstance(a, ast.Name)
@@ -28,7 +45,7 @@ def read_environment_variables(function: str) -> set[str]:
                 )
                 if mentions_environ:
                     names |= {a.value for a in arguments if isinstance(a, ast.Constant) and isinstance(a.value, str)}
-            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, (ast.Constant, ast.Name)):
                 value = node.value
                 if (
                     isinstance(value, ast.Name)
@@ -36,7 +53,8 @@ def read_environment_variables(function: str) -> set[str]:
                     or isinstance(value, ast.Attribute)
                     and value.attr == "environ"
                 ):
-                    names.add(node.slice.value)
+                    key = node.slice
+                    names.add(key.value if isinstance(key, ast.Constant) else constants.get(key.id, ""))
     return {name for name in names if re.fullmatch(r"[A-Z][A-Z0-9_]+", name)}
 
 
@@ -89,6 +107,20 @@ def test_every_setting_terraform_sets_is_read_by_that_function(terraform) -> Non
     for function, settings in terraform.locals["functions"].items():
         read = read_environment_variables(function)
         assert set(settings["environment"]) <= read, f"{function} does not read {set(settings['environment']) - read}"
+
+
+def test_every_infrastructure_name_terraform_sets_is_read_by_that_function(terraform) -> None:
+    infrastructure = terraform.locals["infrastructure_environment"]
+    assert set(infrastructure) <= set(terraform.locals["functions"])
+    for function, names in infrastructure.items():
+        read = read_environment_variables(function)
+        assert set(names) <= read, f"{function} does not read {set(names) - read}"
+
+
+def test_the_infrastructure_names_come_last_in_the_environment(terraform) -> None:
+    # merge(): a later map wins, so extra_function_environment cannot replace a bucket name.
+    variables = attr(blocks(terraform.resources["aws_lambda_function"]["this"], "environment")[0], "variables")
+    assert variables.replace(" ", "").endswith(",lookup(local.infrastructure_environment,each.key,{}))}"), variables
 
 
 def test_the_typed_settings_cannot_be_shadowed_by_the_extra_environment(terraform) -> None:

@@ -52,13 +52,23 @@ def settings_module(function: str) -> ModuleType | None:
     return importlib.import_module(f"{function}.settings")
 
 
+# The environment variables a function reads that are not settings: where a resource Terraform creates
+# for it is, set from that resource (lambda.tf's local.infrastructure_environment), with no variable to
+# choose it. {name: (function, the resource attribute Terraform sets it from)}. Every other name a
+# function reads is a setting, and gets every check below.
+INFRASTRUCTURE = {
+    "SHARED_COSTS_BUCKET": ("fetch_costs", "${aws_s3_bucket.shared_costs.bucket}"),  # fetch_costs/sharing.py
+}
+
+
 def read_settings() -> dict[str, str]:
     """{setting: function} for every environment variable a function reads: found in its code (as
-    test_lambda_config finds them) and in its SETTINGS table."""
+    test_lambda_config finds them) and in its SETTINGS table, but for its INFRASTRUCTURE names."""
     found: dict[str, str] = {}
     for function in sorted(path.parent.name for path in FUNCTIONS.glob("*/handler.py")):
         module = settings_module(function)
         names = read_environment_variables(function) | {s.name for s in getattr(module, "SETTINGS", ())}
+        names -= {name for name, (reader, _) in INFRASTRUCTURE.items() if reader == function}
         for name in names:
             assert name not in found, f"{name} is read by {found[name]} and {function}: one setting, one function"
             found[name] = function
@@ -213,6 +223,24 @@ def test_a_setting_that_takes_numbers_is_a_number_variable(terraform, setting) -
     assert numeric(terraform, variable_for(setting)) is takes_numbers, f"{variable_for(setting)}: wrong type"
     if takes_numbers:
         assert not function_accepts(setting, "abc")
+
+
+@pytest.mark.parametrize("name", sorted(INFRASTRUCTURE))
+def test_an_infrastructure_name_is_set_from_its_resource_and_is_no_setting(terraform, name) -> None:
+    function, expression = INFRASTRUCTURE[name]
+    assert name in read_environment_variables(function), f"{function} no longer reads {name}: remove it here"
+    module = settings_module(function)
+    assert name not in {row.name for row in getattr(module, "SETTINGS", ())}, f"{name} is in the SETTINGS table"
+    assert variable_for(name) not in terraform.variables, f"{name} is set by Terraform, not by var.{variable_for(name)}"
+    assert name not in terraform.locals["functions"][function]["environment"], "it is no setting: not with them"
+    assert terraform.locals["infrastructure_environment"][function].get(name) == expression
+
+
+def test_only_the_infrastructure_names_bypass_the_settings_rule(terraform) -> None:
+    written = {
+        (function, name) for function, names in terraform.locals["infrastructure_environment"].items() for name in names
+    }
+    assert written == {(function, name) for name, (function, _) in INFRASTRUCTURE.items()}
 
 
 def test_the_extra_environment_refuses_every_setting_by_name(terraform) -> None:
