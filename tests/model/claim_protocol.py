@@ -501,13 +501,16 @@ _CHOICE_TESTS = {"IsPresent", "IsNull", "BooleanEquals", "StringEquals"}
 # The dispatch: a dispatching run (a schedule, or a manual run for a day) starts one child execution of
 # this state machine per due report and ends. It is outside the claim protocol: it touches neither the
 # record nor SES, and each child it starts is a one-report run, which is what the model runs. So the model
-# declares it out of scope, but only in the one shape that makes that true (Protocol._dispatch): a Map
-# reachable only through the branch a Choice takes when `$.due` is not null (a one-report run's `due` is
-# null), that ends the run, whose iterations only start executions of this same state machine with a
-# one-report input. Its idempotence is tested on the embedded runtime (tests/workflow/test_reports.py).
+# declares it out of scope, but only in the shape that makes that true (Protocol._dispatch): states
+# reachable only through the branches a Choice takes when `$.due` is not null (a one-report run's `due` is
+# null), never leading back to a one-report run's states, and doing nothing that could touch the record or
+# SES: Pass, Choice, Wait, Succeed, Fail, an effect-free Lambda, an inline Map of the same, and
+# StartExecution of this same state machine with a one-report input. Its idempotence is tested on the
+# embedded runtime (tests/workflow/test_reports.py).
 START_EXECUTION = "arn:aws:states:::states:startExecution"
 DUE = "$.due"
-_DISPATCH_FIELDS = {
+_EFFECT_FREE_TYPES = {"Pass", "Choice", "Wait", "Succeed", "Fail"}
+_DISPATCH_MAP_FIELDS = {
     "Type",
     "Comment",
     "ItemsPath",
@@ -517,6 +520,9 @@ _DISPATCH_FIELDS = {
     "ItemProcessor",
     "ResultSelector",
     "ResultPath",
+    "Retry",
+    "Catch",
+    "Next",
     "End",
 }
 
@@ -529,7 +535,9 @@ class Protocol:
         if asl.get("QueryLanguage", "JSONPath") != "JSONPath":
             raise UnsupportedDefinition("only JSONPath definitions are modelled")
         self.start = asl["StartAt"]
-        # The states of a one-report run, which the model interprets, and the dispatch, which it does not.
+        # The states of a one-report run, which the model interprets, and the dispatch, which it does not;
+        # switches: the Choices that send a run with `due` to the dispatch (name -> their first rule's IsNull).
+        self.switches: dict[str, bool] = {}
         self.dispatch: dict[str, dict] = self._dispatch(asl["States"])
         self.states: dict[str, dict] = {n: st for n, st in asl["States"].items() if n not in self.dispatch}
         self.conditions: dict[str, Any] = {}
@@ -549,56 +557,100 @@ class Protocol:
         out += [catcher["Next"] for catcher in state.get("Catch", [])]
         return out
 
+    def interpreted_rules(self, name: str) -> list[dict]:
+        """The Choice rules a one-report run can evaluate: after a switch's `$.due IsNull true`, none (any
+        later rule is evaluated only when `due` is not null, by a dispatching run)."""
+        rules = self.states[name]["Choices"]
+        return rules[:1] if self.switches.get(name) else rules
+
     def _dispatch(self, states: dict[str, dict]) -> dict[str, dict]:
-        """The dispatching branch, declared out of scope, checked to be exactly what makes that sound:
-        the target of a Choice's branch taken only when `$.due` is not null (its one rule `$.due IsNull
-        true`, that branch its Default; or `IsNull false`, that branch the rule's), which no other state
-        goes to, and a Map that ends the run (no Next, no Catch: nothing after it is the protocol's)
-        whose iterations hold only Pass states and StartExecution of this same state machine with a
-        one-report input ("report" and "period"). Anything else in that branch is interpreted, so refused
-        if the model cannot. The model also checks, as it runs, that no one-report run takes the branch."""
-        found = {}
+        """The dispatching branch, declared out of scope, checked to be what makes that sound. A switch is
+        a Choice whose first rule is `$.due IsNull true` (every later rule and the Default are then taken
+        only when `due` is not null: first match wins) or `$.due IsNull false` (that rule's target is).
+        The dispatch is every state reachable from those branches; none may be reachable from StartAt
+        otherwise (the dispatch never leads into a one-report run's states, nor they into it), and each
+        must do nothing that could touch the record or SES (_check_dispatch_state). The model also checks,
+        as it runs, that no one-report run takes a dispatch branch."""
+        entries = []
         for name, state in states.items():
             rules = state.get("Choices", [])
-            if state.get("Type") != "Choice" or len(rules) != 1 or set(rules[0]) - {"Variable", "IsNull", "Next"}:
+            first = rules[0] if state.get("Type") == "Choice" and rules else {}
+            if set(first) != {"Variable", "IsNull", "Next"} or first["Variable"] != DUE:
                 continue
-            if rules[0].get("Variable") != DUE or not isinstance(rules[0].get("IsNull"), bool):
+            if not isinstance(first["IsNull"], bool):
                 continue
-            target = state.get("Default") if rules[0]["IsNull"] else rules[0]["Next"]
-            dispatch = states.get(target)
-            if dispatch is None or dispatch.get("Type") != "Map":
-                continue  # interpreted like any other state (a Map is then refused)
-            sources = [n for n, st in states.items() if n != name and target in self.targets(st)]
-            if sources or self.targets(dispatch) or not dispatch.get("End"):
-                raise UnsupportedDefinition(
-                    f"{target}: the dispatch is out of the model's scope only if it is reached from {name} alone "
-                    "and ends the run"
-                )
-            unknown = set(dispatch) - _DISPATCH_FIELDS
-            if unknown:
-                raise UnsupportedDefinition(f"{target}: dispatch fields not modelled: {sorted(unknown)}")
-            processor = dispatch.get("ItemProcessor", {})
-            if processor.get("ProcessorConfig", {}).get("Mode", "INLINE") != "INLINE":
-                raise UnsupportedDefinition(f"{target}: only an inline Map dispatch is out of scope")
-            for inner, step in processor.get("States", {}).items():
-                parameters = step.get("Parameters", {})
-                if step.get("Type") == "Pass":
+            self.switches[name] = first["IsNull"]
+            if first["IsNull"]:
+                entries += [rule["Next"] for rule in rules[1:]] + ([state["Default"]] if "Default" in state else [])
+            else:
+                entries.append(first["Next"])
+        if not entries:
+            return {}
+
+        def closure(starts, skip_switch_branches):
+            seen, todo = set(), list(starts)
+            while todo:
+                name = todo.pop()
+                if name in seen or name not in states:
                     continue
-                if step.get("Type") != "Task" or step.get("Resource") != START_EXECUTION:
-                    raise UnsupportedDefinition(
-                        f"{target}.{inner}: a dispatch does only StartExecution (and Pass); "
-                        f"{step.get('Type')} {step.get('Resource', '')} could touch the record"
-                    )
-                child = parameters.get("Input", {})
-                if parameters.get("StateMachineArn.$") != "$$.StateMachine.Id" or not {"report.$", "period.$"} <= set(
-                    child
-                ):
-                    raise UnsupportedDefinition(
-                        f"{target}.{inner}: a dispatch must start this state machine with a one-report input "
-                        "(report and period), the runs the model checks"
-                    )
-            found[target] = dispatch
-        return found
+                seen.add(name)
+                state = states[name]
+                if skip_switch_branches and name in self.switches:
+                    rules = state["Choices"]
+                    todo += [rules[0]["Next"]] if self.switches[name] else self._targets_but(state, rules[0]["Next"])
+                else:
+                    todo += self.targets(state)
+            return seen
+
+        dispatch = closure(entries, skip_switch_branches=False)
+        one_report = closure([self.start], skip_switch_branches=True)
+        shared = dispatch & one_report
+        if shared:
+            raise UnsupportedDefinition(
+                f"{sorted(shared)}: reachable both by a run of one report and through the dispatch; the "
+                "dispatch is out of the model's scope only if it is reached from a `$.due` switch alone and "
+                "never leads into a one-report run's states"
+            )
+        for name in sorted(dispatch):
+            self._check_dispatch_state(name, states[name])
+        return {name: states[name] for name in states if name in dispatch}
+
+    def _targets_but(self, state: dict, excluded: str) -> list[str]:
+        return [target for target in self.targets(state) if target != excluded]
+
+    def _check_dispatch_state(self, name: str, state: dict) -> None:
+        """A state of the dispatch: nothing in it may touch the record or SES, and the executions it starts
+        must be runs of one report of this same state machine, the runs the model checks."""
+        kind, resource = state.get("Type"), state.get("Resource")
+        parameters = state.get("Parameters", {})
+        if kind in _EFFECT_FREE_TYPES:
+            return
+        if kind == "Task" and resource == LAMBDA and parameters.get("FunctionName") in EFFECT_FREE_LAMBDAS:
+            return
+        if kind == "Task" and resource == START_EXECUTION:
+            child = parameters.get("Input", {})
+            if parameters.get("StateMachineArn.$") != "$$.StateMachine.Id" or not {"report.$", "period.$"} <= set(
+                child
+            ):
+                raise UnsupportedDefinition(
+                    f"{name}: a dispatch must start this state machine with a one-report input "
+                    "(report and period), the runs the model checks"
+                )
+            return
+        if kind == "Map":
+            unknown = set(state) - _DISPATCH_MAP_FIELDS
+            if unknown:
+                raise UnsupportedDefinition(f"{name}: dispatch fields not modelled: {sorted(unknown)}")
+            processor = state.get("ItemProcessor", {})
+            if processor.get("ProcessorConfig", {}).get("Mode", "INLINE") != "INLINE":
+                raise UnsupportedDefinition(f"{name}: only an inline Map dispatch is out of scope")
+            for inner, step in processor.get("States", {}).items():
+                self._check_dispatch_state(f"{name}.{inner}", step)
+            return
+        raise UnsupportedDefinition(
+            f"{name}: a dispatch may only start executions, call effect-free Lambdas and decide; "
+            f"{kind} {resource or ''} could touch the record or SES"
+        )
 
     def _check_state(self, name: str, state: dict) -> None:
         kind = state.get("Type")
@@ -617,7 +669,7 @@ class Protocol:
         if state.get("ResultPath") is not None:
             check_path(state["ResultPath"])
         if kind == "Choice":
-            for rule in state["Choices"]:
+            for rule in self.interpreted_rules(name):
                 self._check_rule(name, rule)
         if kind == "Task":
             self._check_task(name, state)
@@ -723,7 +775,7 @@ class Protocol:
             if state["Type"] == "Pass" and not state.get("End"):
                 return {"$"}
             if state["Type"] == "Choice":
-                rules = list(state["Choices"])
+                rules = list(self.interpreted_rules(name))
                 while rules:
                     rule = rules.pop()
                     rules += rule.get("And", []) + rule.get("Or", []) + ([rule["Not"]] if "Not" in rule else [])
@@ -1044,9 +1096,12 @@ class Model:
 
     def _choice(self, world, i, name, state, context):
         doc = world.execs[i].doc
-        for rule in state["Choices"]:
+        for rule in self.protocol.interpreted_rules(name):
             if self._rule(rule, doc, context):
                 return [self._branch(world, i, name, rule["Next"])]
+        if self.protocol.switches.get(name):
+            # `due` is not null: every other branch of this Choice is the dispatch's, out of the model.
+            raise UnsupportedDefinition(f"{name}: `$.due` is not null, so this run goes to the dispatch")
         if "Default" not in state:
             return [
                 (
