@@ -88,6 +88,7 @@ class Scenario:
     check: Callable[[Run], Outcome]
     profile: str = "small"
     sender_verified: bool = True
+    reports: dict | None = None  # the deployment's reports (Terraform's `reports`); None: the one daily report
 
 
 @dataclass
@@ -715,14 +716,15 @@ SCENARIOS: list[Scenario] = [
 
 # The side-effect faults and interleavings (tests/catalogue/effects.py) build on the helpers above.
 from tests.catalogue.effects import EFFECT_SCENARIOS  # noqa: E402
+from tests.catalogue.reports import REPORT_SCENARIOS  # noqa: E402
 
-SCENARIOS += EFFECT_SCENARIOS
+SCENARIOS += EFFECT_SCENARIOS + REPORT_SCENARIOS
 
 
 def run_scenario(scenario: Scenario, config: MockConfig | None = None) -> Outcome:
     config = config or mock_config()
     sender = "cost-report@example.com"
-    with EmbeddedAWS(profile=scenario.profile, now=NOW) as aws:
+    with EmbeddedAWS(profile=scenario.profile, now=NOW, reports=scenario.reports) as aws:
         if not scenario.sender_verified:
             import boto3
 
