@@ -9,9 +9,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tests.catalogue.scenarios import SCENARIOS, mock_config, run_scenario, summary
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "functions") not in sys.path:
+    sys.path.insert(0, str(ROOT / "functions"))  # the Lambda packages, as pytest puts them
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "reliability.md"
+from tests.catalogue.scenarios import SCENARIOS, mock_config, run_scenario, summary  # noqa: E402
+
+DOC = ROOT / "docs" / "reliability.md"
 BEGIN, END = "<!-- BEGIN catalogue results (make catalogue) -->", "<!-- END catalogue results -->"
 
 
