@@ -131,7 +131,7 @@ def workflow_payload(profile: str) -> tuple[str, int, int]:
 
 
 def many_reports(day: date) -> dict:
-    """The large-org demo deployment's four reports (local/demo_reports.py), made due together on `day`:
+    """The large-org demo deployment's seven reports (local/demo_reports.py), made due together on `day`:
     each report's Cost Explorer requests, the run's total, its wall time and the largest state payload of
     every execution (the dispatching run and each child)."""
     from local.demo_reports import demo_reports
