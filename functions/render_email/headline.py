@@ -33,19 +33,24 @@ def average_label(report: CostReport) -> str:
 
 
 def subject(report: CostReport, money: Money, total: str) -> str:
-    """The worst status first, then the day and its total and the change against the average; what does
-    not fit MAX_SUBJECT_CHARS is dropped: first the other statuses, then the change."""
-    statuses = [ALERT_LABELS[a] for a in report.alerts]
-    warn = "⚠ " if any(a in WARNING_ALERTS for a in report.alerts) else ""
-    core = f"AWS costs {short_date(report.report_date)}: {total}"
-    if not report.report.is_default:  # which report: a deployment may send several a day
-        core = f"AWS costs {short_date(report.report_date)}, {shorten(clean_name(report.report.name), 30)}: {total}"
+    """The worst status first, then the day and its total and the change against the average."""
     change = ""
     if report.no_spend:
         change = " (no spend)"
     elif report.average is not None and report.average.total > 0:
         percent = money.change(report.total, report.average.total).percent
         change = f" ({percent} vs {report.average.days}-day avg)"
+    return fitted_subject(report, short_date(report.report_date), total, change)
+
+
+def fitted_subject(report: CostReport, when: str, total: str, change: str) -> str:
+    """The subject of every cadence: the worst status first, then when, which report (a deployment may send
+    several a day), the total and the change; what does not fit MAX_SUBJECT_CHARS is dropped: first the
+    other statuses, then the change."""
+    statuses = [ALERT_LABELS[a] for a in report.alerts]
+    warn = "⚠ " if any(a in WARNING_ALERTS for a in report.alerts) else ""
+    named = "" if report.report.is_default else f", {shorten(clean_name(report.report.name), 30)}"
+    core = f"AWS costs {when}{named}: {total}"
     candidates = []
     for kept in (statuses, statuses[:1]):
         prefix = f"{warn}{' · '.join(kept)} · " if kept else ""

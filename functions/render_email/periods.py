@@ -21,11 +21,9 @@ from report_contract.limits import AVERAGE_PERIODS, MIN_BASELINE_PERIODS, PERIOD
 from report_contract.period import ReportPeriod
 
 from render_email.charts import daily_bars, sparkline
-from render_email.headline import MAX_PREHEADER_CHARS, MAX_SUBJECT_CHARS
+from render_email.headline import MAX_PREHEADER_CHARS, fitted_subject
 from render_email.labels import (
-    ALERT_LABELS,
     METRIC_LABELS,
-    WARNING_ALERTS,
     clean_name,
     date_label,
     day_range,
@@ -120,21 +118,13 @@ def changes(report: CostReport, period: ReportPeriod, money: Money, comparisons:
 
 def subject(report: CostReport, period: ReportPeriod, money: Money, total: str) -> str:
     """The worst status first, then the period, its total and the change against the previous period."""
-    statuses = [ALERT_LABELS[a] for a in report.alerts]
-    warn = "⚠ " if any(a in WARNING_ALERTS for a in report.alerts) else ""
-    named = "" if report.report.is_default else f", {shorten(clean_name(report.report.name), 30)}"
-    core = f"AWS costs {period_label(period)}{named}: {total}"
     previous = report.comparisons.previous if report.comparisons else None
     change = ""
     if report.no_spend:
         change = " (no spend)"
     elif previous is not None and previous.total > 0:
         change = f" ({money.change(report.total, previous.total).percent} vs {previous_label(period)})"
-    candidates = []
-    for kept in (statuses, statuses[:1]):
-        prefix = f"{warn}{' · '.join(kept)} · " if kept else ""
-        candidates += [prefix + core + change, prefix + core]
-    return next((c for c in candidates if len(c) <= MAX_SUBJECT_CHARS), candidates[-1])
+    return fitted_subject(report, period_label(period), total, change)
 
 
 def preheader(report: CostReport, money: Money, stats: tuple[Stat, ...]) -> str:
