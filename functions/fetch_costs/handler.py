@@ -25,7 +25,7 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
     HTTPClientError,
 )
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
-from report_contract import CostReport
+from report_contract import CostReport, Secondary
 from report_contract.period import InvalidPeriod, ReportPeriod
 from report_contract.spec import DEFAULT_REPORT_ID, Breakdown, InvalidReportSpec, ReportSpec, parse_reports
 
@@ -40,16 +40,16 @@ from fetch_costs.errors import (
     CostExplorerUnreachable,
     InvalidFetchRequest,
 )
-from fetch_costs.history import CostHistory, not_ready, parse_history
+from fetch_costs.history import CostHistory, Day, not_ready, parse_history
 from fetch_costs.lines import line_namer, report_identity
 from fetch_costs.period_summary import summarise_period
 from fetch_costs.periods import PeriodHistory, monthly_history, queries, weekly_history
 from fetch_costs.query import build_request, report_window, secondary_window, short_window
-from fetch_costs.secondary import secondary_section
+from fetch_costs.secondary import compared, period_costs, period_query, secondary_section
 from fetch_costs.settings import ReportSettings, settings
 from fetch_costs.shared import SliceInexact, shape_of, slice_answers
 from fetch_costs.shared import shape_requests as shared_requests
-from fetch_costs.summarise import summarise
+from fetch_costs.summarise import check_reconciles, summarise
 
 __all__ = [
     "CostDataIncomplete",
@@ -356,7 +356,13 @@ def _period_report(period: ReportPeriod, report_settings: ReportSettings, spec: 
     reason = not_ready(history.daily, period.last_day)
     if reason is not None:
         raise CostDataNotReady(f"{period.key}: {reason}")
-    report = summarise_period(history, report_settings, report_identity(spec))
+    secondary, extra = _period_secondary(period, spec, report_settings, history)
+    report = summarise_period(
+        replace(history, requests=history.requests + extra), report_settings, report_identity(spec)
+    )
+    if secondary is not None:
+        report = replace(report, secondary=secondary)
+        check_reconciles(report)
     metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
     state = report.to_state()
     logger.info(
@@ -364,6 +370,52 @@ def _period_report(period: ReportPeriod, report_settings: ReportSettings, spec: 
         extra={"period": period.key, "total": state["total"], "requests": report.requests, "alerts": state["alerts"]},
     )
     return state
+
+
+def _period_secondary(
+    period: ReportPeriod, spec: ReportSpec, report_settings: ReportSettings, history: PeriodHistory
+) -> tuple[Secondary | None, int]:
+    """A weekly or monthly report's secondary section (None without a secondary breakdown) and the requests
+    its query made, after the main queries' (within the report's cap)."""
+    breakdown = spec.secondary_breakdown
+    if breakdown is None:
+        return None, 0
+    current = history.buckets[-1].costs
+    charges = current.charges_total if current is not None else Decimal(0)
+    query = _Query.of(spec, breakdown, report_settings.metric, report_settings.max_requests)
+    (costs, before), billed = fetch_period_secondary(period, query, history.requests)
+    secondary = compared(costs, before, breakdown, charges)
+    if secondary.unattributed != 0:
+        logger.warning(
+            "Cost Explorer's answer by the secondary breakdown does not add up to the main one's charges",
+            extra={"breakdown": breakdown.label, "unattributed": str(secondary.unattributed)},
+        )
+    return secondary, billed
+
+
+@tracer.capture_method
+def fetch_period_secondary(
+    period: ReportPeriod, query: _Query, already_billed: int
+) -> tuple[tuple[Day, Day | None], int]:
+    """The secondary breakdown's query of a weekly or monthly report (secondary.period_query), every page of
+    it, and the requests it made; the period alone when Cost Explorer keeps nothing as old as the previous
+    period (the refused request counted)."""
+    window, refused = period_query(period), 0
+    try:
+        pages = fetch_pages(
+            period.last_day, window.start, window.end, replace(query, granularity=window.granularity), already_billed
+        )
+    except _HistoryLimit:
+        window, refused = period_query(period, short=True), 1
+        pages = fetch_pages(
+            period.last_day,
+            window.start,
+            window.end,
+            replace(query, granularity=window.granularity),
+            already_billed + 1,
+        )
+    name = line_namer(query.breakdown, pages)
+    return period_costs(period, window, query.metric, pages, name), len(pages) + refused
 
 
 @tracer.capture_method

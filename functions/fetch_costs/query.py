@@ -14,7 +14,8 @@ Every page of the answer is a billed request ($0.01), so one query carries every
 * with the report's cost metric.
 
 A report with a secondary breakdown makes one more query (secondary_window: the report day and the day
-before only), grouped by that breakdown and RECORD_TYPE, with the same Filter.
+before only; a weekly or monthly report's, secondary.period_query: its period and the one before),
+grouped by that breakdown and RECORD_TYPE, with the same Filter.
 
 The forecast is computed from this history (forecast.py), not with a GetCostForecast request.
 """

@@ -5,7 +5,8 @@ period replaced. Pure: no environment, clock or AWS.
 * the headline compares with the previous period ("vs previous week", "vs October"), the average of the
   periods before ("vs 4-week average", "vs 3-month average") and, monthly, the same month last year
   ("vs November 2025"); month to date, the forecast and the daily budget are daily ideas and are left out;
-* the chart and each service's trend show the periods; no "yesterday" or "report day" wording;
+* the chart and each service's trend show the periods; no "yesterday" or "report day" wording (the
+  secondary section, if any, is against the previous period too);
 * a month Cost Explorer still marks estimated says it is not yet finalised.
 """
 
@@ -35,8 +36,8 @@ from render_email.labels import (
 )
 from render_email.money import Money
 from render_email.notes import CONSOLE
-from render_email.text import text_services
-from render_email.view import Alerts, ReportView, Stat, Wording
+from render_email.text import text_secondary, text_services
+from render_email.view import Alerts, ReportView, SecondaryTable, Stat, Wording
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -230,5 +231,13 @@ def period_view(view: ReportView, report: CostReport, money: Money) -> ReportVie
         text_services=text_services(
             view.services, view.lines_of.label, words.change_column, words.trend_head.capitalize()
         ),
+        secondary=_secondary(view.secondary, words),
         wording=words,
     )
+
+
+def _secondary(section: SecondaryTable | None, words: Wording) -> SecondaryTable | None:
+    """The secondary table's text with the period's change column ("Week", "Month")."""
+    if section is None:
+        return None
+    return dataclasses.replace(section, text=text_secondary(section.label, section.rows, words.change_column))

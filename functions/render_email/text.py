@@ -97,10 +97,11 @@ def text_services(
     return tuple(out)
 
 
-def text_secondary(label: str, rows: tuple[Row, ...]) -> tuple[str, ...]:
-    """The secondary breakdown as text: name, amount, change against the day before."""
+def text_secondary(label: str, rows: tuple[Row, ...], change_column: str = "Day") -> tuple[str, ...]:
+    """The secondary breakdown as text: name, amount, change against the day before (`change_column`: the
+    column's head, "Week" or "Month" in a weekly or monthly report)."""
     amount_w = max([len("Amount")] + [len(r.amount) for r in rows])
-    change_w = max([len("Day")] + [len(_day(r)) for r in rows])
+    change_w = max([len(change_column)] + [len(_day(r)) for r in rows])
     name_w = _name_width(TEXT_WIDTH - amount_w - change_w - 4, [label] + [r.label for r in rows])
 
     def line(name: str, amount: str, change: str) -> str:
@@ -108,7 +109,7 @@ def text_secondary(label: str, rows: tuple[Row, ...]) -> tuple[str, ...]:
         return _GAP.join(cells).rstrip()
 
     rule = line("-" * name_w, "-" * amount_w, "-" * change_w)
-    return (line(label, "Amount", "Day"), rule, *(line(r.label, r.amount, _day(r)) for r in rows))
+    return (line(label, "Amount", change_column), rule, *(line(r.label, r.amount, _day(r)) for r in rows))
 
 
 def text_movers(increases: tuple[MoverRow, ...], decreases: tuple[MoverRow, ...]) -> tuple[str, ...]:

@@ -584,8 +584,8 @@ class SecondaryLine:
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("name", NAME, "the line, named as the main table names its lines"),
-        Field("amount", EXACT_AMOUNT, "its gross charges on the report day"),
-        Field("dayBefore", EXACT_AMOUNT, "and on the day before"),
+        Field("amount", EXACT_AMOUNT, "its gross charges on the report day (in the report's period)"),
+        Field("dayBefore", EXACT_AMOUNT, "and on the day before (in the previous period)"),
     )
 
     def to_state(self) -> dict[str, Any]:
@@ -608,9 +608,9 @@ class SecondaryOther:
     day_before: Decimal
 
     WIRE: ClassVar[tuple[Field, ...]] = (
-        Field("count", whole(1), "lines among them with a cost entry on the report day"),
-        Field("amount", EXACT_AMOUNT, "their gross charges on the report day"),
-        Field("dayBefore", EXACT_AMOUNT, "and on the day before"),
+        Field("count", whole(1), "lines among them with a cost entry on the report day (in the period)"),
+        Field("amount", EXACT_AMOUNT, "their gross charges on the report day (in the report's period)"),
+        Field("dayBefore", EXACT_AMOUNT, "and on the day before (in the previous period)"),
     )
 
     def to_state(self) -> dict[str, Any]:
@@ -641,7 +641,7 @@ class Secondary:
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("breakdown", "object", "what its lines are", Grouping),
-        Field("count", whole(0), "lines with a cost entry on the report day"),
+        Field("count", whole(0), "lines with a cost entry on the report day (in the period)"),
         Field(
             "top",
             items(MAX_SECONDARY_ROWS),

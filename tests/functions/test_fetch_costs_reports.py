@@ -2,6 +2,8 @@
 as the Filter, the breakdown and RECORD_TYPE as GroupBy, the report's own metric, top N and budget, and the
 requests each report shape costs (one query; one more for a secondary breakdown), within the cap."""
 
+import json
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,6 +13,7 @@ from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 from fetch_costs import handler
 from fetch_costs.settings import settings
+from report_contract.period import ReportPeriod
 from report_contract.spec import ReportSpec
 
 from local.cost_explorer import CostExplorerError, FakeCostExplorer, SyntheticOrganisation
@@ -172,3 +175,119 @@ def test_on_the_oldest_day_cost_explorer_keeps_both_queries_fall_back_and_every_
     assert starts[1] == oldest.isoformat() and starts[2:] == [day_before, oldest.isoformat()]
     assert result["costExplorerRequests"] == len(ce.requests) == 4
     assert result["secondary"]["top"] and result["lastMonth"] is None
+
+
+# ---- a weekly or monthly report's secondary breakdown ------------------------------------------------
+
+WEEK, MONTH = ReportPeriod.from_key("week", "2026-W47"), ReportPeriod.from_key("month", "2026-11")
+TODAY = {"week": date(2026, 11, 24), "month": date(2026, 12, 3)}  # the period's last day is processed
+BY_ACCOUNT = {"secondary_breakdown": {"by": "account"}}
+
+
+def period_client(monkeypatch, period: ReportPeriod, profile: str = "large-org", today: date | None = None) -> Client:
+    ce = Client(profile)
+    ce.fake = FakeCostExplorer(SyntheticOrganisation(profile, seed=7, today=today or TODAY[period.kind]))
+    monkeypatch.setattr(handler, "cost_explorer", lambda: ce)
+    return ce
+
+
+def period_event(period: ReportPeriod, declaration: dict) -> dict:
+    spec = ReportSpec.from_state("org", {"recipients": ["finops@example.com"], **declaration})
+    return {"reportDate": period.last_day.isoformat(), "period": period.to_state(), "report": spec.to_state()}
+
+
+def _amounts(section: dict, field: str) -> list[Decimal]:
+    other = [Decimal(section["other"][field])] if section["other"] else []
+    return [Decimal(line[field]) for line in section["top"]] + other
+
+
+@pytest.mark.parametrize(
+    ("period", "granularity", "start"),
+    [(WEEK, "DAILY", "2026-11-09"), (MONTH, "MONTHLY", "2026-10-01")],
+    ids=["week", "month"],
+)
+def test_a_weekly_or_monthly_report_has_its_secondary_section_for_one_more_query(
+    monkeypatch, lambda_context, period, granularity, start
+):
+    ce = period_client(monkeypatch, period)
+    plain = fetch(ce, period_event(period, {}), lambda_context)
+    sent = len(ce.requests)
+
+    result = fetch(ce, period_event(period, BY_ACCOUNT), lambda_context)
+
+    assert "secondary" not in plain
+    assert result["costExplorerRequests"] == len(ce.requests) - sent == plain["costExplorerRequests"] + 1 == sent + 1
+    extra = ce.requests[-1]
+    assert extra["TimePeriod"] == {"Start": start, "End": period.end.isoformat()}
+    assert extra["Granularity"] == granularity and "Filter" not in extra
+    assert extra["GroupBy"] == [
+        {"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"},
+        {"Type": "DIMENSION", "Key": "RECORD_TYPE"},
+    ]
+    secondary = result["secondary"]
+    assert secondary["breakdown"] == {"by": "account", "label": "Account"} and secondary["other"]
+    assert secondary["unattributed"] == "0"
+    charges = Decimal(result["breakdown"]["charges"])
+    assert sum(_amounts(secondary, "amount")) == charges == Decimal(plain["breakdown"]["charges"])
+    # The previous period's column: each account's figure in the previous period's own report, and in all the
+    # previous period's charges, as the services table has them.
+    previous = fetch(ce, period_event(period.previous(), BY_ACCOUNT), lambda_context)
+    amounts = {line["name"]: line["amount"] for line in previous["secondary"]["top"]}
+    shared = [line for line in secondary["top"] if line["name"] in amounts]
+    assert shared and all(line["dayBefore"] == amounts[line["name"]] for line in shared)
+    assert sum(_amounts(secondary, "dayBefore")) == Decimal(previous["breakdown"]["charges"])
+    assert sum(_amounts(result["services"], "dayBefore")) == Decimal(previous["breakdown"]["charges"])
+
+
+@pytest.mark.parametrize("period", [WEEK, MONTH], ids=["week", "month"])
+def test_render_email_accepts_and_shows_a_periods_secondary_section(monkeypatch, lambda_context, period):
+    from render_email.render import render_report
+    from render_email.request import RenderRequest
+
+    state = fetch(period_client(monkeypatch, period, "small"), period_event(period, BY_ACCOUNT), lambda_context)
+    report = RenderRequest.from_event(
+        {"reportDate": period.last_day.isoformat(), "costs": json.loads(json.dumps(state))}
+    )
+
+    email = render_report(report.costs)
+
+    assert report.costs.secondary is not None and report.costs.period == period
+    name = state["secondary"]["top"][0]["name"]
+    assert "By account" in email.text and name in email.text
+    assert "By account</h2>" in email.html and name in email.html
+    # Against the previous period, in the period's words, as the main table is: never "day before".
+    words = {"week": ("week", "the previous week", "Week"), "month": ("month", "October", "Month")}[period.kind]
+    section = email.html[email.html.index("By account</h2>") :]
+    assert f">vs {words[1].removeprefix('the ')}</th>" in section and "day before" not in section
+    assert f"By account ({words[0]} = change against {words[1]}):" in email.text
+    assert re.search(rf"^Account +Amount +{words[2]}$", email.text, re.M) and "day before" not in email.text
+
+
+@pytest.mark.parametrize("period", [WEEK, MONTH], ids=["week", "month"])
+def test_a_periods_secondary_query_counts_against_the_reports_request_cap(
+    monkeypatch, lambda_context, environment, period
+):
+    main = fetch(period_client(monkeypatch, period, "small"), period_event(period, {}), lambda_context)
+    ce = period_client(monkeypatch, period, "small")
+    environment.setenv("COST_EXPLORER_MAX_REQUESTS", str(main["costExplorerRequests"]))
+    settings.cache_clear()  # read again, with the cap
+
+    with pytest.raises(handler.CostDataIncomplete, match=f"after {main['costExplorerRequests']} requests"):
+        fetch(ce, period_event(period, BY_ACCOUNT), lambda_context)
+
+    assert len(ce.requests) == main["costExplorerRequests"]  # the secondary query was never sent
+
+
+def test_a_month_whose_previous_month_is_not_kept_has_its_section_alone_and_every_request_counted(
+    monkeypatch, lambda_context
+):
+    oldest = ReportPeriod.from_key("month", "2025-11")  # Cost Explorer keeps November 2025 onwards
+    ce = period_client(monkeypatch, oldest, "small", today=date(2026, 12, 3))
+
+    result = fetch(ce, period_event(oldest, BY_ACCOUNT), lambda_context)
+
+    starts = [r["TimePeriod"]["Start"] for r in ce.requests]
+    assert starts[-2:] == ["2025-10-01", "2025-11-01"]  # refused, then the month alone
+    assert result["costExplorerRequests"] == len(ce.requests) == 5  # 3 for the main queries, as without it
+    assert sum(_amounts(result["secondary"], "amount")) == Decimal(result["breakdown"]["charges"])
+    assert set(_amounts(result["secondary"], "dayBefore")) == {Decimal(0)}

@@ -16,12 +16,15 @@ import pytest
 from botocore.exceptions import ClientError
 from fetch_costs import handler
 from fetch_costs.errors import CostDataNotReady
+from fetch_costs.history import Day
 from fetch_costs.period_summary import summarise_period
 from fetch_costs.periods import Query, queries
+from fetch_costs.secondary import compared, period_query
 from fetch_costs.settings import ReportSettings
 from report_contract import CostReport, InvalidReport
 from report_contract.comparisons import trend_periods
 from report_contract.period import ReportPeriod
+from report_contract.spec import Breakdown
 
 from local.cost_explorer import CostExplorerError, FakeCostExplorer, SyntheticOrganisation
 from tests.fixtures.cost_explorer_answers import answer
@@ -100,6 +103,25 @@ def test_januarys_previous_month_is_last_years_december():
 def test_after_the_history_limit_the_queries_cover_the_period_alone():
     assert queries(month("2026-11"), short=True)[0] == Query(date(2026, 11, 1), date(2026, 12, 1), "MONTHLY")
     assert queries(week("2026-W47"), short=True) == (Query(date(2026, 11, 16), date(2026, 11, 23), "DAILY"),)
+
+
+def test_a_periods_secondary_query_is_the_previous_period_and_the_period():
+    assert period_query(week("2027-W01")) == Query(date(2026, 12, 28), date(2027, 1, 11), "DAILY")  # W53 too
+    assert period_query(month("2027-01")) == Query(date(2026, 12, 1), date(2027, 2, 1), "MONTHLY")  # 2 results
+    assert period_query(month("2027-01"), short=True) == Query(date(2027, 1, 1), date(2027, 2, 1), "MONTHLY")
+
+
+def test_a_periods_secondary_section_adds_up_both_columns_with_lines_only_in_the_previous_period():
+    current = Day(date(2026, 11, 1), charges={f"a{n}": Decimal(10 - n) for n in range(7)})
+    previous = Day(date(2026, 10, 1), charges={"a0": Decimal("4.5"), "gone": Decimal("0.25")})
+
+    section = compared(current, previous, Breakdown("account"), Decimal(49))
+
+    assert [line.name for line in section.top] == ["a0", "a1", "a2", "a3", "a4"]
+    assert section.top[0].day_before == Decimal("4.5") and section.top[1].day_before == 0
+    assert section.other is not None and (section.other.count, section.other.amount) == (2, Decimal(9))
+    assert section.other.day_before == Decimal("0.25")  # "gone" is in Other's previous period
+    assert section.listed == Decimal(49) and section.unattributed == Decimal(0)
 
 
 # ---- requests, counted -----------------------------------------------------------------------------
