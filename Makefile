@@ -33,7 +33,7 @@ test: lint ## The gates, then every test (unit, handlers, the real state machine
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The lanes are pytest markers that tests/conftest.py gives each folder (pyproject.toml says what each proves).
-FAST_LANES := unit or handler or golden
+FAST_LANES := (unit or handler or golden) and not slow
 
 test-fast: lint ## The gates, then the unit, handler and golden tests (seconds)
 	$(BIN)/python -m pytest -m "$(FAST_LANES)" $(PYTEST_ARGS)

@@ -97,6 +97,7 @@ def test_a_team_report_filters_by_its_tag_and_its_total_is_that_teams_cost(monke
     assert result["report"]["scope"] == "tag team = payments" and result["report"]["scopeKind"] == "tag"
 
 
+@pytest.mark.slow  # the large synthetic organisation: seconds, so not in make test-fast
 def test_a_per_account_report_names_each_account_and_adds_up_to_the_organisation(monkeypatch, lambda_context):
     ce = client(monkeypatch, "large-org")
     whole = fetch(ce, {"reportDate": DAY.isoformat()}, lambda_context)
@@ -206,6 +207,7 @@ def _amounts(section: dict, field: str) -> list[Decimal]:
     [(WEEK, "DAILY", "2026-11-09"), (MONTH, "MONTHLY", "2026-10-01")],
     ids=["week", "month"],
 )
+@pytest.mark.slow  # the large synthetic organisation: seconds, so not in make test-fast
 def test_a_weekly_or_monthly_report_has_its_secondary_section_for_one_more_query(
     monkeypatch, lambda_context, period, granularity, start
 ):

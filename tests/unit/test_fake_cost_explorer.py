@@ -768,6 +768,7 @@ def test_monthly_keeps_the_time_period_rules(small):
         small.get_cost_and_usage(request(dt.date(2025, 2, 1), dt.date(2025, 5, 1), granularity="MONTHLY"))
 
 
+@pytest.mark.slow  # the large synthetic organisation: seconds, so not in make test-fast
 def test_thirteen_months_by_service_and_record_type_is_one_page_even_for_the_large_org(large_org):
     ce = FakeCostExplorer(large_org)
     first = dt.date(TODAY.year - 1, TODAY.month, 1)

@@ -187,6 +187,7 @@ def test_small_every_value_breakdown_and_metric_slices_to_its_own_querys_report(
     assert checked == len(world.values_of("small", kind)) * len(BREAKDOWNS) * len(METRICS)
 
 
+@pytest.mark.slow  # the large synthetic organisation: seconds, so not in make test-fast
 @pytest.mark.parametrize("kind", sorted(SCOPES))
 def test_large_org_every_value_slices_to_its_own_querys_history(world, kind):
     breakdown, metric = LARGE_ORG_FAST[kind]
