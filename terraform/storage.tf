@@ -1,6 +1,6 @@
 # The shared-costs bucket: where a scheduled run's FetchSharedCosts leaves the Cost Explorer answers
 # it fetched once for several reports (functions/fetch_costs/sharing.py), and each report's FetchCosts
-# reads its slice. One JSON object per shape and run, under shared/<day>/<execution>/<16 hex>.json,
+# reads its slice. One JSON object per report's slice, under shared/<day>/<execution>/<shape>/<report>.json,
 # written once and read within minutes: an answer older than 30 minutes is not used
 # (sharing.SHARED_ANSWER_MAX_AGE), so the objects are throwaway. They hold cost data: confidential,
 # not secret.

@@ -47,7 +47,7 @@ from fetch_costs.periods import PeriodHistory, monthly_history, queries, weekly_
 from fetch_costs.query import build_request, report_window, secondary_window, short_window
 from fetch_costs.secondary import compared, period_costs, period_query, secondary_section
 from fetch_costs.settings import ReportSettings, settings
-from fetch_costs.shared import SliceInexact, shape_of, slice_answers
+from fetch_costs.shared import Shape, SliceInexact, shape_of, slice_answers
 from fetch_costs.shared import shape_requests as shared_requests
 from fetch_costs.summarise import check_reconciles, summarise
 
@@ -186,8 +186,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 def share_costs(share: object, base: ReportSettings) -> dict[str, Any]:
-    """FetchSharedCosts: one query per shape for the run's daily reports (fetch_costs.sharing). Returns the
-    run's due reports, each child input given {"shared": ...} where its shape's answer is in S3."""
+    """FetchSharedCosts: one query per shape for the run's daily reports (fetch_costs.sharing), sliced here
+    into each report's part. Returns the run's due reports, each child input given {"shared": ...} where
+    its slice is in S3."""
     day, run, items, specs = _share_request(share)
     start, end = report_window(day)
     due = [sharing.Due(item, specs[item["input"]["report"]]) for item in items]
@@ -204,13 +205,35 @@ def share_costs(share: object, base: ReportSettings) -> dict[str, Any]:
             pages = fetch_pages(day, start, end, _Fixed(request, base.max_requests))
             answers.append([{k: v for k, v in page.items() if k != "ResponseMetadata"} for page in pages])
         billed, shapes = billed + sum(len(a) for a in answers), shapes + 1
-        key = sharing.object_key(day, run, shape)
-        sharing.store(key, {"shape": shape.key, "start": start.isoformat(), "end": end.isoformat(), "answers": answers})
         for report in reports:
-            report.item["input"]["shared"] = {"key": key, "fetchedAt": fetched_at}
+            key = _store_slice(day, run, shape, report, answers, (start, end))
+            if key is not None:
+                report.item["input"]["shared"] = {"key": key, "fetchedAt": fetched_at}
     metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=billed)
     logger.info("Shared queries fetched", extra={"shapes": shapes, "requests": billed, "reports": len(items)})
     return {"count": len(items), "reports": items, "sharedQueries": shapes, "costExplorerRequests": billed}
+
+
+def _store_slice(
+    day: date,
+    run: str,
+    shape: Shape,
+    report: sharing.Due,
+    answers: list[list[dict[str, Any]]],
+    window: tuple[date, date],
+) -> str | None:
+    """The report's part of the shape's answers, in S3 for its child: exactly the pages its own query would
+    return, so the child reads its slice, not every report's. None when it cannot be sliced exactly (the
+    child then queries for itself)."""
+    try:
+        pages = slice_answers(shape, answers, report.spec.scope.values)
+    except SliceInexact as error:  # a charge Cost Explorer spelt as no filter value
+        logger.warning("A shared answer cannot be sliced exactly", extra={"report": report.spec.id, "why": str(error)})
+        return None
+    key = sharing.object_key(day, run, shape, report.spec.id)
+    start, end = window
+    sharing.store(key, {"shape": shape.key, "start": start.isoformat(), "end": end.isoformat(), "pages": pages})
+    return key
 
 
 def _share_request(share: object) -> tuple[date, str, list[dict[str, Any]], dict[str, ReportSpec]]:
@@ -239,22 +262,15 @@ class _Fixed:
 
 
 def shared_history(request: FetchRequest, report_settings: ReportSettings) -> CostHistory | None:
-    """The report's history sliced from the run's shared answer, or None when it has none, or a stale one,
-    or one of another shape (then the report asks Cost Explorer itself)."""
+    """The report's history from its slice of the run's shared answer, or None when it has none, or a stale
+    one, or one of another shape (then the report asks Cost Explorer itself)."""
     if request.shared is None or not sharing.is_fresh(request.shared["fetchedAt"], sharing.now()):
         return None
     shape = shape_of(request.report, report_settings.metric)
     document = sharing.load(request.shared["key"])
     if document.get("shape") != shape.key:
         return None
-    start, end = date.fromisoformat(document["start"]), date.fromisoformat(document["end"])
-    try:
-        pages = slice_answers(shape, document["answers"], request.report.scope.values)
-    except SliceInexact as error:  # a charge Cost Explorer spelt as no filter value: ask for the report alone
-        logger.warning(
-            "The shared answer cannot be sliced exactly; querying for this report", extra={"why": str(error)}
-        )
-        return None
+    start, end, pages = date.fromisoformat(document["start"]), date.fromisoformat(document["end"]), document["pages"]
     name = line_namer(shape.breakdown, pages)
     return parse_history(start, end, report_settings.metric, pages, requests=0, name=name)
 

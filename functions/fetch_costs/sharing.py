@@ -3,10 +3,11 @@
 FetchSharedCosts (a state of the dispatching run, before StartEachReport) calls FetchCosts with
 {"share": {...}}: of the daily reports due, those whose scope is on the same dimension and whose
 breakdown and metric are the same (fetch_costs.shared.Shape) are answered by one set of requests (at most
-3, plus pages) instead of one query each, when that is fewer requests. The answers go to S3, one object
-per shape, and each of those reports' child inputs gets {"shared": {"key", "fetchedAt"}}. A child's
-FetchCosts then slices its part (fetch_costs.shared.slice_answers) instead of asking Cost Explorer, as
-long as the answer is fresh (SHARED_ANSWER_MAX_AGE); on a later retry or redrive it asks for itself, so a
+3, plus pages) instead of one query each, when that is fewer requests. The answers are sliced there, one
+report at a time (fetch_costs.shared.slice_answers), and each report's slice goes to S3: its child input
+gets {"shared": {"key", "fetchedAt"}}, and its FetchCosts reads its slice (the pages its own query would
+have returned, a fraction of the shape's answer) instead of asking Cost Explorer, as long as the slice is
+fresh (SHARED_ANSWER_MAX_AGE); on a later retry or redrive it asks for itself, so a
 day Cost Explorer had not finished is fetched again, not read stale.
 
 The bucket is the environment variable SHARED_COSTS_BUCKET (Terraform's `aws_s3_bucket.shared_costs`;
@@ -72,8 +73,9 @@ def worth_sharing(shape: Shape, reports: list[Due], start: date, end: date) -> b
     return len(reports) > len(shape_requests(shape, start, end))
 
 
-def object_key(day: date, run: str, shape: Shape) -> str:
-    return f"shared/{day.isoformat()}/{run}/{shape.key}.json"
+def object_key(day: date, run: str, shape: Shape, report_id: str) -> str:
+    """Where a report's slice of its shape's shared answer is kept (the prefix is Terraform's too)."""
+    return f"shared/{day.isoformat()}/{run}/{shape.key}/{report_id}.json"
 
 
 def store(key: str, document: dict[str, Any]) -> None:
