@@ -267,7 +267,12 @@ def shared_history(request: FetchRequest, report_settings: ReportSettings) -> Co
     if request.shared is None or not sharing.is_fresh(request.shared["fetchedAt"], sharing.now()):
         return None
     shape = shape_of(request.report, report_settings.metric)
-    document = sharing.load(request.shared["key"])
+    try:
+        document = sharing.load(request.shared["key"])
+    except (ClientError, BotocoreConnectionError, HTTPClientError, ValueError) as error:
+        # Only an optimisation: without its slice the report asks Cost Explorer itself.
+        logger.warning("The report's shared slice cannot be read; querying for it", extra={"why": str(error)})
+        return None
     if document.get("shape") != shape.key:
         return None
     start, end, pages = date.fromisoformat(document["start"]), date.fromisoformat(document["end"]), document["pages"]

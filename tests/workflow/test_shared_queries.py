@@ -75,3 +75,27 @@ def test_if_the_shared_queries_fail_every_report_queries_for_itself():
         assert len(aws.mailbox) == len(children) == 5
         for child in children.values():
             assert child.state_output("FetchCosts")["fetched"]["report"]["costExplorerRequests"] >= 1
+
+
+def test_a_slice_that_cannot_be_read_leaves_the_report_to_query_for_itself():
+    # GIVEN the run shared the teams' query, and the slices are gone before the children read them
+    import boto3
+
+    from local.runtime import SHARED_COSTS_BUCKET
+
+    def delete_the_slices() -> None:
+        s3 = boto3.client("s3", region_name="us-east-1")
+        for item in s3.list_objects_v2(Bucket=SHARED_COSTS_BUCKET).get("Contents", []):
+            s3.delete_object(Bucket=SHARED_COSTS_BUCKET, Key=item["Key"])
+
+    # (each child's first FetchCosts attempt is throttled, and meanwhile the slices are deleted: its retry
+    # finds no slice)
+    fault = StateFault.on("FetchCosts", "TooManyRequestsException", attempts=(0,), meanwhile=delete_the_slices)
+    with EmbeddedAWS(profile="large-org", now=NOW, reports=team_reports(TEAMS[:4])) as aws:
+        run = aws.run(SCHEDULED, faults=(fault,), follow=False, timeout=300)
+        children = aws.children(run, timeout=300)
+        # THEN every report is still sent, each from its own query
+        assert len(aws.mailbox) == len(children) == 5
+        assert all(
+            c.state_output("FetchCosts")["fetched"]["report"]["costExplorerRequests"] >= 1 for c in children.values()
+        )
