@@ -142,8 +142,9 @@ class Change:
 
     @property
     def short(self) -> str:
-        """ "▲ 12%" when there is a percentage, else "+$3.78"."""
-        if self.percent:
+        """ "▲ 12%" when there is a percentage, else "+$3.78". A change that rounds to 0% but not to $0.00
+        shows the money ("+$0.30"), not "▲ 0%", an arrow with nothing behind it."""
+        if self.percent and (not self.direction or any(c in "123456789" for c in self.percent)):
             return f"{self.arrow} {self.percent.lstrip('+-')}".strip() if self.direction else self.percent
         return self.money
 

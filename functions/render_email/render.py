@@ -53,7 +53,9 @@ def build_view(report: CostReport) -> ReportView:
         date_label=date_label(report.report_date),
         total=total,
         total_units=total_units,
-        total_label=f"Net {label.lower()}" if report.breakdown.adjusted else label,
+        # The metric's own name, never "Net Net unblended cost": the total includes the adjustments the
+        # breakdown table lists (credits, discounts, tax), which the word "net" would make a metric's name.
+        total_label=f"{label} incl. adjustments" if report.breakdown.adjusted else label,
         currency=report.currency,
         estimated=report.estimated,
         no_spend=report.no_spend,

@@ -148,7 +148,7 @@ class ReportView:
     date_label: str
     total: str
     total_units: int
-    total_label: str  # "Net unblended cost" when adjustments apply, else "Unblended cost"
+    total_label: str  # "Unblended cost incl. adjustments" when adjustments apply, else "Unblended cost"
     currency: str
     estimated: bool
     no_spend: bool

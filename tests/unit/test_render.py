@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -198,7 +199,33 @@ def test_credits_refunds_discounts_and_tax_are_lines_between_the_gross_and_the_n
     email = render_report(report)
     for label in ("Charges (gross)", "Credits", "Refunds", "Discounts", "Net total"):
         assert label in email.html and label in email.text
-    assert "Net unblended cost (USD)" in email.text
+    assert "Unblended cost incl. adjustments (USD)" in email.text
+    # The metric's name is never made into another metric's: "Net unblended cost" is NetUnblendedCost.
+    assert "Net unblended cost" not in email.text
+
+
+@pytest.mark.parametrize(
+    ("metric", "label"),
+    [
+        ("UnblendedCost", "Unblended cost"),
+        ("NetUnblendedCost", "Net unblended cost"),
+        ("AmortizedCost", "Amortized cost"),
+    ],
+)
+def test_the_total_is_labelled_with_its_metric_and_says_when_it_includes_adjustments(metric, label) -> None:
+    report = replace(model(only_today([("Amazon EC2", "Usage", "10"), ("Amazon EC2", "Credit", "-2")])), metric=metric)
+    assert build_view(report).total_label == f"{label} incl. adjustments"
+    assert "Net net" not in build_view(report).total_label
+
+
+def test_a_change_that_rounds_to_0_percent_shows_its_money_not_an_empty_arrow() -> None:
+    from render_email.money import Money
+
+    change = Money("USD").change(Decimal("1000.30"), Decimal("1000"))
+    assert change.direction == 1 and not any(c in "123456789" for c in change.percent)
+    assert change.short == "+$0.30"
+    assert Money("USD").change(Decimal("1000"), Decimal("1000")).short in ("0%", "0.0%")  # flat: no arrow
+    assert Money("USD").change(Decimal("1012"), Decimal("1000")).short == "▲ 1.2%"
 
 
 def test_without_adjustments_there_is_one_total_line() -> None:
