@@ -33,7 +33,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, s
         raise
     logger.append_keys(reportDate=request.report_date.isoformat())
 
-    email = render_report(request.costs)
+    email = render_report(request.costs, request.first_sent)
 
     html_bytes = len(email.html.encode("utf-8"))
     metrics.add_metric(name="EmailHtmlBytes", unit=MetricUnit.Bytes, value=html_bytes)
@@ -44,6 +44,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, s
             "services": request.costs.service_count,
             "alerts": request.costs.alerts,
             "estimated": request.costs.estimated,
+            "resent": request.first_sent is not None,
             "html_bytes": html_bytes,
             "text_bytes": len(email.text.encode("utf-8")),
         },

@@ -3,7 +3,7 @@ the day before and the trailing average, month to date, forecast, last month, bu
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from report_contract import CostReport, Forecast
@@ -13,6 +13,7 @@ from render_email.labels import (
     ALERT_LABELS,
     WARNING_ALERTS,
     clean_name,
+    date_label,
     day_range,
     month_name,
     plural,
@@ -32,7 +33,7 @@ def average_label(report: CostReport) -> str:
     return f"{days}-day average"
 
 
-def subject(report: CostReport, money: Money, total: str) -> str:
+def subject(report: CostReport, money: Money, total: str, *, resent: bool = False) -> str:
     """The worst status first, then the day and its total and the change against the average."""
     change = ""
     if report.no_spend:
@@ -40,22 +41,32 @@ def subject(report: CostReport, money: Money, total: str) -> str:
     elif report.average is not None and report.average.total > 0:
         percent = money.change(report.total, report.average.total).percent
         change = f" ({percent} vs {report.average.days}-day avg)"
-    return fitted_subject(report, short_date(report.report_date), total, change)
+    return fitted_subject(report, short_date(report.report_date), total, change, resent=resent)
 
 
-def fitted_subject(report: CostReport, when: str, total: str, change: str) -> str:
-    """The subject of every cadence: the worst status first, then when, which report (a deployment may send
-    several a day), the total and the change; what does not fit MAX_SUBJECT_CHARS is dropped: first the
-    other statuses, then the change."""
+def fitted_subject(report: CostReport, when: str, total: str, change: str, *, resent: bool = False) -> str:
+    """The subject of every cadence: "Resent" for a forced resend of a day already sent, then the worst
+    status first, then when, which report (a deployment may send several a day), the total and the change.
+    What does not fit MAX_SUBJECT_CHARS is dropped in this order: the change, then the other statuses (the
+    change back if it then fits), then "Resent"; the worst status is dropped never (it says why to open)."""
     statuses = [ALERT_LABELS[a] for a in report.alerts]
     warn = "⚠ " if any(a in WARNING_ALERTS for a in report.alerts) else ""
     named = "" if report.report.is_default else f", {shorten(clean_name(report.report.name), 30)}"
     core = f"AWS costs {when}{named}: {total}"
     candidates = []
-    for kept in (statuses, statuses[:1]):
-        prefix = f"{warn}{' · '.join(kept)} · " if kept else ""
-        candidates += [prefix + core + change, prefix + core]
+    for again in ("Resent · ", "") if resent else ("",):
+        for kept in (statuses, statuses[:1]):
+            prefix = again + (f"{warn}{' · '.join(kept)} · " if kept else "")
+            candidates += [prefix + core + change, prefix + core]
     return next((c for c in candidates if len(c) <= MAX_SUBJECT_CHARS), candidates[-1])
+
+
+def resent_note(first_sent: datetime | None) -> str:
+    """ "Resent on request: first sent Sat 21 Nov 2026, 08:00 UTC" for a forced resend, else ""."""
+    if first_sent is None:
+        return ""
+    utc = first_sent.astimezone(UTC)
+    return f"Resent on request: first sent {date_label(utc.date())}, {utc:%H:%M} UTC"
 
 
 def preheader(report: CostReport, money: Money, stats: tuple[Stat, ...]) -> str:

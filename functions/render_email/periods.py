@@ -117,7 +117,7 @@ def changes(report: CostReport, period: ReportPeriod, money: Money, comparisons:
     return tuple(stat for stat in found if stat is not None)
 
 
-def subject(report: CostReport, period: ReportPeriod, money: Money, total: str) -> str:
+def subject(report: CostReport, period: ReportPeriod, money: Money, total: str, *, resent: bool = False) -> str:
     """The worst status first, then the period, its total and the change against the previous period."""
     previous = report.comparisons.previous if report.comparisons else None
     change = ""
@@ -125,7 +125,7 @@ def subject(report: CostReport, period: ReportPeriod, money: Money, total: str) 
         change = " (no spend)"
     elif previous is not None and previous.total > 0:
         change = f" ({money.change(report.total, previous.total).percent} vs {previous_label(period)})"
-    return fitted_subject(report, period_label(period), total, change)
+    return fitted_subject(report, period_label(period), total, change, resent=resent)
 
 
 def preheader(report: CostReport, money: Money, stats: tuple[Stat, ...]) -> str:
@@ -215,7 +215,7 @@ def period_view(view: ReportView, report: CostReport, money: Money) -> ReportVie
     trend, first = [point.total for point in comparisons.trend], trend_periods(period)[0]
     return dataclasses.replace(
         view,
-        subject=subject(report, period, money, view.total),
+        subject=subject(report, period, money, view.total, resent=bool(view.resent)),
         preheader=preheader(report, money, stats),
         date_label=period_label(period),
         changes=stats,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -38,7 +39,8 @@ class RenderedEmail:
         return {"subject": self.subject, "html": self.html, "text": self.text}
 
 
-def build_view(report: CostReport) -> ReportView:
+def build_view(report: CostReport, first_sent: datetime | None = None) -> ReportView:
+    """The email's view; `first_sent` is when the day was first sent, for a forced resend of it."""
     money = Money(report.currency)
     total_units = money.units(report.total)
     total = format_money(total_units, money.currency)
@@ -48,7 +50,7 @@ def build_view(report: CostReport) -> ReportView:
     increases, decreases = tables.mover_rows(report.increases, money), tables.mover_rows(report.decreases, money)
     label = metric_label(report.metric)
     view = ReportView(
-        subject=headline.subject(report, money, total),
+        subject=headline.subject(report, money, total, resent=first_sent is not None),
         preheader=headline.preheader(report, money, changes + stats),
         date_label=date_label(report.report_date),
         total=total,
@@ -78,6 +80,7 @@ def build_view(report: CostReport) -> ReportView:
         text_movers=text_movers(increases, decreases),
         lines_of=lines_of,
         secondary=tables.secondary_table(report, money),
+        resent=headline.resent_note(first_sent),
     )
     return period_view(view, report, money) if report.period is not None else view
 
@@ -112,7 +115,7 @@ _HTML = TEMPLATES.get_template("report.html.j2")
 _TEXT = TEMPLATES.get_template("report.txt.j2")
 
 
-def render_report(report: CostReport) -> RenderedEmail:
-    """The day's cost email: subject, HTML part and text part."""
-    view = build_view(report)
+def render_report(report: CostReport, first_sent: datetime | None = None) -> RenderedEmail:
+    """The day's cost email: subject, HTML part and text part; a forced resend says so, with `first_sent`."""
+    view = build_view(report, first_sent)
     return RenderedEmail(subject=view.subject, html=_HTML.render(report=view), text=_TEXT.render(report=view))

@@ -235,3 +235,85 @@ def test_render_has_no_settings_of_its_own(monkeypatch, lambda_context) -> None:
     # What the report contains is decided by FetchCosts (its environment); RenderEmail draws what it gets.
     monkeypatch.setenv("TOP_SERVICES", "not a number")
     assert lambda_handler(event(), lambda_context("render_email"))["subject"]
+
+
+# --- A forced resend: the run's force flag and the record CheckAlreadySent read ---------------------------
+
+SENT_RECORD = {
+    "reportDate": {"S": "2026-11-20"},
+    "status": {"S": "SENT"},
+    "messageId": {"S": "0100018f-first"},
+    "sentAt": {"S": "2026-11-21T08:00:07.123Z"},
+    "executionArn": {"S": "arn:aws:states:us-east-1:123456789012:execution:cost-notifier:first"},
+}
+CLAIMED_RECORD = {key: value for key, value in SENT_RECORD.items() if key not in ("messageId", "sentAt")} | {
+    "status": {"S": "CLAIMED"}
+}
+RESENT = "Resent on request: first sent Sat 21 Nov 2026, 08:00 UTC"
+
+
+def rendered(lambda_context, force, previous) -> dict:
+    return lambda_handler(event() | {"force": force, "previous": previous}, lambda_context("render_email"))
+
+
+def test_a_forced_run_of_a_sent_day_renders_as_a_resend_with_the_first_send_time(lambda_context) -> None:
+    result = rendered(lambda_context, True, {"Item": SENT_RECORD})
+    assert result["subject"].startswith("Resent · ⚠ Anomaly · AWS costs Fri 20 Nov")
+    assert RESENT in result["html"] and RESENT in result["text"]
+
+
+@pytest.mark.parametrize(
+    ("force", "previous"),
+    [
+        (True, {"Item": CLAIMED_RECORD}),  # claimed but never sent: nothing was sent before
+        (True, {}),  # no record: a forced run of a new day is a first send
+        (False, {}),  # the ordinary run
+        (False, {"Item": SENT_RECORD}),  # not forced: only a forced run resends
+    ],
+    ids=["forced-claimed", "forced-new-day", "first-send", "not-forced"],
+)
+def test_anything_but_a_forced_run_of_a_sent_day_is_not_a_resend(lambda_context, force, previous) -> None:
+    result = rendered(lambda_context, force, previous)
+    assert "Resent" not in result["subject"] + result["html"] + result["text"]
+
+
+def test_sdk_metadata_next_to_the_item_is_ignored(lambda_context) -> None:
+    previous = {"Item": SENT_RECORD, "SdkHttpMetadata": {"HttpStatusCode": 200}, "SdkResponseMetadata": {}}
+    assert rendered(lambda_context, True, previous)["subject"].startswith("Resent · ")
+
+
+INVALID_RESEND = [
+    ("force not a boolean", "yes", {}, "force: expected true or false, got 'yes'"),
+    ("previous not an object", True, "SENT", "previous: expected an object (the GetItem result)"),
+    ("item not an object", True, {"Item": []}, "previous.Item: expected an object (the day's record)"),
+    (
+        "sent without sentAt",
+        True,
+        {"Item": {k: v for k, v in SENT_RECORD.items() if k != "sentAt"}},
+        "previous.Item.sentAt is missing",
+    ),
+    (
+        "sentAt not a time",
+        True,
+        {"Item": SENT_RECORD | {"sentAt": {"S": "yesterday"}}},
+        "previous.Item.sentAt.S: 'yesterday' is not an ISO 8601 time in UTC",
+    ),
+    (
+        "sentAt without a zone",
+        True,
+        {"Item": SENT_RECORD | {"sentAt": {"S": "2026-11-21T08:00:07"}}},
+        "previous.Item.sentAt.S: '2026-11-21T08:00:07' has no time zone",
+    ),
+    ("status not a string", True, {"Item": SENT_RECORD | {"status": {"S": 1}}}, "previous.Item.status.S: expected"),
+]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "force", "previous", "message"), INVALID_RESEND, ids=[case[0] for case in INVALID_RESEND]
+)
+def test_a_malformed_force_or_previous_record_is_refused_by_name(
+    lambda_context, scenario, force, previous, message
+) -> None:
+    with pytest.raises(InvalidRenderRequest) as raised:
+        rendered(lambda_context, force, previous)
+    assert message in str(raised.value)

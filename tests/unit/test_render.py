@@ -8,9 +8,10 @@ import copy
 import json
 import re
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,7 +21,7 @@ from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from render_email.headline import MAX_SUBJECT_CHARS
+from render_email.headline import MAX_SUBJECT_CHARS, fitted_subject
 from render_email.labels import HTML_NAME_CHARS
 from render_email.money import Currency, format_money, format_percent, format_share, largest_remainder
 from render_email.render import MAX_HTML_BYTES, MAX_TEXT_BYTES, build_view, render_report
@@ -33,6 +34,7 @@ from tests.fixtures.cost_explorer_answers import answer, every_day
 
 DAY = date(2026, 11, 20)  # a Friday
 D = Decimal
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 
 def state(rows, report_date: date = DAY, settings_: ReportSettings = ReportSettings(), **kwargs) -> dict:
@@ -369,6 +371,57 @@ def test_subject_stays_phone_short_for_the_largest_amount(currency: str) -> None
     )
     subject = build_view(report).subject
     assert len(subject) <= MAX_SUBJECT_CHARS and subject.startswith("⚠ Anomaly")
+
+
+# --- A forced resend ---------------------------------------------------------------------------
+
+FIRST_SENT = datetime(2026, 11, 21, 8, 0, 7, 123000, tzinfo=UTC)
+RESENT = "Resent on request: first sent Sat 21 Nov 2026, 08:00 UTC"
+
+
+def test_a_forced_resend_says_so_in_the_subject_and_the_header_with_the_first_send_time() -> None:
+    report = model(every_day([("Svc", "Usage", "10")]))
+
+    resend, first = render_report(report, FIRST_SENT), render_report(report)
+
+    assert resend.subject == "Resent · AWS costs Fri 20 Nov: $10.00 (0% vs 7-day avg)"
+    assert RESENT in resend.html and RESENT in resend.text.splitlines()[1]
+    assert "Resent" not in first.subject + first.html + first.text
+
+
+def test_the_first_send_time_is_shown_in_utc_whatever_its_offset() -> None:
+    in_paris = FIRST_SENT.astimezone(timezone(timedelta(hours=1)))
+    assert RESENT in render_report(model(every_day([("Svc", "Usage", "10")])), in_paris).text
+
+
+def test_a_resent_weekly_or_monthly_report_says_so_too() -> None:
+    report = CostReport.from_state(json.loads((GOLDEN / "monthly.costs.json").read_text(encoding="utf-8")))
+
+    email = render_report(report, FIRST_SENT)
+
+    assert email.subject.startswith("Resent · ") and "November 2026" in email.subject
+    assert RESENT in email.html and RESENT in email.text
+
+
+def test_resent_is_dropped_after_the_change_and_the_other_statuses_and_before_the_worst_status() -> None:
+    report = model(
+        lambda day: (
+            [("Amazon CloudWatch", "Usage", "50.40" if day == DAY else "7.20"), ("Amazon EC2", "Usage", "100")]
+            + ([("Amazon Bedrock", "Usage", "3.78")] if day >= DAY - timedelta(days=2) else [])
+        ),
+        settings_=ReportSettings(daily_budget=D(150)),
+    )
+    shapes = []
+    for digits in range(1, 60):  # an ever longer total squeezes the rest out, one part at a time
+        subject = fitted_subject(report, "Fri 20 Nov", "$" + "9" * digits, " (+43% vs 7-day avg)", resent=True)
+        shape = (subject.startswith("Resent · "), subject.count(" · "), subject.endswith("avg)"))
+        if not shapes or shapes[-1] != shape:
+            shapes.append(shape)
+        assert "⚠ Anomaly · AWS costs" in subject or "Over budget · New service · AWS costs" in subject
+
+    # Resent with all three statuses; the change goes, then the other statuses (the change back while it
+    # fits), then Resent; the worst status stays.
+    assert shapes == [(True, 4, False), (True, 2, True), (True, 2, False), (False, 1, False)]
 
 
 # --- Alerts and movers --------------------------------------------------------------------------
