@@ -1,17 +1,19 @@
 """The real state machine, end to end, for what the fault catalogue (tests/catalogue) does not assert: the
 record a sent day leaves, the total reconciling with Cost Explorer, an already-sent day costing no
 request, runs started without coordination, Cost Explorer throttling retried by the state machine
-alone, a forced resend's record, and a large organisation's pages. Retries, redrives, runs held
+alone, a forced resend's record and email, and a large organisation's pages. Retries, redrives, runs held
 together at the claim and refused input are the catalogue's scenarios, asserted once there."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from decimal import Decimal
 
+import boto3
 from report_contract.limits import STATE_PAYLOAD_BYTES as PAYLOAD_LIMIT
 
-from local.runtime import EmbeddedAWS
+from local.runtime import REGION, TABLE_NAME, EmbeddedAWS
 from tests.definition import HAPPY_PATH
 from tests.workflow.conftest import NOW, SCHEDULED, TODAY, YESTERDAY
 
@@ -112,6 +114,41 @@ def test_forced_resend_sends_again_and_is_recorded_as_forced(aws):
     assert len(aws.mailbox) == 2 and resend.output["messageId"] != first.output["messageId"]
     record = aws.report_record(YESTERDAY)
     assert record["forced"] is True and record["executionArn"] == resend.arn and record["trigger"] == "manual"
+
+
+def test_a_forced_resend_says_resent_with_the_first_send_time_and_the_first_email_does_not(aws):
+    first = aws.run({"date": YESTERDAY})
+    resend = aws.run({"date": YESTERDAY, "force": True})
+
+    assert resend.status == "SUCCEEDED" and "ClaimForResend" in resend.entered_states()
+    sent_at = datetime.fromisoformat(first.output["sentAt"]).astimezone(UTC)
+    when = f"{sent_at:%a} {sent_at.day} {sent_at:%b %Y}, {sent_at:%H:%M} UTC"
+    original, again = aws.mailbox
+    assert again.subject.startswith("Resent · ⚠ Anomaly · ")  # the change makes room for it (docs/report.md)
+    for part in (again.html, again.text):
+        assert f"Resent on request: first sent {when}" in part
+    assert "Resent" not in original.subject + original.html + original.text
+
+
+def test_a_forced_run_of_a_day_claimed_but_never_sent_is_not_a_resend(aws):
+    # GIVEN a run that claimed the day and died before sending: the record is CLAIMED, with no sentAt
+    boto3.client("dynamodb", region_name=REGION).put_item(
+        TableName=TABLE_NAME,
+        Item={
+            "reportDate": {"S": YESTERDAY},
+            "status": {"S": "CLAIMED"},
+            "executionArn": {"S": "arn:aws:states:us-east-1:123456789012:execution:cost-notifier:died"},
+            "claimedAt": {"S": "2026-11-21T08:00:01.000Z"},
+            "trigger": {"S": "schedule"},
+            "expiresAt": {"N": "1835308800"},
+        },
+    )
+
+    forced = aws.run({"date": YESTERDAY, "force": True})
+
+    assert forced.status == "SUCCEEDED" and "ClaimForResend" in forced.entered_states()
+    [email] = aws.mailbox
+    assert "Resent" not in email.subject + email.html + email.text
 
 
 def test_large_organisation_pages_through_cost_explorer_and_stays_under_the_payload_limit():
