@@ -5,8 +5,8 @@ malformed event, or a report whose figures do not reconcile exactly, raises Inva
 error name Step Functions sees) with a message that names the field, what was wrong and what is allowed.
 Fields this version does not know are ignored, so FetchCosts can add one before RenderEmail draws it.
 
-A forced run also passes "force" and "previous" (the day's record as CheckAlreadySent read it: the whole
-GetItem result, `{}` when there was none). When the run is forced and that record was SENT, the email is a
+The definition also passes the run's "force" and "previous" (the day's record as CheckAlreadySent read
+it: the whole GetItem result, `{}` when there was none). When the run is forced and that record was SENT, the email is a
 resend and says when the day was first sent (its sentAt). Both are optional, so an event from a definition
 that does not pass them yet renders as a first send; present and malformed, they are refused by name.
 """
