@@ -145,7 +145,7 @@ SETTINGS: tuple[Setting, ...] = (
         "MOVER_MIN_AMOUNT",
         "number",
         "1",
-        "a mover changed by at least this much against its 7-day average...",
+        "a mover changed by at least this much against its average of the 7 days before...",
         minimum=Decimal(0),
         maximum=AMOUNT_MAX,
     ),
@@ -240,7 +240,7 @@ class ReportSettings:
     anomaly_threshold: Decimal = _number(_UNSET, "ANOMALY_THRESHOLD")  # scaled MADs above the 14-day median
     anomaly_min_amount: Decimal = _number(_UNSET, "ANOMALY_MIN_AMOUNT")  # and at least this much above it...
     anomaly_min_percent: Decimal = _number(_UNSET, "ANOMALY_MIN_PERCENT")  # ...and this many percent above it
-    mover_min_amount: Decimal = _number(_UNSET, "MOVER_MIN_AMOUNT")  # change vs the 7-day average, at least...
+    mover_min_amount: Decimal = _number(_UNSET, "MOVER_MIN_AMOUNT")  # change vs the average of the 7 days before...
     mover_min_percent: Decimal = _number(_UNSET, "MOVER_MIN_PERCENT")  # ...this much and this many percent
     new_service_days: int = _whole(_UNSET, "NEW_SERVICE_DAYS")  # "new" = first cost within this many days
     max_requests: int = _whole(_UNSET, "COST_EXPLORER_MAX_REQUESTS")  # pages one report may pay for
