@@ -712,3 +712,18 @@ def test_the_average_and_the_run_rate_each_have_one_label_in_both_parts() -> Non
     view = build_view(report)
     assert view.average_label == "average of the 7 days before"
     assert any("run rate of the last 7 days" in s.note for s in view.stats)
+
+
+def test_a_monthly_report_compares_its_month_and_a_weekly_one_ignores_the_monthly_budget() -> None:
+    from tests.golden.datasets import DATASETS, PeriodDataset, build
+
+    periods = {d.name: d for d in DATASETS if isinstance(d, PeriodDataset)}
+    # GIVEN November 2026 ($4,037.26) against a $4,000 monthly budget
+    costs, email = build(replace(periods["monthly"], settings=ReportSettings(monthly_budget=D(4000))))
+    assert costs["monthlyBudget"] == "4000" and "overMonthlyBudget" in costs["alerts"]
+    assert email.subject.startswith("⚠ Over monthly budget · New service · AWS costs November 2026: $4,037.26")
+    assert "Monthly budget: $37.26 over (November $4,037.26 of $4,000.00 budget (101%))" in email.text
+    # AND a week, whatever the monthly budget, has no monthly budget
+    costs, email = build(replace(periods["weekly"], settings=ReportSettings(monthly_budget=D(1))))
+    assert "monthlyBudget" not in costs and "overMonthlyBudget" not in costs["alerts"]
+    assert "Monthly budget" not in email.text
