@@ -400,7 +400,7 @@ def _headline(costs: dict) -> list[str]:
     if costs.get("dayBefore") is not None:
         lines.append(f"Day before {money(costs['dayBefore'])}")
     if costs.get("average"):
-        lines.append(f"{costs['average']['days']}-day average {money(costs['average']['total'])}")
+        lines.append(f"Average of the {costs['average']['days']} days before {money(costs['average']['total'])}")
     if costs.get("monthToDate"):
         lines.append(f"Month to date {money(costs['monthToDate']['total'])} ({costs['monthToDate']['days']} days)")
     forecast = costs.get("forecast") or {}

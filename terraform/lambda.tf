@@ -24,7 +24,8 @@ locals {
       environment = {
         COST_METRIC                = var.cost_metric
         TOP_SERVICES               = tostring(var.top_services)
-        DAILY_BUDGET               = tostring(var.daily_budget) # null (no budget): left unset
+        DAILY_BUDGET               = tostring(var.daily_budget)   # null (no budget): left unset
+        MONTHLY_BUDGET             = tostring(var.monthly_budget) # null (no budget): left unset
         ANOMALY_THRESHOLD          = tostring(var.anomaly_threshold)
         ANOMALY_MIN_AMOUNT         = tostring(var.anomaly_min_amount)
         ANOMALY_MIN_PERCENT        = tostring(var.anomaly_min_percent)
@@ -88,7 +89,7 @@ resource "aws_lambda_function" "this" {
 
   environment {
     # The typed settings come after extra_function_environment, whose validation keeps them apart
-    # anyway, and the infrastructure names last. A null setting (daily_budget) is left out: unset
+    # anyway, and the infrastructure names last. A null setting (daily_budget, monthly_budget) is left out: unset
     # means the function's default.
     variables = merge(
       local.common_environment,

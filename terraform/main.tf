@@ -55,7 +55,8 @@ locals {
   # the declaration leaves it to parse_reports (cadence daily, day_of_week monday, day_of_month 1,
   # time_zone UTC, the whole organisation, by service, the id as the name) or to the functions'
   # settings (metric: COST_METRIC, top_n: TOP_SERVICES). recipients defaults to var.recipients here.
-  # budget is written with tostring() so that an amount reaches the functions digit for digit.
+  # budget and monthly_budget are written with tostring() so that an amount reaches the functions digit
+  # for digit.
   # Unset, var.reports is the one report deployments had before: id "daily" (spec.DEFAULT_REPORT_ID,
   # whose records keep the bare day as their key), with the deployment-wide variables.
   default_reports = {
@@ -72,6 +73,7 @@ locals {
       metric              = var.cost_metric
       top_n               = var.top_services
       budget              = var.daily_budget == null ? null : tostring(var.daily_budget)
+      monthly_budget      = var.monthly_budget == null ? null : tostring(var.monthly_budget)
     }
   }
   reports = var.reports == null ? local.default_reports : {
@@ -88,6 +90,7 @@ locals {
       metric              = report.metric
       top_n               = report.top_n
       budget              = report.budget == null ? null : tostring(report.budget)
+      monthly_budget      = report.monthly_budget == null ? null : tostring(report.monthly_budget)
     }
   }
 

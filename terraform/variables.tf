@@ -118,7 +118,7 @@ variable "schedule_enabled" {
 # (trimspace() and RE2's \s know fewer); tests/infra/test_reports_variable.py derives that class.
 
 variable "reports" {
-  description = "The reports this deployment sends: a map from a report id (1 to 40 lower-case letters, digits and dashes) to a report. Null (the default) is one report, id daily: the whole organisation by service every day, to recipients, with cost_metric, top_services and daily_budget. Every attribute is optional; recipients defaults to var.recipients, metric, top_n and budget to the deployment's settings (budget: none). See docs/configuration.md, Reports."
+  description = "The reports this deployment sends: a map from a report id (1 to 40 lower-case letters, digits and dashes) to a report. Null (the default) is one report, id daily: the whole organisation by service every day, to recipients, with cost_metric, top_services, daily_budget and monthly_budget. Every attribute is optional; recipients defaults to var.recipients, metric, top_n, budget and monthly_budget to the deployment's settings (budget: none; monthly_budget: monthly_budget). See docs/configuration.md, Reports."
   type = map(object({
     name         = optional(string)
     cadence      = optional(string) # daily (default), weekly, monthly
@@ -144,10 +144,11 @@ variable "reports" {
       by  = string
       key = optional(string)
     }))
-    recipients = optional(list(string)) # default: var.recipients
-    metric     = optional(string)       # default: cost_metric
-    top_n      = optional(number)       # default: top_services
-    budget     = optional(number)       # for the report's period; default: none
+    recipients     = optional(list(string)) # default: var.recipients
+    metric         = optional(string)       # default: cost_metric
+    top_n          = optional(number)       # default: top_services
+    budget         = optional(number)       # for the report's period; default: none
+    monthly_budget = optional(number)       # for the month (daily, monthly; weekly ignores it); default: monthly_budget
   }))
   default = null
 
@@ -242,6 +243,11 @@ variable "reports" {
     condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.budget == null ? true : r.budget > 0 && r.budget < 1000000000000])
     error_message = "reports: a report's budget must be an amount greater than 0 and below 1,000,000,000,000, for the report's period (unset: no budget)."
   }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.monthly_budget == null ? true : r.monthly_budget > 0 && r.monthly_budget < 1000000000000])
+    error_message = "reports: a report's monthly_budget must be an amount greater than 0 and below 1,000,000,000,000, for the month (unset: monthly_budget)."
+  }
 }
 
 # --- What the functions do ----------------------------------------------------------------------
@@ -284,6 +290,18 @@ variable "daily_budget" {
     # A conditional, not ||: Terraform evaluates both sides of ||, and null > 0 is an error.
     condition     = var.daily_budget == null ? true : var.daily_budget > 0 && var.daily_budget < 1000000000000
     error_message = "daily_budget must be an amount greater than 0 and below 1,000,000,000,000 (in the report's currency), or null for no budget."
+  }
+}
+
+variable "monthly_budget" {
+  description = "The month to date and the month-end forecast of a daily report (and a monthly report's month) are compared with this amount, in the report's currency, and the subject says Over monthly budget when the forecast is above it: greater than 0 and below 1,000,000,000,000, such as 5000. Null (the default) means no monthly budget (fetch_costs reads it as MONTHLY_BUDGET; unset when null)."
+  type        = number
+  default     = null
+
+  validation {
+    # A conditional, not ||: Terraform evaluates both sides of ||, and null > 0 is an error.
+    condition     = var.monthly_budget == null ? true : var.monthly_budget > 0 && var.monthly_budget < 1000000000000
+    error_message = "monthly_budget must be an amount greater than 0 and below 1,000,000,000,000 (in the report's currency), or null for no monthly budget."
   }
 }
 
@@ -408,10 +426,10 @@ variable "extra_function_environment" {
   validation {
     condition = alltrue(flatten([
       for settings in values(var.extra_function_environment) : [
-        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS"], name)
+        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "MONTHLY_BUDGET", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS"], name)
       ]
     ]))
-    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS or COST_EXPLORER_HISTORY_MONTHS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
+    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, MONTHLY_BUDGET, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS or COST_EXPLORER_HISTORY_MONTHS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
   }
 }
 

@@ -15,7 +15,8 @@ The same summary as the daily report's, over periods instead of days:
 The daily ideas keep their true values but the email leaves them out: month to date (the weekly report's
 is the 1st of the Sunday's month to the Sunday; the monthly report's is the month), the month-end forecast
 (the monthly report's month has ended, so it is the month's total), `dayBefore`, `average` and `daily`
-(null and empty: `comparisons` has them), and no daily budget.
+(null and empty: `comparisons` has them), and no daily budget. A monthly report carries the monthly budget
+(its month is compared with it); a weekly report does not (a week is not a month).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def summarise_period(
         last_month=last,
         forecast=forecast,
         budget=None,
+        monthly_budget=settings.monthly_budget if period.kind == "month" else None,
         service_count=len(current.charges),
         top=top,
         other=other,

@@ -79,7 +79,7 @@ class Setting:
         """What the setting accepts, as a refusal says it."""
         if self.kind == "choice":
             return f"use one of {', '.join(self.allowed)}"
-        if self.default is None:  # an optional amount: unset means off (DAILY_BUDGET)
+        if self.default is None:  # an optional amount: unset means off (DAILY_BUDGET, MONTHLY_BUDGET)
             return (
                 f"set it to an amount in the report's currency greater than {self.minimum} and below "
                 f"{self.maximum:,}, such as 150 or 99.50, or leave it unset for no budget"
@@ -104,6 +104,15 @@ SETTINGS: tuple[Setting, ...] = (
         "number",
         None,
         "the day's net total is compared with it; Over budget in the subject",
+        minimum=Decimal(0),
+        maximum=AMOUNT_MAX,
+        exclusive=True,
+    ),
+    Setting(
+        "MONTHLY_BUDGET",
+        "number",
+        None,
+        "month to date and the month-end forecast are compared with it; Over monthly budget in the subject",
         minimum=Decimal(0),
         maximum=AMOUNT_MAX,
         exclusive=True,
@@ -136,7 +145,7 @@ SETTINGS: tuple[Setting, ...] = (
         "MOVER_MIN_AMOUNT",
         "number",
         "1",
-        "a mover changed by at least this much against its 7-day average...",
+        "a mover changed by at least this much against its average of the 7 days before...",
         minimum=Decimal(0),
         maximum=AMOUNT_MAX,
     ),
@@ -215,7 +224,7 @@ def _optional_number(environ: Mapping[str, str], name: str) -> Decimal | None:
 
 def _number(environ: Mapping[str, str], name: str) -> Decimal:
     value = _optional_number(environ, name)
-    if value is None:  # pragma: no cover - every "number" setting but DAILY_BUDGET has a default
+    if value is None:  # pragma: no cover - every "number" setting but the budgets has a default
         raise ConfigurationError(f"{name} has no default; the SETTINGS table must give one")
     return value
 
@@ -227,10 +236,11 @@ class ReportSettings:
     metric: str = _choice(_UNSET, "COST_METRIC")
     top_services: int = _whole(_UNSET, "TOP_SERVICES")  # rows before "Other"
     daily_budget: Decimal | None = _optional_number(_UNSET, "DAILY_BUDGET")  # None = no budget
+    monthly_budget: Decimal | None = _optional_number(_UNSET, "MONTHLY_BUDGET")  # None = no monthly budget
     anomaly_threshold: Decimal = _number(_UNSET, "ANOMALY_THRESHOLD")  # scaled MADs above the 14-day median
     anomaly_min_amount: Decimal = _number(_UNSET, "ANOMALY_MIN_AMOUNT")  # and at least this much above it...
     anomaly_min_percent: Decimal = _number(_UNSET, "ANOMALY_MIN_PERCENT")  # ...and this many percent above it
-    mover_min_amount: Decimal = _number(_UNSET, "MOVER_MIN_AMOUNT")  # change vs the 7-day average, at least...
+    mover_min_amount: Decimal = _number(_UNSET, "MOVER_MIN_AMOUNT")  # change vs the average of the 7 days before...
     mover_min_percent: Decimal = _number(_UNSET, "MOVER_MIN_PERCENT")  # ...this much and this many percent
     new_service_days: int = _whole(_UNSET, "NEW_SERVICE_DAYS")  # "new" = first cost within this many days
     max_requests: int = _whole(_UNSET, "COST_EXPLORER_MAX_REQUESTS")  # pages one report may pay for
@@ -249,6 +259,7 @@ def load_settings(environ: Mapping[str, str]) -> ReportSettings:
         metric=_choice(environ, "COST_METRIC"),
         top_services=_whole(environ, "TOP_SERVICES"),
         daily_budget=_optional_number(environ, "DAILY_BUDGET"),
+        monthly_budget=_optional_number(environ, "MONTHLY_BUDGET"),
         anomaly_threshold=_number(environ, "ANOMALY_THRESHOLD"),
         anomaly_min_amount=_number(environ, "ANOMALY_MIN_AMOUNT"),
         anomaly_min_percent=_number(environ, "ANOMALY_MIN_PERCENT"),

@@ -165,6 +165,7 @@ def summarise(
         last_month=months.last,
         forecast=month_end_forecast(history, report_date, months.to_date.total),
         budget=settings.daily_budget,
+        monthly_budget=settings.monthly_budget,
         service_count=len(today.charges),
         top=top,
         other=other,

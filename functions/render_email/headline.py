@@ -1,13 +1,14 @@
 """The top of the email: the subject, the inbox preheader, and the headline's figures (the changes against
-the day before and the trailing average, month to date, forecast, last month, budget, the daily chart)."""
+the day before and the trailing average, month to date, forecast, last month, the budgets, the daily chart)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from fractions import Fraction
 
 from report_contract import CostReport, Forecast
-from report_contract.limits import AVERAGE_DAYS, MIN_FORECAST_DAYS
+from report_contract.limits import AVERAGE_DAYS, FORECAST_BASIS_DAYS, MIN_FORECAST_DAYS
 
 from render_email.labels import (
     ALERT_LABELS,
@@ -27,10 +28,23 @@ MAX_SUBJECT_CHARS = 78  # what a phone's inbox shows, about; the worst status co
 MAX_PREHEADER_CHARS = 140
 
 
+# Two different 7-day figures, each with one label wherever the email names it (docs/report.md, "Two 7-day
+# figures"): the average the day is compared with leaves the report day out; the forecast's run rate takes it
+# in. The subject's "vs 7-day avg" is the first, shortened to fit MAX_SUBJECT_CHARS.
+
+
 def average_label(report: CostReport) -> str:
-    """ "7-day average" (fewer days for a young account)."""
+    """ "average of the 7 days before": the mean of the days before the report day (AVERAGE_DAYS; fewer for a
+    young account), which the day is compared with."""
     days = report.average.days if report.average else AVERAGE_DAYS
-    return f"{days}-day average"
+    return f"average of the {plural(days, 'day') if days != 1 else 'day'} before"
+
+
+def run_rate_label(forecast: Forecast) -> str:
+    """ "run rate of the last 7 days": the mean of the days ending on the report day (FORECAST_BASIS_DAYS;
+    fewer for a young account), at which the forecast projects the rest of the month."""
+    days = forecast.basis_days if forecast.basis_days >= MIN_FORECAST_DAYS else FORECAST_BASIS_DAYS
+    return f"run rate of the last {days} days"
 
 
 def subject(report: CostReport, money: Money, total: str, *, resent: bool = False) -> str:
@@ -112,7 +126,7 @@ def _forecast(forecast: Forecast, money: Money) -> Stat:
         return Stat(label, money(forecast.total), "the month ends on the report day")
     rate = money(forecast.run_rate) if forecast.run_rate is not None else ""
     remaining = plural(forecast.remaining_days, "more day")
-    return Stat(label, money(forecast.total), f"{remaining} at {rate} a day, the {forecast.basis_days}-day average")
+    return Stat(label, money(forecast.total), f"{remaining} at {rate} a day, the {run_rate_label(forecast)}")
 
 
 def _budget(report: CostReport, money: Money) -> Stat | None:
@@ -125,16 +139,39 @@ def _budget(report: CostReport, money: Money) -> Stat | None:
     return Stat("Daily budget", f"{money(budget - total)} left", f"{used} of {money(budget)} used", "good")
 
 
+def _percent_of(amount: Decimal, budget: Decimal) -> str:
+    return f"{round_half_up(Fraction(amount) / Fraction(budget) * 100):,}%"
+
+
+def monthly_budget(report: CostReport, money: Money) -> Stat | None:
+    """A daily report: month to date against the monthly budget, and the month-end forecast (which decides
+    "Over monthly budget"). A monthly report: its month against it. None without a monthly budget."""
+    budget = report.monthly_budget
+    if budget is None:
+        return None
+    projected = report.month_projection
+    over, tone = (projected - budget, "bad") if projected > budget else (budget - projected, "good")
+    if report.period is not None:  # a monthly report: the month itself
+        month = month_name(report.report_period.start)
+        note = f"{month} {money(report.total)} of {money(budget)} budget ({_percent_of(report.total, budget)})"
+        return Stat("Monthly budget", f"{money(over)} {'over' if tone == 'bad' else 'left'}", note, tone)
+    mtd = report.month_to_date.total
+    note = f"Month to date {money(mtd)} of {money(budget)} budget ({_percent_of(mtd, budget)})"
+    if report.forecast.total is None:
+        value = f"{money(over)} {'over' if tone == 'bad' else 'left'}"
+        return Stat("Monthly budget", value, f"{note}; no forecast yet", tone)
+    value = f"{money(over)} {'over' if tone == 'bad' else 'under'} at the forecast"
+    return Stat("Monthly budget", value, f"{note}; forecast {money(report.forecast.total)}", tone)
+
+
 def stats(report: CostReport, money: Money) -> tuple[Stat, ...]:
-    """Month to date, the forecast, last month, the budget (the last two when there are any)."""
+    """Month to date, the forecast, last month, the budgets (the last three when there are any)."""
     found = [_month_to_date(report, money), _forecast(report.forecast, money)]
     last = report.last_month
     if last is not None:
         status = "estimated: the bill is not final yet" if last.estimated else "final"
         found.append(Stat(month_name(last.start), money(last.total), status))
-    budget = _budget(report, money)
-    if budget is not None:
-        found.append(budget)
+    found += [stat for stat in (_budget(report, money), monthly_budget(report, money)) if stat is not None]
     return tuple(found)
 
 

@@ -7,7 +7,14 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 
-from report_contract.limits import ALERT_ANOMALY, ALERT_NEW_SERVICE, ALERT_OVER_BUDGET, FLAG_ANOMALY, FLAG_NEW
+from report_contract.limits import (
+    ALERT_ANOMALY,
+    ALERT_NEW_SERVICE,
+    ALERT_OVER_BUDGET,
+    ALERT_OVER_MONTHLY_BUDGET,
+    FLAG_ANOMALY,
+    FLAG_NEW,
+)
 
 HTML_NAME_CHARS = 64  # a service name longer than this is cut short in the email (the report carries 100)
 
@@ -19,8 +26,13 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "NetUnblendedCost": ("Net unblended cost", "netUnblendedCost"),
     "NetAmortizedCost": ("Net amortized cost", "netAmortizedCost"),
 }
-ALERT_LABELS = {ALERT_ANOMALY: "Anomaly", ALERT_OVER_BUDGET: "Over budget", ALERT_NEW_SERVICE: "New service"}
-WARNING_ALERTS = (ALERT_ANOMALY, ALERT_OVER_BUDGET)  # the subject starts with ⚠
+ALERT_LABELS = {
+    ALERT_ANOMALY: "Anomaly",
+    ALERT_OVER_BUDGET: "Over budget",
+    ALERT_OVER_MONTHLY_BUDGET: "Over monthly budget",
+    ALERT_NEW_SERVICE: "New service",
+}
+WARNING_ALERTS = (ALERT_ANOMALY, ALERT_OVER_BUDGET, ALERT_OVER_MONTHLY_BUDGET)  # the subject starts with ⚠
 FLAG_LABELS = {FLAG_NEW: "New", FLAG_ANOMALY: "Anomaly"}
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

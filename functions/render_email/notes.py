@@ -7,9 +7,8 @@ from datetime import date
 from urllib.parse import quote, urlencode
 
 from report_contract import CostReport
-from report_contract.limits import FORECAST_BASIS_DAYS
 
-from render_email.headline import average_label
+from render_email.headline import average_label, run_rate_label
 from render_email.labels import METRIC_LABELS, clean_name, date_label, line_noun, metric_label, number, plural
 from render_email.money import Currency, Money, format_money
 
@@ -71,9 +70,10 @@ def _judged_notes(report: CostReport, money: Money) -> list[str]:
         f"of the {report.baseline_days} days before, and at least {money(t.anomaly_min_amount)} and "
         f"{number(t.anomaly_min_percent)}% above it. New: first cost within {plural(t.new_service_days, 'day')}, "
         f"none since {date_label(report.history_start)}.",
-        "Forecast: month to date plus the remaining days at the average daily cost of the last "
-        f"{FORECAST_BASIS_DAYS} days "
-        "(one-off charges such as tax, support and refunds left out; never below the month to date).",
+        f"Forecast: month to date plus the remaining days at the {run_rate_label(report.forecast)}, the mean "
+        "daily cost of the days ending on the report day, which the "
+        f"{average_label(report)} leaves out (one-off charges such as tax, support and refunds left out; never "
+        "below the month to date).",
     ]
 
 

@@ -5,6 +5,7 @@ period replaced. Pure: no environment, clock or AWS.
 * the headline compares with the previous period ("vs previous week", "vs October"), the average of the
   periods before ("vs 4-week average", "vs 3-month average") and, monthly, the same month last year
   ("vs November 2025"); month to date, the forecast and the daily budget are daily ideas and are left out;
+  a monthly report shows its month against the monthly budget (a weekly report has none);
 * the chart and each service's trend show the periods; no "yesterday" or "report day" wording (the
   secondary section, if any, is against the previous period too);
 * a month Cost Explorer still marks estimated says it is not yet finalised.
@@ -22,7 +23,7 @@ from report_contract.limits import AVERAGE_PERIODS, MIN_BASELINE_PERIODS, PERIOD
 from report_contract.period import ReportPeriod
 
 from render_email.charts import daily_bars, sparkline
-from render_email.headline import MAX_PREHEADER_CHARS, fitted_subject
+from render_email.headline import MAX_PREHEADER_CHARS, fitted_subject, monthly_budget
 from render_email.labels import (
     METRIC_LABELS,
     clean_name,
@@ -219,7 +220,7 @@ def period_view(view: ReportView, report: CostReport, money: Money) -> ReportVie
         preheader=preheader(report, money, stats),
         date_label=period_label(period),
         changes=stats,
-        stats=(),
+        stats=tuple(stat for stat in (monthly_budget(report, money),) if stat is not None),
         one_off_note=view.one_off_note.replace("the days", "the weeks") if period.kind == "week" else "",
         daily_bars=daily_bars(trend),
         daily_caption=f"{words.title[4:].capitalize()}, {_short_label(first)} to {_short_label(period)}",

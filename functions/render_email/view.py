@@ -163,7 +163,7 @@ class ReportView:
     services: ServicesTable
     increases: tuple[MoverRow, ...]
     decreases: tuple[MoverRow, ...]
-    average_label: str  # "7-day average"
+    average_label: str  # "average of the 7 days before"
     notes: tuple[str, ...]  # how the figures were made
     console_url: str
     requests_note: str

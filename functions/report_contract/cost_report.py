@@ -105,6 +105,9 @@ class CostReport:
     # A weekly or monthly report (report_contract.comparisons); None: the daily report of report_date.
     period: ReportPeriod | None = None
     comparisons: Comparisons | None = None
+    # The month's budget: a daily report's month to date and forecast, a monthly report's month, are compared
+    # with it. None: no monthly budget (always, in a weekly report).
+    monthly_budget: Decimal | None = None
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("reportDate", DATE, "the day reported (UTC)"),
@@ -131,6 +134,13 @@ class CostReport:
         Field("lastMonth", or_null("object"), "last month (null without data)", PeriodTotal),
         Field("forecast", "object", "the month-end forecast", Forecast),
         Field("budget", or_null(EXACT_AMOUNT), "`DAILY_BUDGET`, or null"),
+        Field(
+            "monthlyBudget",
+            EXACT_AMOUNT,
+            "`MONTHLY_BUDGET` or the report's `monthly_budget`: a daily report's month to date and forecast, a "
+            "monthly report's month, are compared with it; absent without one, and in a weekly report",
+            optional=True,
+        ),
         Field("daily", items(TREND_DAYS), "net total of each day ending on the report day", DayTotal),
         Field("services.count", whole(0), "services with a cost entry on the report day"),
         Field(
@@ -184,8 +194,17 @@ class CostReport:
     def alerts(self) -> list[str]:
         """Worst first: what the subject line leads with."""
         over_budget = self.budget is not None and self.total > self.budget
-        found = (self.anomaly_count > 0, over_budget, self.new_service_count > 0)  # the order of ALERTS
+        over_monthly = self.monthly_budget is not None and self.month_projection > self.monthly_budget
+        found = (self.anomaly_count > 0, over_budget, over_monthly, self.new_service_count > 0)  # ALERTS' order
         return [alert for alert, on in zip(ALERTS, found, strict=True) if on]
+
+    @property
+    def month_projection(self) -> Decimal:
+        """What the monthly budget is judged by: a monthly report's month; a daily report's month-end forecast,
+        or its month to date while there is no forecast (a young account)."""
+        if self.period is not None and self.period.kind == "month":
+            return self.total
+        return self.forecast.total if self.forecast.total is not None else self.month_to_date.total
 
     @property
     def listed(self) -> Decimal:
@@ -221,6 +240,10 @@ class CostReport:
                 f"{path}.monthToDate.end: {self.month_to_date.end} is not the report day {self.report_date}"
             )
         self._check_period(path)
+        if self.monthly_budget is not None and self.period is not None and self.period.kind == "week":
+            raise InvalidReport(
+                f"{path}.monthlyBudget: a weekly report has no monthly budget (a week is not a month); leave it out"
+            )
         if list(wire_alerts) != self.alerts:
             raise InvalidReport(
                 f"{path}.alerts: {list(wire_alerts)} is not what the figures say ({self.alerts}); "
@@ -263,6 +286,7 @@ class CostReport:
             "lastMonth": None if self.last_month is None else self.last_month.to_state(),
             "forecast": self.forecast.to_state(),
             "budget": optional(self.budget),
+            **({} if self.monthly_budget is None else {"monthlyBudget": plain(self.monthly_budget)}),
             "daily": [day.to_state() for day in self.daily],
             **self._groups_state(),
             **({} if self.secondary is None else {"secondary": self.secondary.to_state()}),
@@ -360,6 +384,7 @@ def _read_figures(data: Mapping[str, Any], path: str) -> dict[str, Any]:
         "last_month": period("lastMonth", "last month"),
         "forecast": Forecast.from_state(require(data, "forecast", path), f"{path}.forecast"),
         "budget": read_optional_amount(data, "budget", path),
+        "monthly_budget": read_amount(data, "monthlyBudget", path) if "monthlyBudget" in data else None,
         "daily": read_items(data, "daily", path, "days", TREND_DAYS, DayTotal.from_state),
     }
 

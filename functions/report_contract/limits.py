@@ -48,7 +48,15 @@ MAX_MAGNITUDE = Decimal(10) ** 15
 METRICS = ("UnblendedCost", "AmortizedCost", "NetUnblendedCost", "NetAmortizedCost", "BlendedCost")
 
 ALERT_ANOMALY, ALERT_OVER_BUDGET, ALERT_NEW_SERVICE = "anomaly", "overBudget", "newService"
-ALERTS = (ALERT_ANOMALY, ALERT_OVER_BUDGET, ALERT_NEW_SERVICE)  # worst first: the subject's order
+# A daily report whose month-end forecast (the month to date without one) is above the monthly budget; a
+# monthly report whose month is.
+ALERT_OVER_MONTHLY_BUDGET = "overMonthlyBudget"
+ALERTS = (
+    ALERT_ANOMALY,
+    ALERT_OVER_BUDGET,
+    ALERT_OVER_MONTHLY_BUDGET,
+    ALERT_NEW_SERVICE,
+)  # worst first: the subject's order
 FLAG_NEW, FLAG_ANOMALY = "new", "anomaly"
 FLAGS = (FLAG_NEW, FLAG_ANOMALY)
 

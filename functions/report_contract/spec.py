@@ -1,7 +1,7 @@
 """What a deployment's reports are: each report's declaration, defined once.
 
 A deployment declares its reports in the Terraform variable `reports` (a map from a report id to an
-object); Terraform fills the deployment-wide defaults (recipients, metric, top N, budget) and writes the
+object); Terraform fills the deployment-wide defaults (recipients, metric, top N, budgets) and writes the
 map into the state machine definition as JSON. ResolveReportDate reads that JSON with `parse_reports` and
 refuses a bad declaration naming the field, the value and what is allowed; Terraform's validations mirror
 these rules (tests/infra/test_reports_variable.py holds them to this module). FetchCosts reads one report's
@@ -22,7 +22,8 @@ The shapes, snake_case as a Terraform user writes them:
      "recipients": ["finops@example.com"],
      "metric": null | "UnblendedCost" | ...,       # null: the deployment's COST_METRIC
      "top_n": null | 1..20,                        # null: the deployment's TOP_SERVICES
-     "budget": null | "150"}                       # for the report's period; null: none (daily: DAILY_BUDGET)
+     "budget": null | "150",                       # for the report's period; null: none (daily: DAILY_BUDGET)
+     "monthly_budget": null | "5000"}              # daily and monthly reports; null: MONTHLY_BUDGET; weekly: ignored
 
 Periods are UTC days, as Cost Explorer keeps them; a weekly report covers an ISO week (Monday to Sunday)
 and a monthly one a calendar month. The time zone only decides which day of the week or month it is
@@ -90,6 +91,7 @@ REPORT_FIELDS = frozenset(
         "metric",
         "top_n",
         "budget",
+        "monthly_budget",
     }
 )
 
@@ -195,6 +197,9 @@ class ReportSpec:
     metric: str | None = None
     top_n: int | None = None
     budget: Decimal | None = None
+    monthly_budget: Decimal | None = (
+        None  # the month's: a daily report's month to date and forecast, a monthly one's month
+    )
 
     @property
     def record_prefix(self) -> str:
@@ -217,6 +222,7 @@ class ReportSpec:
             "metric": self.metric,
             "top_n": self.top_n,
             "budget": None if self.budget is None else str(self.budget),
+            "monthly_budget": None if self.monthly_budget is None else str(self.monthly_budget),
         }
 
     @classmethod
@@ -273,7 +279,8 @@ class _Reader:
             secondary_breakdown=self.breakdown("secondary_breakdown", raw.get("secondary_breakdown")),
             metric=self.optional_choice(raw, "metric", METRICS),
             top_n=self.optional_whole(raw, "top_n", TOP_SERVICES_MIN, TOP_SERVICES_MAX),
-            budget=self.budget(raw.get("budget")),
+            budget=self.budget("budget", raw.get("budget")),
+            monthly_budget=self.budget("monthly_budget", raw.get("monthly_budget")),
         )
 
     def choice(self, raw: dict[str, Any], name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -393,16 +400,17 @@ class _Reader:
             )
         return Breakdown(cast(str, by))
 
-    def budget(self, value: object) -> Decimal | None:
+    def budget(self, name: str, value: object) -> Decimal | None:
+        """`budget` or `monthly_budget`: the same bounds."""
         if value is None:
             return None
         allowed = f"use an amount greater than 0 and below {BUDGET_MAX:,}, such as 150 or 99.50"
         if isinstance(value, bool):
-            raise self.refuse("budget", value, allowed)
+            raise self.refuse(name, value, allowed)
         try:
             amount = Decimal(str(value))
         except InvalidOperation:
-            raise self.refuse("budget", value, allowed) from None
+            raise self.refuse(name, value, allowed) from None
         if not amount.is_finite() or not 0 < amount < BUDGET_MAX:
-            raise self.refuse("budget", value, allowed)
+            raise self.refuse(name, value, allowed)
         return amount

@@ -151,6 +151,16 @@ def test_the_report_sets_its_own_metric_top_n_and_budget(monkeypatch, lambda_con
     assert result["budget"] == "150"
 
 
+def test_the_reports_monthly_budget_replaces_the_deployments(monkeypatch, lambda_context, environment):
+    ce = client(monkeypatch)
+    environment.setenv("MONTHLY_BUDGET", "9000")
+
+    declared = fetch(ce, event("own", {"monthly_budget": "4000.5"}), lambda_context)
+    inherited = fetch(ce, event("inherits", {}), lambda_context)
+
+    assert (declared["monthlyBudget"], inherited["monthlyBudget"]) == ("4000.5", "9000")
+
+
 def test_the_secondary_query_counts_against_the_reports_request_cap(monkeypatch, lambda_context, environment):
     ce = client(monkeypatch)
     environment.setenv("COST_EXPLORER_MAX_REQUESTS", "1")

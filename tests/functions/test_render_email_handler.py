@@ -140,7 +140,7 @@ INVALID = [
     (
         "unknown alert",
         _set("costs.alerts", ["panic"]),
-        "costs.alerts[0]: 'panic' is not one of anomaly, overBudget, newService",
+        "costs.alerts[0]: 'panic' is not one of anomaly, overBudget, overMonthlyBudget, newService",
     ),
     (
         "too many anomalies",

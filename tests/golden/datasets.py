@@ -119,10 +119,10 @@ DATASETS: tuple[Dataset | PeriodDataset, ...] = (
     ),
     Dataset(
         "first-of-month",
-        "the 1st of December: tax and support, month to date of one day, over budget",
+        "the 1st of December: tax and support, month to date of one day, over budget, within the monthly budget",
         date(2026, 12, 1),
         synthetic("small", date(2026, 12, 1)),
-        ReportSettings(daily_budget=Decimal(150), top_services=5),
+        ReportSettings(daily_budget=Decimal(150), monthly_budget=Decimal(5000), top_services=5),
     ),
     Dataset(
         "young-account-eur",
@@ -154,17 +154,21 @@ DATASETS: tuple[Dataset | PeriodDataset, ...] = (
     ),
     PeriodDataset(
         "weekly",
-        "ISO week 47 of 2026 (Mon 16 to Sun 22 Nov), sent on Tuesday 24th: a new service, an anomaly, credits",
+        "ISO week 47 of 2026 (Mon 16 to Sun 22 Nov), sent on Tuesday 24th: a new service, an anomaly, credits; "
+        "the monthly budget ignored",
         ReportPeriod.from_key("week", "2026-W47"),
         "small",
         date(2026, 11, 24),
+        ReportSettings(monthly_budget=Decimal(3000)),
     ),
     PeriodDataset(
         "monthly",
-        "November 2026, sent on 3 December: not yet finalised; vs October, 3-month average, November 2025",
+        "November 2026, sent on 3 December: not yet finalised; vs October, 3-month average, November 2025; "
+        "within the monthly budget",
         ReportPeriod.from_key("month", "2026-11"),
         "small",
         date(2026, 12, 3),
+        ReportSettings(monthly_budget=Decimal(5000)),
     ),
 )
 

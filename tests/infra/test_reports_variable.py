@@ -45,6 +45,7 @@ DEPLOYMENT = {
     "cost_metric": "UnblendedCost",
     "top_services": Decimal(10),
     "daily_budget": Decimal("99.50"),
+    "monthly_budget": Decimal("2500"),
 }
 PYTHON_WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 
@@ -331,6 +332,10 @@ CASES = [
         pytest.param(one(budget=b), id=f"budget {b!r}")
         for b in (0.01, 150, "99.50", 999999999999.99, 0, -1, 10**12, "x", "1e3")
     ),
+    *(
+        pytest.param(one(monthly_budget=b), id=f"monthly_budget {b!r}")
+        for b in (0.01, 5000, "99.50", 999999999999.99, 0, -1, 10**12, "x", "1e3")
+    ),
     pytest.param(
         {
             "org": {},
@@ -347,6 +352,7 @@ CASES = [
                 "breakdown": {"by": "service"},
                 "secondary_breakdown": {"by": "account"},
                 "budget": 3000,
+                "monthly_budget": 2800,
             },
         },
         id="four reports",
@@ -421,12 +427,16 @@ def test_the_default_is_the_single_daily_report_from_the_existing_variables(terr
         metric=DEPLOYMENT["cost_metric"],
         top_n=10,
         budget=Decimal("99.5"),
+        monthly_budget=Decimal("2500"),
     )
     assert report.record_prefix == "", "the default report's records keep the bare day as their key"
     without_budget = evaluate(
-        terraform.locals["reports"], {**DEPLOYMENT, "daily_budget": None, "reports": None}, terraform.locals
+        terraform.locals["reports"],
+        {**DEPLOYMENT, "daily_budget": None, "monthly_budget": None, "reports": None},
+        terraform.locals,
     )
     assert without_budget["daily"]["budget"] is None
+    assert without_budget["daily"]["monthly_budget"] is None
 
 
 def test_a_declared_report_takes_the_deployments_recipients_and_leaves_the_settings_to_the_functions(
@@ -437,6 +447,7 @@ def test_a_declared_report_takes_the_deployments_recipients_and_leaves_the_setti
     assert reports["team"].recipients == tuple(RECIPIENTS)
     assert reports["org"].recipients == ("x@example.com",)
     assert (reports["team"].metric, reports["team"].top_n, reports["team"].budget) == (None, 5, None)
+    assert reports["team"].monthly_budget is None, "left to MONTHLY_BUDGET"
     assert (reports["org"].metric, reports["org"].top_n) == (None, None)
 
 
@@ -447,8 +458,9 @@ def test_the_json_has_every_field_in_snake_case_and_nothing_else(terraform) -> N
 
 
 def test_budgets_reach_the_functions_digit_for_digit(terraform) -> None:
-    _, _, value = terraform_side(terraform, one(budget="123456789012.345678901"))
+    _, _, value = terraform_side(terraform, one(budget="123456789012.345678901", monthly_budget="4000.05"))
     assert rendered(terraform, value)["team"]["budget"] == "123456789012.345678901"
+    assert rendered(terraform, value)["team"]["monthly_budget"] == "4000.05"
 
 
 def test_every_message_names_the_field_and_what_is_allowed(terraform) -> None:
@@ -590,6 +602,7 @@ def test_the_docs_table_states_spec_pys_fields_defaults_and_bounds() -> None:
         "metric": [f"`{m}`" for m in limits.METRICS],
         "top_n": [f"from {limits.TOP_SERVICES_MIN} to {limits.TOP_SERVICES_MAX}"],
         "budget": [f"below {spec.BUDGET_MAX:,}"],
+        "monthly_budget": [f"below {spec.BUDGET_MAX:,}", "weekly report ignores it"],
     }
     missing = [f"{row}: {text}" for row, texts in expected.items() for text in texts if text not in rows[row]]
     assert missing == []
@@ -693,6 +706,7 @@ def tfvars(declaration: Any, schedule_expression: str = "cron(0 8 * * ? *)") -> 
         "sender_email": "cost-report@example.com",
         "recipients": RECIPIENTS,
         "daily_budget": 99.5,
+        "monthly_budget": 2500,
         "reports": declaration,
         "schedule_expression": schedule_expression,
     }

@@ -25,6 +25,7 @@ MUST_VALIDATE = {
     "cost_explorer_history_months",
     # ...and every other setting a function reads (test_settings_variables checks there are no others).
     "daily_budget",
+    "monthly_budget",
     "anomaly_threshold",
     "anomaly_min_amount",
     "anomaly_min_percent",

@@ -295,7 +295,7 @@ def test_headline_compares_with_the_day_before_and_the_7_day_average() -> None:
     view = build_view(report)
     assert [(s.label, s.value, s.note) for s in view.changes] == [
         ("vs Thu 19 Nov", "+$20.00", "+20%; was $100.00"),
-        ("vs 7-day average", "+$28.57", "+31%; average $91.43"),
+        ("vs average of the 7 days before", "+$28.57", "+31%; average $91.43"),
     ]
 
 
@@ -305,7 +305,7 @@ def test_month_to_date_forecast_and_last_month_are_in_the_headline() -> None:
     assert stats["Month to date"].value == "$200.00"
     assert stats["Month to date"].note == "20 days · +25% vs $160.00 on 1–20 Oct"
     assert stats["November forecast"].value == "$300.00"
-    assert stats["November forecast"].note == "10 more days at $10.00 a day, the 7-day average"
+    assert stats["November forecast"].note == "10 more days at $10.00 a day, the run rate of the last 7 days"
     assert (stats["October"].value, stats["October"].note) == ("$248.00", "final")
 
 
@@ -691,3 +691,92 @@ def test_any_dataset_renders_reconciled_under_the_size_caps(rows, currency, top,
         # No Other row when other is None: zip stops at the rows.
         for row, line in zip(view.rows, [*report.top, report.other], strict=False):
             assert abs(row.units - Fraction(line.amount) * cur.scale) < 1  # never off by a whole cent
+
+
+# --- The monthly budget (every day $10: $200 to date on the 20th, $300 forecast) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("budget", "value", "note", "tone"),
+    [
+        (
+            "250",
+            "$50.00 over at the forecast",
+            "Month to date $200.00 of $250.00 budget (80%); forecast $300.00",
+            "bad",
+        ),
+        (
+            "400",
+            "$100.00 under at the forecast",
+            "Month to date $200.00 of $400.00 budget (50%); forecast $300.00",
+            "good",
+        ),
+    ],
+)
+def test_monthly_budget_shows_month_to_date_and_the_forecast_against_it(budget, value, note, tone) -> None:
+    report = model(every_day([("Svc", "Usage", "10")]), settings_=ReportSettings(monthly_budget=D(budget)))
+    view = build_view(report)
+    stat = next(s for s in view.stats if s.label == "Monthly budget")
+    assert (stat.value, stat.note, stat.tone) == (value, note, tone)
+    over = tone == "bad"
+    assert ("overMonthlyBudget" in report.alerts) is over
+    assert view.subject.startswith("⚠ Over monthly budget · AWS costs Fri 20 Nov") is over
+    email = render_report(report)
+    assert "Monthly budget" in email.html and f"Monthly budget: {value}" in email.text
+
+
+def test_the_forecast_not_the_month_to_date_decides_over_monthly_budget() -> None:
+    # GIVEN $200 spent of $250: under so far, but the forecast ($300) is over
+    report = model(every_day([("Svc", "Usage", "10")]), settings_=ReportSettings(monthly_budget=D(250)))
+    assert report.month_to_date.total < D(250) < report.forecast.total
+    assert report.alerts == ["overMonthlyBudget"]
+
+
+def test_without_a_monthly_budget_there_is_no_monthly_budget_line_or_alert() -> None:
+    report = model(every_day([("Svc", "Usage", "10")]))
+    email = render_report(report)
+    assert report.monthly_budget is None and report.alerts == []
+    assert "Monthly budget" not in email.html + email.text and "monthlyBudget" not in state(
+        every_day([("Svc", "Usage", "10")])
+    )
+
+
+def test_a_monthly_budget_without_a_forecast_judges_the_month_to_date() -> None:
+    # GIVEN a two-day-old account: no forecast yet
+    rows = lambda day: [("Svc", "Usage", "10")] if day >= DAY - timedelta(days=1) else []  # noqa: E731
+    report = model(rows, settings_=ReportSettings(monthly_budget=D(15)))
+    stat = next(s for s in build_view(report).stats if s.label == "Monthly budget")
+    assert report.forecast.total is None and report.alerts[-1:] == ["overMonthlyBudget"]
+    assert (stat.value, stat.note) == ("$5.00 over", "Month to date $20.00 of $15.00 budget (133%); no forecast yet")
+
+
+# --- One label for each 7-day figure ------------------------------------------------------------------------
+
+
+def test_the_average_and_the_run_rate_each_have_one_label_in_both_parts() -> None:
+    report = model(steady_then({"Svc": ("10", "40")}))
+    email = render_report(report)
+    for part in (email.html.replace("&#39;", "'"), email.text.replace("\n", " ")):
+        flat = " ".join(part.split())
+        assert "vs average of the 7 days before" in flat
+        assert "run rate of the last 7 days" in flat
+        assert "7-day average" not in flat, "the old label, which named both figures"
+        assert "average daily cost of the last" not in flat
+    view = build_view(report)
+    assert view.average_label == "average of the 7 days before"
+    assert any("run rate of the last 7 days" in s.note for s in view.stats)
+
+
+def test_a_monthly_report_compares_its_month_and_a_weekly_one_ignores_the_monthly_budget() -> None:
+    from tests.golden.datasets import DATASETS, PeriodDataset, build
+
+    periods = {d.name: d for d in DATASETS if isinstance(d, PeriodDataset)}
+    # GIVEN November 2026 ($4,037.26) against a $4,000 monthly budget
+    costs, email = build(replace(periods["monthly"], settings=ReportSettings(monthly_budget=D(4000))))
+    assert costs["monthlyBudget"] == "4000" and "overMonthlyBudget" in costs["alerts"]
+    assert email.subject.startswith("⚠ Over monthly budget · New service · AWS costs November 2026: $4,037.26")
+    assert "Monthly budget: $37.26 over (November $4,037.26 of $4,000.00 budget (101%))" in email.text
+    # AND a week, whatever the monthly budget, has no monthly budget
+    costs, email = build(replace(periods["weekly"], settings=ReportSettings(monthly_budget=D(1))))
+    assert "monthlyBudget" not in costs and "overMonthlyBudget" not in costs["alerts"]
+    assert "Monthly budget" not in email.text

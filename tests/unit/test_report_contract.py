@@ -149,3 +149,46 @@ def test_amounts_are_written_plain_exact_or_rounded_half_even() -> None:
     assert [wire.plain(D(v)) for v in ("12.50", "-0", "1E+3", "0.000")] == ["12.5", "0", "1000", "0"]
     assert wire.rounded(D("7.19555")) == "7.1956" and wire.rounded(D("7.19565")) == "7.1956"
     assert wire.bar(D("51.0735624")) == "51.07"
+
+
+# --- The monthly budget ------------------------------------------------------------------------------------
+
+
+def golden_named(name: str) -> dict[str, Any]:
+    return golden(ROOT / "tests" / "golden" / f"{name}.costs.json")
+
+
+def test_a_monthly_budget_reads_back_exactly_and_is_absent_without_one() -> None:
+    state = golden_named("first-of-month")
+    report = CostReport.from_state(state)
+    assert report.monthly_budget == D("5000") and report.to_state() == state
+    without = {key: value for key, value in state.items() if key != "monthlyBudget"}
+    assert CostReport.from_state(without).monthly_budget is None, "a payload from before it reads as none"
+    assert "monthlyBudget" not in CostReport.from_state(without).to_state()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, "costs.monthlyBudget: expected a decimal string"),
+        (5000, "costs.monthlyBudget: expected a decimal string"),
+        ("lots", "costs.monthlyBudget: 'lots' is not a decimal string"),
+    ],
+)
+def test_a_bad_monthly_budget_is_refused_naming_the_field(value: object, message: str) -> None:
+    with pytest.raises(InvalidReport, match=message):
+        CostReport.from_state({**golden_named("first-of-month"), "monthlyBudget": value})
+
+
+def test_alerts_must_agree_with_the_monthly_budget() -> None:
+    # GIVEN a forecast ($3,906.91) above a monthly budget the written alerts do not mention
+    with pytest.raises(InvalidReport, match=r"costs.alerts: .* is not what the figures say"):
+        CostReport.from_state({**golden_named("first-of-month"), "monthlyBudget": "3000"})
+    over = {**golden_named("first-of-month"), "monthlyBudget": "3000"}
+    over["alerts"] = ["anomaly", "overBudget", "overMonthlyBudget", "newService"]
+    assert CostReport.from_state(over).alerts == over["alerts"]
+
+
+def test_a_weekly_report_carrying_a_monthly_budget_is_refused() -> None:
+    with pytest.raises(InvalidReport, match="costs.monthlyBudget: a weekly report has no monthly budget"):
+        CostReport.from_state({**golden_named("weekly"), "monthlyBudget": "3000"})

@@ -22,7 +22,7 @@ from fetch_costs.secondary import secondary_section
 from render_email.render import render_report
 from report_contract import CostReport, InvalidReport, ReportIdentity
 from report_contract.model import DEFAULT_IDENTITY
-from report_contract.spec import Breakdown, ReportSpec
+from report_contract.spec import Breakdown, InvalidReportSpec, ReportSpec
 
 from tests.fixtures.cost_explorer_answers import answer
 
@@ -328,3 +328,22 @@ def test_a_report_without_a_secondary_breakdown_has_no_such_section():
 
     assert re.search(r">By [^<]*</h2>", with_section.html) and with_section.text.count("(day = change") == 2
     assert not re.search(r">By [^<]*</h2>", email.html) and email.text.count("(day = change") == 1
+
+
+# --- The declaration's monthly budget ---------------------------------------------------------------------
+
+
+def test_a_declared_monthly_budget_is_read_exactly_and_survives_the_state_copy():
+    declared = ReportSpec.from_state("team", {"recipients": ["a@example.com"], "monthly_budget": 4000.5})
+    assert declared.monthly_budget == D("4000.5")
+    assert ReportSpec.from_state("team", declared.to_state()) == declared
+    unset = ReportSpec.from_state("team", {"recipients": ["a@example.com"]})
+    assert unset.monthly_budget is None and unset.to_state()["monthly_budget"] is None
+
+
+@pytest.mark.parametrize("value", [0, -1, 10**12, "x", True, "NaN"])
+def test_a_bad_monthly_budget_is_refused_naming_the_field(value):
+    with pytest.raises(InvalidReportSpec) as refused:
+        ReportSpec.from_state("team", {"recipients": ["a@example.com"], "monthly_budget": value})
+    assert str(refused.value).startswith('reports["team"].monthly_budget: ')
+    assert "greater than 0 and below 1,000,000,000,000" in str(refused.value)

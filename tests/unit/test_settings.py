@@ -43,6 +43,7 @@ def test_every_setting_is_read():
             "COST_METRIC": "NetAmortizedCost",
             "TOP_SERVICES": " 20 ",
             "DAILY_BUDGET": "150.50",
+            "MONTHLY_BUDGET": "4000",
             "ANOMALY_THRESHOLD": "2.5",
             "ANOMALY_MIN_AMOUNT": "10",
             "ANOMALY_MIN_PERCENT": "25",
@@ -53,7 +54,7 @@ def test_every_setting_is_read():
         }
     )
     assert settings == ReportSettings(
-        "NetAmortizedCost", 20, D("150.50"), *(D(v) for v in ("2.5", "10", "25", "0", "5")), 3, 40
+        "NetAmortizedCost", 20, D("150.50"), D(4000), *(D(v) for v in ("2.5", "10", "25", "0", "5")), 3, 40
     )
 
 
@@ -71,6 +72,9 @@ def test_every_setting_is_read():
         ("DAILY_BUDGET", "0", "greater than 0 and below 1,000,000,000,000, such as 150 or 99.50, or leave it unset"),
         ("DAILY_BUDGET", "$150", "greater than 0"),
         ("DAILY_BUDGET", "-5", "greater than 0"),
+        ("MONTHLY_BUDGET", "0", "greater than 0 and below 1,000,000,000,000, such as 150 or 99.50, or leave it unset"),
+        ("MONTHLY_BUDGET", "5,000", "greater than 0"),
+        ("MONTHLY_BUDGET", "1000000000000", "below 1,000,000,000,000"),
         ("ANOMALY_THRESHOLD", "0.5", "set it to a number from 1 to 20 such as 2.5 (default 3)"),
         ("ANOMALY_MIN_AMOUNT", "-1", "a number from 0 to 1,000,000,000,000"),
         ("ANOMALY_MIN_PERCENT", "NaN", "a number from 0 to 10,000"),
@@ -117,7 +121,7 @@ def test_each_setting_is_read_with_the_bounds_its_table_entry_states(setting):
 def test_the_typed_defaults_are_the_tables():
     written_out = {s.name: s.default for s in SETTINGS if s.default is not None}
     assert load_settings(written_out) == load_settings({}) == ReportSettings()
-    assert [s.name for s in SETTINGS if s.default is None] == ["DAILY_BUDGET"]  # unset: no budget
+    assert [s.name for s in SETTINGS if s.default is None] == ["DAILY_BUDGET", "MONTHLY_BUDGET"]  # unset: no budget
 
 
 def test_the_table_is_plain_data_terraform_validations_can_mirror():
