@@ -67,7 +67,7 @@ def _judged_notes(report: CostReport, money: Money) -> list[str]:
         f"Movers: changes against each {noun}'s {average_label(report)} of at least "
         f"{money(t.mover_min_amount)} and {number(t.mover_min_percent)}%.",
         f"Anomaly: more than {number(t.anomaly_threshold)} median absolute deviations above the {noun}'s median "
-        f"of the {report.baseline_days} days before, and at least {money(t.anomaly_min_amount)} and "
+        f"of the {plural(report.baseline_days, 'day')} before, and at least {money(t.anomaly_min_amount)} and "
         f"{number(t.anomaly_min_percent)}% above it. New: first cost within {plural(t.new_service_days, 'day')}, "
         f"none since {date_label(report.history_start)}.",
         f"Forecast: month to date plus the remaining days at the {run_rate_label(report.forecast)}, the mean "
