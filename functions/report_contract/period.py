@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from report_contract.excerpt import excerpt
+
 PeriodKind = Literal["day", "week", "month"]
 PERIOD_KINDS: tuple[PeriodKind, ...] = ("day", "week", "month")
 # The period each cadence reports on.
@@ -89,7 +91,7 @@ class ReportPeriod:
             return cls.day(date(*numbers))
         except ValueError:
             example = {"day": "2026-11-20", "week": "2026-W47", "month": "2026-11"}[kind]
-            raise InvalidPeriod(f"{key!r:.80} is not a {kind}: expected e.g. {example}") from None
+            raise InvalidPeriod(f"{excerpt(key)} is not a {kind}: expected e.g. {example}") from None
 
     @property
     def last_day(self) -> date:
@@ -119,11 +121,11 @@ class ReportPeriod:
     def from_state(cls, raw: Any) -> ReportPeriod:
         """A period as a state carries it, checked to be a real period of its kind."""
         if not isinstance(raw, dict) or set(raw) != {"kind", "start", "end"} or raw["kind"] not in PERIOD_KINDS:
-            raise InvalidPeriod(f'expected {{"kind": day|week|month, "start": ..., "end": ...}}, got {raw!r:.120}')
+            raise InvalidPeriod(f'expected {{"kind": day|week|month, "start": ..., "end": ...}}, got {excerpt(raw)}')
         try:
             start, end = date.fromisoformat(raw["start"]), date.fromisoformat(raw["end"])
         except (TypeError, ValueError):
-            raise InvalidPeriod(f"start and end must be YYYY-MM-DD days, got {raw!r:.120}") from None
+            raise InvalidPeriod(f"start and end must be YYYY-MM-DD days, got {excerpt(raw)}") from None
         period = cls.of(raw["kind"], start)
         if (period.start, period.end) != (start, end):
             raise InvalidPeriod(

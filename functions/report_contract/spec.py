@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, cast
 
+from report_contract.excerpt import excerpt
 from report_contract.limits import METRICS, TOP_SERVICES_MAX, TOP_SERVICES_MIN
 
 CADENCES = ("daily", "weekly", "monthly")
@@ -112,11 +113,6 @@ _LABELS = {"service": "Service", "account": "Account", "region": "Region"}
 class InvalidReportSpec(ValueError):
     """A report declaration breaks a rule. The message names the field (reports["id"].field), the value and
     what is allowed."""
-
-
-def _quote(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:80]}... ({len(text):,} characters)"
 
 
 @dataclass(frozen=True)
@@ -234,7 +230,7 @@ class ReportSpec:
 def parse_reports(raw: object) -> tuple[ReportSpec, ...]:
     """Every report of the deployment from the JSON map Terraform writes, in id order."""
     if not isinstance(raw, dict):
-        raise InvalidReportSpec(f"reports: expected a map from report id to report, got {_quote(raw)}")
+        raise InvalidReportSpec(f"reports: expected a map from report id to report, got {excerpt(raw)}")
     if not raw:
         raise InvalidReportSpec("reports: declare at least one report (or leave the variable unset for the default)")
     if len(raw) > MAX_REPORTS:
@@ -248,17 +244,17 @@ class _Reader:
     def __init__(self, report_id: object) -> None:
         if not isinstance(report_id, str) or not REPORT_ID.fullmatch(report_id):
             raise InvalidReportSpec(
-                f"reports: the report id {_quote(report_id)} is not allowed: use 1 to {REPORT_ID_CHARS} lower-case "
+                f"reports: the report id {excerpt(report_id)} is not allowed: use 1 to {REPORT_ID_CHARS} lower-case "
                 "letters, digits and dashes, starting with a letter or digit (e.g. team-payments)"
             )
         self.id = report_id
 
     def refuse(self, path: str, value: object, allowed: str) -> InvalidReportSpec:
-        return InvalidReportSpec(f'reports["{self.id}"].{path}: {_quote(value)} is not allowed: {allowed}')
+        return InvalidReportSpec(f'reports["{self.id}"].{path}: {excerpt(value)} is not allowed: {allowed}')
 
     def spec(self, raw: object) -> ReportSpec:
         if not isinstance(raw, dict):
-            raise InvalidReportSpec(f'reports["{self.id}"]: expected an object, got {_quote(raw)}')
+            raise InvalidReportSpec(f'reports["{self.id}"]: expected an object, got {excerpt(raw)}')
         unknown = sorted(set(raw) - REPORT_FIELDS - {"id"})
         if unknown:
             raise InvalidReportSpec(

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from report_contract.excerpt import excerpt
 from report_contract.spec import InvalidReportSpec, ReportSpec, parse_reports
 
 from resolve_report_date.errors import ConfigurationError, InvalidReportRequest
-from resolve_report_date.report_date import excerpt, resolve
+from resolve_report_date.report_date import resolve
 from resolve_report_date.settings import settings
 
 logger = Logger(service="cost-notifier")

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from report_contract.excerpt import excerpt
 from report_contract.period import CADENCE_PERIOD, InvalidPeriod, ReportPeriod
 from report_contract.spec import ReportSpec
 
@@ -50,22 +51,8 @@ _KEY_EXAMPLES = {"day": "2026-11-20", "week": "2026-W47", "month": "2026-11"}
 
 _DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")  # \Z, not $: "$" also matches before a trailing newline
 
-# How much of a bad value a refusal quotes. The input can be 256 KiB; the person reading the cause
-# needs the start of what they sent and its length, not all of it.
-EXCERPT_CHARACTERS = 80
 # How many unknown field names a refusal lists before it only counts the rest.
 LISTED_NAMES = 5
-
-
-def excerpt(value: object, *, quoted: bool = True) -> str:
-    """A bad value as a refusal shows it: repr() (the text itself with quoted=False, for field names),
-    whole if it is at most EXCERPT_CHARACTERS long, else its first EXCERPT_CHARACTERS, "..." and its
-    length. Every message that quotes the input goes through here."""
-    text = repr(value) if quoted or not isinstance(value, str) else value
-    if len(text) <= EXCERPT_CHARACTERS:
-        return text
-    length = f"{len(value):,} characters" if isinstance(value, str) else f"{len(text):,} characters written out"
-    return f"{text[:EXCERPT_CHARACTERS]}... ({length})"
 
 
 @dataclass(frozen=True)

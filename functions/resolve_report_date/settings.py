@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from report_contract.excerpt import excerpt
+
 from resolve_report_date.errors import ConfigurationError
-from resolve_report_date.report_date import excerpt
 
 __all__ = ["SETTINGS", "ConfigurationError", "Setting", "Settings", "load_settings", "settings"]
 

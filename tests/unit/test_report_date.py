@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from report_contract.excerpt import excerpt
 from report_contract.period import ReportPeriod
 from report_contract.spec import parse_reports
 from resolve_report_date.errors import MESSAGE_LIMIT, STEP_FUNCTIONS_CAUSE_LIMIT
@@ -13,7 +14,6 @@ from resolve_report_date.report_date import (
     InvalidReportRequest,
     Resolved,
     earliest_reportable_day,
-    excerpt,
 )
 from resolve_report_date.report_date import (
     resolve as resolve_run,
