@@ -99,3 +99,28 @@ def test_a_slice_that_cannot_be_read_leaves_the_report_to_query_for_itself():
         assert all(
             c.state_output("FetchCosts")["fetched"]["report"]["costExplorerRequests"] >= 1 for c in children.values()
         )
+
+
+def test_shared_slices_written_then_the_answer_lost_are_written_again_and_each_report_sent_once():
+    # GIVEN FetchSharedCosts runs, writes every slice to S3, and its answer is lost: the retry runs it again
+    # (same run, same keys: the slices are overwritten, not doubled) and pays for the shared queries again
+    fault = StateFault.on("FetchSharedCosts", "ServiceException", after_effect=True, report=DISPATCH)
+    with EmbeddedAWS(profile="large-org", now=NOW, reports=team_reports(TEAMS[:4])) as aws:
+        run = aws.run(SCHEDULED, faults=(fault,), follow=False, timeout=300)
+        assert run.failed_attempts("FetchSharedCosts") == ["Lambda.ServiceException"]
+        shared = run.state_output("FetchSharedCosts")["due"]
+        children = aws.children(run, timeout=300)
+
+        import boto3
+
+        from local.runtime import SHARED_COSTS_BUCKET
+
+        keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=SHARED_COSTS_BUCKET)["Contents"]]
+        # THEN one slice per team report, each report sent once, the teams from their slices
+        assert len(keys) == 4 and shared["sharedQueries"] == 1
+        assert len(aws.mailbox) == len(children) == 5
+        teams = [c for report, c in children.items() if report != "daily"]
+        assert all(c.state_output("FetchCosts")["fetched"]["report"]["costExplorerRequests"] == 0 for c in teams)
+        # Each attempt paid for the shared queries: the lost answer costs them twice (documented in cost.md).
+        first_attempt = shared["costExplorerRequests"]
+        assert len(aws.cost_explorer.requests) == 2 * first_attempt + children["daily"].output["costExplorerRequests"]
