@@ -3,8 +3,6 @@ definition would deploy with a literal ${...} in it) and none unused (a value so
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from local.runtime import definition_variables
@@ -35,16 +33,18 @@ def test_terraform_and_the_embedded_runtime_fill_the_same_placeholders(terraform
     assert set(terraform.locals[variables_local]) == set(local_runtime)
 
 
-def test_the_reports_reach_the_definition_as_json_text_inside_its_json_string(terraform) -> None:
-    # "reports": "${reports}" keeps the file valid JSON before it is filled; Terraform fills it with the
-    # reports JSON-encoded twice, without the outer quotes, as the embedded runtime does.
+def test_the_reports_are_not_in_the_definition_but_in_the_bucket_it_names(terraform) -> None:
+    # Up to 10,000 declarations (spec.MAX_REPORTS) would not fit a definition (1 MB) nor a state's input
+    # (256 KiB): they are config/reports.json in the shared-costs bucket (storage.tf), the same JSON the
+    # ${reports} placeholder carried, and the definition names only the bucket its Distributed Map reads.
     _, variables_local = definition_file(terraform.resources["aws_sfn_state_machine"]["cost_notifier"])
-    expression = terraform.locals[variables_local]["reports"].replace(" ", "")
-    assert expression == '${trimsuffix(trimprefix(jsonencode(jsonencode(local.reports)),"\\""),"\\"")}'
-    assert '"reports": "${reports}"' in STATE_MACHINE.read_text()
-    reports = {"daily": {"recipients": ['a"quote@example.com'], "name": "Team \\ back"}}
-    filled = definition_variables("sender@example.com", reports)["reports"]
-    assert json.loads(json.loads(f'"{filled}"')) == reports  # what ResolveReportDate reads back
+    variables = terraform.locals[variables_local]
+    assert "reports" not in variables
+    assert "${reports}" not in STATE_MACHINE.read_text()
+    assert variables["shared_costs_bucket"] == "${aws_s3_bucket.shared_costs.bucket}"
+    (declarations,) = terraform.resources["aws_s3_object"].values()
+    assert declarations["bucket"] == ["${aws_s3_bucket.shared_costs.id}"]
+    assert declarations["content"] == ["${jsonencode(local.reports)}"]
     # Each report's recipients travel in its request, not in the definition.
     assert '"ToAddresses.$": "$.request.recipients"' in STATE_MACHINE.read_text()
 
