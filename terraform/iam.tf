@@ -1,8 +1,8 @@
 # Least privilege, one role per principal: each function, the state machine, the schedule, the
 # failure notifier and the EventBridge rule that starts it. Every statement names the exact ARNs it
 # needs. The only Resource "*" statements are for actions that have no resource-level permissions
-# (Cost Explorer, X-Ray, and CloudWatch Logs' vended log delivery), each with the AWS document that
-# says so. tests/infra derives the needed actions from the two ASL files and from the boto3 calls in
+# (Cost Explorer, SES v2's GetAccount, X-Ray, and CloudWatch Logs' vended log delivery), each with the
+# AWS document that says so. tests/infra derives the needed actions from the two ASL files and from the boto3 calls in
 # functions/, and fails if one is missing here or if anything more is granted.
 
 # --- Who may assume what --------------------------------------------------------------------------
@@ -89,27 +89,51 @@ data "aws_iam_policy_document" "assume_role" {
 # the boto3 calls in functions/).
 
 locals {
-  # Statements with Resource "*" a function needs, by sid. Cost Explorer has no resource-level
-  # permissions ("Resource types" is empty for every ce: action in the Service Authorization
-  # Reference), so "*" is required; fetch_costs calls only boto3 ce.get_cost_and_usage.
+  # Statements with Resource "*" a function needs, by sid: actions with no resource types ("Resource
+  # types" is empty for them in the Service Authorization Reference). Cost Explorer has none for any
+  # ce: action; fetch_costs calls only boto3 ce.get_cost_and_usage. SES v2's GetAccount has none either
+  # ("Actions, resources, and condition keys for Amazon Simple Email Service v2",
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservicev2.html):
+  # resolve_report_date reads the account's sending quota (boto3 sesv2.get_account) before it lists
+  # the due reports.
   function_unscoped_statements = {
-    resolve_report_date = {}
+    resolve_report_date = { ReadTheSendingQuota = ["ses:GetAccount"] }
     fetch_costs         = { ReadCostsForOneDay = ["ce:GetCostAndUsage"] }
     render_email        = {}
   }
 
-  # Statements on the objects a function reads and writes, by sid. fetch_costs calls boto3
-  # s3.put_object (FetchSharedCosts) and s3.get_object (each report's FetchCosts) on the shared-costs
-  # bucket (storage.tf), only under shared/: PutObject and GetObject on the "object" resource type,
-  # arn:${Partition}:s3:::${BucketName}/${ObjectName} (Service Authorization Reference, "Actions,
-  # resources, and condition keys for Amazon S3",
+  # Statements on the objects a function reads and writes in the shared-costs bucket (storage.tf), by
+  # sid, each on the keys report_contract/objects.py gives that function. GetObject and PutObject are
+  # authorised on the "object" resource type, arn:${Partition}:s3:::${BucketName}/${ObjectName}
+  # (Service Authorization Reference, "Actions, resources, and condition keys for Amazon S3",
   # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html). No
   # s3:ListBucket: the code never lists, so a missing key answers AccessDenied (403) rather than
-  # NoSuchKey (404), which is fine because it only reads keys its own run wrote. No DeleteObject:
-  # the lifecycle rule expires them.
+  # NoSuchKey (404), which is fine because it reads only the declarations Terraform wrote and keys its
+  # own run wrote. No DeleteObject: the lifecycle rules expire them.
   function_object_statements = {
-    resolve_report_date = {}
+    resolve_report_date = {
+      # config/reports.json, the report declarations, and nothing else under config/.
+      ReadTheReportDeclarations = {
+        actions   = ["s3:GetObject"]
+        resources = ["${aws_s3_bucket.shared_costs.arn}/${local.reports_key}"]
+      }
+      # runs/<run>/due.json, the list the Distributed Map's ItemReader reads.
+      ListTheDueReports = {
+        actions   = ["s3:PutObject"]
+        resources = ["${aws_s3_bucket.shared_costs.arn}/${local.runs_prefix}*"]
+      }
+    }
     fetch_costs = {
+      # FetchSharedCosts reads the declarations and the run's due list, and writes the list again with
+      # each report's slice (runs/<run>/shared.json); each report's FetchCosts reads its slice.
+      ReadTheReportDeclarations = {
+        actions   = ["s3:GetObject"]
+        resources = ["${aws_s3_bucket.shared_costs.arn}/${local.reports_key}"]
+      }
+      ReadAndWriteTheRunsLists = {
+        actions   = ["s3:GetObject", "s3:PutObject"]
+        resources = ["${aws_s3_bucket.shared_costs.arn}/${local.runs_prefix}*"]
+      }
       ShareCostsThroughTheBucket = {
         actions   = ["s3:GetObject", "s3:PutObject"]
         resources = ["${aws_s3_bucket.shared_costs.arn}/${local.shared_costs_prefix}*"]
@@ -237,9 +261,45 @@ data "aws_iam_policy_document" "state_machine" {
   # policy depend on the state machine, which depends on the role.
 
   statement {
+    # Also what the Distributed Map needs to start its Map Run's child workflow executions, which are
+    # executions of this same state machine ("IAM policies for using Distributed Map states",
+    # https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html).
     sid       = "StartOneRunPerReport"
     actions   = ["states:StartExecution"]
     resources = [local.state_machine_arn]
+  }
+
+  # --- The Distributed Map that starts them ---
+  # A scheduled run reads its due list from S3 (runs/<run>/due.json or shared.json), so up to 10,000
+  # reports never travel in a state's input, and runs its items as a Map Run: child workflow executions
+  # (ProcessorConfig DISTRIBUTED, STANDARD), each starting one report's execution and waiting. What the
+  # role needs for that is in "IAM policies for using Distributed Map states",
+  # https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html.
+
+  statement {
+    # Step Functions follows and stops the Map Run's own child workflow executions (a failed Map Run
+    # stops the rest, and redriving the run redrives its failed children). Scoped to the labelled
+    # executions, execution:<name>/<Map Run label>:<id>: never a report's own execution (<name>:<id>),
+    # which a scheduled run starts and does not follow (decision 0009).
+    sid       = "RunTheMapRunsChildren"
+    actions   = ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"]
+    resources = [local.map_run_execution_arn_match]
+  }
+
+  statement {
+    # The ItemReader (arn:aws:states:::s3:getObject) reads the run's due list: GetObject on the key,
+    # which the run names at run time, so on the runs/ prefix.
+    sid       = "ReadTheDueList"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.shared_costs.arn}/${local.runs_prefix}*"]
+  }
+
+  statement {
+    # The ResultWriter (arn:aws:states:::s3:putObject, Prefix runs/map-results) writes the Map Run's
+    # manifest and results, with multipart uploads for large ones: these four actions, on its prefix.
+    sid       = "WriteTheMapRunResults"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]
+    resources = ["${aws_s3_bucket.shared_costs.arn}/${local.map_results_prefix}/*"]
   }
 
   statement {

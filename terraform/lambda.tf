@@ -10,7 +10,7 @@
 locals {
   functions = {
     resolve_report_date = {
-      description = "ResolveReportDate: turns the execution input into the report day. No AWS calls."
+      description = "ResolveReportDate: the report day and, for a scheduled run, the due reports (S3: the declarations and the run's due list)."
       memory_size = 256
       timeout     = 10 # the state allows 30; the work is date arithmetic
       environment = {
@@ -47,8 +47,11 @@ locals {
   # resource itself, comes last in the environment (extra_function_environment cannot replace it), and
   # has no variable (tests/infra/test_settings_variables.py lists them as INFRASTRUCTURE).
   infrastructure_environment = {
+    resolve_report_date = {
+      SHARED_COSTS_BUCKET = aws_s3_bucket.shared_costs.bucket # storage.tf: config/reports.json, runs/<run>/due.json
+    }
     fetch_costs = {
-      SHARED_COSTS_BUCKET = aws_s3_bucket.shared_costs.bucket # storage.tf; read by fetch_costs/sharing.py
+      SHARED_COSTS_BUCKET = aws_s3_bucket.shared_costs.bucket # storage.tf: read by fetch_costs/sharing.py
     }
   }
 

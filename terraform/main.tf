@@ -23,6 +23,10 @@ locals {
   # Known before apply, so the IAM policies and alarms can name them without a dependency cycle.
   state_machine_arn   = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
   execution_arn_match = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*"
+  # The child workflow executions of this state machine's Distributed Map runs: a Map Run's children are
+  # "labelled executions", execution:<state machine>/<Map Run label>:<id> (Service Authorization
+  # Reference for Step Functions), so this matches none of the report runs execution_arn_match matches.
+  map_run_execution_arn_match = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}/*"
 
   # The Step Functions console page of an execution: its graph, each state's input and output, and the
   # Redrive button, which resumes a failed run from the state that failed.

@@ -12,10 +12,10 @@ locals {
     table_name                       = aws_dynamodb_table.reports.name
     sender_email                     = aws_sesv2_email_identity.sender.email_identity
     ses_configuration_set            = aws_sesv2_configuration_set.this.configuration_set_name
-    # The reports as JSON text inside the definition's JSON string ("reports": "${reports}"), so the
-    # definition file stays valid JSON before it is filled: jsonencode twice, without the outer quotes.
-    # ResolveReportDate parses the text with parse_reports (functions/report_contract/spec.py).
-    reports = trimsuffix(trimprefix(jsonencode(jsonencode(local.reports)), "\""), "\"")
+    # The bucket the Distributed Map's ItemReader reads a run's due list from and its ResultWriter writes
+    # to. The report declarations are no longer in the definition (up to 10,000 of them would not fit
+    # its 1 MB, nor a state's 256 KiB input): they are config/reports.json in this bucket (storage.tf).
+    shared_costs_bucket = aws_s3_bucket.shared_costs.bucket
   }
 }
 
@@ -43,5 +43,7 @@ resource "aws_sfn_state_machine" "cost_notifier" {
     enabled = true
   }
 
-  depends_on = [aws_iam_role_policy.state_machine]
+  # The role's policy first, and the report declarations: the first step of every run reads them, so
+  # they are written before a run can start (and, on a later apply, before the definition that reads them).
+  depends_on = [aws_iam_role_policy.state_machine, aws_s3_object.reports]
 }

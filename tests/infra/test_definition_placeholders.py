@@ -32,9 +32,19 @@ def test_terraform_and_the_embedded_runtime_fill_the_same_placeholders(terraform
     assert set(terraform.locals[variables_local]) == set(definition_variables("sender@example.com"))
 
 
-def test_the_reports_are_not_in_the_definition() -> None:
-    # Terraform writes them to S3 (config/reports.json); each report's recipients travel in its request.
+def test_the_reports_are_not_in_the_definition_but_in_the_bucket_it_names(terraform) -> None:
+    # Up to 10,000 declarations (spec.MAX_REPORTS) would not fit a definition (1 MB) nor a state's input
+    # (256 KiB): they are config/reports.json in the shared-costs bucket (storage.tf), the same JSON the
+    # ${reports} placeholder carried, and the definition names only the bucket its Distributed Map reads.
+    _, variables_local = definition_file(terraform.resources["aws_sfn_state_machine"]["cost_notifier"])
+    variables = terraform.locals[variables_local]
+    assert "reports" not in variables
     assert "${reports}" not in STATE_MACHINE.read_text()
+    assert variables["shared_costs_bucket"] == "${aws_s3_bucket.shared_costs.bucket}"
+    (declarations,) = terraform.resources["aws_s3_object"].values()
+    assert declarations["bucket"] == ["${aws_s3_bucket.shared_costs.id}"]
+    assert declarations["content"] == ["${jsonencode(local.reports)}"]
+    # Each report's recipients travel in its request, not in the definition.
     assert '"ToAddresses.$": "$.request.recipients"' in STATE_MACHINE.read_text()
 
 

@@ -64,6 +64,34 @@ SYNC_NEEDS = {
 }
 MANAGED_RULE = "rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
 
+# A Map state in Distributed mode ("IAM policies for using Distributed Map states",
+# https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html). Its ItemReader and
+# ResultWriter call S3 like a Task: the ItemReader's s3:getObject needs GetObject on the key it reads,
+# the ResultWriter's s3:putObject writes the Map Run's results under its Prefix, with multipart uploads
+# (these four actions, as that page lists them). Its child workflow executions are executions of this
+# same state machine, labelled with the Map Run (execution:<name>/<label>:<id>, Service Authorization
+# Reference for Step Functions): the role starts them (StartExecution on the state machine), follows and
+# stops them (DescribeExecution, StopExecution), and redrives the failed ones when the run is redriven.
+ITEM_READERS = {"arn:aws:states:::s3:getObject": ("s3:GetObject",)}
+RESULT_WRITERS = {
+    "arn:aws:states:::s3:putObject": (
+        "s3:PutObject",
+        "s3:GetObject",
+        "s3:ListMultipartUploadParts",
+        "s3:AbortMultipartUpload",
+    )
+}
+MAP_RUN_CHILDREN = "local.map_run_execution_arn_match"
+DISTRIBUTED_NEEDS = {
+    ("states:StartExecution", "local.state_machine_arn"),
+    ("states:DescribeExecution", MAP_RUN_CHILDREN),
+    ("states:StopExecution", MAP_RUN_CHILDREN),
+    ("states:RedriveExecution", MAP_RUN_CHILDREN),
+}
+# The keys the ItemReader reads are named at run time (States.Format('runs/{}/due.json', $$.Execution.Name)):
+# the grant is on the prefix the template starts with, which must be one of report_contract.objects'.
+_KEY_TEMPLATE = re.compile(r"^States\.Format\('([^'{]*)")
+
 # Context object paths a parameter may read, and the resource each one is: "$$.StateMachine.Id" is the ARN
 # of the state machine running the state (the fan-out starts executions of itself).
 CONTEXT_PATHS = {"$$.StateMachine.Id": "local.state_machine_arn"}
@@ -100,6 +128,7 @@ LAMBDA_LOGS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # Actions with no resource types in the Service Authorization Reference: "*" is the only Resource.
 DOCUMENTED_STAR = {
     "ce:GetCostAndUsage": "AWS Cost Explorer Service: no ce: action has resource types",
+    "ses:GetAccount": "Amazon Simple Email Service v2: GetAccount has no resource types",
     **{action: "AWS X-Ray: trace and sampling actions have no resource types" for action in STATES_XRAY},
     **{
         action: "Step Functions logging to CloudWatch Logs: vended log delivery actions"
@@ -110,14 +139,30 @@ DOCUMENTED_STAR = {
 # How to scope an action a function's boto3 calls need. S3: GetObject and PutObject are authorised on
 # the "object" resource type, arn:${Partition}:s3:::${BucketName}/${ObjectName} (Service Authorization
 # Reference, "Actions, resources, and condition keys for Amazon S3",
-# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html), so the grant
-# names the objects fetch_costs/sharing.py writes and reads: the shared-costs bucket's shared/ keys.
-SHARED_OBJECTS = "aws_s3_bucket.shared_costs.arn/local.shared_costs_prefix*"
-FUNCTION_ACTION_RESOURCES = {
-    "ce:GetCostAndUsage": "*",
-    "s3:GetObject": SHARED_OBJECTS,
-    "s3:PutObject": SHARED_OBJECTS,
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html), so each grant
+# names the objects the function reads or writes, as report_contract/objects.py lays them out: which
+# function touches which keys is written here (the code names keys at run time), and an S3 action is
+# needed only if the function's code makes that call.
+BUCKET = "aws_s3_bucket.shared_costs.arn"
+REPORTS_OBJECT = f"{BUCKET}/local.reports_key"  # config/reports.json
+RUNS_OBJECTS = f"{BUCKET}/local.runs_prefix*"  # runs/<run>/due.json, runs/<run>/shared.json
+SHARED_OBJECTS = f"{BUCKET}/local.shared_costs_prefix*"  # shared/<day>/<run>/<shape>/<report>.json
+FUNCTION_OBJECTS = {
+    # Reads the declarations, writes the run's due list.
+    "resolve_report_date": {("s3:GetObject", REPORTS_OBJECT), ("s3:PutObject", RUNS_OBJECTS)},
+    # FetchSharedCosts reads the declarations and the due list, writes the list with the slices and the
+    # slices; each report's FetchCosts reads its slice.
+    "fetch_costs": {
+        ("s3:GetObject", REPORTS_OBJECT),
+        ("s3:GetObject", RUNS_OBJECTS),
+        ("s3:PutObject", RUNS_OBJECTS),
+        ("s3:GetObject", SHARED_OBJECTS),
+        ("s3:PutObject", SHARED_OBJECTS),
+    },
+    "render_email": set(),
 }
+# Actions with no resource types, for a function.
+FUNCTION_UNSCOPED = {"ce:GetCostAndUsage", "ses:GetAccount"}
 
 # --- Reading iam.tf ------------------------------------------------------------------------------------
 
@@ -212,9 +257,61 @@ def parameter(state: dict, name: str) -> tuple[str, bool]:
     return parameters[f"{name}.$"], True
 
 
-def needed_by_definition(definition: dict, variables: dict, file_name: str) -> set[tuple[str, str]]:
-    """What the Task states of a definition need, their ${placeholders} filled from `variables`."""
+def map_states(states: dict):
+    for name, state in states.items():
+        if state.get("Type") == "Map":
+            yield name, state
+        for branch in state.get("Branches", []):
+            yield from map_states(branch["States"])
+        for key in ("ItemProcessor", "Iterator"):
+            if key in state:
+                yield from map_states(state[key]["States"])
+
+
+def bucket_objects(state_name: str, parameters: dict, variables: dict) -> str:
+    """The object ARN pattern (as iam.tf writes it, normalised) an ItemReader or ResultWriter names."""
+    from report_contract import objects
+
+    bucket = re.fullmatch(r"\$\{(\w+)\}", parameters.get("Bucket", ""))
+    assert bucket, f"{state_name}: the bucket must be a ${{placeholder}}, got {parameters}"
+    assert variables[bucket[1]] == "${aws_s3_bucket.shared_costs.bucket}", f"{state_name}: not the shared-costs bucket"
+    prefixes = {
+        objects.RUNS_PREFIX: "local.runs_prefix",
+        objects.MAP_RESULTS_PREFIX: "local.map_results_prefix",
+        objects.SHARED_PREFIX: "local.shared_costs_prefix",
+    }
+    if "Prefix" in parameters:  # the ResultWriter writes <Prefix>/<map run id>/...
+        assert parameters["Prefix"] in prefixes, f"{state_name}: Prefix {parameters['Prefix']} is not in objects.py"
+        return f"{BUCKET}/{prefixes[parameters['Prefix']]}/*"
+    if "Key" in parameters:
+        assert parameters["Key"] == objects.REPORTS_KEY, f"{state_name}: reads {parameters['Key']}"
+        return REPORTS_OBJECT
+    template = _KEY_TEMPLATE.match(parameters.get("Key.$", ""))
+    assert template, f"{state_name}: the key must be a States.Format template, got {parameters}"
+    (prefix,) = [p for p in prefixes if template[1].startswith(p) and p.endswith("/")]
+    return f"{BUCKET}/{prefixes[prefix]}*"
+
+
+def needed_by_map_states(definition: dict, variables: dict) -> set[tuple[str, str]]:
     needed = set()
+    for state_name, state in map_states(definition["States"]):
+        config = state.get("ItemProcessor", {}).get("ProcessorConfig", {})
+        if config.get("Mode") != "DISTRIBUTED":
+            assert "ItemReader" not in state and "ResultWriter" not in state, state_name
+            continue
+        needed |= DISTRIBUTED_NEEDS
+        for field, table in (("ItemReader", ITEM_READERS), ("ResultWriter", RESULT_WRITERS)):
+            if field in state:
+                resource = state[field]["Resource"]
+                assert resource in table, f"{state_name}.{field} uses {resource}: add its IAM actions"
+                target = bucket_objects(state_name, state[field]["Parameters"], variables)
+                needed |= {(action, target) for action in table[resource]}
+    return needed
+
+
+def needed_by_definition(definition: dict, variables: dict, file_name: str) -> set[tuple[str, str]]:
+    """What the Task and Map states of a definition need, their ${placeholders} filled from `variables`."""
+    needed = needed_by_map_states(definition, variables)
     for state_name, state in tasks(definition["States"]):
         assert state["Resource"] in INTEGRATIONS, (
             f"{file_name}: {state_name} uses {state['Resource']}; add its IAM action to INTEGRATIONS"
@@ -322,9 +419,16 @@ def boto3_actions(package: Path) -> set[str]:
 def needed_by_function(terraform: Terraform, function: str) -> set[tuple[str, str]]:
     lambda_function = terraform.resources["aws_lambda_function"]["this"]
     needed = set()
-    for action in boto3_actions(FUNCTIONS / function):
-        assert action in FUNCTION_ACTION_RESOURCES, f"{function} calls {action}: add how to scope it"
-        needed.add((action, FUNCTION_ACTION_RESOURCES[action]))
+    objects = FUNCTION_OBJECTS[function]
+    called = boto3_actions(FUNCTIONS / function)
+    for action in called:
+        if action in FUNCTION_UNSCOPED:
+            needed.add((action, "*"))
+            continue
+        scoped = {pair for pair in objects if pair[0] == action}
+        assert scoped, f"{function} calls {action}: add the objects it uses to FUNCTION_OBJECTS"
+        needed |= scoped
+    assert {action for action, _ in objects} <= called, f"{function}: FUNCTION_OBJECTS lists a call it does not make"
     own_log_group = "/aws/lambda/" + attr(lambda_function, "function_name")
     groups = [
         name
@@ -361,6 +465,13 @@ def test_the_fan_out_may_start_this_state_machine_only_and_not_follow_or_stop_it
     have = granted(role_policy_document(terraform, attr(body, "role_arn")))
     assert ("states:StartExecution", "local.state_machine_arn") in have
     assert not {pair for pair in have if pair in SYNC_NEEDS}
+    # The Distributed Map's own children are followed and stopped, and only they: labelled executions
+    # (<name>/<Map Run label>:<id>), never a report's execution (<name>:<id>).
+    assert terraform.locals["map_run_execution_arn_match"] == terraform.locals["execution_arn_match"].replace(
+        "${local.state_machine_name}:*", "${local.state_machine_name}/*"
+    )
+    followed = {resource for action, resource in have if action in ("states:DescribeExecution", "states:StopExecution")}
+    assert followed <= {MAP_RUN_CHILDREN}
     assert terraform.locals["state_machine_arn"].endswith(":stateMachine:${local.state_machine_name}")
     assert attr(body, "name") == "${local.state_machine_name}", "the ARN the role names is this state machine's"
 
@@ -383,11 +494,13 @@ def test_each_function_is_granted_exactly_what_its_code_calls(terraform) -> None
         assert sorted(have - need) == [], f"{function}: granted but not needed"
 
 
-def test_fetch_costs_is_the_only_function_that_calls_aws() -> None:
+def test_the_aws_calls_each_function_makes() -> None:
+    # resolve_report_date reads the declarations and the sending quota and writes the due list;
+    # fetch_costs queries Cost Explorer and shares through the bucket; render_email calls nothing.
     assert {function: boto3_actions(FUNCTIONS / function) for function in deployed_functions()} == {
         "fetch_costs": {"ce:GetCostAndUsage", "s3:GetObject", "s3:PutObject"},
         "render_email": set(),
-        "resolve_report_date": set(),
+        "resolve_report_date": {"s3:GetObject", "s3:PutObject", "ses:GetAccount"},
     }
 
 

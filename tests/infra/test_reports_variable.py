@@ -200,7 +200,7 @@ def field_named(message: str) -> str:
         return match[1]
     if "report id" in message:
         return "report id"
-    return f"1 to {spec.MAX_REPORTS}"
+    return f"1 to {spec.MAX_REPORTS:,}"
 
 
 # --- The table -------------------------------------------------------------------------------------------
@@ -226,8 +226,10 @@ def ws_cases() -> list:
 CASES = [
     pytest.param(None, id="unset: the single daily report"),
     pytest.param({"daily": {}}, id="one report, every attribute unset"),
-    pytest.param({f"r{i}": {} for i in range(spec.MAX_REPORTS)}, id="50 reports"),
-    pytest.param({f"r{i}": {} for i in range(spec.MAX_REPORTS + 1)}, id="51 reports"),
+    # An organisation's reports, at the bound and one past it (10,000 and 10,001 since they moved out of
+    # the definition into S3: report_contract/objects.py).
+    pytest.param({f"r{i}": {} for i in range(spec.MAX_REPORTS)}, id=f"{spec.MAX_REPORTS} reports"),
+    pytest.param({f"r{i}": {} for i in range(spec.MAX_REPORTS + 1)}, id=f"{spec.MAX_REPORTS + 1} reports"),
     pytest.param({}, id="no report"),
     *(pytest.param({rid: {}}, id=f"id {rid!r}") for rid in ("a", "9", "team-payments", "a-", "a" * 40)),
     *(pytest.param({rid: {}}, id=f"id {rid!r}") for rid in ("", "-a", "A", "a_b", "a.b", "é", "a" * 41, "a b")),
@@ -470,7 +472,7 @@ def test_every_message_names_the_field_and_what_is_allowed(terraform) -> None:
     for allowed in (*spec.CADENCES, *spec.DAYS_OF_WEEK, *spec.BREAKDOWNS, *limits.METRICS, *spec.SCOPES):
         assert allowed in text, allowed
     for bound in (
-        f"1 to {spec.MAX_REPORTS}",
+        f"1 to {spec.MAX_REPORTS:,}",
         f"1 to {spec.REPORT_ID_CHARS}",
         f"1 to {spec.NAME_CHARS}",
         f"from {spec.DAY_OF_MONTH_MIN} to {spec.DAY_OF_MONTH_MAX}",
@@ -586,7 +588,7 @@ def test_the_docs_table_states_spec_pys_fields_defaults_and_bounds() -> None:
     expected = {
         "the report id (the map key)": [
             f"1 to {spec.REPORT_ID_CHARS}",
-            f"at most {spec.MAX_REPORTS}",
+            f"at most {spec.MAX_REPORTS:,}",
         ],
         "name": [f"1 to {spec.NAME_CHARS}"],
         "cadence": [f"`{c}`" for c in spec.CADENCES],
@@ -732,9 +734,20 @@ def terraform_plan(
     return True, json.loads(plan["planned_values"]["outputs"]["reports"]["value"]), ""
 
 
+PLAN_MAX_REPORTS = 100
+
+
 @pytest.mark.skipif(TERRAFORM_BIN is None, reason="no terraform binary on this machine")
 def test_terraform_plan_agrees_with_this_evaluation_on_every_declaration(terraform, reports_module) -> None:
-    cases = [(case.id, case.values[0]) for case in CASES]
+    # But for the 10,000 and 10,001 reports: terraform plan takes over a minute to evaluate every
+    # validation on 10,000 objects, where this evaluation takes under a second. Their one condition
+    # of their own, length(var.reports) <= 10000, is the one this evaluation checks above, and plan
+    # still agrees on the empty map, which the same condition refuses.
+    cases = [
+        (case.id, case.values[0])
+        for case in CASES
+        if not (isinstance(case.values[0], dict) and len(case.values[0]) > PLAN_MAX_REPORTS)
+    ]
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 4) as pool:
         plans = list(pool.map(lambda c: terraform_plan(reports_module, str(cases.index(c)), c[1]), cases))
     disagreements = []

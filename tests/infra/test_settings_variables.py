@@ -54,10 +54,13 @@ def settings_module(function: str) -> ModuleType | None:
 
 # The environment variables a function reads that are not settings: where a resource Terraform creates
 # for it is, set from that resource (lambda.tf's local.infrastructure_environment), with no variable to
-# choose it. {name: (function, the resource attribute Terraform sets it from)}. Every other name a
+# choose it. {(function, name): the resource attribute Terraform sets it from}. Every other name a
 # function reads is a setting, and gets every check below.
 INFRASTRUCTURE = {
-    "SHARED_COSTS_BUCKET": ("fetch_costs", "${aws_s3_bucket.shared_costs.bucket}"),  # fetch_costs/sharing.py
+    # The shared-costs bucket (report_contract/objects.py lays it out): sharing.BUCKET_VARIABLE, and
+    # resolve_report_date's BUCKET_VARIABLE (the declarations, the due list).
+    ("resolve_report_date", "SHARED_COSTS_BUCKET"): "${aws_s3_bucket.shared_costs.bucket}",
+    ("fetch_costs", "SHARED_COSTS_BUCKET"): "${aws_s3_bucket.shared_costs.bucket}",
 }
 
 
@@ -68,7 +71,7 @@ def read_settings() -> dict[str, str]:
     for function in sorted(path.parent.name for path in FUNCTIONS.glob("*/handler.py")):
         module = settings_module(function)
         names = read_environment_variables(function) | {s.name for s in getattr(module, "SETTINGS", ())}
-        names -= {name for name, (reader, _) in INFRASTRUCTURE.items() if reader == function}
+        names -= {name for reader, name in INFRASTRUCTURE if reader == function}
         for name in names:
             assert name not in found, f"{name} is read by {found[name]} and {function}: one setting, one function"
             found[name] = function
@@ -225,9 +228,9 @@ def test_a_setting_that_takes_numbers_is_a_number_variable(terraform, setting) -
         assert not function_accepts(setting, "abc")
 
 
-@pytest.mark.parametrize("name", sorted(INFRASTRUCTURE))
-def test_an_infrastructure_name_is_set_from_its_resource_and_is_no_setting(terraform, name) -> None:
-    function, expression = INFRASTRUCTURE[name]
+@pytest.mark.parametrize("function, name", sorted(INFRASTRUCTURE))
+def test_an_infrastructure_name_is_set_from_its_resource_and_is_no_setting(terraform, function, name) -> None:
+    expression = INFRASTRUCTURE[(function, name)]
     assert name in read_environment_variables(function), f"{function} no longer reads {name}: remove it here"
     module = settings_module(function)
     assert name not in {row.name for row in getattr(module, "SETTINGS", ())}, f"{name} is in the SETTINGS table"
@@ -240,7 +243,7 @@ def test_only_the_infrastructure_names_bypass_the_settings_rule(terraform) -> No
     written = {
         (function, name) for function, names in terraform.locals["infrastructure_environment"].items() for name in names
     }
-    assert written == {(function, name) for name, (function, _) in INFRASTRUCTURE.items()}
+    assert written == set(INFRASTRUCTURE)
 
 
 def test_the_extra_environment_refuses_every_setting_by_name(terraform) -> None:

@@ -1,16 +1,26 @@
-"""The shared-costs bucket (terraform/storage.tf): where a scheduled run leaves the Cost Explorer answers
-it fetched once for several reports, and each report's FetchCosts reads its slice
-(functions/fetch_costs/sharing.py). Its name fits S3's rules for the longest prefix the variable allows,
-it is private, encrypted, TLS only, and its objects expire; the key prefix the function is granted and
-the lifecycle rule expires is the one the code writes."""
+"""The shared-costs bucket (terraform/storage.tf): the deployment's run data, laid out once in
+functions/report_contract/objects.py: the report declarations (config/reports.json, written by Terraform),
+a scheduled run's due lists and the Distributed Map's results (runs/), and the Cost Explorer answers shared
+between reports (shared/). Its name fits S3's rules for the longest prefix the variable allows, it is
+private, encrypted, TLS only; the keys Terraform names, grants and expires are objects.py's, and each
+prefix is kept as long as objects.py says."""
 
 from __future__ import annotations
 
 import ast
 import re
 
+from report_contract import objects
+
 from tests.infra.terraform import FUNCTIONS, Terraform, as_list, attr, blocks, validation_regexes
-from tests.infra.test_iam_least_privilege import granted, policy_documents, statements
+from tests.infra.test_iam_least_privilege import (
+    REPORTS_OBJECT,
+    RUNS_OBJECTS,
+    SHARED_OBJECTS,
+    granted,
+    policy_documents,
+    statements,
+)
 
 # General purpose bucket naming rules (Amazon S3 User Guide,
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): 3 to 63 characters,
@@ -73,28 +83,113 @@ def test_a_prefix_s3_refuses_is_refused_at_plan(terraform) -> None:
         assert forbidden in attr(precondition, "error_message")
 
 
-def test_the_key_prefix_is_the_one_the_code_writes(terraform) -> None:
+def test_terraforms_layout_is_report_contract_objects(terraform) -> None:
+    # Terraform cannot import Python: the same literals, held equal here.
+    assert {name: terraform.locals[name] for name in LAYOUT} == {
+        name: getattr(objects, constant) for name, constant in LAYOUT.items()
+    }
+    assert objects.due_key("run").startswith(objects.RUNS_PREFIX)
+    assert objects.shared_due_key("run").startswith(objects.RUNS_PREFIX)
+    assert objects.MAP_RESULTS_PREFIX.startswith(objects.RUNS_PREFIX), "the Map's results expire with the run"
+    assert not objects.REPORTS_KEY.startswith((objects.RUNS_PREFIX, objects.SHARED_PREFIX)), "it must not expire"
+
+
+# locals in storage.tf -> their constant in report_contract/objects.py
+LAYOUT = {
+    "reports_key": "REPORTS_KEY",
+    "runs_prefix": "RUNS_PREFIX",
+    "map_results_prefix": "MAP_RESULTS_PREFIX",
+    "shared_costs_prefix": "SHARED_PREFIX",
+    "runs_expire_days": "RUNS_EXPIRE_DAYS",
+    "shared_expire_days": "SHARED_EXPIRE_DAYS",
+}
+
+
+def test_the_shared_prefix_is_the_one_the_code_writes(terraform) -> None:
     assert terraform.locals["shared_costs_prefix"] == code_key_prefix() == "shared/"
-    (expiring,) = [
-        rule
-        for rule in blocks(terraform.resources["aws_s3_bucket_lifecycle_configuration"]["shared_costs"], "rule")
-        if blocks(rule, "expiration")
-    ]
-    assert [attr(f, "prefix") for f in blocks(expiring, "filter")] == ["${local.shared_costs_prefix}"]
 
 
-def test_fetch_costs_may_only_put_and_get_the_shared_objects(terraform) -> None:
-    s3 = {}
+def lifecycle_rules(terraform: Terraform) -> dict[str, dict]:
+    lifecycle = terraform.resources["aws_s3_bucket_lifecycle_configuration"]["shared_costs"]
+    assert configures_the_bucket(lifecycle)
+    return {attr(rule, "id"): rule for rule in blocks(lifecycle, "rule")}
+
+
+def local_value(terraform: Terraform, expression: object) -> object:
+    """${local.x} -> its value; anything else as it is."""
+    match = re.fullmatch(r"\$\{local\.(\w+)\}", str(expression))
+    return terraform.locals[match[1]] if match else expression
+
+
+def test_shared_answers_expire_after_a_day_and_run_lists_after_the_redrive_window(terraform) -> None:
+    # A failed run can be redriven for 14 days (https://docs.aws.amazon.com/step-functions/latest/dg/
+    # redrive-executions.html) and its redrive reads the same due list: runs/ outlives that by a day.
+    expiring = {}
+    for rule in lifecycle_rules(terraform).values():
+        assert attr(rule, "status") == "Enabled"
+        for expiration in blocks(rule, "expiration"):
+            (prefix,) = [local_value(terraform, attr(f, "prefix")) for f in blocks(rule, "filter")]
+            expiring[prefix] = local_value(terraform, attr(expiration, "days"))
+    assert expiring == {
+        objects.SHARED_PREFIX: objects.SHARED_EXPIRE_DAYS,
+        objects.RUNS_PREFIX: objects.RUNS_EXPIRE_DAYS,
+    }, "and nothing for config/: the declarations never expire"
+    assert objects.SHARED_EXPIRE_DAYS == 1 and objects.RUNS_EXPIRE_DAYS == 14 + 1
+
+
+def test_stray_multipart_uploads_are_aborted_everywhere(terraform) -> None:
+    # The ResultWriter may upload in parts under runs/map-results; the rule covers the whole bucket.
+    abort = lifecycle_rules(terraform)["abort-incomplete-uploads"]
+    assert attr(abort, "status") == "Enabled"
+    assert blocks(abort, "filter") == [{}], "the whole bucket"
+    assert [attr(a, "days_after_initiation") for a in blocks(abort, "abort_incomplete_multipart_upload")] == [1]
+
+
+def test_terraform_writes_the_declarations_before_the_state_machine_can_read_them(terraform) -> None:
+    (body,) = terraform.resources["aws_s3_object"].values()
+    assert configures_the_bucket(body)
+    assert attr(body, "key") == "${local.reports_key}"
+    assert attr(body, "content").replace(" ", "") == "${jsonencode(local.reports)}", "what parse_reports reads"
+    assert attr(body, "content_type") == "application/json"
+    assert attr(body, "server_side_encryption") == "AES256"
+    # Every run's first step reads them: the state machine exists only once they are written.
+    assert "${aws_s3_object.reports}" in as_list(attr(terraform.resources["aws_sfn_state_machine"]["cost_notifier"], "depends_on"))
+
+
+def s3_grants(terraform: Terraform) -> dict[str, set[tuple[str, str]]]:
+    s3: dict[str, set[tuple[str, str]]] = {}
     for name, document in policy_documents(terraform):
         if name == "shared_costs_bucket" or not any(attr(st, "resources") for st in statements(document)):
             continue  # the bucket policy (a Deny, tested below) and the trust policies
         for action, resource in granted(document):
             if action.startswith("s3:"):
                 s3.setdefault(name, set()).add((action, resource))
+    return s3
+
+
+def test_each_role_may_only_get_and_put_the_objects_it_uses(terraform) -> None:
     # No ListBucket (the code never lists: a missing key answers 403, not 404), no DeleteObject (the
-    # lifecycle rule expires them), nothing on the bucket itself, and for no other role.
-    objects = "aws_s3_bucket.shared_costs.arn/local.shared_costs_prefix*"
-    assert s3 == {'function["fetch_costs"]': {("s3:GetObject", objects), ("s3:PutObject", objects)}}
+    # lifecycle rules expire them), nothing on the bucket itself, and for no other role. Only
+    # resolve_report_date and fetch_costs read the declarations; only the state machine's ResultWriter
+    # may upload in parts, and only under runs/map-results/.
+    map_results = "aws_s3_bucket.shared_costs.arn/local.map_results_prefix/*"
+    assert s3_grants(terraform) == {
+        'function["resolve_report_date"]': {("s3:GetObject", REPORTS_OBJECT), ("s3:PutObject", RUNS_OBJECTS)},
+        'function["fetch_costs"]': {
+            ("s3:GetObject", REPORTS_OBJECT),
+            ("s3:GetObject", RUNS_OBJECTS),
+            ("s3:PutObject", RUNS_OBJECTS),
+            ("s3:GetObject", SHARED_OBJECTS),
+            ("s3:PutObject", SHARED_OBJECTS),
+        },
+        "state_machine": {
+            ("s3:GetObject", RUNS_OBJECTS),
+            ("s3:PutObject", map_results),
+            ("s3:GetObject", map_results),
+            ("s3:ListMultipartUploadParts", map_results),
+            ("s3:AbortMultipartUpload", map_results),
+        },
+    }
 
 
 def test_no_public_access_and_no_acls(terraform) -> None:
@@ -116,19 +211,9 @@ def test_encrypted_with_s3_managed_keys(terraform) -> None:
     assert attr(default, "sse_algorithm") == "AES256"
 
 
-def test_objects_expire_after_a_day_and_stray_uploads_are_aborted(terraform) -> None:
-    lifecycle = terraform.resources["aws_s3_bucket_lifecycle_configuration"]["shared_costs"]
-    assert configures_the_bucket(lifecycle)
-    rules = {attr(rule, "id"): rule for rule in blocks(lifecycle, "rule")}
-    assert all(attr(rule, "status") == "Enabled" for rule in rules.values())
-    assert [attr(e, "days") for e in blocks(rules["expire-shared-answers"], "expiration")] == [1]
-    abort = rules["abort-incomplete-uploads"]
-    assert blocks(abort, "filter") == [{}], "the whole bucket"
-    assert [attr(a, "days_after_initiation") for a in blocks(abort, "abort_incomplete_multipart_upload")] == [1]
-
-
 def test_unversioned_and_emptied_on_destroy(terraform) -> None:
-    # Versioning would keep each expired answer as a noncurrent version (storage.tf says why it is off).
+    # Versioning would keep each expired object as a noncurrent version, and the one key overwritten,
+    # config/reports.json, is rewritten from Terraform (storage.tf says why it is off).
     assert "aws_s3_bucket_versioning" not in terraform.resources
     assert attr(bucket(terraform), "force_destroy") is True
 
@@ -154,8 +239,9 @@ def test_the_bucket_policy_denies_every_request_without_tls(terraform) -> None:
     )
 
 
-def test_fetch_costs_is_told_the_bucket_and_the_runbook_can_find_it(terraform) -> None:
-    assert terraform.locals["infrastructure_environment"]["fetch_costs"] == {
-        "SHARED_COSTS_BUCKET": "${aws_s3_bucket.shared_costs.bucket}"
+def test_the_functions_that_use_it_are_told_the_bucket_and_the_runbook_can_find_it(terraform) -> None:
+    assert terraform.locals["infrastructure_environment"] == {
+        function: {"SHARED_COSTS_BUCKET": "${aws_s3_bucket.shared_costs.bucket}"}
+        for function in ("resolve_report_date", "fetch_costs")
     }
     assert attr(terraform.outputs["shared_costs_bucket"], "value") == "${aws_s3_bucket.shared_costs.bucket}"
