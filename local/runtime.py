@@ -343,6 +343,9 @@ class EmbeddedAWS:
         from moto.dynamodb.responses import DynamoHandler
         from moto.sesv2.responses import SESV2Response
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+            distributed_iteration_component as distributed,
+        )
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
             state_task_service_aws_sdk as aws_sdk,
         )
@@ -355,11 +358,8 @@ class EmbeddedAWS:
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
             StateTaskServiceSfn,
         )
-        from moto.stepfunctions.parser.asl.eval.environment import Environment
-        from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
-            DistributedIterationComponent,
-        )
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+        from moto.stepfunctions.parser.asl.eval.environment import Environment
         from moto.stepfunctions.parser.backend.execution import Execution as MotoExecution
 
         stack = self._stack
@@ -374,7 +374,9 @@ class EmbeddedAWS:
         stack.enter_context(_patched_attribute(WaitFunction, "_wait_interval", _recorded_wait))
         stack.enter_context(
             _patched_attribute(
-                DistributedIterationComponent, "_map_run", _tolerated_failures(DistributedIterationComponent._map_run)
+                distributed.DistributedIterationComponent,
+                "_map_run",
+                _tolerated_failures(distributed.DistributedIterationComponent._map_run),
             )
         )
         stack.enter_context(

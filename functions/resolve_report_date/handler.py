@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 from report_contract import objects
 from report_contract.excerpt import excerpt
 from report_contract.spec import InvalidReportSpec, ReportSpec, parse_reports
@@ -46,7 +47,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, o
             f"executionStartTime: {excerpt(event['executionStartTime'])} is not an ISO 8601 time"
         ) from None
     run = str(event["executionName"])
-    reports = read_reports(store.read_reports_text())
+    reports = read_reports(store.read_reports_text(), event["input"])
     resolved = resolve(event["input"], started_at, history_months, reports, run)
     if resolved.due is None:
         state = resolved.to_state()
@@ -54,20 +55,40 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, o
         key = objects.due_key(run)
         store.write_due(key, resolved.due_items())
         recipients = max((len(report.spec.recipients) for report in resolved.due), default=1)
-        pace = store.concurrency(store.max_send_rate(), recipients, len(resolved.due)) if resolved.due else 1
+        pace = store.concurrency(send_rate(), recipients, len(resolved.due)) if resolved.due else 1
         state = resolved.to_state(due_key=key, concurrency=pace)
     logger.info("Run resolved", extra=state)
     return state
 
 
-def read_reports(raw: str) -> tuple[ReportSpec, ...]:
+def send_rate() -> float:
+    """The account's SES send rate; if it cannot be read (throttled after the SDK's retries, or a role
+    without ses:GetAccount), the slowest SES allows: the reports still start, one a second, and none is
+    lost or throttled."""
+    try:
+        return store.max_send_rate()
+    except (ClientError, BotoCoreError) as error:
+        logger.warning(
+            "SES GetAccount failed: starting the reports at the slowest send rate",
+            extra={"error": str(error), "sendRate": store.SLOWEST_SEND_RATE},
+        )
+        return store.SLOWEST_SEND_RATE
+
+
+def read_reports(raw: str, execution_input: object = None) -> tuple[ReportSpec, ...]:
     """The deployment's reports (the JSON text of config/reports.json), checked as Terraform's validations
     check them; a bad one is a ConfigurationError naming the report and the field (every run fails until
-    it is fixed)."""
+    it is fixed). A run of one declared report reads its own declaration only: the dispatching run checked
+    them all, and checking 10,000 in each of 10,000 children would cost each about half a second."""
     try:
-        reports = parse_reports(json.loads(raw))
+        declared = json.loads(raw)
     except json.JSONDecodeError as error:
         raise ConfigurationError(f"reports: not valid JSON ({error}); Terraform writes it with jsonencode") from None
+    wanted = execution_input.get("report") if isinstance(execution_input, dict) else None
+    if isinstance(declared, dict) and isinstance(wanted, str) and wanted in declared:
+        declared = {wanted: declared[wanted]}
+    try:
+        reports = parse_reports(declared)
     except InvalidReportSpec as error:
         raise ConfigurationError(f"{error} (the Terraform variable reports)") from None
     for spec in reports:

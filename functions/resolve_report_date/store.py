@@ -20,6 +20,9 @@ from report_contract.objects import REPORTS_KEY
 from resolve_report_date.errors import ConfigurationError
 
 BUCKET_VARIABLE = "SHARED_COSTS_BUCKET"
+# A sandbox account's rate, the lowest SES gives ("If your account is in the sandbox, you can send 1 email
+# per second": https://docs.aws.amazon.com/ses/latest/dg/quotas.html): the pace when the rate is unknown.
+SLOWEST_SEND_RATE = 1.0
 
 
 @functools.cache

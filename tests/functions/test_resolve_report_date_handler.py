@@ -194,3 +194,27 @@ def test_a_200_kb_bad_date_leaves_a_whole_cause_in_the_failed_execution(lambda_c
     )
     assert len(cause) < STEP_FUNCTIONS_CAUSE_LIMIT, f"{len(cause):,} characters"
     assert "date: expected a day as YYYY-MM-DD" in cause
+
+
+def test_a_child_reads_only_its_own_declaration_the_dispatch_checks_them_all(lambda_context, aws):
+    # A bad declaration elsewhere does not stop a report's own run (its dispatch was refused already)...
+    declare(
+        aws,
+        json.dumps(
+            {
+                "team-a": {"recipients": ["a@example.com"]},
+                "bad": {"recipients": ["b@example.com"], "time_zone": "Mars/Base"},
+            }
+        ),
+    )
+    child = {"report": "team-a", "period": "2026-11-20", "force": False, "trigger": "schedule"}
+    assert (
+        handler.lambda_handler(event(child), lambda_context("resolve_report_date"))["request"]["reportId"] == "team-a"
+    )
+    # ...while a dispatch checks every one, as does a run of a report not declared (it names the others).
+    for execution_input in (SCHEDULED_EVENT["input"], {**child, "report": "team-z"}):
+        with pytest.raises(ConfigurationError, match=r'reports\["bad"\]'):
+            handler.lambda_handler(event(execution_input), lambda_context("resolve_report_date"))
+    declare(aws, REPORTS)
+    with pytest.raises(InvalidReportRequest, match="is not a report of this deployment"):
+        handler.lambda_handler(event({**child, "report": "team-z"}), lambda_context("resolve_report_date"))

@@ -153,7 +153,9 @@ def test_terraform_writes_the_declarations_before_the_state_machine_can_read_the
     assert attr(body, "content_type") == "application/json"
     assert attr(body, "server_side_encryption") == "AES256"
     # Every run's first step reads them: the state machine exists only once they are written.
-    assert "${aws_s3_object.reports}" in as_list(attr(terraform.resources["aws_sfn_state_machine"]["cost_notifier"], "depends_on"))
+    assert "${aws_s3_object.reports}" in as_list(
+        attr(terraform.resources["aws_sfn_state_machine"]["cost_notifier"], "depends_on")
+    )
 
 
 def s3_grants(terraform: Terraform) -> dict[str, set[tuple[str, str]]]:

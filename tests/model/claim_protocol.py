@@ -743,8 +743,7 @@ class Protocol:
                 raise UnsupportedDefinition(f"{name}: Lambda {function} is unknown to the model (effects?)")
             payload = parameters.get("Payload", {})
             if function == RESOLVER and (
-                {k.removesuffix(".$") for k in payload} != RESOLVER_PAYLOAD
-                or payload.get("input.$") != "$"
+                {k.removesuffix(".$") for k in payload} != RESOLVER_PAYLOAD or payload.get("input.$") != "$"
             ):
                 raise UnsupportedDefinition(
                     f"{name}: the resolver's payload must be its handler's event as the model builds it: "

@@ -153,3 +153,46 @@ def test_a_report_whose_scope_has_no_spend_is_sent_and_says_so():
         [email] = aws.mailbox
         assert "(no spend)" in email.subject and "Sandbox account" in email.subject
         assert len(aws.cost_explorer.requests) == 1
+
+
+def _teams(count: int) -> dict[str, dict]:
+    return {f"team-{i:03d}": {"recipients": [f"team-{i:03d}@example.com"]} for i in range(count)}
+
+
+def test_the_run_state_is_the_same_size_for_3_reports_or_20_and_each_is_sent_once():
+    # Nothing that grows with the reports passes through the dispatching run's states (decision 0011): the
+    # declarations and the due list are in S3; the run carries a key, a count and a pace.
+    sizes = {}
+    for count in (3, 20):
+        with EmbeddedAWS(profile="small", now=MONDAY_30_NOV, reports=_teams(count)) as aws:
+            run = aws.run({"date": "2026-11-29"}, follow=False)
+            assert run.status == "SUCCEEDED", (run.error, run.cause)
+            children = aws.children(run)
+            assert len(children) == count and {c.status for c in children.values()} == {"SUCCEEDED"}
+            assert sorted(email.to[0] for email in aws.mailbox) == sorted(f"{r}@example.com" for r in children)
+            # One item per report, each waiting its second after its start.
+            assert aws.waits == [1] * count
+            sizes[count] = run.largest_payload_bytes()
+    assert abs(sizes[20] - sizes[3]) <= 8, sizes  # a digit or two of a count and a pace
+    assert sizes[20] < 4 * 1024
+
+
+def test_reports_start_at_the_send_rate_ses_allows_in_recipients():
+    # 14 a second, three recipients a report: at most 4 reports start a second (12 recipients).
+    reports = {f"team-{i}": {"recipients": [f"a{j}@example.com" for j in range(3)]} for i in range(6)}
+    with EmbeddedAWS(profile="small", now=MONDAY_30_NOV, reports=reports, ses_max_send_rate=14.0) as aws:
+        run = aws.run({"date": "2026-11-29"}, follow=False)
+        assert run.state_output("ResolveReportDate")["due"]["concurrency"] == 4
+        assert len(aws.children(run)) == 6
+
+
+def test_when_the_send_rate_cannot_be_read_reports_start_one_a_second_and_are_all_sent(aws):
+    # GIVEN SES GetAccount keeps failing (throttled, or a role without ses:GetAccount)
+    aws.faults.add("sesv2:GetAccount", "TooManyRequestsException", times=10)
+    run = aws.run({"date": "2026-11-29"}, follow=False)
+
+    # THEN the run goes on at the slowest pace SES ever allows (the sandbox's 1 a second), and says why
+    assert run.status == "SUCCEEDED" and run.state_output("ResolveReportDate")["due"]["concurrency"] == 1
+    assert len(aws.children(run)) == 2 and len(aws.mailbox) == 2
+    resolve_logs = [i.logs for i in aws.invocations if i.function == "resolve_report_date"]
+    assert any("SES GetAccount failed" in log for log in resolve_logs)
