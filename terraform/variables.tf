@@ -374,7 +374,7 @@ variable "new_service_days" {
 }
 
 variable "cost_explorer_max_requests" {
-  description = "The most Cost Explorer requests (pages, $0.01 each) one report may make before it stops with an error: a whole number from 1 to 100 (fetch_costs reads it as COST_EXPLORER_MAX_REQUESTS)."
+  description = "The most Cost Explorer requests (pages, $0.01 each) one report may make before it stops with an error (a query shared by several reports: this many per report): a whole number from 1 to 100 (fetch_costs reads it as COST_EXPLORER_MAX_REQUESTS)."
   type        = number
   default     = 10
 

@@ -197,7 +197,10 @@ def share_costs(share: object, base: ReportSettings) -> dict[str, Any]:
     for shape, reports in sharing.shared_groups(due, lambda spec: for_report(base, spec).metric).items():
         if not sharing.worth_sharing(shape, reports, *window) or reports[0].item["input"]["period"] != day.isoformat():
             continue
-        answers = _shared_answers(day, shape, window, base.max_requests)
+        # The shape's query answers for all its reports, so it may spend what they may (the setting is per
+        # report): a thousand teams' answer is a dozen pages, which a one-report budget of 10 would refuse,
+        # sending every team back to a query of its own (a thousand requests).
+        answers = _shared_answers(day, shape, window, base.max_requests * len(reports))
         billed, shapes = billed + sum(len(a) for a in answers), shapes + 1
         slices = ShapeSlices(shape, answers)  # every report of the shape in one pass over the answers
         for report in reports:

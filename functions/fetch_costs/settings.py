@@ -169,7 +169,8 @@ SETTINGS: tuple[Setting, ...] = (
         "COST_EXPLORER_MAX_REQUESTS",
         "whole",
         "10",
-        "most Cost Explorer requests (pages, $0.01 each) one report may make",
+        "most Cost Explorer requests (pages, $0.01 each) one report may make; "
+        "a shared query this many per report it serves",
         minimum=1,
         maximum=100,
     ),

@@ -293,3 +293,24 @@ def test_bad_declarations_are_a_configuration_error(s3, no_ce, lambda_context, r
         put(s3, objects.REPORTS_KEY, reports)
     with pytest.raises(ConfigurationError, match=message):
         call(share(2), lambda_context)
+
+
+def test_a_shared_query_may_spend_the_request_budget_of_every_report_it_serves(s3, ce, lambda_context, monkeypatch):
+    # GIVEN 5 reports of one shape, each allowed 1 request, and pages small enough that the shape's largest
+    # request takes 3 of them (more than one report's budget, less than the five reports')
+    due = given_run(s3, TEAMS[:4])
+    spec = ReportSpec.from_state("t", declarations(TEAMS[:1])["team-shared"])
+    start, end = report_window(DAY)
+    groups = max(
+        sum(len(result["Groups"]) for result in ce.fake.get_cost_and_usage(dict(request))["ResultsByTime"])
+        for request in handler.shared_requests(shape_of(spec, "UnblendedCost"), start, end)
+    )
+    ce.fake.groups_per_page = -(-groups // 3)
+    ce.fake.requests.clear()
+    monkeypatch.setenv("COST_EXPLORER_MAX_REQUESTS", "1")
+    settings.cache_clear()
+    # WHEN FetchSharedCosts fetches the shape
+    result = call(share(len(due)), lambda_context)
+    # THEN it is not refused at one report's budget (each team would then query for itself)
+    assert result["sharedQueries"] == 1 and result["key"] == objects.shared_due_key(RUN)
+    assert 3 <= result["costExplorerRequests"] == len(ce.requests)

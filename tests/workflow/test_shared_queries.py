@@ -83,9 +83,9 @@ def test_a_slice_that_cannot_be_read_leaves_the_report_to_query_for_itself():
 
     from local.runtime import SHARED_COSTS_BUCKET
 
-    def delete_the_slices() -> None:
+    def delete_the_slices() -> None:  # only the slices: the bucket also holds the reports and run lists
         s3 = boto3.client("s3", region_name="us-east-1")
-        for item in s3.list_objects_v2(Bucket=SHARED_COSTS_BUCKET).get("Contents", []):
+        for item in s3.list_objects_v2(Bucket=SHARED_COSTS_BUCKET, Prefix="shared/").get("Contents", []):
             s3.delete_object(Bucket=SHARED_COSTS_BUCKET, Key=item["Key"])
 
     # (each child's first FetchCosts attempt is throttled, and meanwhile the slices are deleted: its retry
