@@ -19,7 +19,8 @@ locals {
     }
     fetch_costs = {
       description = "FetchCosts: one day's cost per service from Cost Explorer (ce:GetCostAndUsage, us-east-1)."
-      memory_size = 256
+      # 256 MB by default; more for a shared query of many teams (var.fetch_costs_memory_size says how much).
+      memory_size = var.fetch_costs_memory_size
       timeout     = 60 # the state allows 120; a page takes 1 to 3 s and the function stops at 10 pages
       environment = {
         COST_METRIC                = var.cost_metric

@@ -459,6 +459,19 @@ variable "dynamodb_kms_key_arn" {
   }
 }
 
+variable "fetch_costs_memory_size" {
+  description = "Memory of the fetch_costs function in MB, which also buys its CPU (1,769 MB is one vCPU). 256 is ample for a report's own query; a scheduled run whose shared query serves hundreds or thousands of team reports holds that query's whole answer while it slices it (docs/performance.md measures the peak: give it about twice that)."
+  type        = number
+  default     = 256
+
+  validation {
+    # "You can configure memory between 128 MB and 10,240 MB in 1-MB increments":
+    # https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+    condition     = var.fetch_costs_memory_size == floor(var.fetch_costs_memory_size) && var.fetch_costs_memory_size >= 128 && var.fetch_costs_memory_size <= 10240
+    error_message = "fetch_costs_memory_size must be a whole number of MB from 128 to 10240 (Lambda's limits)."
+  }
+}
+
 variable "log_retention_days" {
   description = "How long the functions' and state machines' CloudWatch log groups keep logs. A run writes a few kilobytes, so a year costs well under a cent."
   type        = number

@@ -26,8 +26,13 @@ SLOWEST_SEND_RATE = 1.0
 
 
 @functools.cache
-def _client(service: str) -> Any:
-    return boto3.client(service)
+def _s3() -> Any:
+    return boto3.client("s3")
+
+
+@functools.cache
+def _sesv2() -> Any:
+    return boto3.client("sesv2")
 
 
 def bucket() -> str:
@@ -42,7 +47,7 @@ def read_reports_text() -> str:
     ConfigurationError (every run fails until Terraform is applied); other S3 errors propagate as
     Lambda errors for the state's Retry."""
     try:
-        body = _client("s3").get_object(Bucket=bucket(), Key=REPORTS_KEY)["Body"].read()
+        body = _s3().get_object(Bucket=bucket(), Key=REPORTS_KEY)["Body"].read()
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "NoSuchBucket"):
             raise ConfigurationError(
@@ -57,7 +62,7 @@ def read_reports_text() -> str:
 def write_due(key: str, items: list[dict[str, object]]) -> None:
     """The due list for the Distributed Map's ItemReader (a JSON array, one child item each). The same key
     and body on a retry after a lost answer: writing it again changes nothing."""
-    _client("s3").put_object(
+    _s3().put_object(
         Bucket=bucket(),
         Key=key,
         Body=json.dumps(items, separators=(",", ":")).encode(),
@@ -68,7 +73,7 @@ def write_due(key: str, items: list[dict[str, object]]) -> None:
 def max_send_rate() -> float:
     """SESv2 GetAccount's SendQuota.MaxSendRate: "The maximum number of emails that Amazon SES can accept
     from your account each second" (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendQuota.html)."""
-    quota = _client("sesv2").get_account()["SendQuota"]
+    quota = _sesv2().get_account()["SendQuota"]
     return float(quota["MaxSendRate"])
 
 

@@ -38,17 +38,19 @@ def aws(monkeypatch):
     """The function's bucket with the deployment's reports in it, and an SES account sending 14 a second."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv(store.BUCKET_VARIABLE, BUCKET)
-    store._client.cache_clear()
+    store._s3.cache_clear()
+    store._sesv2.cache_clear()
     with mock_aws():
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         s3.put_object(Bucket=BUCKET, Key=REPORTS_KEY, Body=REPORTS.encode())
-        ses = store._client("sesv2")
+        ses = store._sesv2()
         with Stubber(ses) as stubber:
             for _ in range(3):  # one answer per dispatching invocation of a test
                 stubber.add_response("get_account", send_quota(14.0), {})
             yield s3
-    store._client.cache_clear()
+    store._s3.cache_clear()
+    store._sesv2.cache_clear()
 
 
 def declare(s3, reports: str) -> None:

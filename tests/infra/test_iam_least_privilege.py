@@ -286,8 +286,14 @@ def bucket_objects(state_name: str, parameters: dict, variables: dict) -> str:
     if "Key" in parameters:
         assert parameters["Key"] == objects.REPORTS_KEY, f"{state_name}: reads {parameters['Key']}"
         return REPORTS_OBJECT
+    if parameters.get("Key.$") == "$.due.key":
+        # The key the run's state carries: ResolveReportDate's due list or FetchSharedCosts' list with the
+        # slices, each written under the run's prefix (report_contract.objects).
+        for key in (objects.due_key("any-run"), objects.shared_due_key("any-run")):
+            assert key.startswith(objects.RUNS_PREFIX), key
+        return f"{BUCKET}/{prefixes[objects.RUNS_PREFIX]}*"
     template = _KEY_TEMPLATE.match(parameters.get("Key.$", ""))
-    assert template, f"{state_name}: the key must be a States.Format template, got {parameters}"
+    assert template, f"{state_name}: the key must be $.due.key or a States.Format template, got {parameters}"
     (prefix,) = [p for p in prefixes if template[1].startswith(p) and p.endswith("/")]
     return f"{BUCKET}/{prefixes[prefix]}*"
 
@@ -309,9 +315,21 @@ def needed_by_map_states(definition: dict, variables: dict) -> set[tuple[str, st
     return needed
 
 
+def selected_from_context(definition: dict) -> dict[str, str]:
+    """For each "$.<field>" a Distributed Map's ItemSelector fills from the context, that context path: in
+    the Map's child workflows $$.StateMachine.Id is the Map Run's, so StartEachReport passes the parent's."""
+    return {
+        f"$.{field.removesuffix('.$')}": value
+        for _, state in map_states(definition["States"])
+        for field, value in state.get("ItemSelector", {}).items()
+        if value in CONTEXT_PATHS
+    }
+
+
 def needed_by_definition(definition: dict, variables: dict, file_name: str) -> set[tuple[str, str]]:
     """What the Task and Map states of a definition need, their ${placeholders} filled from `variables`."""
     needed = needed_by_map_states(definition, variables)
+    selected = selected_from_context(definition)
     for state_name, state in tasks(definition["States"]):
         assert state["Resource"] in INTEGRATIONS, (
             f"{file_name}: {state_name} uses {state['Resource']}; add its IAM action to INTEGRATIONS"
@@ -320,6 +338,7 @@ def needed_by_definition(definition: dict, variables: dict, file_name: str) -> s
         for parameter_name in parameters:
             value, is_path = parameter(state, parameter_name)
             if is_path:
+                value = selected.get(value, value)
                 needed.add((action, CONTEXT_PATHS.get(value) or FROM_INPUT[(action, parameter_name)]))
                 continue
             placeholder = re.fullmatch(r"\$\{(\w+)\}", value)

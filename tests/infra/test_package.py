@@ -118,6 +118,15 @@ SMOKE = textwrap.dedent("""
     module = __import__(f"{name}.handler", fromlist=["lambda_handler"])
     assert module.__file__.startswith(root), module.__file__
     event = json.loads(sys.argv[3])
+    reports = sys.argv[4]  # config/reports.json for resolve_report_date, in moto's S3 ("" for none)
+    if reports:
+        import boto3
+        from moto import mock_aws
+        os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", SHARED_COSTS_BUCKET="data")
+        mock = mock_aws()
+        mock.start()
+        boto3.client("s3").create_bucket(Bucket="data")
+        boto3.client("s3").put_object(Bucket="data", Key="config/reports.json", Body=reports.encode())
     result = module.lambda_handler(event, LocalLambdaContext(function_name=name)) if event else None
     templates = []
     if name == "render_email":  # every template the render module's jinja2 environment can load
@@ -137,7 +146,7 @@ SMOKE = textwrap.dedent("""
 """)
 
 
-def run_from_zip(zip_path: Path, name: str, event: dict | None, tmp_path: Path) -> dict:
+def run_from_zip(zip_path: Path, name: str, event: dict | None, tmp_path: Path, reports: str = "") -> dict:
     extracted = tmp_path / name
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(extracted)
@@ -158,6 +167,7 @@ def run_from_zip(zip_path: Path, name: str, event: dict | None, tmp_path: Path) 
             str(extracted),
             name,
             json.dumps(event or {}),
+            reports,
         ],
         capture_output=True,
         text=True,
@@ -176,10 +186,10 @@ def test_resolve_report_date_runs_from_its_zip(zips, tmp_path) -> None:
             "input": {"report": "team-a", "period": "2026-11-20", "trigger": "schedule"},
             "executionStartTime": "2026-11-21T08:00:01Z",
             "executionName": "run-1",
-            # A time zone only the tzdata package in the zip may know (the test's machine aside).
-            "reports": json.dumps({"team-a": {"recipients": ["a@example.com"], "time_zone": "Pacific/Chatham"}}),
         },
         tmp_path,
+        # A time zone only the tzdata package in the zip may know (the test's machine aside).
+        reports=json.dumps({"team-a": {"recipients": ["a@example.com"], "time_zone": "Pacific/Chatham"}}),
     )
     assert out["result"]["request"]["reportDate"] == "2026-11-20"
     assert out["result"]["request"]["reportKey"] == "team-a/2026-11-20"
