@@ -12,6 +12,7 @@ What is replaced, and why each replacement is faithful, is listed in docs/embedd
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import importlib
 import io
@@ -256,6 +257,7 @@ class EmbeddedAWS:
         # 14 a second is a common production quota; a sandbox account has 1.
         self.ses_max_send_rate = ses_max_send_rate
         self.waits: list[float] = []  # every Wait state's seconds, recorded instead of slept
+        self.map_run_events: dict[str, list[dict]] = {}  # by Map Run ARN: its item executions' events
         self.today = (now.astimezone(UTC).date() if now else None) or today or datetime.now(UTC).date()
         self.cost_explorer = FakeCostExplorer(SyntheticOrganisation(profile=profile, seed=seed, today=self.today))
         self.sender = sender
@@ -557,6 +559,16 @@ class EmbeddedAWS:
         if len(children) > 1:
             raise ValueError(f"the run started {len(children)} reports ({', '.join(children)}); use children()")
         return next(iter(children.values()))
+
+    def map_items(self, run: Execution) -> Execution:
+        """The events of the item executions of `run`'s Distributed Map Runs, as one Execution (for
+        failed_attempts, entered_states). On AWS each item execution has its own history, listed on the Map
+        Run's page; moto runs the items in the run's process and keeps their events nowhere, so the runtime
+        keeps them by Map Run (several items' events interleave here)."""
+        arns = [e["mapRunStartedEventDetails"]["mapRunArn"] for e in run.history if "mapRunStartedEventDetails" in e]
+        with self._lock:
+            events = [event for arn in arns for event in self.map_run_events.get(arn, [])]
+        return dataclasses.replace(run, history=events)
 
     def redrive(
         self, failed: Execution, test_case=None, timeout: float = 60.0, faults: tuple[StateFault, ...] = ()
@@ -1077,7 +1089,14 @@ def _tolerated_failures(original):
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
     def map_run(component, env, eval_input) -> None:
-        original(component, env, eval_input)
+        try:
+            original(component, env, eval_input)
+        finally:  # the item executions' events, which moto keeps nowhere: EmbeddedAWS.map_items(run)
+            if _ACTIVE is not None:
+                with _ACTIVE._lock:
+                    _ACTIVE.map_run_events[eval_input.map_run_record.map_run_arn] = list(
+                        env.event_manager.get_event_history()
+                    )
         counter = eval_input.map_run_record.item_counter
         failed = counter.failed.get() + counter.timed_out.get() + counter.aborted.get()
         total = counter.total.get()

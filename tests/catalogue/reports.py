@@ -57,7 +57,11 @@ def start_answer_lost(run: Run) -> Outcome:
 def start_refused_then_redriven(run: Run) -> Outcome:
     fault = StateFault.on("RunReport", "ExecutionLimitExceeded", attempts=range(10), report=DISPATCH)
     failed = run.keep(run.aws.run(DISPATCH_INPUT, faults=(fault,), follow=False))
-    assert (failed.status, failed.error) == ("FAILED", "StepFunctions.ExecutionLimitExceededException")
+    # Each item of StartEachReport's Map Run failed with StartExecution's error after its retries; no item
+    # may fail (ToleratedFailureCount 0), so the Map Run fails and with it the run.
+    assert (failed.status, failed.error) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+    items = run.aws.map_items(failed)
+    assert items.failed_attempts("RunReport")[-1] == "StepFunctions.ExecutionLimitExceededException"
     redriven = run.redrive(failed)
     assert redriven.status == "SUCCEEDED" and len(_children(run, redriven)) == 3
     _every_report_sent_once(run)
@@ -96,7 +100,7 @@ REPORT_SCENARIOS = [
         "StartExecutionRefusedThenRedriven",
         "many reports",
         "StartExecution refused (ExecutionLimitExceeded) on every attempt",
-        "the run fails at StartEachReport; its redrive starts each report once",
+        "the run fails at StartEachReport (its Map Run's items failed); its redrive starts each report once",
         start_refused_then_redriven,
         reports=THREE,
     ),

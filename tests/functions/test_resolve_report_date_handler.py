@@ -34,8 +34,9 @@ def send_quota(max_send_rate: float) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def aws(monkeypatch):
-    """The function's bucket with the deployment's reports in it, and an SES account sending 14 a second."""
+def aws(monkeypatch, request):
+    """The function's bucket with the deployment's reports in it, and an SES account sending 14 a second
+    (or, for a test marked ses_refuses, an SES that refuses GetAccount)."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv(store.BUCKET_VARIABLE, BUCKET)
     store._s3.cache_clear()
@@ -47,7 +48,10 @@ def aws(monkeypatch):
         ses = store._sesv2()
         with Stubber(ses) as stubber:
             for _ in range(3):  # one answer per dispatching invocation of a test
-                stubber.add_response("get_account", send_quota(14.0), {})
+                if request.node.get_closest_marker("ses_refuses"):
+                    stubber.add_client_error("get_account", "AccessDeniedException", http_status_code=403)
+                else:
+                    stubber.add_response("get_account", send_quota(14.0), {})
             yield s3
     store._s3.cache_clear()
     store._sesv2.cache_clear()
@@ -121,6 +125,16 @@ def test_the_state_is_the_same_size_for_2_reports_or_2000(lambda_context, aws):
         assert len(due_list(aws)) == count
     # The same fields: only the digits of the count and the pace differ (2 -> 2000, 2 -> 14).
     assert sizes[2000] - sizes[2] == len("2000") - len("2") + len("14") - len("2") and sizes[2000] < 200
+
+
+@pytest.mark.ses_refuses
+def test_when_ses_will_not_say_its_rate_the_reports_start_one_a_second(lambda_context, aws, caplog):
+    # GIVEN GetAccount refused (throttled after the SDK's retries, or the role lacks ses:GetAccount)
+    result = handler.lambda_handler(SCHEDULED_EVENT, lambda_context("resolve_report_date"))
+    # THEN the run still starts every report, at the slowest rate SES ever allows, and says why
+    assert result["due"]["concurrency"] == 1 and result["due"]["count"] == 2
+    [warning] = [r for r in caplog.records if "SES GetAccount failed" in r.getMessage()]
+    assert "AccessDeniedException" in warning.error and warning.sendRate == 1.0
 
 
 @pytest.mark.parametrize(
