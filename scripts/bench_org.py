@@ -44,7 +44,7 @@ from botocore.client import BaseClient  # noqa: E402
 from fetch_costs.query import report_window  # noqa: E402
 
 from local.cost_explorer import GROUPS_PER_PAGE, FakeCostExplorer, SyntheticOrganisation  # noqa: E402
-from local.runtime import EmbeddedAWS, Execution  # noqa: E402
+from local.runtime import DEFINITION, EmbeddedAWS, Execution  # noqa: E402
 
 # Tuesday 17 Nov 2026, 08:00 UTC: the daily reports cover Monday 16th, a 47-day query (1 Oct to 16 Nov),
 # mid-month, so neither the shortest nor the longest window.
@@ -204,6 +204,26 @@ def state_transitions(execution: Execution) -> int:
     return sum(1 for event in execution.history if event["type"].endswith("StateEntered"))
 
 
+def distributed_item_transitions() -> int:
+    """What each item of a Distributed Map costs in transitions: one for starting its child workflow
+    execution ("you are charged one state transition for each child workflow execution that the Distributed
+    Map state starts", https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html) plus
+    the states it enters. moto keeps no history for an item execution, so those are read from the
+    definition: the path from StartAt along Next to End, the path every item takes when its start succeeds.
+    0 when the definition has no Distributed Map (an inline Map's iterations are in the run's history)."""
+    definition = json.loads(DEFINITION.read_text())
+    for state in definition["States"].values():
+        processor = state.get("ItemProcessor") or {}
+        if state["Type"] != "Map" or processor.get("ProcessorConfig", {}).get("Mode") != "DISTRIBUTED":
+            continue
+        entered, name = 0, processor["StartAt"]
+        while name is not None:
+            entered += 1
+            name = processor["States"][name].get("Next")
+        return 1 + entered
+    return 0
+
+
 # ---- one run -----------------------------------------------------------------------------------------
 
 
@@ -246,7 +266,9 @@ def run_once(teams: int) -> dict:
             "fetch_cost_explorer_seconds": probe.fetch_cost_explorer_seconds,
             "fetch_peak_mib": probe.fetch_peak_mib,
             "cost_explorer_seconds": probe.cost_explorer_seconds,
-            "transitions": state_transitions(run) + sum(state_transitions(c) for c in children.values()),
+            "transitions": state_transitions(run)
+            + sum(state_transitions(c) for c in children.values())
+            + len(children) * distributed_item_transitions(),
             "invocations": dict(invocations),
             "lambda_ms": dict(lambda_ms),
             "api_calls": {f"{service}:{operation}": n for (service, operation), n in sorted(probe.api_calls.items())},
