@@ -27,7 +27,9 @@ import os
 import platform
 import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -275,11 +277,23 @@ def run_once(teams: int) -> dict:
         }
 
 
+def run_in_new_process(teams: int) -> dict:
+    """run_once in a fresh interpreter: each run pays the same imports (as a cold start does), inherits no
+    caches or moto state from the one before, and starts from its own resident high-water mark (a process
+    reuses memory it has freed, so a second run in the same one would show almost no growth)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "row.json"
+        command = [sys.executable, "-m", "scripts.bench_org", "--one", str(teams), "--json", str(out)]
+        subprocess.run(command, cwd=ROOT, check=True)
+        row: dict = json.loads(out.read_text())
+        return row
+
+
 def measure(teams: int, runs: int) -> dict:
     """Median of `runs` runs for the timings; the counts are the same every run (checked)."""
     results = []
     for _ in range(runs if teams <= REPEAT_UP_TO else 1):
-        results.append(run_once(teams))
+        results.append(run_in_new_process(teams))
         print(f"  {teams:,} teams: run {len(results)} took {results[-1]['wall']:.1f} s", flush=True)
     counts = ("requests", "emails", "largest", "transitions")
     for key in counts:
@@ -338,6 +352,12 @@ def verdicts(rows: list[dict]) -> dict[int, dict[str, str]]:
     return out
 
 
+def _mib(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return "under 1 MiB" if value < 1 else f"{value:,.0f} MiB"
+
+
 def table(rows: list[dict]) -> list[str]:
     marks = verdicts(rows)
     lines = [
@@ -347,7 +367,7 @@ def table(rows: list[dict]) -> list[str]:
     ]
     for row in rows:
         mark = marks[row["teams"]]
-        peak = "n/a" if row["fetch_peak_mib"] is None else f"{row['fetch_peak_mib']:,.0f} MiB"
+        peak = _mib(row["fetch_peak_mib"])
         lines.append(
             f"| {row['teams']:,} | {row['runs']} | {row['requests']} (${row['requests'] / 100:.2f}; goal: as for "
             f"{rows[0]['teams']:,} teams and at most {MAX_SHARED_REQUESTS}: {mark['requests']}) | {row['emails']:,} "
@@ -454,9 +474,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help=f"runs per N up to {REPEAT_UP_TO} (larger N: 1)")
     parser.add_argument("--write", metavar="PATH", help="replace the Organisation scale section of this file")
     parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
+    parser.add_argument("--one", type=int, metavar="N", help=argparse.SUPPRESS)  # one run, in this process
     args = parser.parse_args(argv)
     # Powertools warns once per invocation that a run published no metrics (FetchSharedCosts publishes none).
     warnings.filterwarnings("ignore", message="No application metrics to publish")
+    if args.one:
+        Path(args.json).write_text(json.dumps(run_once(args.one)))
+        return 0
 
     rows = []
     for teams in sorted(set(args.teams)):
