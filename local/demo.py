@@ -121,6 +121,19 @@ def _not_due_today(aws: EmbeddedAWS, reports: dict, started: dict[str, Execution
     return ran
 
 
+def _due_list(due: dict) -> list[dict]:
+    """The run's due reports: FetchSharedCosts' state names their list in the data bucket (decision 0010)."""
+    if "key" not in due:  # a definition from before the due list was kept in S3
+        return []
+    import boto3
+
+    from local.runtime import SHARED_COSTS_BUCKET
+
+    body = boto3.client("s3").get_object(Bucket=SHARED_COSTS_BUCKET, Key=due["key"])["Body"].read()
+    items: list[dict] = json.loads(body)
+    return items
+
+
 def _many_reports(
     aws: EmbeddedAWS, run: Execution, children: dict[str, Execution], out: Path, elapsed: float, args
 ) -> int:
@@ -130,7 +143,7 @@ def _many_reports(
     print()
     if "FetchSharedCosts" in run.entered_states():
         shared = run.state_output("FetchSharedCosts")["due"]
-        sharing = [r for r in shared.get("reports", []) if r["input"].get("shared")]
+        sharing = [r for r in _due_list(shared) if r["input"].get("shared")]
         print(
             f"Shared queries: {shared.get('sharedQueries', 0)} shape(s), {shared.get('costExplorerRequests', 0)} "
             f"Cost Explorer requests, sliced by {len(sharing)} reports (decision 0010)"

@@ -83,17 +83,16 @@ def default_reports(recipients: tuple[str, ...]) -> dict[str, dict]:
     return {"daily": {"recipients": list(recipients)}}
 
 
-def definition_variables(sender: str, reports: dict[str, dict]) -> dict[str, str]:
-    """The values Terraform passes to templatefile(), here for the embedded account. `reports` goes in as
-    Terraform writes it: JSON text inside the definition's JSON string."""
+def definition_variables(sender: str) -> dict[str, str]:
+    """The values Terraform passes to templatefile(), here for the embedded account."""
     return {
         "resolve_report_date_function_arn": function_arn("resolve_report_date"),
         "fetch_costs_function_arn": function_arn("fetch_costs"),
         "render_email_function_arn": function_arn("render_email"),
         "table_name": TABLE_NAME,
         "sender_email": sender,
-        "reports": json.dumps(json.dumps(reports))[1:-1],
         "ses_configuration_set": CONFIGURATION_SET,
+        "shared_costs_bucket": SHARED_COSTS_BUCKET,
     }
 
 
@@ -244,6 +243,7 @@ class EmbeddedAWS:
         table_snapshot: Path | None = None,
         now: datetime | None = None,
         strict_mocks: bool = False,
+        ses_max_send_rate: float = 14.0,
     ) -> None:
         # `now` pins the execution clock ($$.Execution.StartTime) and Cost Explorer's "today", so a
         # scenario written for a fixed day stays valid forever. Without it, executions use the real clock.
@@ -252,6 +252,10 @@ class EmbeddedAWS:
         # mocked response (used to prove a generated MockConfigFile runs there); by default an attempt
         # beyond the mocked ones calls the real integration.
         self.strict_mocks = strict_mocks
+        # SESv2 GetAccount's SendQuota.MaxSendRate (moto has no GetAccount; _ses_get_account answers it).
+        # 14 a second is a common production quota; a sandbox account has 1.
+        self.ses_max_send_rate = ses_max_send_rate
+        self.waits: list[float] = []  # every Wait state's seconds, recorded instead of slept
         self.today = (now.astimezone(UTC).date() if now else None) or today or datetime.now(UTC).date()
         self.cost_explorer = FakeCostExplorer(SyntheticOrganisation(profile=profile, seed=seed, today=self.today))
         self.sender = sender
@@ -352,6 +356,10 @@ class EmbeddedAWS:
             StateTaskServiceSfn,
         )
         from moto.stepfunctions.parser.asl.eval.environment import Environment
+        from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+            DistributedIterationComponent,
+        )
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
         from moto.stepfunctions.parser.backend.execution import Execution as MotoExecution
 
         stack = self._stack
@@ -362,6 +370,13 @@ class EmbeddedAWS:
             _patched_attribute(SESV2Response, "send_email", _recording_send_email(SESV2Response.send_email))
         )
         stack.enter_context(_patched_attribute(retrier_decl, "time", _RetryClock(time, self.retry_sleeps)))
+        stack.enter_context(_patched_attribute(SESV2Response, "get_account", _ses_get_account))
+        stack.enter_context(_patched_attribute(WaitFunction, "_wait_interval", _recorded_wait))
+        stack.enter_context(
+            _patched_attribute(
+                DistributedIterationComponent, "_map_run", _tolerated_failures(DistributedIterationComponent._map_run)
+            )
+        )
         stack.enter_context(
             _patched_attribute(
                 MotoExecution, "_get_start_execution_worker", _planned_worker(MotoExecution._get_start_execution_worker)
@@ -441,14 +456,24 @@ class EmbeddedAWS:
             for item in json.loads(self.table_snapshot.read_text()):
                 dynamodb.put_item(TableName=TABLE_NAME, Item=item)
 
-        # The dispatching run's shared Cost Explorer answers (terraform/storage.tf: aws_s3_bucket.shared_costs).
-        boto3.client("s3", region_name=REGION).create_bucket(Bucket=SHARED_COSTS_BUCKET)
+        # The data bucket (terraform/storage.tf: aws_s3_bucket.shared_costs) with the reports Terraform
+        # writes there (aws_s3_object.reports); runs add their due lists and shared answers.
+        from report_contract.objects import REPORTS_KEY  # functions/ is on the path from _install_hooks
+
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=SHARED_COSTS_BUCKET)
+        s3.put_object(
+            Bucket=SHARED_COSTS_BUCKET,
+            Key=REPORTS_KEY,
+            Body=json.dumps(self.reports).encode(),
+            ContentType="application/json",
+        )
 
         sesv2 = boto3.client("sesv2", region_name=REGION)
         sesv2.create_email_identity(EmailIdentity=self.sender)
         sesv2.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
 
-        self._definition = fill(DEFINITION.read_text(), definition_variables(self.sender, self.reports))
+        self._definition = fill(DEFINITION.read_text(), definition_variables(self.sender))
         check_integration_parameters(json.loads(self._definition))
         self._role_arn = role_arn
         self.state_machine_arn = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
@@ -561,7 +586,7 @@ class EmbeddedAWS:
         # the children a redriven dispatch starts must still be executions of the original.
         definition = json.loads(
             json.dumps(definition).replace(
-                '"StateMachineArn.$": "$$.StateMachine.Id"', f'"StateMachineArn": "{self.state_machine_arn}"'
+                '"stateMachine.$": "$$.StateMachine.Id"', f'"stateMachine": "{self.state_machine_arn}"'
             )
         )
         self._redrives += 1
@@ -611,17 +636,27 @@ class EmbeddedAWS:
 
     def children(self, parent: Execution, timeout: float = 60.0) -> dict[str, Execution]:
         """The child executions a dispatching run started (StartEachReport), by report id, each waited for
-        until it ends."""
+        until it ends. Found as the console links them: by the parent's execution ARN in their input
+        (AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID); the Distributed Map's own item executions are not in
+        the parent's history."""
         sfn = boto3.client("stepfunctions", region_name=REGION)
         found: dict[str, Execution] = {}
-        for event in parent.history:
-            details = event.get("taskSucceededEventDetails") or {}
-            if details.get("resourceType") != "states" or details.get("resource") != "startExecution":
-                continue
-            arn = json.loads(details["output"])["ExecutionArn"]
+        for arn in self._executions_started_by(sfn, parent.arn):
             child_input = json.loads(sfn.describe_execution(executionArn=arn)["input"])
             found[child_input["report"]] = self._ended(arn, timeout)
         return found
+
+    def _executions_started_by(self, sfn, parent_arn: str) -> list[str]:
+        started = []
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=self.state_machine_arn):
+            for summary in page["executions"]:
+                described = sfn.describe_execution(executionArn=summary["executionArn"])
+                execution_input = json.loads(described.get("input") or "{}")
+                if isinstance(execution_input, dict) and (
+                    execution_input.get("AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID") == parent_arn
+                ):
+                    started.append(summary["executionArn"])
+        return started
 
     def hold_together(self, target: str, parties: int, timeout: float = 30.0) -> None:
         """Make the next `parties` calls to `target` ("dynamodb:PutItem") wait for each other, so a test
@@ -989,6 +1024,82 @@ def _get_cost_and_usage(backend, body: str) -> dict:
         return runtime.cost_explorer.get_cost_and_usage(json.loads(body))
     except CostExplorerError as error:
         raise JsonRESTError(error.code, error.message) from None
+
+
+def _ses_get_account(response) -> str:
+    """SESv2 GetAccount, which moto lacks: the account's sending quota as the API returns it
+    (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetAccount.html), the send rate the
+    runtime was given; a production account (out of the sandbox) with sending enabled."""
+    runtime = _active()
+    fault = runtime.faults.take("sesv2:GetAccount")
+    if fault:
+        raise JsonRESTError(fault.code, fault.message)
+    return json.dumps(
+        {
+            "DedicatedIpAutoWarmupEnabled": False,
+            "EnforcementStatus": "HEALTHY",
+            "ProductionAccessEnabled": True,
+            "SendingEnabled": True,
+            "SendQuota": {
+                "Max24HourSend": 50000.0,
+                "MaxSendRate": float(runtime.ses_max_send_rate),
+                "SentLast24Hours": float(len(runtime.mailbox)),
+            },
+        }
+    )
+
+
+def _recorded_wait(wait_function, env, wait_seconds: int) -> None:
+    """A Wait state's interval, recorded instead of slept: the embedded run's clock is pinned (or real
+    time does not matter to it), and StartEachReport's one-second pacing would otherwise make a run of
+    1,000 reports take minutes of sleeping."""
+    if _ACTIVE is not None:
+        with _ACTIVE._lock:
+            _ACTIVE.waits.append(wait_seconds)
+
+
+def _tolerated_failures(original):
+    """A Distributed Map's ToleratedFailurePercentage/Count, which moto parses and ignores (its Map Run
+    succeeds whatever its items do). AWS fails the Map Run with States.ExceedToleratedFailureThreshold
+    when more items fail than tolerated (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html,
+    "Tolerated failure threshold"); both default to 0."""
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    def map_run(component, env, eval_input) -> None:
+        original(component, env, eval_input)
+        counter = eval_input.map_run_record.item_counter
+        failed = counter.failed.get() + counter.timed_out.get() + counter.aborted.get()
+        total = counter.total.get()
+        tolerated_count = eval_input.tolerated_failure_count or 0
+        tolerated_percentage = eval_input.tolerated_failure_percentage or 0.0
+        if failed <= tolerated_count or 100.0 * failed / max(1, total) <= tolerated_percentage:
+            return
+        error = StatesErrorNameType.StatesExceedToleratedFailureThreshold.to_name()
+        cause = (
+            f"The Map Run's failed items ({failed} of {total}) exceed its tolerated failures "
+            f"({tolerated_percentage:g}% or {tolerated_count} items)"
+        )
+        raise FailureEventException(
+            failure_event=FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold),
+                event_type=HistoryEventType.ExecutionFailed,
+                event_details=EventDetails(
+                    executionFailedEventDetails=ExecutionFailedEventDetails(error=error, cause=cause)
+                ),
+            )
+        )
+
+    return map_run
 
 
 def _held_put_item(original):

@@ -8,7 +8,6 @@ history.not_ready, summarise.summarise.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -25,9 +24,9 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
     HTTPClientError,
 )
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
-from report_contract import CostReport, Secondary
+from report_contract import CostReport, Secondary, objects
 from report_contract.period import InvalidPeriod, ReportPeriod
-from report_contract.spec import DEFAULT_REPORT_ID, Breakdown, InvalidReportSpec, ReportSpec, parse_reports
+from report_contract.spec import DEFAULT_REPORT_ID, Breakdown, InvalidReportSpec, ReportSpec
 
 from fetch_costs import sharing
 from fetch_costs.errors import (
@@ -47,7 +46,7 @@ from fetch_costs.periods import PeriodHistory, monthly_history, queries, weekly_
 from fetch_costs.query import build_request, report_window, secondary_window, short_window
 from fetch_costs.secondary import compared, period_costs, period_query, secondary_section
 from fetch_costs.settings import ReportSettings, settings
-from fetch_costs.shared import Shape, SliceInexact, shape_of, slice_answers
+from fetch_costs.shared import Shape, ShapeSlices, SliceInexact, shape_of
 from fetch_costs.shared import shape_requests as shared_requests
 from fetch_costs.summarise import check_reconciles, summarise
 
@@ -186,68 +185,70 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 def share_costs(share: object, base: ReportSettings) -> dict[str, Any]:
-    """FetchSharedCosts: one query per shape for the run's daily reports (fetch_costs.sharing), sliced here
-    into each report's part. Returns the run's due reports, each child input given {"shared": ...} where
-    its slice is in S3."""
-    day, run, items, specs = _share_request(share)
-    start, end = report_window(day)
-    due = [sharing.Due(item, specs[item["input"]["report"]]) for item in items]
+    """FetchSharedCosts (fetch_costs.sharing): the run's due reports and their declarations from S3, one
+    query per shape for its daily reports, each report's slice in S3, and the due list, each sliced report's
+    child input given {"shared": ...}, written to objects.shared_due_key(run). Returns references and
+    counts (sharing.ShareRequest.to_state), never the list: the same size for 2 reports or 10,000."""
+    request = sharing.ShareRequest.from_event(share)
+    due = sharing.read_due(request, sharing.read_reports())
+    day, window = request.report_date, report_window(request.report_date)
     fetched_at = sharing.now().isoformat()
-    billed = shapes = 0
+    billed = shapes = sliced = 0
     for shape, reports in sharing.shared_groups(due, lambda spec: for_report(base, spec).metric).items():
-        if (
-            not sharing.worth_sharing(shape, reports, start, end)
-            or reports[0].item["input"]["period"] != day.isoformat()
-        ):
+        if not sharing.worth_sharing(shape, reports, *window) or reports[0].item["input"]["period"] != day.isoformat():
             continue
-        answers = []
-        for request in shared_requests(shape, start, end):
-            pages = fetch_pages(day, start, end, _Fixed(request, base.max_requests))
-            answers.append([{k: v for k, v in page.items() if k != "ResponseMetadata"} for page in pages])
+        answers = _shared_answers(day, shape, window, base.max_requests)
         billed, shapes = billed + sum(len(a) for a in answers), shapes + 1
+        slices = ShapeSlices(shape, answers)  # every report of the shape in one pass over the answers
         for report in reports:
-            key = _store_slice(day, run, shape, report, answers, (start, end))
+            key = _store_slice(day, request.run, slices, report, window)
             if key is not None:
                 report.item["input"]["shared"] = {"key": key, "fetchedAt": fetched_at}
+                sliced += 1
+        del answers, slices  # one shape's answers in memory at a time: the next shape's are fetched next
+    key = request.key  # no report got a slice: the children read the list ResolveReportDate wrote
+    if sliced:
+        key = objects.shared_due_key(request.run)
+        sharing.store(key, [report.item for report in due])
     metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=billed)
-    logger.info("Shared queries fetched", extra={"shapes": shapes, "requests": billed, "reports": len(items)})
-    return {"count": len(items), "reports": items, "sharedQueries": shapes, "costExplorerRequests": billed}
+    logger.info(
+        "Shared queries fetched",
+        extra={"shapes": shapes, "requests": billed, "reports": request.count, "sliced": sliced, "key": key},
+    )
+    return request.to_state(key, shapes, billed)
+
+
+def _shared_answers(
+    day: date, shape: Shape, window: tuple[date, date], max_requests: int
+) -> list[list[dict[str, Any]]]:
+    """Every page of each of the shape's requests, without boto3's ResponseMetadata (dropped in place: the
+    answers can be most of the function's memory, so they are not copied)."""
+    start, end = window
+    answers = []
+    for request in shared_requests(shape, start, end):
+        pages = fetch_pages(day, start, end, _Fixed(request, max_requests))
+        for page in pages:
+            page.pop("ResponseMetadata", None)
+        answers.append(pages)
+    return answers
 
 
 def _store_slice(
-    day: date,
-    run: str,
-    shape: Shape,
-    report: sharing.Due,
-    answers: list[list[dict[str, Any]]],
-    window: tuple[date, date],
+    day: date, run: str, slices: ShapeSlices, report: sharing.Due, window: tuple[date, date]
 ) -> str | None:
     """The report's part of the shape's answers, in S3 for its child: exactly the pages its own query would
     return, so the child reads its slice, not every report's. None when it cannot be sliced exactly (the
     child then queries for itself)."""
     try:
-        pages = slice_answers(shape, answers, report.spec.scope.values)
+        pages = slices.slice(report.spec.scope.values)
     except SliceInexact as error:  # a charge Cost Explorer spelt as no filter value
         logger.warning("A shared answer cannot be sliced exactly", extra={"report": report.spec.id, "why": str(error)})
         return None
+    shape = slices.shape
     key = sharing.object_key(day, run, shape, report.spec.id)
     start, end = window
     sharing.store(key, {"shape": shape.key, "start": start.isoformat(), "end": end.isoformat(), "pages": pages})
     return key
-
-
-def _share_request(share: object) -> tuple[date, str, list[dict[str, Any]], dict[str, ReportSpec]]:
-    if not isinstance(share, dict) or set(share) != {"reportDate", "run", "due", "reports"}:
-        raise InvalidFetchRequest(
-            f'expected {{"share": {{"reportDate", "run", "due", "reports"}}}}, got {share!r:.200}'
-        )
-    try:
-        day = date.fromisoformat(share["reportDate"])
-        specs = {spec.id: spec for spec in parse_reports(json.loads(share["reports"]))}
-        items = list(share["due"]["reports"])
-    except (TypeError, ValueError, KeyError, InvalidReportSpec) as error:
-        raise InvalidFetchRequest(f"share: {error}") from None
-    return day, str(share["run"]), items, specs
 
 
 @dataclass(frozen=True)

@@ -56,10 +56,11 @@ NAME_CHARS = 100
 # The one report a deployment has when it declares none; its records keep the bare period key (the day),
 # as every record written before reports existed is keyed.
 DEFAULT_REPORT_ID = "daily"
-# The declarations travel inside the state machine definition and ResolveReportDate's payload (256 KiB);
-# fifty reports of a dozen accounts each stay far below it. More than this is the organisation-scale
-# design's job (one shared query, a Distributed Map).
-MAX_REPORTS = 50
+# The declarations live in S3 (report_contract.objects.REPORTS_KEY) and a run's due list too, so no payload
+# bounds them; the Distributed Map that starts the children reads up to 256 MiB of items. 10,000 is what
+# `make bench-org` measures (docs/performance.md): a team report per value of 20 cost categories of 500
+# rules each. Each child parses the whole declaration (about 3 MB at 10,000), which is what bounds it here.
+MAX_REPORTS = 10_000
 MAX_SCOPE_VALUES = 100
 # SES v2 SendEmail: "The recipients ... can be up to 50" (To, CC and BCC together).
 # https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_Destination.html

@@ -1,9 +1,11 @@
 """ResolveReportDate: the first state. Validates the execution input and says what the run does: send one
 report for one period, or start a child execution for every report due.
 
-A thin edge: the event checked, the deployment's reports read (Terraform writes their declarations into the
-state machine definition, which passes them here), then the pure report_date.resolve with the settings
-(settings.settings(), read from the environment on first use).
+A thin edge: the event checked, the deployment's reports read from S3 (Terraform writes their declarations
+to config/reports.json), then the pure report_date.resolve with the settings (settings.settings(), read from
+the environment on first use). A dispatching run's due list goes to S3 (store.write_due) for the
+Distributed Map, with how many children to start per second (from the account's SES sending rate); the
+state carries only its key and count, the same few hundred bytes for 2 reports or 10,000.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from report_contract import objects
 from report_contract.excerpt import excerpt
 from report_contract.spec import InvalidReportSpec, ReportSpec, parse_reports
 
+from resolve_report_date import store
 from resolve_report_date.errors import ConfigurationError, InvalidReportRequest
 from resolve_report_date.report_date import resolve
 from resolve_report_date.settings import settings
@@ -30,10 +34,10 @@ tracer = Tracer(service="cost-notifier")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
     history_months = settings().history_months  # a bad setting fails every invocation, naming the variable
-    if not isinstance(event, dict) or not {"input", "executionStartTime", "executionName", "reports"} <= set(event):
+    if not isinstance(event, dict) or not {"input", "executionStartTime", "executionName"} <= set(event):
         raise InvalidReportRequest(
             "the state machine must pass {'input': <execution input>, 'executionStartTime': $$.Execution.StartTime, "
-            "'executionName': $$.Execution.Name, 'reports': <the reports Terraform declares>}"
+            "'executionName': $$.Execution.Name}"
         )
     try:
         started_at = datetime.fromisoformat(event["executionStartTime"])
@@ -41,19 +45,27 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, o
         raise InvalidReportRequest(
             f"executionStartTime: {excerpt(event['executionStartTime'])} is not an ISO 8601 time"
         ) from None
-    reports = read_reports(event["reports"])
-    state = resolve(event["input"], started_at, history_months, reports, str(event["executionName"])).to_state()
+    run = str(event["executionName"])
+    reports = read_reports(store.read_reports_text())
+    resolved = resolve(event["input"], started_at, history_months, reports, run)
+    if resolved.due is None:
+        state = resolved.to_state()
+    else:
+        key = objects.due_key(run)
+        store.write_due(key, resolved.due_items())
+        recipients = max((len(report.spec.recipients) for report in resolved.due), default=1)
+        pace = store.concurrency(store.max_send_rate(), recipients, len(resolved.due)) if resolved.due else 1
+        state = resolved.to_state(due_key=key, concurrency=pace)
     logger.info("Run resolved", extra=state)
     return state
 
 
-def read_reports(raw: object) -> tuple[ReportSpec, ...]:
-    """The deployment's reports, checked as Terraform's validations check them; a bad one is a
-    ConfigurationError naming the report and the field (every run fails until it is fixed)."""
+def read_reports(raw: str) -> tuple[ReportSpec, ...]:
+    """The deployment's reports (the JSON text of config/reports.json), checked as Terraform's validations
+    check them; a bad one is a ConfigurationError naming the report and the field (every run fails until
+    it is fixed)."""
     try:
-        # Terraform writes the declarations into the definition as JSON text inside a JSON string (the
-        # definition stays valid JSON before templatefile() fills it); a test may pass the map itself.
-        reports = parse_reports(json.loads(raw) if isinstance(raw, str) else raw)
+        reports = parse_reports(json.loads(raw))
     except json.JSONDecodeError as error:
         raise ConfigurationError(f"reports: not valid JSON ({error}); Terraform writes it with jsonencode") from None
     except InvalidReportSpec as error:

@@ -133,7 +133,10 @@ class Resolved:
     request: ReportRequest | None = None
     due: tuple[DueReport, ...] | None = None
 
-    def to_state(self) -> dict[str, object]:
+    def to_state(self, due_key: str | None = None, concurrency: int = 1) -> dict[str, object]:
+        """The state: the request, or the due reports' count, the day their daily reports cover and where
+        their list is (`due_key`, written by the handler: due_items()), with how many children to start a
+        second. Never the list itself: the state is the same size for 2 reports or 10,000."""
         if self.request is not None:
             return {"request": self.request.to_state(), "due": None}
         due = self.due or ()
@@ -144,9 +147,14 @@ class Resolved:
                 "count": len(due),
                 # The day the run's daily reports cover (FetchSharedCosts shares their queries), or null.
                 "reportDate": days[0].isoformat() if days else None,
-                "reports": [report.to_state() for report in due],
+                "key": due_key,
+                "concurrency": concurrency,
             },
         }
+
+    def due_items(self) -> list[dict[str, object]]:
+        """One item per due report, for the Distributed Map's ItemReader: the child's name and input."""
+        return [report.to_state() for report in self.due or ()]
 
 
 def resolve(

@@ -150,7 +150,7 @@ def run_in_container(expected: dict) -> list[str]:
         arn = sfn.create_state_machine(
             name=NAME_PREFIX,
             roleArn="arn:aws:iam::123456789012:role/DummyRole",
-            definition=fill(definition, definition_variables("cost-report@example.com", ("team@example.com",))),
+            definition=fill(definition, definition_variables("cost-report@example.com")),
         )["stateMachineArn"]
         differences = []
         for case, wanted in expected.items():

@@ -3,8 +3,8 @@
 The protocol that keeps a day's report to one email lives in three places at once: the DynamoDB
 ConditionExpressions, the order of the Choice rules, and the Retry/Catch of each Task. A hand-written
 copy of it in a model would drift from the file. So this module does not describe the protocol: it
-*interprets* state_machine/cost_notifier.asl.json (JSONPath; placeholders left as they are, but for
-${reports}, which the model fills with its report declarations) with a small
+*interprets* state_machine/cost_notifier.asl.json (JSONPath; placeholders left as they are; the report
+declarations, which Terraform writes to S3 for the resolver, are the model's own) with a small
 Step Functions interpreter over an abstract world (one DynamoDB record for the day, the list of emails
 SES accepted), and explores every interleaving of 2 or 3 executions of one report for the same day
 (child executions, and manual runs of that report), with faults and redrives, checking the safety
@@ -45,15 +45,14 @@ KIND_INPUTS = {
     "manual": {"report": "daily", "date": DAY},
     "forced": {"report": "daily", "date": DAY, "force": True},
 }
-# The deployment's report declarations, as Terraform writes them into the definition ("${reports}", JSON
-# text): the default report, which is keyed by the day alone. The model fills the placeholder with this.
+# The deployment's report declarations, as Terraform writes them to S3 (config/reports.json, JSON text):
+# the default report, which is keyed by the day alone. The model's resolver reads these.
 REPORTS = {"daily": {"recipients": ["finops@example.com"]}}
-REPORTS_PLACEHOLDER = "${reports}"
 # Time is not modelled: every execution starts at this instant (the day after DAY), and a redrive keeps it.
 STARTED_AT = "2026-11-21T08:00:05+00:00"
 HISTORY_MONTHS = 13
 # What the resolver's handler requires in its event (functions/resolve_report_date/handler.py).
-RESOLVER_PAYLOAD = {"input", "executionStartTime", "executionName", "reports"}
+RESOLVER_PAYLOAD = {"input", "executionStartTime", "executionName"}
 
 
 @functools.cache
@@ -504,10 +503,15 @@ _CHOICE_TESTS = {"IsPresent", "IsNull", "BooleanEquals", "StringEquals"}
 # declares it out of scope, but only in the shape that makes that true (Protocol._dispatch): states
 # reachable only through the branches a Choice takes when `$.due` is not null (a one-report run's `due` is
 # null), never leading back to a one-report run's states, and doing nothing that could touch the record or
-# SES: Pass, Choice, Wait, Succeed, Fail, an effect-free Lambda, an inline Map of the same, and
+# SES: Pass, Choice, Wait, Succeed, Fail, an effect-free Lambda, a Map of the same (inline, or distributed
+# with its items read from S3 and its results written there: the run data, not the record), and
 # StartExecution of this same state machine with a one-report input. Its idempotence is tested on the
 # embedded runtime (tests/workflow/test_reports.py).
 START_EXECUTION = "arn:aws:states:::states:startExecution"
+THIS = "$$.StateMachine.Id"
+S3_GET = "arn:aws:states:::s3:getObject"
+S3_PUT = "arn:aws:states:::s3:putObject"
+RUN_DATA_BUCKET = "${shared_costs_bucket}"
 DUE = "$.due"
 _EFFECT_FREE_TYPES = {"Pass", "Choice", "Wait", "Succeed", "Fail"}
 _DISPATCH_MAP_FIELDS = {
@@ -517,7 +521,12 @@ _DISPATCH_MAP_FIELDS = {
     "ItemSelector",
     "Parameters",
     "MaxConcurrency",
+    "MaxConcurrencyPath",
     "ItemProcessor",
+    "ItemReader",
+    "ResultWriter",
+    "ToleratedFailureCount",
+    "Label",
     "ResultSelector",
     "ResultPath",
     "Retry",
@@ -615,12 +624,29 @@ class Protocol:
             self._check_dispatch_state(name, states[name])
         return {name: states[name] for name in states if name in dispatch}
 
+    @staticmethod
+    def _check_distributed_io(name: str, state: dict) -> None:
+        """A Distributed Map reads its items with S3 GetObject and writes its results with S3 PutObject to
+        the run-data bucket: neither is the record or SES."""
+        reader, writer = state.get("ItemReader"), state.get("ResultWriter")
+        if reader is not None and reader.get("Resource") != S3_GET:
+            raise UnsupportedDefinition(f"{name}: an ItemReader other than {S3_GET} is not modelled")
+        if writer is not None and (
+            writer.get("Resource") != S3_PUT or writer.get("Parameters", {}).get("Bucket") != RUN_DATA_BUCKET
+        ):
+            raise UnsupportedDefinition(
+                f"{name}: a ResultWriter may only put objects in the run-data bucket ({RUN_DATA_BUCKET}); "
+                "anything else could touch the record"
+            )
+
     def _targets_but(self, state: dict, excluded: str) -> list[str]:
         return [target for target in self.targets(state) if target != excluded]
 
-    def _check_dispatch_state(self, name: str, state: dict) -> None:
+    def _check_dispatch_state(self, name: str, state: dict, this_machine: frozenset = frozenset({THIS})) -> None:
         """A state of the dispatch: nothing in it may touch the record or SES, and the executions it starts
-        must be runs of one report of this same state machine, the runs the model checks."""
+        must be runs of one report of this same state machine, the runs the model checks. `this_machine`:
+        the paths that hold this state machine's ARN where the state runs ($$.StateMachine.Id, except in a
+        Distributed Map's child workflow, where it is the Map Run's: there only what its ItemSelector set)."""
         kind, resource = state.get("Type"), state.get("Resource")
         parameters = state.get("Parameters", {})
         if kind in _EFFECT_FREE_TYPES:
@@ -629,9 +655,7 @@ class Protocol:
             return
         if kind == "Task" and resource == START_EXECUTION:
             child = parameters.get("Input", {})
-            if parameters.get("StateMachineArn.$") != "$$.StateMachine.Id" or not {"report.$", "period.$"} <= set(
-                child
-            ):
+            if parameters.get("StateMachineArn.$") not in this_machine or not {"report.$", "period.$"} <= set(child):
                 raise UnsupportedDefinition(
                     f"{name}: a dispatch must start this state machine with a one-report input "
                     "(report and period), the runs the model checks"
@@ -642,10 +666,19 @@ class Protocol:
             if unknown:
                 raise UnsupportedDefinition(f"{name}: dispatch fields not modelled: {sorted(unknown)}")
             processor = state.get("ItemProcessor", {})
-            if processor.get("ProcessorConfig", {}).get("Mode", "INLINE") != "INLINE":
-                raise UnsupportedDefinition(f"{name}: only an inline Map dispatch is out of scope")
+            selected = frozenset(
+                f"$.{key.removesuffix('.$')}" for key, value in state.get("ItemSelector", {}).items() if value == THIS
+            )
+            mode = processor.get("ProcessorConfig", {}).get("Mode", "INLINE")
+            if mode == "DISTRIBUTED":
+                self._check_distributed_io(name, state)
+                inner_machine = selected  # $$.StateMachine.Id is the Map Run's in its child workflows
+            elif mode == "INLINE" and not {"ItemReader", "ResultWriter"} & set(state):
+                inner_machine = this_machine | selected
+            else:
+                raise UnsupportedDefinition(f"{name}: only an inline or a distributed Map dispatch is out of scope")
             for inner, step in processor.get("States", {}).items():
-                self._check_dispatch_state(f"{name}.{inner}", step)
+                self._check_dispatch_state(f"{name}.{inner}", step, inner_machine)
             return
         raise UnsupportedDefinition(
             f"{name}: a dispatch may only start executions, call effect-free Lambdas and decide; "
@@ -712,12 +745,10 @@ class Protocol:
             if function == RESOLVER and (
                 {k.removesuffix(".$") for k in payload} != RESOLVER_PAYLOAD
                 or payload.get("input.$") != "$"
-                or payload.get("reports") != REPORTS_PLACEHOLDER
             ):
                 raise UnsupportedDefinition(
                     f"{name}: the resolver's payload must be its handler's event as the model builds it: "
-                    f'the execution input ("input.$": "$"), {sorted(RESOLVER_PAYLOAD)}, '
-                    f"and the declarations as {REPORTS_PLACEHOLDER}"
+                    f'the execution input ("input.$": "$") and {sorted(RESOLVER_PAYLOAD)}'
                 )
             return
         if resource == SEND:
@@ -919,8 +950,8 @@ class Model:
         function = state["Parameters"]["FunctionName"]
         if function == RESOLVER:
             # The real function, on the payload the definition builds: the execution input as it is, the
-            # execution's name; the start time is the model's one instant (STARTED_AT) and ${reports} the
-            # model's declarations (REPORTS), as Terraform fills it.
+            # execution's name; the start time is the model's one instant (STARTED_AT) and the declarations
+            # the model's (REPORTS), as the function reads them from S3.
             payload = parameters["Payload"]
             resolved = resolver_payload(thaw(payload["input"]), payload["executionName"])
             return {"Payload": resolved, "StatusCode": 200}

@@ -526,6 +526,18 @@ def _also_caught_into_the_dispatch(states):
     states["FetchCosts"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "StartEachReport"}]
 
 
+def _start_the_map_run_itself(states):
+    # In a Distributed Map's child workflow $$.StateMachine.Id is the Map Run's, not this state machine's.
+    states["StartEachReport"]["ItemProcessor"]["States"]["RunReport"]["Parameters"]["StateMachineArn.$"] = cp.THIS
+
+
+def _map_result_writer(bucket):
+    def change(states):
+        states["StartEachReport"]["ResultWriter"]["Parameters"]["Bucket"] = bucket
+
+    return change
+
+
 def _child_input_without_a_report(states):
     del states["StartEachReport"]["ItemProcessor"]["States"]["RunReport"]["Parameters"]["Input"]["report.$"]
 
@@ -554,6 +566,9 @@ _REFUSED = "not modelled|could touch the record"
         (_dispatch_lambda("${send_slack_function_arn}"), "could touch the record"),
         (_child_input_without_a_report, "one-report input"),
         (_set("StartEachReport", "ToleratedFailurePercentage", 10), "dispatch fields not modelled"),
+        (_start_the_map_run_itself, "one-report input"),
+        (_map_result_writer("${table_name}"), "could touch the record"),
+        (_set("StartEachReport", "ItemReader", {"Resource": "arn:aws:states:::s3:listObjectsV2"}), "ItemReader"),
     ],
     ids=[
         "one-report-runs-to-the-map",
@@ -568,6 +583,9 @@ _REFUSED = "not modelled|could touch the record"
         "dispatch-calls-an-unknown-lambda",
         "child-of-no-report",
         "distributed-map-field",
+        "distributed-child-starts-the-map-run",
+        "results-written-elsewhere",
+        "items-listed-not-read",
     ],
 )
 def test_only_the_dispatch_as_specified_is_out_of_scope(change, message):

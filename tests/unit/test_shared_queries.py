@@ -11,6 +11,7 @@ value, as a filtered query of it takes its Cost Explorer about 50 ms. tests/work
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -35,6 +36,7 @@ from fetch_costs.shared import (
     RECURRING_CHARGE,
     RECURRING_CHARGE_TYPES,
     Shape,
+    ShapeSlices,
     SliceInexact,
     shape_of,
     shape_requests,
@@ -138,6 +140,11 @@ def values_of(answers: list[list[dict]], shape: Shape) -> tuple[str, ...]:
     return tuple(sorted(value for value in values if value))
 
 
+def same_bytes(pages: list[dict], others: list[dict]) -> bool:
+    """The same pages as they are written to S3."""
+    return json.dumps(pages, separators=(",", ":")) == json.dumps(others, separators=(",", ":"))
+
+
 def assert_same_history(sliced: CostHistory, own: CostHistory, what: str) -> None:
     assert sliced.currency == own.currency, what
     for sliced_day, own_day in zip(sliced.days, own.days, strict=True):
@@ -160,10 +167,12 @@ def check(
     assert values, f"{profile} has no {kind} value to check"
     shape = shape_of(spec(scope_of(kind, values[:1]), breakdown), metric)
     answers = world.shared(profile, shape)
+    one_pass = ShapeSlices(shape, answers)
     for n, value in enumerate(values):
-        # WHEN one report's part is sliced out of the shared answers
+        # WHEN one report's part is sliced out of the shared answers (the one pass gives the same bytes)
         report = spec(scope_of(kind, (value,)), breakdown)
         sliced = slice_answers(shape, answers, (value,))
+        assert same_bytes(one_pass.slice((value,)), sliced), value
         own = own_pages(ce, report, metric)
         # THEN its history is the one its own query gives, day by day, line by line, and so is its report
         what = f"{profile} {kind}={value} by {breakdown.label}, {metric}"
@@ -489,3 +498,85 @@ def test_a_group_of_the_slice_that_would_make_a_wrong_report_is_refused(group, m
     charges[0]["ResultsByTime"][0]["Groups"] = [group]
     with pytest.raises(CostDataInvalid, match=message):
         slice_answers(TEAM, [charges, two_days([]), two_days([])], ("payments",))
+
+
+# --------------------------------------------------------------------------------------------
+# One pass for every report of a shape (ShapeSlices): the same slices as one report at a time
+# --------------------------------------------------------------------------------------------
+
+
+def one_report_at_a_time_and_in_one_pass(shape: Shape, answers: list[list[dict]], reports: list[tuple[str, ...]]):
+    """Each report's slice_answers, and ShapeSlices' for the same reports, as results or the error raised."""
+
+    def outcome(cut) -> object:
+        try:
+            return json.dumps(cut(), separators=(",", ":"))
+        except (SliceInexact, CostDataInvalid, ValueError) as error:
+            return type(error).__name__, str(error)
+
+    one_pass = ShapeSlices(shape, answers)
+    each = [outcome(lambda v=values: slice_answers(shape, answers, v)) for values in reports]
+    together = [outcome(lambda v=values: one_pass.slice(v)) for values in reports]
+    return each, together
+
+
+@pytest.mark.slow  # every value of the large organisation, each sliced alone too
+@pytest.mark.parametrize("kind", sorted(SCOPES))
+def test_one_pass_gives_every_report_of_a_shape_the_slice_it_gets_alone(world, kind):
+    # GIVEN a report per value, reports of several values, and values without cost
+    breakdown, metric = LARGE_ORG_FAST[kind]
+    values = world.values_of("large-org", kind)
+    shape = shape_of(spec(scope_of(kind, values[:1]), breakdown), metric)
+    reports = [(value,) for value in values] + [values[1:6], values[::-1][:3], ("No such value",), values]
+    # WHEN they are sliced in one pass, and each alone
+    each, together = one_report_at_a_time_and_in_one_pass(shape, world.shared("large-org", shape), reports)
+    # THEN the slices are the same, byte for byte
+    assert together == each
+
+
+def test_one_pass_adds_repeated_groups_names_accounts_and_refuses_as_one_report_at_a_time():
+    # GIVEN answers with a group repeated across pages and values, names of accounts, an unknown record type,
+    # a charge spelt like no filter value and groups that would make a wrong report, each on its own value
+    shape = shape_of(spec(Scope("tag", "team", ("payments",)), Breakdown("account")), "UnblendedCost")
+    names = [{"Value": "222222222222", "Attributes": {"description": "prod-payments"}}]
+    first = page(period(DAYS[0], [("team$payments", "222222222222", "1.25"), ("team$billing", "2", "2")]), token="t")
+    first["DimensionValueAttributes"] = names
+    recurring = [
+        first,
+        page(
+            period(DAYS[0], [("team$payments", "222222222222", "0.0000000001"), ("team$billing", "2", "-0")]),
+            period(DAYS[1], [("team$billing", "2", "3"), ("team$payments", "222222222222", "4.50")], estimated=False),
+        ),
+    ]
+    recurring[1]["ResultsByTime"][0]["Groups"] += [
+        {"Keys": ["team$broken", "1"], "Metrics": {}},
+        {"Keys": ["team$units", "1"], "Metrics": {"UnblendedCost": {"Amount": "1", "Unit": "USD"}}},
+    ]
+    first["ResultsByTime"][0]["Groups"].append(
+        {"Keys": ["team$units", "1"], "Metrics": {"UnblendedCost": {"Amount": "1", "Unit": "EUR"}}}
+    )
+    one_off = two_days([("team$payments", "222222222222", "100")])
+    every = two_days(
+        [
+            ("team$payments", "Credit", "-2"),
+            ("team$billing", "Carbon offset", "0.5"),
+            ("team$inexact", "savings plan covered usage", "3"),
+        ]
+    )
+    values = [("payments",), ("billing",), ("payments", "billing"), ("billing", "payments"), ("broken",)]
+    values += [("units",), ("inexact",), ("payments", "inexact"), ("nobody",)]
+    # WHEN each is sliced alone and all in one pass
+    each, together = one_report_at_a_time_and_in_one_pass(shape, [recurring, one_off, every], values)
+    # THEN the same slices and the same refusals
+    assert together == each
+    assert [type(outcome) for outcome in each].count(tuple) == 4  # broken, units, inexact twice
+
+
+def test_one_pass_of_the_whole_organisation_is_its_answer_unchanged():
+    shape = shape_of(spec(), "UnblendedCost")
+    answer = two_days([("AWS Lambda", "Usage", "1")])
+    assert ShapeSlices(shape, [answer]).slice(()) == answer == slice_answers(shape, [answer], ())
+    with pytest.raises(ValueError, match="no scope values"):
+        ShapeSlices(shape, [answer]).slice(("payments",))
+    with pytest.raises(ValueError, match="3 answer"):
+        ShapeSlices(TEAM, [answer])

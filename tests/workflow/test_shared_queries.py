@@ -112,10 +112,12 @@ def test_shared_slices_written_then_the_answer_lost_are_written_again_and_each_r
         children = aws.children(run, timeout=300)
 
         import boto3
+        from report_contract.objects import SHARED_PREFIX
 
         from local.runtime import SHARED_COSTS_BUCKET
 
-        keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=SHARED_COSTS_BUCKET)["Contents"]]
+        listed = boto3.client("s3").list_objects_v2(Bucket=SHARED_COSTS_BUCKET, Prefix=SHARED_PREFIX)
+        keys = [o["Key"] for o in listed["Contents"]]  # the slices (the run's lists are under runs/)
         # THEN one slice per team report, each report sent once, the teams from their slices
         assert len(keys) == 4 and shared["sharedQueries"] == 1
         assert len(aws.mailbox) == len(children) == 5
