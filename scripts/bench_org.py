@@ -399,7 +399,8 @@ def table(rows: list[dict]) -> list[str]:
         lines.append(
             f"| {row['teams']:,} | {row['runs']} | {row['requests']} (${row['requests'] / 100:.2f}; goal: as for "
             f"{rows[0]['teams']:,} teams and at most {MAX_SHARED_REQUESTS}: {mark['requests']}) | {row['emails']:,} "
-            f"(goal {row['teams']:,}{_failed(row)}) | {row['largest']:,} B ({row['largest'] / PAYLOAD_GOAL:.0%} of 64 KiB: "
+            f"(goal {row['teams']:,}{_failed(row)}) | "
+            f"{row['largest']:,} B ({row['largest'] / PAYLOAD_GOAL:.0%} of 64 KiB: "
             f"{mark['payload']}) | {row['wall']:,.1f} s | {row['per_team'] * 1000:,.0f} ms (goal constant: "
             f"{mark['time']}) | {row['fetch_seconds']:,.1f} s ({row['fetch_cost_explorer_seconds']:,.1f} s) | "
             f"{peak} |"
