@@ -57,10 +57,16 @@ catalogue: $(STAMP) ## Run the fault catalogue and rewrite its results table in 
 test-sfn-local: $(STAMP) ## Run the catalogue's mock-config cases in amazon/aws-stepfunctions-local (needs Docker)
 	$(BIN)/python -m tests.catalogue.sfn_local
 
-.PHONY: bench screenshots golden
+.PHONY: bench bench-org screenshots golden
 
 bench: $(STAMP) ## Benchmark a report (requests, summarise and render time, sizes); writes docs/performance.md
 	$(BIN)/python -m scripts.bench_report --write docs/performance.md
+
+# Organisation scale: N teams, each its own daily report, in one scheduled run. 1,000 teams take minutes.
+TEAMS ?= 10 100 1000
+
+bench-org: $(STAMP) ## Benchmark N team reports in one run (TEAMS="10 100 1000"); writes its section of docs/performance.md
+	$(BIN)/python -m scripts.bench_org --teams $(TEAMS) --write docs/performance.md
 
 screenshots: $(STAMP) ## Render out/report.html in headless Chromium at 375 and 600 px into out/ (needs chromium)
 	$(BIN)/python -m scripts.screenshots --profile $(PROFILE)

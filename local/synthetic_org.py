@@ -14,6 +14,13 @@ Profiles
     ``large-org``  a management account plus 55-75 named member accounts ("<env>-<team>", each in one
                    home region), ~350 services (the real ones first, then plausible generated names),
                    an Enterprise Discount Program.
+    ``teams``      a management account plus one production account per team, for ``teams`` teams (10 by
+                   default, up to MAX_TEAMS): organisation scale for `make bench-org`. Each team account runs
+                   a handful of the real services (TEAM_SERVICES_MIN to TEAM_SERVICES_MAX), at most
+                   MEMBER_USAGE_TYPES_PER_SERVICE usage types each, so a day has about 11 lines a team. A
+                   team's accounts, services and amounts are drawn from its own random stream: team
+                   "payments-1" is the same whether the organisation has 10 teams or 10,000. No discount
+                   program. The other profiles ignore ``teams`` and are unchanged by it.
 
 Tags and cost categories
     Every line may carry two cost allocation tags, ``Environment`` and ``team``, and is mapped by one
@@ -68,7 +75,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from typing import NamedTuple
 
-PROFILES = ("small", "large-org")
+PROFILES = ("small", "large-org", "teams")
 
 MANAGEMENT_ACCOUNT_ID = "111111111111"
 
@@ -463,6 +470,30 @@ _GENERATED_SECOND = (
 )
 LARGE_ORG_SERVICE_COUNT = 350
 
+# The `teams` profile: how many teams by default and at most (the bench measures up to 10,000; the cap
+# keeps a typo from generating a hundred million line items), and the services each team runs.
+DEFAULT_TEAMS = 10
+MAX_TEAMS = 20_000
+# Every team has metrics and a bucket; each adds a few of the others, as a product team's account does.
+TEAM_BASE_SERVICES = (CLOUDWATCH, S3)
+TEAM_OPTIONAL_SERVICES = (
+    EC2_COMPUTE,
+    "EC2 - Other",
+    RDS,
+    "AWS Lambda",
+    "Amazon DynamoDB",
+    "Amazon Elastic Container Service",
+    "Amazon Elastic Load Balancing",
+    "Amazon Simple Queue Service",
+    "Amazon Simple Notification Service",
+    "AWS Key Management Service",
+    "AWS Secrets Manager",
+    "Amazon API Gateway",
+    "Amazon CloudFront",
+    "Amazon Virtual Private Cloud",
+)
+TEAM_SERVICES_MIN, TEAM_SERVICES_MAX = 4, 7  # base services included
+
 _TEAMS = (
     "payments",
     "checkout",
@@ -555,9 +586,20 @@ class SyntheticOrganisation:
 
     PROFILES = PROFILES
 
-    def __init__(self, profile: str = "small", seed: int = 7, today: dt.date | None = None, currency: str = "USD"):
+    def __init__(
+        self,
+        profile: str = "small",
+        seed: int = 7,
+        today: dt.date | None = None,
+        currency: str = "USD",
+        teams: int | None = None,
+    ):
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
+        if teams is not None and profile != "teams":
+            raise ValueError(f"teams={teams!r} is for the 'teams' profile, not {profile!r}")
+        if teams is not None and not (isinstance(teams, int) and 1 <= teams <= MAX_TEAMS):
+            raise ValueError(f"teams must be a whole number from 1 to {MAX_TEAMS:,}, got {teams!r}")
         if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):
             raise ValueError(f"currency must be a 3-letter code such as 'USD', got {currency!r}")
         self.profile = profile
@@ -567,9 +609,11 @@ class SyntheticOrganisation:
         self.tax_rate = TAX_RATES.get(self.currency, DEFAULT_TAX_RATE)
         self.edp_rate = EDP_RATE if profile == "large-org" else ZERO
         self.management_account_id = MANAGEMENT_ACCOUNT_ID
+        self.team_count = (teams or DEFAULT_TEAMS) if profile == "teams" else 0
 
         rnd = self._rng("structure")
         self.accounts: dict[str, str] = {}  # account id -> account name
+        self.team_accounts: tuple[str, ...] = ()  # the teams profile's team accounts, in team order
         self._account_env: dict[str, str] = {}
         self._account_region: dict[str, str] = {}
         with localcontext(DECIMAL_CONTEXT):
@@ -642,7 +686,7 @@ class SyntheticOrganisation:
     def _build_teams(self) -> None:
         """The `team` tag of every (account, service), and the `Team` cost category of every account.
 
-        large-org: an account's lines carry its team's tag (the account is "<env>-<team>"; the management
+        large-org and teams: an account's lines carry its team's tag (the account is "<env>-<team>"; the management
         account's team is "platform"), but UNTAGGED_SHARE of (account, service) pairs are untagged; the
         Team cost category maps each member account to its team ("Payments") and the management account to
         "Shared", so it covers the untagged lines too. small (one account): each service belongs to one of
@@ -683,11 +727,28 @@ class SyntheticOrganisation:
         self._add_account(MANAGEMENT_ACCOUNT_ID, "management", "management", "us-east-1")
         if self.profile == "small":
             return
+        if self.profile == "teams":
+            self._build_team_accounts()
+            return
         names = [f"{env}-{team}" for team in _TEAMS for env in _ENVIRONMENTS]
         rnd.shuffle(names)
         for name in sorted(names[: rnd.randint(55, 75)]):
             account_id = _account_id(self.seed, name)
             self._add_account(account_id, name, name.split("-", 1)[0], rnd.choice(_REGIONS))
+
+    def _build_team_accounts(self) -> None:
+        """One production account per team, named "prod-<team>" (team "payments-1", then "checkout-1", ...,
+        "payments-2": the large organisation's team names, numbered), each in a home region drawn from the
+        team's own stream."""
+        team_accounts = []
+        for index in range(self.team_count):
+            name = f"prod-{team_name(index)}"
+            account_id = _account_id(self.seed, name)
+            if account_id in self.accounts:  # two names hashing to one id would merge two teams' costs
+                raise ValueError(f"account id {account_id} drawn twice (seed {self.seed}); try another seed")
+            self._add_account(account_id, name, "prod", self._rng(f"team|{index}|account").choice(_REGIONS))
+            team_accounts.append(account_id)
+        self.team_accounts = tuple(team_accounts)
 
     def _add_account(self, account_id: str, name: str, env: str, region: str) -> None:
         self.accounts[account_id] = name
@@ -695,7 +756,7 @@ class SyntheticOrganisation:
         self._account_region[account_id] = region
 
     def _build_services(self, rnd: random.Random) -> tuple[ServiceSpec, ...]:
-        if self.profile == "small":
+        if self.profile in ("small", "teams"):
             return CORE_SERVICES
         extra = []
         for name, code, pattern, daily in EXTRA_REAL_SERVICES:
@@ -733,6 +794,8 @@ class SyntheticOrganisation:
                     )
                 )
             return tuple(templates)
+        if self.profile == "teams":
+            return self._team_templates()
 
         core_names = {s.name for s in CORE_SERVICES}
         by_name = {s.name: s for s in self.services}
@@ -761,6 +824,28 @@ class SyntheticOrganisation:
                 templates.extend(self._service_templates(by_name[service.name], account, scale, Decimal(1)))
         return tuple(templates)
 
+    def _team_templates(self) -> tuple[_Template, ...]:
+        """The management account runs the organisation's own services; each team account runs the base
+        services and a few others, at its own scale, all drawn from the team's own stream (so adding teams
+        changes no existing team). The first team adopts the new service."""
+        by_name = {s.name: s for s in self.services}
+        templates: list[_Template] = []
+        for service in self.services:
+            if service.name in _MANAGEMENT_SERVICES:
+                templates.extend(
+                    self._service_templates(service, MANAGEMENT_ACCOUNT_ID, _ENV_SCALE["management"], Decimal(1))
+                )
+        for index, account in enumerate(self.team_accounts):
+            rnd = self._rng(f"team|{index}|services")
+            extra = rnd.sample(TEAM_OPTIONAL_SERVICES, rnd.randint(TEAM_SERVICES_MIN, TEAM_SERVICES_MAX) - 2)
+            names = set(TEAM_BASE_SERVICES) | set(extra) | ({BEDROCK} if index == 0 else set())
+            scale = _ENV_SCALE["prod"] * Decimal(rnd.randint(10, 60)) / 100
+            blend = Decimal(rnd.randint(960, 1040)) / 1000
+            for service in self.services:  # catalogue order, not set order: the same lines in every process
+                if service.name in names:
+                    templates.extend(self._service_templates(by_name[service.name], account, scale, blend))
+        return tuple(templates)
+
     def _bedrock_account(self) -> str:
         prod = sorted(a for a, env in self._account_env.items() if env == "prod")
         return prod[0] if prod else MANAGEMENT_ACCOUNT_ID
@@ -781,7 +866,7 @@ class SyntheticOrganisation:
         for region, share in placements:
             prefix = "" if region == GLOBAL_REGION else REGION_PREFIXES[region] + "-"
             usage_types = service.usage_types
-            if self.profile == "large-org" and account != MANAGEMENT_ACCOUNT_ID:
+            if self.profile != "small" and account != MANAGEMENT_ACCOUNT_ID:
                 usage_types = usage_types[:MEMBER_USAGE_TYPES_PER_SERVICE]
             for usage in usage_types:
                 is_instance_hours = usage.normalization > 0
@@ -797,7 +882,7 @@ class SyntheticOrganisation:
                         normalization=usage.normalization,
                         pattern=service.pattern,
                         environment=_TAG_ENVIRONMENT[env]
-                        if self.profile == "large-org"
+                        if self.profile != "small"
                         else ("production" if service.pattern != "flat" else ""),
                         blend_factor=blend if (is_instance_hours and service.name == EC2_COMPUTE) else Decimal(1),
                     )
@@ -1041,6 +1126,12 @@ class SyntheticOrganisation:
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
+
+
+def team_name(index: int) -> str:
+    """The teams profile's team `index` (from 0): "payments-1", "checkout-1", ..., "payments-2", ... Its Team
+    cost category value is the name capitalised ("Payments-1")."""
+    return f"{_TEAMS[index % len(_TEAMS)]}-{index // len(_TEAMS) + 1}"
 
 
 def _add_months(first_of_month: dt.date, months: int) -> dt.date:

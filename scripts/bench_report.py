@@ -39,6 +39,7 @@ from render_email.request import RenderRequest  # noqa: E402
 from report_contract.limits import STATE_PAYLOAD_BYTES as PAYLOAD_LIMIT  # noqa: E402
 
 from local.cost_explorer import GROUPS_PER_PAGE, FakeCostExplorer, SyntheticOrganisation  # noqa: E402
+from scripts.bench_org import existing_section  # noqa: E402
 
 PROFILES = ("small", "large-org")
 TYPICAL = date(2026, 11, 20)  # a 51-day query (1 Oct to 20 Nov)
@@ -373,7 +374,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.write:
         path = Path(args.write)
-        path.write_text(render_markdown(results, workflow, pagination, args.runs, many), encoding="utf-8")
+        # `make bench-org` owns a section of the same file (minutes to measure): keep it as it is.
+        kept = existing_section(path.read_text(encoding="utf-8")) if path.exists() else None
+        markdown = render_markdown(results, workflow, pagination, args.runs, many)
+        path.write_text(markdown + ("\n" + kept if kept else ""), encoding="utf-8")
         print(f"Wrote {path}")
     return 0
 

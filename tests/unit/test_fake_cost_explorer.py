@@ -727,6 +727,40 @@ def test_teams_are_drawn_from_the_seed_some_cost_untagged():
     assert a.account_categories["111111111111"] == "Shared"
 
 
+def test_the_teams_profile_has_one_account_per_team_each_its_own_team_category_value():
+    org = SyntheticOrganisation("teams", seed=7, today=TODAY, teams=30)
+
+    assert len(org.team_accounts) == 30 and len(org.accounts) == 31  # and the management account
+    categories = [org.account_categories[account] for account in org.team_accounts]
+    assert categories[:2] == ["Payments-1", "Checkout-1"] and len(set(categories)) == 30
+    by_team = FakeCostExplorer(org).get_cost_and_usage(
+        boto3_valid({**day_request(YESTERDAY), "GroupBy": grouped(("COST_CATEGORY", "Team"), ("DIMENSION", "SERVICE"))})
+    )
+    services: dict[str, set[str]] = {}
+    for group in by_team["ResultsByTime"][0]["Groups"]:
+        services.setdefault(group["Keys"][0], set()).add(group["Keys"][1])
+    assert set(services) == {f"Team${team}" for team in categories} | {"Team$Shared"}
+    assert all(4 <= len(services[f"Team${team}"]) <= 8 for team in categories)  # a handful (+ Bedrock for one)
+
+
+def test_a_team_costs_the_same_whatever_the_number_of_teams():
+    few = SyntheticOrganisation("teams", seed=7, today=TODAY, teams=3)
+    many = SyntheticOrganisation("teams", seed=7, today=TODAY, teams=200)
+    team = few.team_accounts[2]
+
+    def lines(org: SyntheticOrganisation) -> list[tuple]:
+        return [line for line in org.lines_for_day(YESTERDAY) if line[0] == team]
+
+    assert many.team_accounts[2] == team and lines(few) == lines(many) and lines(few)
+
+
+def test_only_the_teams_profile_takes_a_team_count():
+    with pytest.raises(ValueError, match="teams=5 is for the 'teams' profile"):
+        SyntheticOrganisation("large-org", teams=5)
+    with pytest.raises(ValueError, match="teams must be a whole number from 1 to 20,000"):
+        SyntheticOrganisation("teams", teams=0)
+
+
 # ---- MONTHLY granularity ----------------------------------------------------------------------
 
 
