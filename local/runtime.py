@@ -245,6 +245,7 @@ class EmbeddedAWS:
         now: datetime | None = None,
         strict_mocks: bool = False,
         ses_max_send_rate: float = 14.0,
+        max_running_executions: int = 16,
     ) -> None:
         # `now` pins the execution clock ($$.Execution.StartTime) and Cost Explorer's "today", so a
         # scenario written for a fixed day stays valid forever. Without it, executions use the real clock.
@@ -257,6 +258,9 @@ class EmbeddedAWS:
         # 14 a second is a common production quota; a sandbox account has 1.
         self.ses_max_send_rate = ses_max_send_rate
         self.waits: list[float] = []  # every Wait state's seconds, recorded instead of slept
+        # Executions running at once in this one process (see _recorded_wait), and how many a Wait lets run.
+        self.running_executions = 0
+        self.max_running_executions = max_running_executions
         self.map_run_events: dict[str, list[dict]] = {}  # by Map Run ARN: its item executions' events
         self.today = (now.astimezone(UTC).date() if now else None) or today or datetime.now(UTC).date()
         self.cost_explorer = FakeCostExplorer(SyntheticOrganisation(profile=profile, seed=seed, today=self.today))
@@ -363,6 +367,7 @@ class EmbeddedAWS:
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
         from moto.stepfunctions.parser.asl.eval.environment import Environment
         from moto.stepfunctions.parser.backend.execution import Execution as MotoExecution
+        from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
         stack = self._stack
         stack.enter_context(_patched_attribute(LambdaSimpleBackend, "invoke", _invoke_in_process))
@@ -373,6 +378,10 @@ class EmbeddedAWS:
         )
         stack.enter_context(_patched_attribute(retrier_decl, "time", _RetryClock(time, self.retry_sleeps)))
         stack.enter_context(_patched_attribute(SESV2Response, "get_account", _ses_get_account))
+        stack.enter_context(_patched_attribute(ExecutionWorker, "_get_evaluation_entrypoint", _parsed_once))
+        stack.enter_context(
+            _patched_attribute(ExecutionWorker, "_execution_logic", _counted(ExecutionWorker._execution_logic))
+        )
         stack.enter_context(_patched_attribute(WaitFunction, "_wait_interval", _recorded_wait))
         stack.enter_context(
             _patched_attribute(
@@ -1040,6 +1049,21 @@ def _get_cost_and_usage(backend, body: str) -> dict:
         raise JsonRESTError(error.code, error.message) from None
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed_definition(definition: str):
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    return AmazonStateLanguageParser.parse(definition)[0]
+
+
+def _parsed_once(worker):
+    """The definition's program, parsed once per definition text rather than for every execution (moto's
+    ANTLR parser takes about 130 ms a parse, a quarter of a child report's time here). The program is
+    evaluated against each execution's own Environment, as moto already does when it runs one program for
+    all the iterations of a Map at once."""
+    return _parsed_definition(worker._evaluation_details.state_machine_details.definition)
+
+
 def _ses_get_account(response) -> str:
     """SESv2 GetAccount, which moto lacks: the account's sending quota as the API returns it
     (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetAccount.html), the send rate the
@@ -1066,10 +1090,37 @@ def _ses_get_account(response) -> str:
 def _recorded_wait(wait_function, env, wait_seconds: int) -> None:
     """A Wait state's interval, recorded instead of slept: the embedded run's clock is pinned (or real
     time does not matter to it), and StartEachReport's one-second pacing would otherwise make a run of
-    1,000 reports take minutes of sleeping."""
-    if _ACTIVE is not None:
-        with _ACTIVE._lock:
-            _ACTIVE.waits.append(wait_seconds)
+    1,000 reports take minutes of sleeping.
+
+    What the Wait stands for is kept, though: on AWS the pace holds the children in flight to what the
+    account can run (each in its own Lambda containers); here every execution shares one process, and a
+    thousand children started at once would each get a thousandth of it, their tasks running past their
+    TimeoutSeconds. So the Wait holds its item until fewer than max_running_executions are running."""
+    runtime = _ACTIVE
+    if runtime is None:
+        return
+    with runtime._lock:
+        runtime.waits.append(wait_seconds)
+    while runtime.running_executions > runtime.max_running_executions:
+        time.sleep(0.01)
+
+
+def _counted(original):
+    """An execution's whole evaluation, counted in EmbeddedAWS.running_executions while it runs."""
+
+    def execution_logic(worker) -> None:
+        runtime = _ACTIVE
+        if runtime is not None:
+            with runtime._lock:
+                runtime.running_executions += 1
+        try:
+            original(worker)
+        finally:
+            if runtime is not None:
+                with runtime._lock:
+                    runtime.running_executions -= 1
+
+    return execution_logic
 
 
 def _tolerated_failures(original):
