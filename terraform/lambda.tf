@@ -8,6 +8,10 @@
 # group, and the state's timeout stays the backstop for invoke overhead.
 
 locals {
+  # fetch_costs' memory: the variable, or by the number of reports (var.fetch_costs_memory_size says why).
+  # At most 256 + 10,000 / 2 = 5,256 MB, within Lambda's 10,240.
+  fetch_costs_memory_size = var.fetch_costs_memory_size == null ? (length(local.reports) < 100 ? 256 : 256 + floor(length(local.reports) / 2)) : var.fetch_costs_memory_size
+
   functions = {
     resolve_report_date = {
       description = "ResolveReportDate: the report day and, for a scheduled run, the due reports (S3: the declarations and the run's due list)."
@@ -19,8 +23,7 @@ locals {
     }
     fetch_costs = {
       description = "FetchCosts: one day's cost per service from Cost Explorer (ce:GetCostAndUsage, us-east-1)."
-      # 256 MB by default; more for a shared query of many teams (var.fetch_costs_memory_size says how much).
-      memory_size = var.fetch_costs_memory_size
+      memory_size = local.fetch_costs_memory_size
       timeout     = 60 # the state allows 120; a page takes 1 to 3 s and the function stops at 10 pages
       environment = {
         COST_METRIC                = var.cost_metric

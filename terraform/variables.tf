@@ -460,15 +460,15 @@ variable "dynamodb_kms_key_arn" {
 }
 
 variable "fetch_costs_memory_size" {
-  description = "Memory of the fetch_costs function in MB, which also buys its CPU (1,769 MB is one vCPU). 256 is ample for a report's own query; a scheduled run whose shared query serves hundreds or thousands of team reports holds that query's whole answer while it slices it (docs/performance.md measures the peak: give it about twice that)."
+  description = "Memory of the fetch_costs function in MB, which also buys its CPU (1,769 MB is one vCPU). null (the default) sizes it by the number of reports: 256 below 100 reports, else 256 plus half a MB per report (756 for 1,000), because one shared query serves them all and holds its whole answer while it slices it (docs/performance.md measures the peak at 1,000 teams)."
   type        = number
-  default     = 256
+  default     = null
 
   validation {
     # "You can configure memory between 128 MB and 10,240 MB in 1-MB increments":
     # https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
-    condition     = var.fetch_costs_memory_size == floor(var.fetch_costs_memory_size) && var.fetch_costs_memory_size >= 128 && var.fetch_costs_memory_size <= 10240
-    error_message = "fetch_costs_memory_size must be a whole number of MB from 128 to 10240 (Lambda's limits)."
+    condition     = var.fetch_costs_memory_size == null ? true : (var.fetch_costs_memory_size == floor(var.fetch_costs_memory_size) && var.fetch_costs_memory_size >= 128 && var.fetch_costs_memory_size <= 10240)
+    error_message = "fetch_costs_memory_size must be null (sized by the number of reports) or a whole number of MB from 128 to 10240 (Lambda's limits)."
   }
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
+import pytest
 from report_contract import objects
 
 from tests.infra.terraform import FUNCTIONS, Terraform, as_list, attr, blocks, validation_regexes
@@ -247,3 +248,18 @@ def test_the_functions_that_use_it_are_told_the_bucket_and_the_runbook_can_find_
         for function in ("resolve_report_date", "fetch_costs")
     }
     assert attr(terraform.outputs["shared_costs_bucket"], "value") == "${aws_s3_bucket.shared_costs.bucket}"
+
+
+@pytest.mark.parametrize(
+    ("reports", "memory", "expected"),
+    [(1, None, 256), (99, None, 256), (100, None, 306), (1000, None, 756), (10_000, None, 5256), (1000, 512, 512)],
+)
+def test_fetch_costs_memory_follows_the_number_of_reports_unless_set(terraform, reports, memory, expected) -> None:
+    # One shared query serves every team report and holds its whole answer while slicing it (FetchSharedCosts:
+    # docs/performance.md measures it at 1,000 teams); a deployment of a few reports keeps 256 MB.
+    from tests.infra.hcl_condition import evaluate
+
+    expression = terraform.locals["fetch_costs_memory_size"]
+    declared = {"reports": {f"r{i}": {} for i in range(reports)}}
+    assert evaluate(expression, {"fetch_costs_memory_size": memory}, declared) == expected
+    assert terraform.locals["functions"]["fetch_costs"]["memory_size"] == "${local.fetch_costs_memory_size}"
