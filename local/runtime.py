@@ -287,6 +287,7 @@ class EmbeddedAWS:
         self.invocations: list[LambdaInvocation] = []
         self.state_machine_arn = ""
         self._lock = threading.Lock()
+        self._environments = {function: threading.Lock() for function in FUNCTIONS}  # see _invoke
         self._stack = contextlib.ExitStack()
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -378,7 +379,6 @@ class EmbeddedAWS:
         )
         stack.enter_context(_patched_attribute(retrier_decl, "time", _RetryClock(time, self.retry_sleeps)))
         stack.enter_context(_patched_attribute(SESV2Response, "get_account", _ses_get_account))
-        stack.enter_context(_patched_attribute(ExecutionWorker, "_get_evaluation_entrypoint", _parsed_once))
         stack.enter_context(
             _patched_attribute(ExecutionWorker, "_execution_logic", _counted(ExecutionWorker._execution_logic))
         )
@@ -732,26 +732,31 @@ class EmbeddedAWS:
             raise JsonRESTError(fault.code, fault.message)
         event = json.loads(payload or b"{}")
         context = LocalLambdaContext(function_name=function_name(function))
-        logs = io.StringIO()
-        routed = _ROUTED_STDOUT
-        routed.local.buffer = logs
-        started = time.perf_counter()  # includes the first import: Lambda's cold-start init
-        error = None
-        try:
-            handler = importlib.import_module(f"{function}.handler").lambda_handler
-            result = json.dumps(handler(event, context)).encode("utf-8")
-        except Exception as exc:  # what Lambda does with an unhandled exception
-            error = type(exc).__name__
-            response_headers["x-amz-function-error"] = "Unhandled"
-            result = json.dumps(
-                {
-                    "errorType": error,
-                    "errorMessage": str(exc),
-                    "stackTrace": traceback.format_tb(exc.__traceback__),
-                }
-            ).encode("utf-8")
-        finally:
-            routed.local.buffer = None
+        # One invocation of a function at a time, as in one Lambda execution environment: the functions'
+        # module state (Powertools' Metrics, cached clients and settings) serves one invocation at a time
+        # there, and here every invocation shares this process (two at once lost a report's metrics flush
+        # with "Must contain at least one metric").
+        with self._environments[function]:
+            logs = io.StringIO()
+            routed = _ROUTED_STDOUT
+            routed.local.buffer = logs
+            started = time.perf_counter()  # includes the first import: Lambda's cold-start init
+            error = None
+            try:
+                handler = importlib.import_module(f"{function}.handler").lambda_handler
+                result = json.dumps(handler(event, context)).encode("utf-8")
+            except Exception as exc:  # what Lambda does with an unhandled exception
+                error = type(exc).__name__
+                response_headers["x-amz-function-error"] = "Unhandled"
+                result = json.dumps(
+                    {
+                        "errorType": error,
+                        "errorMessage": str(exc),
+                        "stackTrace": traceback.format_tb(exc.__traceback__),
+                    }
+                ).encode("utf-8")
+            finally:
+                routed.local.buffer = None
         with self._lock:
             self.invocations.append(
                 LambdaInvocation(
@@ -1047,21 +1052,6 @@ def _get_cost_and_usage(backend, body: str) -> dict:
         return runtime.cost_explorer.get_cost_and_usage(json.loads(body))
     except CostExplorerError as error:
         raise JsonRESTError(error.code, error.message) from None
-
-
-@functools.lru_cache(maxsize=8)
-def _parsed_definition(definition: str):
-    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-
-    return AmazonStateLanguageParser.parse(definition)[0]
-
-
-def _parsed_once(worker):
-    """The definition's program, parsed once per definition text rather than for every execution (moto's
-    ANTLR parser takes about 130 ms a parse, a quarter of a child report's time here). The program is
-    evaluated against each execution's own Environment, as moto already does when it runs one program for
-    all the iterations of a Map at once."""
-    return _parsed_definition(worker._evaluation_details.state_machine_details.definition)
 
 
 def _ses_get_account(response) -> str:
