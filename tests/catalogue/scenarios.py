@@ -121,8 +121,10 @@ class Run:
         return len(self.aws.mailbox)
 
     def faults(self) -> int:
-        """Every failed task attempt the workflow saw, across the scenario's executions."""
-        return sum(len(e.events("TaskFailed")) + len(e.events("LambdaFunctionFailed")) for e in self.executions)
+        """Every failed task attempt the workflow saw, across the scenario's executions and the item
+        executions of their Map Runs (StartEachReport's, whose events are their own)."""
+        histories = self.executions + [self.aws.map_items(e) for e in self.executions]
+        return sum(len(e.events("TaskFailed")) + len(e.events("LambdaFunctionFailed")) for e in histories)
 
     def outcome(self, expected_emails: int, detail: str, extra_faults: int = 0, documented_limit: int = 0) -> Outcome:
         return Outcome(self.faults() + extra_faults, self.emails(), expected_emails, detail, documented_limit)
