@@ -2,7 +2,7 @@
 
 A deployment declares its reports in the Terraform variable `reports` (a map from a report id to an
 object); Terraform fills the deployment-wide defaults (recipients, metric, top N, budgets) and writes the
-map into the state machine definition as JSON. ResolveReportDate reads that JSON with `parse_reports` and
+map to S3 as JSON (report_contract.objects.REPORTS_KEY). ResolveReportDate reads that JSON with `parse_reports` and
 refuses a bad declaration naming the field, the value and what is allowed; Terraform's validations mirror
 these rules (tests/infra/test_reports_variable.py holds them to this module). FetchCosts reads one report's
 normalised declaration (`ReportSpec.to_state()`, as ResolveReportDate passes it on) with
