@@ -287,11 +287,15 @@ data "aws_iam_policy_document" "state_machine" {
   }
 
   statement {
-    # The ItemReader (arn:aws:states:::s3:getObject) reads the run's due list: GetObject on the key,
-    # which the run names at run time, so on the runs/ prefix.
-    sid       = "ReadTheDueList"
-    actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.shared_costs.arn}/${local.runs_prefix}*"]
+    # The ItemReader (arn:aws:states:::s3:getObject) reads the run's due list: GetObject on the key the
+    # run's state names, runs/<run>/due.json or, with the shared slices, runs/<run>/shared.json
+    # (report_contract/objects.py), and on nothing else under runs/.
+    sid     = "ReadTheDueList"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${aws_s3_bucket.shared_costs.arn}/${local.runs_prefix}*/due.json",
+      "${aws_s3_bucket.shared_costs.arn}/${local.runs_prefix}*/shared.json",
+    ]
   }
 
   statement {

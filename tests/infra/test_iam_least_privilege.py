@@ -268,8 +268,8 @@ def map_states(states: dict):
                 yield from map_states(state[key]["States"])
 
 
-def bucket_objects(state_name: str, parameters: dict, variables: dict) -> str:
-    """The object ARN pattern (as iam.tf writes it, normalised) an ItemReader or ResultWriter names."""
+def bucket_objects(state_name: str, parameters: dict, variables: dict) -> set[str]:
+    """The object ARN patterns (as iam.tf writes them, normalised) an ItemReader or ResultWriter names."""
     from report_contract import objects
 
     bucket = re.fullmatch(r"\$\{(\w+)\}", parameters.get("Bucket", ""))
@@ -282,20 +282,20 @@ def bucket_objects(state_name: str, parameters: dict, variables: dict) -> str:
     }
     if "Prefix" in parameters:  # the ResultWriter writes <Prefix>/<map run id>/...
         assert parameters["Prefix"] in prefixes, f"{state_name}: Prefix {parameters['Prefix']} is not in objects.py"
-        return f"{BUCKET}/{prefixes[parameters['Prefix']]}/*"
+        return {f"{BUCKET}/{prefixes[parameters['Prefix']]}/*"}
     if "Key" in parameters:
         assert parameters["Key"] == objects.REPORTS_KEY, f"{state_name}: reads {parameters['Key']}"
-        return REPORTS_OBJECT
+        return {REPORTS_OBJECT}
     if parameters.get("Key.$") == "$.due.key":
         # The key the run's state carries: ResolveReportDate's due list or FetchSharedCosts' list with the
-        # slices, each written under the run's prefix (report_contract.objects).
-        for key in (objects.due_key("any-run"), objects.shared_due_key("any-run")):
-            assert key.startswith(objects.RUNS_PREFIX), key
-        return f"{BUCKET}/{prefixes[objects.RUNS_PREFIX]}*"
+        # slices (report_contract.objects), runs/<run>/due.json or runs/<run>/shared.json: those two only.
+        names = {objects.due_key("<run>").removeprefix(f"{objects.RUNS_PREFIX}<run>"),
+                 objects.shared_due_key("<run>").removeprefix(f"{objects.RUNS_PREFIX}<run>")}  # fmt: skip
+        return {f"{BUCKET}/{prefixes[objects.RUNS_PREFIX]}*{name}" for name in names}
     template = _KEY_TEMPLATE.match(parameters.get("Key.$", ""))
     assert template, f"{state_name}: the key must be $.due.key or a States.Format template, got {parameters}"
     (prefix,) = [p for p in prefixes if template[1].startswith(p) and p.endswith("/")]
-    return f"{BUCKET}/{prefixes[prefix]}*"
+    return {f"{BUCKET}/{prefixes[prefix]}*"}
 
 
 def needed_by_map_states(definition: dict, variables: dict) -> set[tuple[str, str]]:
@@ -310,8 +310,8 @@ def needed_by_map_states(definition: dict, variables: dict) -> set[tuple[str, st
             if field in state:
                 resource = state[field]["Resource"]
                 assert resource in table, f"{state_name}.{field} uses {resource}: add its IAM actions"
-                target = bucket_objects(state_name, state[field]["Parameters"], variables)
-                needed |= {(action, target) for action in table[resource]}
+                targets = bucket_objects(state_name, state[field]["Parameters"], variables)
+                needed |= {(action, target) for action in table[resource] for target in targets}
     return needed
 
 

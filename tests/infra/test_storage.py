@@ -186,7 +186,9 @@ def test_each_role_may_only_get_and_put_the_objects_it_uses(terraform) -> None:
             ("s3:PutObject", SHARED_OBJECTS),
         },
         "state_machine": {
-            ("s3:GetObject", RUNS_OBJECTS),
+            # The ItemReader: the two lists a run's state may name, nothing else under runs/.
+            ("s3:GetObject", f"{RUNS_OBJECTS}/due.json"),
+            ("s3:GetObject", f"{RUNS_OBJECTS}/shared.json"),
             ("s3:PutObject", map_results),
             ("s3:GetObject", map_results),
             ("s3:ListMultipartUploadParts", map_results),
