@@ -194,3 +194,57 @@ def test_when_the_send_rate_cannot_be_read_reports_start_one_a_second_and_are_al
     # THEN the run goes on at the slowest pace SES ever allows (the sandbox's 1 a second), and says why
     assert run.status == "SUCCEEDED" and run.state_output("ResolveReportDate")["due"]["concurrency"] == 1
     assert len(aws.children(run)) == 2 and len(aws.mailbox) == 2
+
+
+def test_the_due_list_written_then_the_answer_lost_is_written_again_and_a_redrive_starts_each_once(aws):
+    # GIVEN ResolveReportDate writes the run's due list to S3 and its answer is lost, on every attempt:
+    # each Retry writes the same list under the same key (the run's name), then the run fails there
+    fault = StateFault.on(
+        "ResolveReportDate", "ServiceException", attempts=range(10), after_effect=True, report=DISPATCH
+    )
+    failed = aws.run({"date": "2026-11-29"}, faults=(fault,), follow=False)
+    assert (failed.status, failed.entered_states()[-1]) == ("FAILED", "ResolveReportDate")
+    assert failed.failed_attempts("ResolveReportDate") == ["Lambda.ServiceException"] * 4
+    assert aws.children(failed) == {} and aws.mailbox == []
+    written = _due_list(failed.name)  # the effect happened: the list is there, its answer was lost
+    assert sorted(item["input"]["report"] for item in written) == ["daily", "team-a"]
+
+    # WHEN the run is redriven: ResolveReportDate runs again under the same name, the same list
+    redriven = aws.redrive(failed)
+
+    # THEN every report is started once and sent once
+    assert redriven.status == "SUCCEEDED"
+    assert set(aws.children(redriven)) == {"daily", "team-a"} and len(aws.mailbox) == 2
+    assert records(aws) == {"2026-11-29": "SENT", "team-a/2026-11-29": "SENT"}
+    assert _due_list(failed.name) == written  # the redrive rewrote the same list under the same key
+
+
+def _due_list(run: str) -> list:
+    import json
+
+    import boto3
+    from report_contract.objects import due_key
+
+    from local.runtime import SHARED_COSTS_BUCKET
+
+    body = boto3.client("s3").get_object(Bucket=SHARED_COSTS_BUCKET, Key=due_key(run))["Body"].read()
+    return json.loads(body)
+
+
+def test_a_forced_dispatch_at_the_same_moment_as_the_scheduled_one_sends_each_report_once_or_resends_it(aws):
+    # GIVEN the scheduled run and a forced run for the same day, started together: each writes its own due
+    # list (keyed by its name) and starts its own children, which meet at each report's record
+    arns = [aws.start(scheduled(MONDAY_30_NOV), name="scheduled"), aws.start({"date": "2026-11-29", "force": True})]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda arn: aws.wait(arn, follow=False), arns))
+
+    # THEN both runs succeed, every daily report is sent (a forced child may resend it: that is what force
+    # asks), never more than once per run, and each record ends SENT
+    assert [run.status for run in runs] == ["SUCCEEDED", "SUCCEEDED"]
+    children = [child for run in runs for child in aws.children(run).values()]  # each waited for to its end
+    assert len(children) == 5 and {child.status for child in children} == {"SUCCEEDED"}
+    sent = [email.to[0] for email in aws.mailbox]
+    for address in ("finops@example.com", "team-a@example.com"):
+        assert 1 <= sent.count(address) <= 2, sent
+    assert sent.count("weekly@example.com") == 1  # only the scheduled run sends the weekly report
+    assert set(records(aws).values()) == {"SENT"}
