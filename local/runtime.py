@@ -387,7 +387,7 @@ class EmbeddedAWS:
             _patched_attribute(
                 distributed.DistributedIterationComponent,
                 "_map_run",
-                _tolerated_failures(distributed.DistributedIterationComponent._map_run),
+                _emulated_map_run(distributed.DistributedIterationComponent._map_run),
             )
         )
         stack.enter_context(
@@ -1113,11 +1113,13 @@ def _counted(original):
     return execution_logic
 
 
-def _tolerated_failures(original):
-    """A Distributed Map's ToleratedFailurePercentage/Count, which moto parses and ignores (its Map Run
-    succeeds whatever its items do). AWS fails the Map Run with States.ExceedToleratedFailureThreshold
-    when more items fail than tolerated (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html,
-    "Tolerated failure threshold"); both default to 0."""
+def _emulated_map_run(original):
+    """A Distributed Map's Map Run with what moto leaves out: its item executions' events are kept
+    (EmbeddedAWS.map_items), and its ToleratedFailurePercentage/Count, which moto parses and ignores (its
+    Map Run succeeds whatever its items do), is applied: AWS fails the Map Run with
+    States.ExceedToleratedFailureThreshold when more items fail than tolerated
+    (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html, "Tolerated failure
+    threshold"); both default to 0."""
     from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
