@@ -46,13 +46,16 @@ DEFINITION = ROOT / "state_machine" / "cost_notifier.asl.json"
 FUNCTIONS_DIR = ROOT / "functions"
 
 # One name per idea: the state, the folder under functions/, and the deployed function's suffix.
-FUNCTIONS = ("resolve_report_date", "fetch_costs", "render_email")
+FUNCTIONS = ("resolve_report_date", "fetch_costs", "render_email", "post_chat")
 NAME_PREFIX = "cost-notifier"
 TABLE_NAME = f"{NAME_PREFIX}-reports"
 CONFIGURATION_SET = f"{NAME_PREFIX}"
 DEFAULT_SENDER = "cost-report@example.com"
 SHARED_COSTS_BUCKET = f"{NAME_PREFIX}-shared-costs-local"
 DEFAULT_RECIPIENTS = ("platform-team@example.com", "finops@example.com")
+# Where a chat channel's webhook URL is kept: the secret <prefix><channel name> (terraform/secrets.tf names
+# them "${var.name_prefix}/chat/<name>" and gives post_chat the prefix as CHAT_SECRET_PREFIX).
+CHAT_SECRET_PREFIX = f"{NAME_PREFIX}/chat/"
 
 # The runtime that currently owns moto's hooks (one at a time; moto's backends are process-global).
 _ACTIVE: EmbeddedAWS | None = None
@@ -84,12 +87,29 @@ def default_reports(recipients: tuple[str, ...]) -> dict[str, dict]:
     return {"daily": {"recipients": list(recipients)}}
 
 
+def with_chat(reports: dict[str, dict], chat_channels: dict[str, str]) -> dict[str, dict]:
+    """The reports as Terraform's local.reports writes their `chat` (terraform/main.tf): a report that names
+    no channels (chat unset) posts to every channel of `chat_channels` (name -> type); one that lists names
+    gets {name, type} for each, the type of a name chat_channels does not declare null (which
+    ResolveReportDate refuses by name, as the plan's precondition would)."""
+    resolved = {}
+    for report_id, report in reports.items():
+        names = report.get("chat")
+        if names is None:
+            names = list(chat_channels)
+        if all(isinstance(name, str) for name in names):
+            names = [{"name": name, "type": chat_channels.get(name)} for name in names]
+        resolved[report_id] = {**report, "chat": names} if names or "chat" in report else report
+    return resolved
+
+
 def definition_variables(sender: str) -> dict[str, str]:
     """The values Terraform passes to templatefile(), here for the embedded account."""
     return {
         "resolve_report_date_function_arn": function_arn("resolve_report_date"),
         "fetch_costs_function_arn": function_arn("fetch_costs"),
         "render_email_function_arn": function_arn("render_email"),
+        "post_chat_function_arn": function_arn("post_chat"),
         "table_name": TABLE_NAME,
         "sender_email": sender,
         "ses_configuration_set": CONFIGURATION_SET,
@@ -246,6 +266,8 @@ class EmbeddedAWS:
         strict_mocks: bool = False,
         ses_max_send_rate: float = 14.0,
         max_running_executions: int = 16,
+        chat_channels: dict[str, str] | None = None,
+        chat_webhooks: dict[str, str | None] | None = None,
     ) -> None:
         # `now` pins the execution clock ($$.Execution.StartTime) and Cost Explorer's "today", so a
         # scenario written for a fixed day stays valid forever. Without it, executions use the real clock.
@@ -266,12 +288,20 @@ class EmbeddedAWS:
         self.cost_explorer = FakeCostExplorer(SyntheticOrganisation(profile=profile, seed=seed, today=self.today))
         self.sender = sender
         self.recipients = tuple(recipients)
-        # The deployment's reports, as Terraform's `reports` variable declares them (snake_case JSON).
-        self.reports = reports if reports is not None else default_reports(self.recipients)
+        # The deployment's chat channels (Terraform's chat_channels: name -> type) and each one's webhook URL,
+        # the value of its secret (None: the secret exists without a value, as Terraform leaves it).
+        self.chat_channels = dict(chat_channels or {})
+        self.chat_webhooks = dict(chat_webhooks or {})
+        # The deployment's reports, as Terraform's `reports` variable declares them (snake_case JSON), with
+        # `chat` as local.reports resolves it.
+        self.reports = with_chat(
+            reports if reports is not None else default_reports(self.recipients), self.chat_channels
+        )
         self.function_environment = {
             "POWERTOOLS_LOG_LEVEL": "INFO",
             "POWERTOOLS_METRICS_NAMESPACE": "CostNotifier",
             "SHARED_COSTS_BUCKET": SHARED_COSTS_BUCKET,
+            "CHAT_SECRET_PREFIX": CHAT_SECRET_PREFIX,
             **(function_environment or {}),
         }
         self.table_snapshot = table_snapshot
@@ -481,6 +511,13 @@ class EmbeddedAWS:
             Body=json.dumps(self.reports).encode(),
             ContentType="application/json",
         )
+
+        # One secret per chat channel (terraform/secrets.tf), its value the webhook URL the user sets.
+        secrets = boto3.client("secretsmanager", region_name=REGION)
+        for channel in self.chat_channels:
+            url = self.chat_webhooks.get(channel)
+            value = {} if url is None else {"SecretString": url}
+            secrets.create_secret(Name=f"{CHAT_SECRET_PREFIX}{channel}", **value)
 
         sesv2 = boto3.client("sesv2", region_name=REGION)
         sesv2.create_email_identity(EmailIdentity=self.sender)

@@ -21,6 +21,7 @@ HAPPY_PATH = [
     "BeginSending",
     "SendEmail",
     "MarkSent",
+    "PostToChat",  # a Map over the report's chat channels: no iteration when it has none
     "ReportSent",
 ]
 

@@ -25,7 +25,7 @@ metrics = Metrics(namespace="CostNotifier", service="cost-notifier")
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)  # the HTML would overflow an X-Ray segment
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         request = RenderRequest.from_event(event)
     except InvalidRenderRequest as error:
@@ -49,4 +49,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, s
             "text_bytes": len(email.text.encode("utf-8")),
         },
     )
-    return email.to_state()
+    # The chat messages of the report's channels (PostToChat posts them); none until channels are declared.
+    return {**email.to_state(), "chat": []}

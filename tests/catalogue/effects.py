@@ -216,7 +216,7 @@ def forced_after_mark_sent_failed(run: Run) -> Outcome:
     forced = run.run(FORCED)
     assert forced.entered_states()[-1] == "SendingByAnotherExecution"
     redrive = run.redrive(older)
-    assert redrive.entered_states() == ["MarkSent", "ReportSent"]
+    assert redrive.entered_states() == ["MarkSent", "PostToChat", "ReportSent"]
     # THEN once recorded, a forced run may resend, once
     expect_sent(run.run(FORCED))
     assert run.emails() == 2

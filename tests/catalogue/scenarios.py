@@ -211,7 +211,7 @@ def mark_sent_fails_after_ses_accepted(run: Run) -> Outcome:
     # AND the redrive re-runs only MarkSent
     redriven = run.redrive(failed)
     expect_sent(redriven)
-    assert redriven.entered_states() == ["MarkSent", "ReportSent"]
+    assert redriven.entered_states() == ["MarkSent", "PostToChat", "ReportSent"]
     expect_record(run.aws, "SENT", messageId=run.aws.mailbox[0].message_id, executionArn=failed.arn)
     assert run.emails() == 1
     return run.outcome(1, "SES accepted, MarkSent failed; redrive recorded it without resending")
