@@ -28,6 +28,7 @@ MAX_SUBJECT_CHARS = 78  # what a phone's inbox shows, about; the worst status co
 MAX_PREHEADER_CHARS = 140
 # The budget figures' labels: the chat messages find the figure an over-budget alert is about by them.
 DAILY_BUDGET_LABEL, MONTHLY_BUDGET_LABEL = "Daily budget", "Monthly budget"
+RESENT = "Resent"  # the subject's first word for a forced resend (the chat messages' statuses say it too)
 
 
 # Two different 7-day figures, each with one label wherever the email names it (docs/report.md, "Two 7-day
@@ -70,7 +71,7 @@ def fitted_subject(report: CostReport, when: str, total: str, change: str, *, re
     named = "" if report.report.is_default else f", {shorten(clean_name(report.report.name), 30)}"
     core = f"AWS costs {when}{named}: {total}"
     candidates = []
-    for again in ("Resent · ", "") if resent else ("",):
+    for again in (f"{RESENT} · ", "") if resent else ("",):
         for kept in (statuses, statuses[:1]):
             prefix = again + (f"{warn}{' · '.join(kept)} · " if kept else "")
             candidates += [prefix + core + change, prefix + core]
