@@ -22,6 +22,7 @@ def main() -> int:
             path = HERE / name
             old = path.read_text(encoding="utf-8") if path.exists() else None
             if old != content:
+                path.parent.mkdir(parents=True, exist_ok=True)  # tests/golden/chat/
                 path.write_text(content, encoding="utf-8")
                 changed += 1
                 print(f"{'updated' if old is not None else 'created'} tests/golden/{name}")

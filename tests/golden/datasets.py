@@ -23,7 +23,8 @@ from fetch_costs.query import build_request, report_window, secondary_window
 from fetch_costs.secondary import secondary_section
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
-from render_email.render import RenderedEmail, render_report
+from render_email.chat import CHANNEL_TYPES, render_chat
+from render_email.render import RenderedEmail, build_view, render_report
 from render_email.request import RenderRequest
 from report_contract import CostReport, Secondary
 from report_contract.period import ReportPeriod
@@ -223,6 +224,12 @@ def build(dataset: Dataset | PeriodDataset) -> tuple[dict, RenderedEmail]:
     return costs, render_report(request.costs)
 
 
+def chat_messages(costs: dict) -> dict[str, dict]:
+    """The chat message of each channel type for the report (it also goes by email), from the email's view."""
+    view = build_view(RenderRequest.from_event({"reportDate": costs["reportDate"], "costs": costs}).costs)
+    return {kind: render_chat(kind, view, emailed=True) for kind in CHANNEL_TYPES}
+
+
 def files(dataset: Dataset | PeriodDataset) -> dict[str, str]:
     """The golden files of a dataset: name -> exact content."""
     costs, email = build(dataset)
@@ -230,4 +237,5 @@ def files(dataset: Dataset | PeriodDataset) -> dict[str, str]:
         f"{dataset.name}.costs.json": json.dumps(costs, indent=2, ensure_ascii=False) + "\n",
         f"{dataset.name}.html": email.html,
         f"{dataset.name}.txt": f"Subject: {email.subject}\n\n{email.text}",
+        f"chat/{dataset.name}.json": json.dumps(chat_messages(costs), indent=2, ensure_ascii=False) + "\n",
     }
