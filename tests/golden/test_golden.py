@@ -11,7 +11,7 @@ import pytest
 from render_email.chat import CHANNEL_TYPES
 from render_email.chat.limits import message_bytes
 
-from tests.golden.datasets import DATASETS, files
+from tests.golden.datasets import DATASETS, chat_sizes_table, files, with_chat_sizes
 from tests.json_schema import errors
 
 HERE = Path(__file__).resolve().parent
@@ -35,3 +35,9 @@ def test_the_golden_chat_messages_are_every_channel_types_and_the_json_follows_i
     assert tuple(messages) == CHANNEL_TYPES
     assert errors(messages["webhook"], SCHEMA) == []
     assert all(message_bytes(message, utf16=True) < 16_000 for message in messages.values())  # compact
+
+
+def test_the_message_sizes_in_docs_chat_md_are_the_golden_messages():
+    messages = {d.name: json.loads((HERE / "chat" / f"{d.name}.json").read_text(encoding="utf-8")) for d in DATASETS}
+    document = (HERE.parents[1] / "docs" / "chat.md").read_text(encoding="utf-8")
+    assert with_chat_sizes(document, chat_sizes_table(messages)) == document, "run `make golden`"
