@@ -26,6 +26,9 @@ from render_email.view import Stat
 
 MAX_SUBJECT_CHARS = 78  # what a phone's inbox shows, about; the worst status comes first anyway
 MAX_PREHEADER_CHARS = 140
+# The budget figures' labels: the chat messages find the figure an over-budget alert is about by them.
+DAILY_BUDGET_LABEL, MONTHLY_BUDGET_LABEL = "Daily budget", "Monthly budget"
+RESENT = "Resent"  # the subject's first word for a forced resend (the chat messages' statuses say it too)
 
 
 # Two different 7-day figures, each with one label wherever the email names it (docs/report.md, "Two 7-day
@@ -68,7 +71,7 @@ def fitted_subject(report: CostReport, when: str, total: str, change: str, *, re
     named = "" if report.report.is_default else f", {shorten(clean_name(report.report.name), 30)}"
     core = f"AWS costs {when}{named}: {total}"
     candidates = []
-    for again in ("Resent · ", "") if resent else ("",):
+    for again in (f"{RESENT} · ", "") if resent else ("",):
         for kept in (statuses, statuses[:1]):
             prefix = again + (f"{warn}{' · '.join(kept)} · " if kept else "")
             candidates += [prefix + core + change, prefix + core]
@@ -135,8 +138,8 @@ def _budget(report: CostReport, money: Money) -> Stat | None:
     budget, total = Fraction(report.budget), Fraction(report.total)
     used = f"{round_half_up(total / budget * 100):,}%"
     if total > budget:
-        return Stat("Daily budget", f"{money(total - budget)} over", f"{used} of {money(budget)}", "bad")
-    return Stat("Daily budget", f"{money(budget - total)} left", f"{used} of {money(budget)} used", "good")
+        return Stat(DAILY_BUDGET_LABEL, f"{money(total - budget)} over", f"{used} of {money(budget)}", "bad")
+    return Stat(DAILY_BUDGET_LABEL, f"{money(budget - total)} left", f"{used} of {money(budget)} used", "good")
 
 
 def _percent_of(amount: Decimal, budget: Decimal) -> str:
@@ -154,14 +157,14 @@ def monthly_budget(report: CostReport, money: Money) -> Stat | None:
     if report.period is not None:  # a monthly report: the month itself
         month = month_name(report.report_period.start)
         note = f"{month} {money(report.total)} of {money(budget)} budget ({_percent_of(report.total, budget)})"
-        return Stat("Monthly budget", f"{money(over)} {'over' if tone == 'bad' else 'left'}", note, tone)
+        return Stat(MONTHLY_BUDGET_LABEL, f"{money(over)} {'over' if tone == 'bad' else 'left'}", note, tone)
     mtd = report.month_to_date.total
     note = f"Month to date {money(mtd)} of {money(budget)} budget ({_percent_of(mtd, budget)})"
     if report.forecast.total is None:
         value = f"{money(over)} {'over' if tone == 'bad' else 'left'}"
-        return Stat("Monthly budget", value, f"{note}; no forecast yet", tone)
+        return Stat(MONTHLY_BUDGET_LABEL, value, f"{note}; no forecast yet", tone)
     value = f"{money(over)} {'over' if tone == 'bad' else 'under'} at the forecast"
-    return Stat("Monthly budget", value, f"{note}; forecast {money(report.forecast.total)}", tone)
+    return Stat(MONTHLY_BUDGET_LABEL, value, f"{note}; forecast {money(report.forecast.total)}", tone)
 
 
 def stats(report: CostReport, money: Money) -> tuple[Stat, ...]:

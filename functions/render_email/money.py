@@ -100,6 +100,13 @@ def format_money(minor_units: int, currency: Currency) -> str:
     return f"{sign}{currency.code} {number}"
 
 
+def plain_money(minor_units: int, currency: Currency) -> str:
+    """The same amount as a plain decimal string, for programs: "1234.57", "-1.20", "1235" (JPY)."""
+    sign = "-" if minor_units < 0 else ""
+    major, minor = divmod(abs(minor_units), currency.scale)
+    return f"{sign}{major}.{minor:0{currency.minor_units}d}" if currency.minor_units else f"{sign}{major}"
+
+
 def format_share(tenths_of_percent: int) -> str:
     """Format a share given in tenths of a percent: 658 -> "65.8%", -3 -> "-0.3%"."""
     sign = "-" if tenths_of_percent < 0 else ""

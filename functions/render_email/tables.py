@@ -35,6 +35,7 @@ class _Item:
     trend: tuple[Decimal, ...]
     flags: tuple[str, ...] = ()
     is_other: bool = False
+    count: int = 1
 
 
 def _lines(report: CostReport, money: Money) -> tuple[Line, ...]:
@@ -60,7 +61,8 @@ def _items(report: CostReport) -> list[_Item]:
     if report.other is not None:
         o = report.other
         noun = line_noun(report.report.lines.by)
-        items.append(_Item(f"Other ({plural(o.count, noun)})", o.amount, o.day_before, o.trend, is_other=True))
+        label = f"Other ({plural(o.count, noun)})"
+        items.append(_Item(label, o.amount, o.day_before, o.trend, is_other=True, count=o.count))
     return items
 
 
@@ -76,6 +78,7 @@ def _row(item: _Item, units: int, share: str, money: Money) -> Row:
         sparkline(item.trend),
         tuple(FLAG_LABELS[f] for f in item.flags),
         item.is_other,
+        item.count,
     )
 
 
@@ -104,12 +107,12 @@ def secondary_table(report: CostReport, money: Money) -> SecondaryTable | None:
     if section.other is not None:
         o = section.other
         label = f"Other ({plural(o.count, line_noun(section.lines.by))})"
-        items.append(_Item(label, o.amount, o.day_before, (), is_other=True))
+        items.append(_Item(label, o.amount, o.day_before, (), is_other=True, count=o.count))
     charges_units = largest_remainder(
         [exact_minor_units(value, money.currency) for value in report.breakdown.lines], money.units(report.total)
     )[0]
     if section.unattributed != 0:  # Cost Explorer's two answers disagree: shown, never dropped
-        items.append(_Item(UNATTRIBUTED, section.unattributed, Decimal(0), (), is_other=True))
+        items.append(_Item(UNATTRIBUTED, section.unattributed, Decimal(0), (), is_other=True, count=0))
     exact = [exact_minor_units(i.amount, money.currency) for i in items]
     units = largest_remainder(exact, charges_units) if items else []
     rows = tuple(

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from report_contract.period import ReportPeriod
+
 from render_email.charts import Bar
 from render_email.money import Change
+
+# What an estimated day says when its wording has no sentence of its own (the daily report's).
+DAILY_ESTIMATED_TEXT = "AWS has not finalised the costs for this day yet, so these figures may still change."
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Row:
     spark: str
     flags: tuple[str, ...]
     is_other: bool = False
+    count: int = 1  # how many lines the row adds up: Other's count, else 1 (the chat messages' Other adds them)
 
     @property
     def negative(self) -> bool:
@@ -138,6 +144,11 @@ class Wording:
     first_cost: str = "first cost on"
     amount_when: str = "on the report day"
 
+    @property
+    def estimated_sentence(self) -> str:
+        """What an estimated report says after `estimated_title`: its period's sentence, or the daily one."""
+        return self.estimated_text or DAILY_ESTIMATED_TEXT
+
 
 @dataclass(frozen=True)
 class ReportView:
@@ -169,6 +180,11 @@ class ReportView:
     requests_note: str
     text_services: tuple[str, ...]  # the services table as aligned text lines
     text_movers: tuple[str, ...]
+    # Which report and period, and the alerts worst first (report_contract.limits.ALERTS): what the subject's
+    # statuses say, for the chat messages and their JSON (render_email.chat), which state them as data.
+    report_id: str
+    period: ReportPeriod
+    alert_codes: tuple[str, ...]
     lines_of: Lines = Lines()  # what the services table's lines are (the default report: services)
     secondary: SecondaryTable | None = None
     wording: Wording = Wording()

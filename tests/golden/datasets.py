@@ -23,7 +23,8 @@ from fetch_costs.query import build_request, report_window, secondary_window
 from fetch_costs.secondary import secondary_section
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
-from render_email.render import RenderedEmail, render_report
+from render_email.chat import CHANNEL_TYPES, limits, render_chat
+from render_email.render import RenderedEmail, build_view, render_report
 from render_email.request import RenderRequest
 from report_contract import CostReport, Secondary
 from report_contract.period import ReportPeriod
@@ -223,6 +224,12 @@ def build(dataset: Dataset | PeriodDataset) -> tuple[dict, RenderedEmail]:
     return costs, render_report(request.costs)
 
 
+def chat_messages(costs: dict) -> dict[str, dict]:
+    """The chat message of each channel type for the report (it also goes by email), from the email's view."""
+    view = build_view(RenderRequest.from_event({"reportDate": costs["reportDate"], "costs": costs}).costs)
+    return {kind: render_chat(kind, view, emailed=True) for kind in CHANNEL_TYPES}
+
+
 def files(dataset: Dataset | PeriodDataset) -> dict[str, str]:
     """The golden files of a dataset: name -> exact content."""
     costs, email = build(dataset)
@@ -230,4 +237,32 @@ def files(dataset: Dataset | PeriodDataset) -> dict[str, str]:
         f"{dataset.name}.costs.json": json.dumps(costs, indent=2, ensure_ascii=False) + "\n",
         f"{dataset.name}.html": email.html,
         f"{dataset.name}.txt": f"Subject: {email.subject}\n\n{email.text}",
+        f"chat/{dataset.name}.json": json.dumps(chat_messages(costs), indent=2, ensure_ascii=False) + "\n",
     }
+
+
+# docs/chat.md's table of message sizes, written by `make golden` from the golden chat messages.
+CHAT_SIZES_BEGIN = "<!-- BEGIN chat sizes: written by `make golden` (scripts/regenerate_golden.py); do not edit -->"
+CHAT_SIZES_END = "<!-- END chat sizes -->"
+
+
+def chat_sizes_table(messages: dict[str, dict[str, dict]]) -> str:
+    """Each dataset's message sizes in bytes, as the renderers measure them against their limit
+    (limits.message_bytes: the larger of the escaped and the UTF-8 JSON; for Teams, UTF-16 too)."""
+    head = [
+        "| Report (golden dataset) | Slack | Teams | Google Chat | Webhook |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    rows = [
+        f"| {name} | " + " | ".join(f"{limits.message_bytes(m[k], utf16=k == 'teams'):,}" for k in CHANNEL_TYPES) + " |"
+        for name, m in messages.items()
+    ]
+    caps = (limits.SLACK_MESSAGE_BYTES, limits.TEAMS_MESSAGE_BYTES, limits.GOOGLE_CHAT_MESSAGE_BYTES)
+    bound = " | ".join(f"{cap:,}" for cap in (*caps, limits.WEBHOOK_MESSAGE_BYTES))
+    return "\n".join([*head, *rows, f"| *the message's bound* | {bound} |"])
+
+
+def with_chat_sizes(document: str, table: str) -> str:
+    """`document` with the table between the markers replaced."""
+    start, end = document.index(CHAT_SIZES_BEGIN) + len(CHAT_SIZES_BEGIN), document.index(CHAT_SIZES_END)
+    return f"{document[:start]}\n{table}\n{document[end:]}"

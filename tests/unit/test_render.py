@@ -271,6 +271,14 @@ def test_top_services_then_other_with_the_count_of_the_rest() -> None:
     email = render_report(report)
     assert "Other (4 services)" in email.html and "Other (4 services)" in email.text
     assert_reconciles(report)
+    assert [row.count for row in view.rows] == [1] * 10 + [4]  # how many lines each row adds up
+
+
+def test_the_view_names_the_report_its_period_and_its_alerts_worst_first() -> None:
+    report = model(every_day([("Svc", "Usage", "10")]), settings_=ReportSettings(daily_budget=D("9")))
+    view = build_view(report)
+    assert (view.report_id, view.period.kind, view.period.start) == ("daily", "day", DAY)
+    assert view.alert_codes == ("overBudget",) == tuple(report.alerts)
 
 
 def test_each_row_has_a_14_day_trend_and_the_change_against_the_day_before() -> None:
