@@ -104,6 +104,42 @@ variable "schedule_enabled" {
   default     = true
 }
 
+# --- Chat ---------------------------------------------------------------------------------------
+
+# The channels a report can also be posted to, besides its email. Only the name and the platform are
+# declared here: a channel's webhook URL is a credential (anyone who holds it can post to the channel),
+# so it never enters a variable, the plan or the state. Terraform creates an empty Secrets Manager
+# secret per channel (chat.tf) and you put the URL in it yourself (docs/chat-setup.md).
+
+variable "chat_channels" {
+  description = "The deployment's chat channels, by name: { finops = { type = \"slack\" } }. type is slack (incoming webhook), teams (a Workflows webhook), google_chat (incoming webhook) or webhook (any HTTPS endpoint taking a JSON POST). Each channel gets a Secrets Manager secret <name_prefix>/chat/<name> for its webhook URL, which you set after the apply (output chat_secrets). A report posts to every channel unless its chat lists some (docs/chat-setup.md)."
+  type = map(object({
+    type = string # slack, teams, google_chat, webhook
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    # Not spec.py's bound but IAM's: post_chat's role names each channel's secret ARN (iam.tf), and a
+    # role's inline policies may hold at most 10,240 characters, whitespace not counted ("IAM and AWS STS
+    # quotas", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). 50 ARNs of the
+    # longest name (prefix of 32, channel of 40, in the longest partition and Region) fit with room to
+    # spare; 100 do not (tests/infra/test_iam_least_privilege.py renders that policy).
+    condition     = length(var.chat_channels) <= 50
+    error_message = "chat_channels must declare at most 50 channels: post_chat's role names each channel's secret, and IAM limits a role's policies to 10,240 characters."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.chat_channels) : can(regex("^[a-z0-9][a-z0-9-]{0,39}$", name))])
+    error_message = "chat_channels: each channel name must be 1 to 40 lower-case letters, digits and dashes, starting with a letter or digit (e.g. finops-alerts): it is part of the channel's secret name, <name_prefix>/chat/<name>."
+  }
+
+  validation {
+    condition     = alltrue([for channel in values(var.chat_channels) : channel.type == null ? false : contains(["slack", "teams", "google_chat", "webhook"], channel.type)])
+    error_message = "chat_channels: each channel's type must be slack, teams, google_chat or webhook."
+  }
+}
+
 # --- Reports ------------------------------------------------------------------------------------
 
 # The declarations' rules are defined once, in functions/report_contract/spec.py (ResolveReportDate
@@ -118,7 +154,7 @@ variable "schedule_enabled" {
 # (trimspace() and RE2's \s know fewer); tests/infra/test_reports_variable.py derives that class.
 
 variable "reports" {
-  description = "The reports this deployment sends: a map from a report id (1 to 40 lower-case letters, digits and dashes) to a report. Null (the default) is one report, id daily: the whole organisation by service every day, to recipients, with cost_metric, top_services, daily_budget and monthly_budget. Every attribute is optional; recipients defaults to var.recipients, metric, top_n, budget and monthly_budget to the deployment's settings (budget: none; monthly_budget: monthly_budget). See docs/configuration.md, Reports."
+  description = "The reports this deployment sends: a map from a report id (1 to 40 lower-case letters, digits and dashes) to a report. Null (the default) is one report, id daily: the whole organisation by service every day, to recipients, with cost_metric, top_services, daily_budget and monthly_budget. Every attribute is optional; recipients defaults to var.recipients, metric, top_n, budget and monthly_budget to the deployment's settings (budget: none; monthly_budget: monthly_budget), and chat (the chat_channels it is also posted to, at most 10) to every channel of chat_channels ([] is email only). See docs/configuration.md, Reports."
   type = map(object({
     name         = optional(string)
     cadence      = optional(string) # daily (default), weekly, monthly
@@ -149,6 +185,7 @@ variable "reports" {
     top_n          = optional(number)       # default: top_services
     budget         = optional(number)       # for the report's period; default: none
     monthly_budget = optional(number)       # for the month (daily, monthly; weekly ignores it); default: monthly_budget
+    chat           = optional(list(string)) # channel names of chat_channels; default: every one; []: email only
   }))
   default = null
 
@@ -249,6 +286,26 @@ variable "reports" {
   validation {
     condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.monthly_budget == null ? true : r.monthly_budget > 0 && r.monthly_budget < 1000000000000])
     error_message = "reports: a report's monthly_budget must be an amount greater than 0 and below 1,000,000,000,000, for the month (unset: monthly_budget)."
+  }
+
+  # A report's chat names channels of chat_channels, which these validations cannot see (a validation
+  # may read another variable only from Terraform 1.9): the names are checked here, and that each is
+  # declared, and that an unset chat (every channel) makes at most 10, by preconditions on the object
+  # the declarations are written to (storage.tf).
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.chat == null ? true : length(r.chat) <= 10])
+    error_message = "reports: a report's chat must name at most 10 channels (unset: every channel of chat_channels; []: email only)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.chat == null ? true : alltrue([for name in r.chat : name == null ? false : can(regex("^[a-z0-9][a-z0-9-]{0,39}$", name))])])
+    error_message = "reports: a report's chat must list channel names as chat_channels declares them: 1 to 40 lower-case letters, digits and dashes, starting with a letter or digit."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.chat == null ? true : length(distinct(r.chat)) == length(r.chat)])
+    error_message = "reports: a report's chat must name each channel once: it would be posted to twice."
   }
 }
 
