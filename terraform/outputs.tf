@@ -122,6 +122,16 @@ output "reports" {
   value       = local.reports
 }
 
+output "chat_secrets" {
+  description = "Each chat channel's Secrets Manager secret, by channel name: its ARN and a ready AWS CLI command that puts the channel's webhook URL in it (replace <webhook URL>; the URL is a credential and never passes through Terraform). Empty without chat_channels. A map: read it with terraform output -json chat_secrets (docs/chat-setup.md)."
+  value = {
+    for name, secret in aws_secretsmanager_secret.chat : name => {
+      arn                     = secret.arn
+      set_webhook_url_command = "aws secretsmanager put-secret-value --region ${local.region} --secret-id ${secret.arn} --secret-string '<webhook URL>'"
+    }
+  }
+}
+
 output "ses_console_url" {
   description = "The SES console's identities in this Region: the sender's (and, while ses_sandbox is true, each recipient's) verification status."
   value       = "https://${local.region}.${local.console_domain}/ses/home?region=${local.region}#/identities"

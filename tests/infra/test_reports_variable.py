@@ -696,12 +696,13 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 EXAMPLE = TERRAFORM / "terraform.tfvars.example"
 
 
-def example_reports(tmp_path: Path) -> dict:
-    """The `reports` terraform.tfvars.example suggests (commented out, as its other optional values are)."""
+def example_reports(tmp_path: Path, variable: str = "reports") -> dict:
+    """The `reports` (or `chat_channels`) terraform.tfvars.example suggests (commented out, as its other
+    optional values are)."""
     text = EXAMPLE.read_text()
-    block = re.search(r"^# reports = \{\n(?:#.*\n)*?# \}\n", text, flags=re.MULTILINE)
-    assert block, "terraform.tfvars.example shows no reports"
-    return parsed_tfvars(tmp_path, re.sub(r"^# ?", "", block[0], flags=re.MULTILINE))
+    block = re.search(rf"^# {variable} = \{{\n(?:#.*\n)*?# \}}\n", text, flags=re.MULTILINE)
+    assert block, f"terraform.tfvars.example shows no {variable}"
+    return parsed_tfvars(tmp_path, re.sub(r"^# ?", "", block[0], flags=re.MULTILINE), variable)
 
 
 def doc_reports(tmp_path: Path) -> dict:
@@ -711,19 +712,20 @@ def doc_reports(tmp_path: Path) -> dict:
     return parsed_tfvars(tmp_path, example)
 
 
-def parsed_tfvars(tmp_path: Path, text: str) -> dict:
+def parsed_tfvars(tmp_path: Path, text: str, variable: str = "reports") -> dict:
     path = tmp_path / "example.tfvars"
     path.write_text(text)
     parsed = parse_files([path])[path.name]
     assert "error" not in parsed, parsed
-    return parsed["reports"][0]
+    return parsed[variable][0]
 
 
 def test_the_example_tfvars_reports_plan_and_parse(terraform, tmp_path) -> None:
     declaration = example_reports(tmp_path)
-    accepted, messages, value = terraform_side(terraform, declaration)
+    channels = example_reports(tmp_path, "chat_channels")
+    accepted, messages, value = terraform_side(terraform, declaration, channels)
     assert accepted, messages
-    reports = {r.id: r for r in spec.parse_reports(json.loads(as_json(rendered(terraform, value))))}
+    reports = {r.id: r for r in spec.parse_reports(json.loads(as_json(rendered(terraform, value, channels))))}
     organisation = spec.Scope()
     assert [(r.cadence, r.scope, r.breakdown, r.secondary_breakdown) for r in reports.values()] == [
         ("daily", organisation, spec.Breakdown("service"), None),
@@ -732,6 +734,14 @@ def test_the_example_tfvars_reports_plan_and_parse(terraform, tmp_path) -> None:
         ("weekly", spec.Scope("accounts", None, ("111111111111", "222222222222")), spec.Breakdown("account"), None),
     ]
     assert reports[spec.DEFAULT_REPORT_ID].record_prefix == "", "the organisation's daily report keeps its records"
+    # One Slack channel for every report, a Teams channel for one of them.
+    slack, teams = spec.ChatChannel("finops", "slack"), spec.ChatChannel("payments-teams", "teams")
+    assert {r.id: r.chat for r in reports.values()} == {
+        "daily": (slack,),
+        "monthly": (slack,),
+        "payments": (slack, teams),
+        "shared-accounts": (slack,),
+    }
 
 
 def test_the_docs_example_plans_and_parses(terraform, tmp_path) -> None:
