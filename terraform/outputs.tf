@@ -78,12 +78,12 @@ output "state_machine_log_group" {
 }
 
 output "function_names" {
-  description = "The three Lambda functions' names, by function (resolve_report_date, fetch_costs, render_email). A map: read it with terraform output -json function_names."
+  description = "The four Lambda functions' names, by function (resolve_report_date, fetch_costs, render_email, post_chat). A map: read it with terraform output -json function_names."
   value       = local.function_names
 }
 
 output "function_log_groups" {
-  description = "The three Lambda functions' CloudWatch log groups, by function. A map: read it with terraform output -json function_log_groups."
+  description = "The four Lambda functions' CloudWatch log groups, by function. A map: read it with terraform output -json function_log_groups."
   value       = { for function, group in aws_cloudwatch_log_group.function : function => group.name }
 }
 

@@ -313,7 +313,8 @@ variable "reports" {
 
 # Every environment variable a function reads is one of these, named as the variable in lower case
 # (DAILY_BUDGET is daily_budget), with the bounds the function itself enforces
-# (functions/fetch_costs/settings.py, SETTINGS; functions/resolve_report_date/handler.py), so a bad
+# (functions/fetch_costs/settings.py and functions/post_chat/settings.py, SETTINGS;
+# functions/resolve_report_date/handler.py), so a bad
 # value stops `terraform plan` instead of failing the first run after it has claimed the day.
 # tests/infra/test_settings_variables.py evaluates each condition at the bounds against the Python.
 # Numbers are passed with tostring(): 2.5 reaches the function as "2.5".
@@ -452,8 +453,30 @@ variable "cost_explorer_history_months" {
   }
 }
 
+variable "chat_timeout_seconds" {
+  description = "How long post_chat waits for a chat platform to answer one post, in seconds: a whole number from 1 to 30 (post_chat reads it as CHAT_TIMEOUT_SECONDS). The function's own timeout, 50 seconds, leaves room for one wait on a platform's Retry-After."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.chat_timeout_seconds >= 1 && var.chat_timeout_seconds <= 30 && floor(var.chat_timeout_seconds) == var.chat_timeout_seconds
+    error_message = "chat_timeout_seconds must be a whole number from 1 to 30."
+  }
+}
+
+variable "chat_secret_max_age_seconds" {
+  description = "How long post_chat reuses a webhook URL it read from Secrets Manager before reading it again, in seconds: a whole number from 0 (read it for every post) to 3600 (post_chat reads it as CHAT_SECRET_MAX_AGE_SECONDS). A URL you change is used within this time, or at once after a platform refuses a post."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.chat_secret_max_age_seconds >= 0 && var.chat_secret_max_age_seconds <= 3600 && floor(var.chat_secret_max_age_seconds) == var.chat_secret_max_age_seconds
+    error_message = "chat_secret_max_age_seconds must be a whole number from 0 to 3600."
+  }
+}
+
 variable "log_level" {
-  description = "Log level of the three functions (POWERTOOLS_LOG_LEVEL)."
+  description = "Log level of the four functions (POWERTOOLS_LOG_LEVEL)."
   type        = string
   default     = "INFO"
 
@@ -464,13 +487,13 @@ variable "log_level" {
 }
 
 variable "extra_function_environment" {
-  description = "More environment variables per function, for what is not a setting of this code (a library's own variable, say): { render_email = { NAME = \"value\" } }. Keys are resolve_report_date, fetch_costs, render_email. Every setting a function reads has its own typed, validated variable above (the setting's name in lower case: DAILY_BUDGET is daily_budget) and is refused here, so a bad value stops the plan instead of the first run."
+  description = "More environment variables per function, for what is not a setting of this code (a library's own variable, say): { render_email = { NAME = \"value\" } }. Keys are resolve_report_date, fetch_costs, render_email, post_chat. Every setting a function reads has its own typed, validated variable above (the setting's name in lower case: DAILY_BUDGET is daily_budget) and is refused here, so a bad value stops the plan instead of the first run."
   type        = map(map(string))
   default     = {}
 
   validation {
-    condition     = alltrue([for function in keys(var.extra_function_environment) : contains(["resolve_report_date", "fetch_costs", "render_email"], function)])
-    error_message = "extra_function_environment keys must be resolve_report_date, fetch_costs or render_email."
+    condition     = alltrue([for function in keys(var.extra_function_environment) : contains(["resolve_report_date", "fetch_costs", "render_email", "post_chat"], function)])
+    error_message = "extra_function_environment keys must be resolve_report_date, fetch_costs, render_email or post_chat."
   }
 
   validation {
@@ -485,10 +508,10 @@ variable "extra_function_environment" {
   validation {
     condition = alltrue(flatten([
       for settings in values(var.extra_function_environment) : [
-        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "MONTHLY_BUDGET", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS"], name)
+        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "MONTHLY_BUDGET", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS", "CHAT_TIMEOUT_SECONDS", "CHAT_SECRET_MAX_AGE_SECONDS"], name)
       ]
     ]))
-    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, MONTHLY_BUDGET, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS or COST_EXPLORER_HISTORY_MONTHS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
+    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, MONTHLY_BUDGET, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS, COST_EXPLORER_HISTORY_MONTHS, CHAT_TIMEOUT_SECONDS or CHAT_SECRET_MAX_AGE_SECONDS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
   }
 }
 
@@ -563,7 +586,7 @@ variable "alarm_emails" {
 }
 
 variable "function_error_alarms" {
-  description = "Whether each function gets an Errors alarm (three alarms). A function error that the retries do not absorb already fails the run, which the failure alarms and the failed-run message report; these add the errors that were retried away. CloudWatch's free tier covers 10 alarms per account and this configuration creates 12 with them, 9 without (docs/cost.md)."
+  description = "Whether each function gets an Errors alarm (four alarms). A function error that the retries do not absorb already fails the run, which the failure alarms and the failed-run message report; these add the errors that were retried away. CloudWatch's free tier covers 10 alarms per account and this configuration creates 13 with them, 9 without (docs/cost.md)."
   type        = bool
   default     = true
 }
