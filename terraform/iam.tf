@@ -100,6 +100,7 @@ locals {
     resolve_report_date = { ReadTheSendingQuota = ["ses:GetAccount"] }
     fetch_costs         = { ReadCostsForOneDay = ["ce:GetCostAndUsage"] }
     render_email        = {}
+    post_chat           = {}
   }
 
   # Statements on the objects a function reads and writes in the shared-costs bucket (storage.tf), by
@@ -140,6 +141,23 @@ locals {
       }
     }
     render_email = {}
+    post_chat    = {}
+  }
+
+  # The statements on the chat secrets (chat.tf), by function: their sids. post_chat reads one channel's
+  # webhook URL per post (boto3 secretsmanager.get_secret_value, SecretId <name_prefix>/chat/<channel>),
+  # so it may call GetSecretValue on exactly those secrets' ARNs, the "Secret" resource type (Service
+  # Authorization Reference, "Actions, resources, and condition keys for AWS Secrets Manager",
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
+  # Without a channel there is no secret, and a statement must name a resource: no statement then. No
+  # kms:Decrypt: the secrets use the AWS managed key aws/secretsmanager, for which GetSecretValue needs
+  # no KMS permission of the caller (GetSecretValue, "Required permissions", Secrets Manager API Reference,
+  # https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html).
+  function_secret_statements = {
+    resolve_report_date = []
+    fetch_costs         = []
+    render_email        = []
+    post_chat           = length(var.chat_channels) > 0 ? ["ReadTheChatWebhookUrls"] : []
   }
 }
 
@@ -163,6 +181,16 @@ data "aws_iam_policy_document" "function" {
       sid       = statement.key
       actions   = statement.value.actions
       resources = statement.value.resources
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.function_secret_statements[each.key]
+
+    content {
+      sid       = statement.value
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [for secret in aws_secretsmanager_secret.chat : secret.arn]
     }
   }
 
@@ -201,12 +229,14 @@ resource "aws_iam_role_policy" "function" {
 
 data "aws_iam_policy_document" "state_machine" {
   statement {
-    sid     = "InvokeTheThreeFunctions"
+    # post_chat from PostToChat, the Map that posts a sent report to each of its chat channels.
+    sid     = "InvokeTheFunctions"
     actions = ["lambda:InvokeFunction"]
     resources = [
       aws_lambda_function.this["resolve_report_date"].arn,
       aws_lambda_function.this["fetch_costs"].arn,
       aws_lambda_function.this["render_email"].arn,
+      aws_lambda_function.this["post_chat"].arn,
     ]
   }
 

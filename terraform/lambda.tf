@@ -1,11 +1,11 @@
-# The three functions: python3.13 on arm64 (Graviton: about 20% cheaper per GB-second than x86_64, and
+# The four functions: python3.13 on arm64 (Graviton: about 20% cheaper per GB-second than x86_64, and
 # nothing here needs x86), Powertools from the AWS-published layer, code from `make package`.
 #
 # Sizing. Memory also buys CPU (1,769 MB is one vCPU), and cold starts import boto3, Powertools and
 # the X-Ray SDK, so 256 MB keeps a cold start near a second; a run uses about 3 x 1 s x 0.25 GB =
-# 0.75 GB-seconds, against a free tier of 400,000 a month. Each timeout is below the TimeoutSeconds of
-# its state in the ASL, so a hung function ends with Lambda's own "Task timed out" line in its log
-# group, and the state's timeout stays the backstop for invoke overhead.
+# 0.75 GB-seconds, plus about a second per chat post, against a free tier of 400,000 a month. Each
+# timeout is below the TimeoutSeconds of its state in the ASL, so a hung function ends with Lambda's own
+# "Task timed out" line in its log group, and the state's timeout stays the backstop for invoke overhead.
 
 locals {
   # fetch_costs' memory: the variable, or by the number of reports (var.fetch_costs_memory_size says why).
@@ -45,6 +45,17 @@ locals {
       timeout     = 30 # the state allows 60; rendering hundreds of services takes well under a second
       environment = {} # what the report contains is decided by fetch_costs and arrives in the event
     }
+    post_chat = {
+      description = "PostToChat: one report's message to one chat channel's webhook, its URL read from Secrets Manager (secretsmanager:GetSecretValue)."
+      memory_size = 256
+      # The state allows 60. One post waits at most chat_timeout_seconds (30 at most), and a platform that
+      # answers 429 may ask for a wait (Retry-After) that the function sits out once before it retries.
+      timeout = 50
+      environment = {
+        CHAT_TIMEOUT_SECONDS        = tostring(var.chat_timeout_seconds)
+        CHAT_SECRET_MAX_AGE_SECONDS = tostring(var.chat_secret_max_age_seconds)
+      }
+    }
   }
 
   # Not settings: where the resources Terraform creates for a function are. Each is set from the
@@ -56,6 +67,9 @@ locals {
     }
     fetch_costs = {
       SHARED_COSTS_BUCKET = aws_s3_bucket.shared_costs.bucket # storage.tf: read by fetch_costs/sharing.py
+    }
+    post_chat = {
+      CHAT_SECRET_PREFIX = local.chat_secret_prefix # chat.tf: a channel's secret is this prefix and its name
     }
   }
 
@@ -76,8 +90,8 @@ resource "aws_cloudwatch_log_group" "function" {
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_115:Reserved concurrency is refused on new accounts (their limit of 10 must stay unreserved), and the state machine invokes each function once per run.
   #checkov:skip=CKV_AWS_116:A dead-letter queue only applies to asynchronous invokes; the state machine invokes synchronously, retries next to each Task and reports failures itself.
-  #checkov:skip=CKV_AWS_117:The functions reach only Cost Explorer's public endpoint; a VPC would need a NAT gateway (about $32 a month) or an interface endpoint for no benefit.
-  #checkov:skip=CKV_AWS_173:The environment holds only non-secret settings (a metric name, thresholds and counts, a log level, a bucket name), encrypted at rest by Lambda's default AWS managed key.
+  #checkov:skip=CKV_AWS_117:The functions reach only public endpoints (Cost Explorer, S3, Secrets Manager, and the chat platforms' webhooks on the internet); a VPC would need a NAT gateway (about $32 a month) for no benefit.
+  #checkov:skip=CKV_AWS_173:The environment holds only non-secret settings (a metric name, thresholds and counts, a log level, a bucket name, the chat secrets' name prefix, never a webhook URL), encrypted at rest by Lambda's default AWS managed key.
   #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the zips are built reproducibly from this repository by `make package` and their hash is in the plan.
   for_each = local.functions
 

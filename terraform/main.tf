@@ -60,7 +60,10 @@ locals {
   # time_zone UTC, the whole organisation, by service, the id as the name) or to the functions'
   # settings (metric: COST_METRIC, top_n: TOP_SERVICES). recipients defaults to var.recipients here.
   # budget and monthly_budget are written with tostring() so that an amount reaches the functions digit
-  # for digit.
+  # for digit. chat, which a report declares as channel names, is written as the channels themselves,
+  # {name, type}, the type from var.chat_channels: an unset chat is every channel (in name order), [] none.
+  # A name chat_channels does not declare gets type null (try()), which parse_reports would refuse by
+  # name; the preconditions on aws_s3_object.reports (storage.tf) refuse it at plan first.
   # Unset, var.reports is the one report deployments had before: id "daily" (spec.DEFAULT_REPORT_ID,
   # whose records keep the bare day as their key), with the deployment-wide variables.
   default_reports = {
@@ -78,6 +81,7 @@ locals {
       top_n               = var.top_services
       budget              = var.daily_budget == null ? null : tostring(var.daily_budget)
       monthly_budget      = var.monthly_budget == null ? null : tostring(var.monthly_budget)
+      chat                = local.every_chat_channel
     }
   }
   reports = var.reports == null ? local.default_reports : {
@@ -95,8 +99,20 @@ locals {
       top_n               = report.top_n
       budget              = report.budget == null ? null : tostring(report.budget)
       monthly_budget      = report.monthly_budget == null ? null : tostring(report.monthly_budget)
+      chat                = report.chat == null ? local.every_chat_channel : [for name in report.chat : { name = name, type = try(var.chat_channels[name].type, null) }]
     }
   }
+  every_chat_channel = [for name, channel in var.chat_channels : { name = name, type = channel.type }]
+
+  # What the preconditions on aws_s3_object.reports refuse, each naming the report: a channel its chat
+  # names that chat_channels does not declare, and more channels than a report may post to
+  # (spec.MAX_CHANNELS), which an unset chat reaches when chat_channels declares more than 10.
+  undeclared_chat_channels = flatten([
+    for id, report in local.reports : [
+      for channel in report.chat : format("reports[%q].chat names %s", id, channel.name) if channel.type == null
+    ]
+  ])
+  overfull_chat = [for id, report in local.reports : format("reports[%q].chat has %d channels", id, length(report.chat)) if length(report.chat) > 10]
 
   # Every address any report is sent to (ses.tf verifies them in the SES sandbox).
   report_recipients = distinct(flatten([for report in values(local.reports) : report.recipients]))

@@ -316,6 +316,7 @@ resource "aws_cloudwatch_dashboard" "cost_notifier" {
             ["AWS/Lambda", "Errors", "FunctionName", aws_lambda_function.this["resolve_report_date"].function_name],
             ["AWS/Lambda", "Errors", "FunctionName", aws_lambda_function.this["fetch_costs"].function_name],
             ["AWS/Lambda", "Errors", "FunctionName", aws_lambda_function.this["render_email"].function_name],
+            ["AWS/Lambda", "Errors", "FunctionName", aws_lambda_function.this["post_chat"].function_name],
           ]
         }
       },

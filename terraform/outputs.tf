@@ -78,12 +78,12 @@ output "state_machine_log_group" {
 }
 
 output "function_names" {
-  description = "The three Lambda functions' names, by function (resolve_report_date, fetch_costs, render_email). A map: read it with terraform output -json function_names."
+  description = "The four Lambda functions' names, by function (resolve_report_date, fetch_costs, render_email, post_chat). A map: read it with terraform output -json function_names."
   value       = local.function_names
 }
 
 output "function_log_groups" {
-  description = "The three Lambda functions' CloudWatch log groups, by function. A map: read it with terraform output -json function_log_groups."
+  description = "The four Lambda functions' CloudWatch log groups, by function. A map: read it with terraform output -json function_log_groups."
   value       = { for function, group in aws_cloudwatch_log_group.function : function => group.name }
 }
 
@@ -120,6 +120,16 @@ output "recipients" {
 output "reports" {
   description = "The reports written into the deployed state machine definition (local.reports: each report's declaration, recipients filled in). A run (and its redrive) uses the reports that were deployed when it started."
   value       = local.reports
+}
+
+output "chat_secrets" {
+  description = "Each chat channel's Secrets Manager secret, by channel name: its ARN and a ready AWS CLI command that puts the channel's webhook URL in it (replace <webhook URL>; the URL is a credential and never passes through Terraform). Empty without chat_channels. A map: read it with terraform output -json chat_secrets (docs/chat-setup.md)."
+  value = {
+    for name, secret in aws_secretsmanager_secret.chat : name => {
+      arn                     = secret.arn
+      set_webhook_url_command = "aws secretsmanager put-secret-value --region ${local.region} --secret-id ${secret.arn} --secret-string '<webhook URL>'"
+    }
+  }
 }
 
 output "ses_console_url" {

@@ -9,6 +9,7 @@ locals {
     resolve_report_date_function_arn = aws_lambda_function.this["resolve_report_date"].arn
     fetch_costs_function_arn         = aws_lambda_function.this["fetch_costs"].arn
     render_email_function_arn        = aws_lambda_function.this["render_email"].arn
+    post_chat_function_arn           = aws_lambda_function.this["post_chat"].arn # each item of PostToChat
     table_name                       = aws_dynamodb_table.reports.name
     sender_email                     = aws_sesv2_email_identity.sender.email_identity
     ses_configuration_set            = aws_sesv2_configuration_set.this.configuration_set_name

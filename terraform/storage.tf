@@ -166,6 +166,21 @@ resource "aws_s3_object" "reports" {
   # customer managed KMS key, for the bucket's reason: report settings and addresses, no secret.
   server_side_encryption = "AES256"
 
+  # A report's chat channels are checked against chat_channels here, at plan, because the variables'
+  # validations cannot see each other before Terraform 1.9 (main.tf writes the two lists).
+  lifecycle {
+    precondition {
+      condition     = length(local.undeclared_chat_channels) == 0
+      error_message = "Every channel a report's chat names must be declared in chat_channels, with its type: ${join("; ", local.undeclared_chat_channels)}."
+    }
+
+    precondition {
+      # spec.MAX_CHANNELS: a report left without chat posts to every channel of chat_channels.
+      condition     = length(local.overfull_chat) == 0
+      error_message = "A report posts to at most 10 chat channels, and one left without chat posts to every channel of chat_channels: ${join("; ", local.overfull_chat)}. List the report's channels in its chat."
+    }
+  }
+
   # Written over TLS by the provider; after the bucket's settings, so that S3 does not refuse a
   # concurrent change to the same bucket (OperationAborted).
   depends_on = [

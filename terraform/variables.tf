@@ -104,6 +104,42 @@ variable "schedule_enabled" {
   default     = true
 }
 
+# --- Chat ---------------------------------------------------------------------------------------
+
+# The channels a report can also be posted to, besides its email. Only the name and the platform are
+# declared here: a channel's webhook URL is a credential (anyone who holds it can post to the channel),
+# so it never enters a variable, the plan or the state. Terraform creates an empty Secrets Manager
+# secret per channel (chat.tf) and you put the URL in it yourself (docs/chat-setup.md).
+
+variable "chat_channels" {
+  description = "The deployment's chat channels, by name: { finops = { type = \"slack\" } }. type is slack (incoming webhook), teams (a Workflows webhook), google_chat (incoming webhook) or webhook (any HTTPS endpoint taking a JSON POST). Each channel gets a Secrets Manager secret <name_prefix>/chat/<name> for its webhook URL, which you set after the apply (output chat_secrets). A report posts to every channel unless its chat lists some (docs/chat-setup.md)."
+  type = map(object({
+    type = string # slack, teams, google_chat, webhook
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    # Not spec.py's bound but IAM's: post_chat's role names each channel's secret ARN (iam.tf), and a
+    # role's inline policies may hold at most 10,240 characters, whitespace not counted ("IAM and AWS STS
+    # quotas", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). 50 ARNs of the
+    # longest name (prefix of 32, channel of 40, in the longest partition and Region) fit with room to
+    # spare; 100 do not (tests/infra/test_iam_least_privilege.py renders that policy).
+    condition     = length(var.chat_channels) <= 50
+    error_message = "chat_channels must declare at most 50 channels: post_chat's role names each channel's secret, and IAM limits a role's policies to 10,240 characters."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.chat_channels) : can(regex("^[a-z0-9][a-z0-9-]{0,39}$", name))])
+    error_message = "chat_channels: each channel name must be 1 to 40 lower-case letters, digits and dashes, starting with a letter or digit (e.g. finops-alerts): it is part of the channel's secret name, <name_prefix>/chat/<name>."
+  }
+
+  validation {
+    condition     = alltrue([for channel in values(var.chat_channels) : channel.type == null ? false : contains(["slack", "teams", "google_chat", "webhook"], channel.type)])
+    error_message = "chat_channels: each channel's type must be slack, teams, google_chat or webhook."
+  }
+}
+
 # --- Reports ------------------------------------------------------------------------------------
 
 # The declarations' rules are defined once, in functions/report_contract/spec.py (ResolveReportDate
@@ -118,7 +154,7 @@ variable "schedule_enabled" {
 # (trimspace() and RE2's \s know fewer); tests/infra/test_reports_variable.py derives that class.
 
 variable "reports" {
-  description = "The reports this deployment sends: a map from a report id (1 to 40 lower-case letters, digits and dashes) to a report. Null (the default) is one report, id daily: the whole organisation by service every day, to recipients, with cost_metric, top_services, daily_budget and monthly_budget. Every attribute is optional; recipients defaults to var.recipients, metric, top_n, budget and monthly_budget to the deployment's settings (budget: none; monthly_budget: monthly_budget). See docs/configuration.md, Reports."
+  description = "The reports this deployment sends: a map from a report id (1 to 40 lower-case letters, digits and dashes) to a report. Null (the default) is one report, id daily: the whole organisation by service every day, to recipients, with cost_metric, top_services, daily_budget and monthly_budget. Every attribute is optional; recipients defaults to var.recipients, metric, top_n, budget and monthly_budget to the deployment's settings (budget: none; monthly_budget: monthly_budget), and chat (the chat_channels it is also posted to, at most 10) to every channel of chat_channels ([] is email only). See docs/configuration.md, Reports."
   type = map(object({
     name         = optional(string)
     cadence      = optional(string) # daily (default), weekly, monthly
@@ -149,6 +185,7 @@ variable "reports" {
     top_n          = optional(number)       # default: top_services
     budget         = optional(number)       # for the report's period; default: none
     monthly_budget = optional(number)       # for the month (daily, monthly; weekly ignores it); default: monthly_budget
+    chat           = optional(list(string)) # channel names of chat_channels; default: every one; []: email only
   }))
   default = null
 
@@ -250,13 +287,34 @@ variable "reports" {
     condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.monthly_budget == null ? true : r.monthly_budget > 0 && r.monthly_budget < 1000000000000])
     error_message = "reports: a report's monthly_budget must be an amount greater than 0 and below 1,000,000,000,000, for the month (unset: monthly_budget)."
   }
+
+  # A report's chat names channels of chat_channels, which these validations cannot see (a validation
+  # may read another variable only from Terraform 1.9): the names are checked here, and that each is
+  # declared, and that an unset chat (every channel) makes at most 10, by preconditions on the object
+  # the declarations are written to (storage.tf).
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.chat == null ? true : length(r.chat) <= 10])
+    error_message = "reports: a report's chat must name at most 10 channels (unset: every channel of chat_channels; []: email only)."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.chat == null ? true : alltrue([for name in r.chat : name == null ? false : can(regex("^[a-z0-9][a-z0-9-]{0,39}$", name))])])
+    error_message = "reports: a report's chat must list channel names as chat_channels declares them: 1 to 40 lower-case letters, digits and dashes, starting with a letter or digit."
+  }
+
+  validation {
+    condition     = var.reports == null ? true : alltrue([for r in values(var.reports) : r.chat == null ? true : length(distinct(r.chat)) == length(r.chat)])
+    error_message = "reports: a report's chat must name each channel once: it would be posted to twice."
+  }
 }
 
 # --- What the functions do ----------------------------------------------------------------------
 
 # Every environment variable a function reads is one of these, named as the variable in lower case
 # (DAILY_BUDGET is daily_budget), with the bounds the function itself enforces
-# (functions/fetch_costs/settings.py, SETTINGS; functions/resolve_report_date/handler.py), so a bad
+# (functions/fetch_costs/settings.py and functions/post_chat/settings.py, SETTINGS;
+# functions/resolve_report_date/handler.py), so a bad
 # value stops `terraform plan` instead of failing the first run after it has claimed the day.
 # tests/infra/test_settings_variables.py evaluates each condition at the bounds against the Python.
 # Numbers are passed with tostring(): 2.5 reaches the function as "2.5".
@@ -395,8 +453,30 @@ variable "cost_explorer_history_months" {
   }
 }
 
+variable "chat_timeout_seconds" {
+  description = "How long post_chat waits for a chat platform to answer one post, in seconds: a whole number from 1 to 30 (post_chat reads it as CHAT_TIMEOUT_SECONDS). The function's own timeout, 50 seconds, leaves room for one wait on a platform's Retry-After."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.chat_timeout_seconds >= 1 && var.chat_timeout_seconds <= 30 && floor(var.chat_timeout_seconds) == var.chat_timeout_seconds
+    error_message = "chat_timeout_seconds must be a whole number from 1 to 30."
+  }
+}
+
+variable "chat_secret_max_age_seconds" {
+  description = "How long post_chat reuses a webhook URL it read from Secrets Manager before reading it again, in seconds: a whole number from 0 (read it for every post) to 3600 (post_chat reads it as CHAT_SECRET_MAX_AGE_SECONDS). A URL you change is used within this time, or at once after a platform refuses a post."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.chat_secret_max_age_seconds >= 0 && var.chat_secret_max_age_seconds <= 3600 && floor(var.chat_secret_max_age_seconds) == var.chat_secret_max_age_seconds
+    error_message = "chat_secret_max_age_seconds must be a whole number from 0 to 3600."
+  }
+}
+
 variable "log_level" {
-  description = "Log level of the three functions (POWERTOOLS_LOG_LEVEL)."
+  description = "Log level of the four functions (POWERTOOLS_LOG_LEVEL)."
   type        = string
   default     = "INFO"
 
@@ -407,13 +487,13 @@ variable "log_level" {
 }
 
 variable "extra_function_environment" {
-  description = "More environment variables per function, for what is not a setting of this code (a library's own variable, say): { render_email = { NAME = \"value\" } }. Keys are resolve_report_date, fetch_costs, render_email. Every setting a function reads has its own typed, validated variable above (the setting's name in lower case: DAILY_BUDGET is daily_budget) and is refused here, so a bad value stops the plan instead of the first run."
+  description = "More environment variables per function, for what is not a setting of this code (a library's own variable, say): { render_email = { NAME = \"value\" } }. Keys are resolve_report_date, fetch_costs, render_email, post_chat. Every setting a function reads has its own typed, validated variable above (the setting's name in lower case: DAILY_BUDGET is daily_budget) and is refused here, so a bad value stops the plan instead of the first run."
   type        = map(map(string))
   default     = {}
 
   validation {
-    condition     = alltrue([for function in keys(var.extra_function_environment) : contains(["resolve_report_date", "fetch_costs", "render_email"], function)])
-    error_message = "extra_function_environment keys must be resolve_report_date, fetch_costs or render_email."
+    condition     = alltrue([for function in keys(var.extra_function_environment) : contains(["resolve_report_date", "fetch_costs", "render_email", "post_chat"], function)])
+    error_message = "extra_function_environment keys must be resolve_report_date, fetch_costs, render_email or post_chat."
   }
 
   validation {
@@ -428,10 +508,10 @@ variable "extra_function_environment" {
   validation {
     condition = alltrue(flatten([
       for settings in values(var.extra_function_environment) : [
-        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "MONTHLY_BUDGET", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS"], name)
+        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "MONTHLY_BUDGET", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS", "CHAT_TIMEOUT_SECONDS", "CHAT_SECRET_MAX_AGE_SECONDS"], name)
       ]
     ]))
-    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, MONTHLY_BUDGET, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS or COST_EXPLORER_HISTORY_MONTHS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
+    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, MONTHLY_BUDGET, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS, COST_EXPLORER_HISTORY_MONTHS, CHAT_TIMEOUT_SECONDS or CHAT_SECRET_MAX_AGE_SECONDS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
   }
 }
 
@@ -506,7 +586,7 @@ variable "alarm_emails" {
 }
 
 variable "function_error_alarms" {
-  description = "Whether each function gets an Errors alarm (three alarms). A function error that the retries do not absorb already fails the run, which the failure alarms and the failed-run message report; these add the errors that were retried away. CloudWatch's free tier covers 10 alarms per account and this configuration creates 12 with them, 9 without (docs/cost.md)."
+  description = "Whether each function gets an Errors alarm (four alarms). A function error that the retries do not absorb already fails the run, which the failure alarms and the failed-run message report; these add the errors that were retried away. CloudWatch's free tier covers 10 alarms per account and this configuration creates 13 with them, 9 without (docs/cost.md)."
   type        = bool
   default     = true
 }

@@ -23,7 +23,16 @@ The shapes, snake_case as a Terraform user writes them:
      "metric": null | "UnblendedCost" | ...,       # null: the deployment's COST_METRIC
      "top_n": null | 1..20,                        # null: the deployment's TOP_SERVICES
      "budget": null | "150",                       # for the report's period; null: none (daily: DAILY_BUDGET)
-     "monthly_budget": null | "5000"}              # daily and monthly reports; null: MONTHLY_BUDGET; weekly: ignored
+     "monthly_budget": null | "5000",              # daily and monthly reports; null: MONTHLY_BUDGET; weekly: ignored
+     "chat": null | [{"name": "finops", "type": "slack" | "teams" | "google_chat" | "webhook"}, ...]}
+                                                   # null or absent: email only; at most 10 channels, each once
+
+`chat` lists the chat channels a report is also posted to once its email is sent (the PostToChat Map, one
+post per channel). A Terraform user writes only channel names there; Terraform writes each name with its
+type from the deployment's variable `chat_channels` (a map from channel name to `{type}`), and an unset
+`chat` as every channel of it (`[]`: email only). A channel's webhook URL is not in the declaration: it is
+a credential, kept in Secrets Manager as `<name_prefix>/chat/<name>` and read by post_chat when it posts
+(docs/chat-setup.md).
 
 Periods are UTC days, as Cost Explorer keeps them; a weekly report covers an ISO week (Monday to Sunday)
 and a monthly one a calendar month. The time zone only decides which day of the week or month it is
@@ -79,6 +88,15 @@ TIME_ZONE = re.compile(
 )
 BUDGET_MAX = Decimal(10) ** 12
 
+# Chat channels. A channel's name is part of its secret's name (<name_prefix>/chat/<name>) and of log
+# lines, so it follows the report id's rule. At most MAX_CHANNELS per report: each one is one post, one
+# item of the PostToChat Map that runs after the email is sent; ten is more than a team has, and keeps a
+# report's posts few.
+CHANNEL_TYPES = ("slack", "teams", "google_chat", "webhook")
+CHANNEL_NAME = REPORT_ID
+CHANNEL_NAME_CHARS = REPORT_ID_CHARS
+MAX_CHANNELS = 10
+
 REPORT_FIELDS = frozenset(
     {
         "name",
@@ -94,6 +112,7 @@ REPORT_FIELDS = frozenset(
         "top_n",
         "budget",
         "monthly_budget",
+        "chat",
     }
 )
 
@@ -177,6 +196,18 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class ChatChannel:
+    """One chat channel a report is posted to: its name (its secret is <name_prefix>/chat/<name>) and
+    which platform's message it takes (one of CHANNEL_TYPES)."""
+
+    name: str
+    type: str
+
+    def to_state(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type}
+
+
+@dataclass(frozen=True)
 class ReportSpec:
     """One report, normalised: every default filled except those the functions' settings give (metric,
     top_n; None means the deployment's)."""
@@ -197,6 +228,7 @@ class ReportSpec:
     monthly_budget: Decimal | None = (
         None  # the month's: a daily report's month to date and forecast, a monthly one's month
     )
+    chat: tuple[ChatChannel, ...] = ()  # the channels it is also posted to; () is email only
 
     @property
     def record_prefix(self) -> str:
@@ -220,6 +252,7 @@ class ReportSpec:
             "top_n": self.top_n,
             "budget": None if self.budget is None else str(self.budget),
             "monthly_budget": None if self.monthly_budget is None else str(self.monthly_budget),
+            "chat": [channel.to_state() for channel in self.chat],
         }
 
     @classmethod
@@ -278,6 +311,7 @@ class _Reader:
             top_n=self.optional_whole(raw, "top_n", TOP_SERVICES_MIN, TOP_SERVICES_MAX),
             budget=self.budget("budget", raw.get("budget")),
             monthly_budget=self.budget("monthly_budget", raw.get("monthly_budget")),
+            chat=self.chat(raw.get("chat")),
         )
 
     def choice(self, raw: dict[str, Any], name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -411,3 +445,32 @@ class _Reader:
         if not amount.is_finite() or not 0 < amount < BUDGET_MAX:
             raise self.refuse(name, value, allowed)
         return amount
+
+    def chat(self, value: object) -> tuple[ChatChannel, ...]:
+        """`chat`: null (or absent) is email only; else 0 to MAX_CHANNELS channels, each named once."""
+        if value is None:
+            return ()
+        if not isinstance(value, list) or len(value) > MAX_CHANNELS:
+            raise self.refuse(
+                "chat", value, f'use a list of 0 to {MAX_CHANNELS} channels, each {{"name": ..., "type": ...}}'
+            )
+        channels = tuple(self.channel(f"chat[{index}]", item) for index, item in enumerate(value))
+        names = [channel.name for channel in channels]
+        if len(set(names)) != len(names):
+            raise self.refuse("chat", names, "name each channel once")
+        return channels
+
+    def channel(self, path: str, item: object) -> ChatChannel:
+        if not isinstance(item, dict) or set(item) != {"name", "type"}:
+            raise self.refuse(path, item, 'use {"name": ..., "type": ...}')
+        name, kind = item["name"], item["type"]
+        if not isinstance(name, str) or not CHANNEL_NAME.fullmatch(name):
+            raise self.refuse(
+                f"{path}.name",
+                name,
+                f"use 1 to {CHANNEL_NAME_CHARS} lower-case letters, digits and dashes, starting with a letter or "
+                "digit (e.g. finops-alerts)",
+            )
+        if not isinstance(kind, str) or kind not in CHANNEL_TYPES:
+            raise self.refuse(f"{path}.type", kind, f"use one of {', '.join(CHANNEL_TYPES)}")
+        return ChatChannel(name, kind)

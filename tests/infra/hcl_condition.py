@@ -5,7 +5,8 @@ It understands the subset the validations use: numbers, strings, lists, true/fal
 `var.<name>` and attributes of it (`var.reports`, `r.scope.tag.key`), `x[index]`, `! -`, `* / %`,
 `+ -`, comparisons, `== !=`, `&& ||`, `cond ? a : b`, list for-expressions (`[for k, v in x : e if c]`)
 and the functions floor(), contains(), length(), keys(), values(), alltrue(), anytrue(), flatten(),
-distinct(), toset(), lower(), tostring(), regex(), regexall() and can(). Anything else raises Unsupported, so a
+distinct(), toset(), lower(), tostring(), join(), format() (the verbs %s, %d and %q), regex(), regexall(),
+can() and try(). Anything else raises Unsupported, so a
 condition written beyond this subset fails the test loudly instead of being judged wrongly. It follows
 Terraform (1.11) where that matters: `&&` and `||` evaluate both sides (so `var.x == null || var.x > 0`
 is an error for null, as Terraform reports it), only the chosen branch of `?:` is evaluated, comparing
@@ -24,6 +25,7 @@ list with single quotes, and an expression inside a list as the string "${expres
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
@@ -35,6 +37,7 @@ _TOKEN = re.compile(
         (?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
       | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
       | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+      | (?P<attribute>\.[A-Za-z_][A-Za-z0-9_]*)
       | (?P<op>&&|\|\||==|!=|<=|>=|=>|[-+*/%<>!?:(),\[\]{}=])
     )""",
     re.VERBOSE,
@@ -205,6 +208,43 @@ def _tostring(value: Any) -> str | None:
     return text if text != "-0" else "0"
 
 
+def _format(spec: Any, *values: Any) -> str:
+    """format() with the verbs the configuration uses: %s (a string or number as tostring() writes it),
+    %d (a whole number) and %q (a string as a JSON string, in double quotes)."""
+    remaining = list(values)
+
+    def verb(match: re.Match) -> str:
+        if match[0] == "%%":
+            return "%"
+        if not remaining:
+            raise EvaluationError(f"format({spec!r}): not enough arguments")
+        value = remaining.pop(0)
+        if match[0] == "%d":
+            number = _number(value)
+            if number != int(number):
+                raise EvaluationError(f"format(): %d of {value!r}")
+            return str(int(number))
+        text = _tostring(value)
+        if text is None:
+            raise EvaluationError("format(): a null argument")
+        return json.dumps(text, ensure_ascii=False) if match[0] == "%q" else text
+
+    result = re.sub(
+        r"%[%sdq]|%.", lambda m: verb(m) if m[0] in ("%%", "%s", "%d", "%q") else _unsupported(m[0]), _string(spec)
+    )
+    if remaining:
+        raise EvaluationError(f"format({spec!r}): too many arguments")
+    return result
+
+
+def _unsupported(verb: str) -> str:
+    raise Unsupported(f"format() verb {verb} is not known to this evaluator")
+
+
+def _join(separator: Any, items: Any) -> str:
+    return _string(separator).join(_string(item) for item in _collection(items))
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "floor": lambda x: Decimal(math.floor(_number(x))),
     "contains": lambda items, x: any(_equal(item, x) for item in _collection(items)),
@@ -219,6 +259,8 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "regex": _regex,
     "regexall": _regexall,
     "tostring": _tostring,
+    "format": _format,
+    "join": _join,
     "toset": lambda items: sorted(_distinct(items), key=repr),  # a set: no order, no repeats
 }
 
@@ -324,11 +366,16 @@ class _Parser:
         return self.postfix(self.primary())
 
     def postfix(self, expression: Thunk) -> Thunk:
-        while self.peek() == "[":
-            self.take("[")
-            key = self.conditional()
-            self.take("]")
-            expression = (lambda e, k: lambda env: _index(e(env), k(env)))(expression, key)
+        """x[key] and x[key].attribute, any number of times."""
+        while self.peek() == "[" or (self.peek() or "").startswith("."):
+            if self.peek() == "[":
+                self.take("[")
+                key = self.conditional()
+                self.take("]")
+                expression = (lambda e, k: lambda env: _index(e(env), k(env)))(expression, key)
+                continue
+            name = self.take()[1][1:]
+            expression = (lambda e, n: lambda env: _attribute(e(env), n))(expression, name)
         return expression
 
     def arguments(self) -> list[Thunk]:
@@ -489,6 +536,9 @@ class _Parser:
             if text == "can":  # evaluates its argument itself: an error is false, not a failed plan
                 (argument,) = self.arguments()
                 return lambda env: _can(argument, env)
+            if text == "try":  # the first argument that evaluates without an error
+                attempts = self.arguments()
+                return lambda env: _try(attempts, env)
             if text not in _FUNCTIONS:
                 raise Unsupported(f"function {text}() is not known to this evaluator")
             arguments = self.arguments()
@@ -503,6 +553,15 @@ class _Parser:
         inner = _Parser(text, outer.variables, outer.local_values)
         inner.names = list(outer.names)
         return inner.parse()
+
+
+def _try(attempts: list[Thunk], env: Environment) -> Any:
+    for attempt in attempts:
+        try:
+            return attempt(env)
+        except EvaluationError:
+            continue
+    raise EvaluationError("no argument of try() could be evaluated")
 
 
 def _can(argument: Thunk, env: Environment) -> bool:

@@ -177,7 +177,8 @@ class Terraform:
         """A for_each body as one body per key, when its for_each is a local map written in the
         configuration (or local.functions): `${each.key}`, `${each.value.x}`, `[each.key]` inside a
         reference, and dynamic blocks over `each.value.x`, `each.value.x[*]` or `local.y[each.key]` are
-        written in. {None: body} when there is no for_each, or one these static checks cannot follow."""
+        written in (but where local.y[each.key] is an expression, not a list or map written out: that
+        block is kept as it is). {None: body} when there is no for_each, or one these static checks cannot follow."""
         collection = self._resolve(attr(body, "for_each"), {}, collection=True)
         if not isinstance(collection, dict):
             return {None: body}
@@ -200,7 +201,9 @@ class Terraform:
                 if "each" not in scope:
                     return self._UNRESOLVED
                 value = value[scope["each"][0]]
-            return value
+            # An expression (a conditional list, say) is not followed: its dynamic block is kept, and
+            # read as if it applied (tests/infra/test_iam_least_privilege.py counts its statement granted).
+            return self._UNRESOLVED if isinstance(value, str) else value
         match = re.fullmatch(r"\$\{(\w+)\.(key|value)((?:\.\w+)*)(\[\*\])?\}", expression)
         if not match or match[1] not in scope:
             return self._UNRESOLVED

@@ -160,7 +160,14 @@ FUNCTION_OBJECTS = {
         ("s3:PutObject", SHARED_OBJECTS),
     },
     "render_email": set(),
+    "post_chat": set(),
 }
+# The Secrets Manager secrets a function reads, by function: post_chat reads the webhook URL of the channel
+# it posts to (SecretId <name_prefix>/chat/<channel>), one of the chat secrets (chat.tf), so it may read
+# exactly those, on the "Secret" resource type (Service Authorization Reference, "Actions, resources, and
+# condition keys for AWS Secrets Manager"). Which channel is named at run time.
+CHAT_SECRETS = "aws_secretsmanager_secret.chat[*].arn"
+FUNCTION_SECRETS = {"post_chat": {("secretsmanager:GetSecretValue", CHAT_SECRETS)}}
 # Actions with no resource types, for a function.
 FUNCTION_UNSCOPED = {"ce:GetCostAndUsage", "ses:GetAccount"}
 
@@ -438,16 +445,18 @@ def boto3_actions(package: Path) -> set[str]:
 def needed_by_function(terraform: Terraform, function: str) -> set[tuple[str, str]]:
     lambda_function = terraform.resources["aws_lambda_function"]["this"]
     needed = set()
-    objects = FUNCTION_OBJECTS[function]
+    objects = FUNCTION_OBJECTS[function] | FUNCTION_SECRETS.get(function, set())
     called = boto3_actions(FUNCTIONS / function)
     for action in called:
         if action in FUNCTION_UNSCOPED:
             needed.add((action, "*"))
             continue
         scoped = {pair for pair in objects if pair[0] == action}
-        assert scoped, f"{function} calls {action}: add the objects it uses to FUNCTION_OBJECTS"
+        assert scoped, f"{function} calls {action}: add what it uses to FUNCTION_OBJECTS or FUNCTION_SECRETS"
         needed |= scoped
-    assert {action for action, _ in objects} <= called, f"{function}: FUNCTION_OBJECTS lists a call it does not make"
+    assert {action for action, _ in objects} <= called, (
+        f"{function}: FUNCTION_OBJECTS or _SECRETS lists a call it does not make"
+    )
     own_log_group = "/aws/lambda/" + attr(lambda_function, "function_name")
     groups = [
         name
@@ -515,11 +524,13 @@ def test_each_function_is_granted_exactly_what_its_code_calls(terraform) -> None
 
 def test_the_aws_calls_each_function_makes() -> None:
     # resolve_report_date reads the declarations and the sending quota and writes the due list;
-    # fetch_costs queries Cost Explorer and shares through the bucket; render_email calls nothing.
+    # fetch_costs queries Cost Explorer and shares through the bucket; render_email calls nothing;
+    # post_chat reads a channel's webhook URL.
     assert {function: boto3_actions(FUNCTIONS / function) for function in deployed_functions()} == {
         "fetch_costs": {"ce:GetCostAndUsage", "s3:GetObject", "s3:PutObject"},
         "render_email": set(),
         "resolve_report_date": {"s3:GetObject", "s3:PutObject", "ses:GetAccount"},
+        "post_chat": {"secretsmanager:GetSecretValue"},
     }
 
 
@@ -725,3 +736,105 @@ def test_every_trust_policy_is_used_by_a_role_and_every_role_uses_one(terraform)
         if not any(attr(statement, "resources") for statement in statements(document))
     }
     assert used == documents
+
+
+# --- The chat secrets ----------------------------------------------------------------------------------
+
+
+def function_document(terraform: Terraform, function: str) -> dict:
+    """The policy document of one function's role, read from iam.tf whether or not its code exists yet."""
+    return terraform.instances(terraform.data["aws_iam_policy_document"]["function"])[function]
+
+
+def test_only_post_chat_may_read_secrets_and_only_the_chat_secrets(terraform) -> None:
+    readers = {
+        (name, resource)
+        for name, document in policy_documents(terraform)
+        if any(attr(statement, "resources") for statement in statements(document))  # not a trust policy
+        for action, resource in granted(document, denials=True)
+        if action.startswith("secretsmanager:")
+    }
+    assert readers == {('function["post_chat"]', CHAT_SECRETS)}
+    grants = {pair for pair in granted(function_document(terraform, "post_chat")) if pair[0].startswith("secret")}
+    assert grants == FUNCTION_SECRETS["post_chat"], "GetSecretValue, on exactly the chat secrets' ARNs"
+
+
+def test_the_chat_secrets_are_one_per_channel_named_as_post_chat_reads_them(terraform) -> None:
+    secret = terraform.resources["aws_secretsmanager_secret"]["chat"]
+    assert attr(secret, "for_each") == "${var.chat_channels}", "a secret for each channel, and no other"
+    assert attr(secret, "name") == "${local.chat_secret_prefix}${each.key}"
+    assert terraform.locals["chat_secret_prefix"] == "${var.name_prefix}/chat/"
+    # post_chat asks for <CHAT_SECRET_PREFIX><channel>: the prefix the secrets are named with.
+    assert terraform.locals["infrastructure_environment"]["post_chat"] == {
+        "CHAT_SECRET_PREFIX": "${local.chat_secret_prefix}"
+    }
+    # The URL never passes through Terraform: no secret version, no secret_string anywhere.
+    assert "aws_secretsmanager_secret_version" not in terraform.resources
+    assert "secret_string" not in "".join(path.read_text() for path in TERRAFORM.glob("*.tf"))
+
+
+def test_the_secret_statement_is_left_out_without_channels_as_iam_refuses_an_empty_resource(terraform) -> None:
+    from tests.infra.hcl_condition import evaluate
+
+    statements_by_function = terraform.locals["function_secret_statements"]
+    assert set(statements_by_function) == set(terraform.locals["functions"])
+    for function, sids in statements_by_function.items():
+        for channels, expected in (({}, []), ({"finops": {"type": "slack"}}, ["ReadTheChatWebhookUrls"])):
+            value = sids if isinstance(sids, list) else evaluate(sids, {"chat_channels": channels})
+            assert value == (expected if function == "post_chat" else []), (function, channels)
+    (dynamic,) = [
+        block["statement"]
+        for block in blocks(terraform.data["aws_iam_policy_document"]["function"], "dynamic")
+        if "statement" in block
+        and attr(block["statement"], "for_each") == "${local.function_secret_statements[each.key]}"
+    ]
+    (content,) = blocks(dynamic, "content")
+    assert [normalise(r) for r in as_list(attr(content, "resources"))] == [CHAT_SECRETS]
+
+
+# The longest ARN of each kind a deployment can have: the longest partition name (aws-us-gov), a Region
+# code longer than any there is (the longest, such as ap-southeast-1, have 14 characters), the longest
+# name_prefix (32) and channel name (40), and the "-" and six random characters Secrets Manager adds.
+_PARTITION, _REGION, _ACCOUNT = "aws-us-gov", "r" * 20, "1" * 12
+_LONGEST = {
+    CHAT_SECRETS: f"arn:{_PARTITION}:secretsmanager:{_REGION}:{_ACCOUNT}:secret:{'p' * 32}/chat/{'c' * 40}-AbCdEf",
+    'aws_cloudwatch_log_group.function["post_chat"].arn:*': (
+        f"arn:{_PARTITION}:logs:{_REGION}:{_ACCOUNT}:log-group:/aws/lambda/{'p' * 32}-post-chat:*"
+    ),
+    "*": "*",
+}
+# "Role policy size cannot exceed 10,240 characters", all the role's inline policies together; whitespace
+# is not counted (IAM User Guide, "IAM and AWS STS quotas",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ROLE_POLICY_CHARACTERS = 10_240
+
+
+def longest_policy(terraform: Terraform, channels: int) -> str:
+    """post_chat's policy as IAM stores it, with `channels` chat secrets of the longest ARN."""
+    body = []
+    for statement in statements(function_document(terraform, "post_chat")):
+        resources = []
+        for resource in as_list(attr(statement, "resources")):
+            name = normalise(resource)
+            resources += [_LONGEST[name]] * (channels if name == CHAT_SECRETS else 1)
+        actions = as_list(attr(statement, "actions"))
+        body.append(
+            {
+                "Sid": "ReadTheChatWebhookUrls" if "${" in attr(statement, "sid") else attr(statement, "sid"),
+                "Effect": "Allow",
+                "Action": actions[0] if len(actions) == 1 else actions,
+                "Resource": resources[0] if len(resources) == 1 else resources,
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": body}, separators=(",", ":"))
+
+
+def test_post_chats_policy_fits_iams_quota_with_the_most_channels_chat_channels_allows(terraform) -> None:
+    (most,) = [
+        int(match[1])
+        for validation in blocks(terraform.variables["chat_channels"], "validation")
+        if (match := re.fullmatch(r"\$\{length\(var\.chat_channels\) <= (\d+)\}", attr(validation, "condition")))
+    ]
+    assert len(longest_policy(terraform, most)) <= ROLE_POLICY_CHARACTERS
+    # Why the bound is not 100: that many of the longest ARNs would not fit.
+    assert len(longest_policy(terraform, 100)) > ROLE_POLICY_CHARACTERS

@@ -93,14 +93,29 @@ def test_each_function_times_out_before_its_state_does(terraform) -> None:
     definition = json.loads(STATE_MACHINE.read_text())
     _, variables_local = definition_file(terraform.resources["aws_sfn_state_machine"]["cost_notifier"])
     variables = terraform.locals[variables_local]
-    for state_name, state in definition["States"].items():
+    invoked = []
+    for state_name, state in every_state(definition["States"]):
         if state.get("Resource") != "arn:aws:states:::lambda:invoke":
             continue
+        invoked.append(state_name)
         placeholder = state["Parameters"]["FunctionName"].strip("${}")
         function = reference(variables[placeholder]).key
         timeout = terraform.locals["functions"][function]["timeout"]
         assert "TimeoutSeconds" in state, f"{state_name} has no TimeoutSeconds"
         assert timeout < state["TimeoutSeconds"], f"{function} ({timeout} s) must time out before {state_name}"
+    assert invoked, "no lambda:invoke state found"
+
+
+def every_state(states: dict):
+    """Every state of a definition, those inside a Map's ItemProcessor (PostToChat's) or a Parallel's
+    branches too."""
+    for name, state in states.items():
+        yield name, state
+        for branch in state.get("Branches", []):
+            yield from every_state(branch["States"])
+        for key in ("ItemProcessor", "Iterator"):
+            if key in state:
+                yield from every_state(state[key]["States"])
 
 
 def test_every_setting_terraform_sets_is_read_by_that_function(terraform) -> None:

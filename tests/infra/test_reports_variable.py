@@ -11,6 +11,12 @@ every rule and bound of spec.py):
 - ResolveReportDate: parse_reports, on the JSON that local.reports (its own expression in main.tf,
   evaluated) makes of the converted value, as the state machine definition carries it.
 
+A report's chat names channels of another variable, chat_channels, which a validation of `reports` cannot
+see (before Terraform 1.9): Terraform's side is then both variables' validations and the preconditions on
+the object the declarations are written to (aws_s3_object.reports in storage.tf), as `terraform plan`
+evaluates them, and the declarations of the table are asked with the channels CHANNELS declares (or, in
+CHANNEL_CASES, with channels of their own).
+
 The two must agree on every declaration, and where they refuse, a failing validation's message names
 the field parse_reports names. Where a terraform binary exists (no provider is needed: variables.tf and
 the reports' locals alone), `terraform plan` itself is asked every declaration and shows every rendered
@@ -39,6 +45,8 @@ from tests.infra.hcl_condition import EvaluationError, evaluate
 from tests.infra.terraform import TERRAFORM, Terraform, attr, blocks, parse_files
 
 RECIPIENTS = ["finops@example.com"]
+# The deployment's chat channels the table's declarations name (as chat_channels is written).
+CHANNELS = {"finops": {"type": "slack"}, "payments-team": {"type": "teams"}}
 # The deployment-wide variables local.reports reads, at their defaults (daily_budget set, to see it pass).
 DEPLOYMENT = {
     "recipients": RECIPIENTS,
@@ -46,6 +54,7 @@ DEPLOYMENT = {
     "top_services": Decimal(10),
     "daily_budget": Decimal("99.50"),
     "monthly_budget": Decimal("2500"),
+    "chat_channels": CHANNELS,
 }
 PYTHON_WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 
@@ -94,12 +103,17 @@ def _parse_type(tokens: list[str]) -> Any:
 
 
 @functools.cache
-def reports_type() -> Any:
+def variable_type(name: str) -> Any:
+    """The type of a variable of variables.tf, as written (its `type =` line, not a word of its description)."""
     text = (TERRAFORM / "variables.tf").read_text()
-    body = text[text.index('variable "reports" {') :]
-    start = body.index("type") + len("type")
-    tokens = _type_tokens(body[body.index("=", start) + 1 :])
-    return _parse_type(tokens)
+    body = text[text.index(f'variable "{name}" {{') :]
+    start = re.search(r"^  type\s*=", body, flags=re.MULTILINE)
+    assert start, f"variable {name} has no type"
+    return _parse_type(_type_tokens(body[start.end() :]))
+
+
+def reports_type() -> Any:
+    return variable_type("reports")
 
 
 def convert(value: Any, kind: Any, path: str = "var.reports") -> Any:
@@ -145,21 +159,53 @@ def convert(value: Any, kind: Any, path: str = "var.reports") -> Any:
 # --- Both sides -------------------------------------------------------------------------------------------
 
 
-def terraform_side(terraform: Terraform, declaration: Any) -> tuple[bool, list[str], Any]:
-    """(accepted, the failing validations' messages, the converted value) as `terraform plan` decides."""
+def terraform_side(terraform: Terraform, declaration: Any, channels: Any = CHANNELS) -> tuple[bool, list[str], Any]:
+    """(accepted, the failing validations' and preconditions' messages, the converted value) as
+    `terraform plan` decides: each variable converted to its type and validated; then, if they pass, the
+    preconditions of the object the declarations are written to."""
     try:
         value = convert(declaration, reports_type_map())
+        chat_channels = convert(channels, variable_type("chat_channels"), "var.chat_channels")
     except Refused as refused:
         return False, [str(refused)], None
     failing = []
-    for validation in blocks(terraform.variables["reports"], "validation"):
-        try:
-            passed = evaluate(attr(validation, "condition"), {"reports": value}) is True
-        except EvaluationError:
-            passed = False
-        if not passed:
-            failing.append(attr(validation, "error_message"))
+    for name, given in (("reports", value), ("chat_channels", chat_channels)):
+        for validation in blocks(terraform.variables[name], "validation"):
+            try:
+                passed = evaluate(attr(validation, "condition"), {name: given}) is True
+            except EvaluationError:
+                passed = False
+            if not passed:
+                failing.append(attr(validation, "error_message"))
+    if failing:
+        return False, failing, value
+    variables = {**DEPLOYMENT, "reports": value, "chat_channels": chat_channels}
+    for precondition in declarations_preconditions(terraform):
+        if evaluate(attr(precondition, "condition"), variables, terraform.locals) is not True:
+            failing.append(render_message(attr(precondition, "error_message"), variables, terraform.locals))
     return not failing, failing, value
+
+
+def declarations_preconditions(terraform: Terraform) -> list[dict]:
+    """The preconditions of aws_s3_object.reports (storage.tf): what `reports` cannot check alone."""
+    (lifecycle,) = blocks(terraform.resources["aws_s3_object"]["reports"], "lifecycle")
+    return blocks(lifecycle, "precondition")
+
+
+def render_message(template: str, variables: dict, local_values: dict) -> str:
+    """An error_message with its ${...} interpolations evaluated, as Terraform prints it."""
+    if template.startswith('${"') and template.endswith('"}'):  # how the parser renders a template
+        template = template[3:-2]
+    parts, position = [], 0
+    while (start := template.find("${", position)) >= 0:
+        depth, end = 0, start + 1
+        for end in range(start + 1, len(template)):
+            depth += {"{": 1, "}": -1}.get(template[end], 0)
+            if depth == 0:
+                break
+        parts += [template[position:start], str(evaluate(template[start : end + 1], variables, local_values))]
+        position = end + 1
+    return "".join(parts) + template[position:]
 
 
 def reports_type_map() -> Any:
@@ -168,9 +214,9 @@ def reports_type_map() -> Any:
     return kind
 
 
-def rendered(terraform: Terraform, value: Any) -> dict:
+def rendered(terraform: Terraform, value: Any, channels: Any = CHANNELS) -> dict:
     """local.reports for var.reports = value: main.tf's own expression, evaluated."""
-    variables = {**DEPLOYMENT, "reports": value}
+    variables = {**DEPLOYMENT, "reports": value, "chat_channels": channels}
     return evaluate(terraform.locals["reports"], variables, terraform.locals)
 
 
@@ -194,10 +240,11 @@ def spec_side(document: str) -> tuple[bool, str]:
 
 
 def field_named(message: str) -> str:
-    """What a Terraform message must name for parse_reports' refusal: its field path."""
-    match = re.match(r'reports\["[^"]*"\]\.([\w.]+):', message)
+    """What a Terraform message must name for parse_reports' refusal: its field path; for a refusal of an
+    item of a list (chat[1].type), the list (chat)."""
+    match = re.match(r'reports\["[^"]*"\]\.([\w.\[\]]+):', message)
     if match:
-        return match[1]
+        return re.sub(r"\[\d+\].*", "", match[1])
     if "report id" in message:
         return "report id"
     return f"1 to {spec.MAX_REPORTS:,}"
@@ -360,7 +407,42 @@ CASES = [
         id="four reports",
     ),
     pytest.param({"team": {}, "Team": {}}, id="two reports, one id in capitals"),
+    # Chat, with CHANNELS declared: unset is every channel, [] none; a name must be declared, once.
+    pytest.param(one(chat=["finops"]), id="chat one channel"),
+    pytest.param(one(chat=["payments-team", "finops"]), id="chat both channels, in its own order"),
+    pytest.param(one(chat=[]), id="chat []: email only"),
+    pytest.param(one(chat=None), id="chat null: every channel"),
+    pytest.param({"team": {"chat": ["finops"]}, "org": {}}, id="chat on one report, every channel on the other"),
+    pytest.param(one(chat=["ops"]), id="chat an undeclared channel"),
+    pytest.param(one(chat=["finops", "ops"]), id="chat a declared and an undeclared channel"),
+    pytest.param({"a": {"chat": ["ops"]}, "b": {"chat": ["zz"]}}, id="chat two reports, undeclared channels"),
+    pytest.param(one(chat=["a" * 40]), id="chat an undeclared name of 40"),
+    *(pytest.param(one(chat=[n]), id=f"chat name {n[:9]!r}") for n in ("Finops", "a" * 41, "-ops", "a_b", "", " ")),
+    pytest.param(one(chat=[None]), id="chat [null]"),
+    pytest.param(one(chat=["finops", "finops"]), id="chat a channel twice"),
+    pytest.param(one(chat=[f"c{i}" for i in range(spec.MAX_CHANNELS + 1)]), id="chat 11 channels"),
+    pytest.param(one(chat="finops"), id="chat a string"),
     *ws_cases(),
+]
+
+# chat_channels with the reports that use them: the channels are the deployment's, so each case's reports
+# post to every channel (an unset chat), and what Terraform refuses in chat_channels parse_reports refuses
+# in a report's chat. (A channel no report posts to is still checked, stricter than parse_reports, because
+# its secret is created: test_a_channel_no_report_posts_to_is_still_checked.)
+MANY = {f"c{i:02d}": {"type": spec.CHANNEL_TYPES[i % 4]} for i in range(spec.MAX_CHANNELS + 1)}
+CHANNEL_CASES = [
+    *(pytest.param({"ops": {"type": t}}, None, id=f"type {t}") for t in spec.CHANNEL_TYPES),
+    *(pytest.param({"ops": {"type": t}}, None, id=f"type {t!r}") for t in ("discord", "Slack", "msteams", "", None)),
+    pytest.param({}, None, id="no channel"),
+    pytest.param({}, {"team": {}}, id="no channel, a declared report"),
+    *(pytest.param({n: {"type": "slack"}}, None, id=f"name {n[:9]!r}") for n in ("a", "9", "a-", "a" * 40)),
+    *(pytest.param({n: {"type": "slack"}}, None, id=f"name {n[:9]!r}") for n in ("Ops", "-ops", "a" * 41, "a.b", "")),
+    pytest.param(dict(list(MANY.items())[: spec.MAX_CHANNELS]), None, id="10 channels, the default report"),
+    pytest.param(MANY, None, id="11 channels, the default report"),
+    pytest.param(MANY, {"team": {}, "org": {"chat": ["c00"]}}, id="11 channels, a report with every one"),
+    pytest.param(MANY, {"team": {"chat": ["c00", "c10"]}, "org": {"chat": []}}, id="11 channels, chosen"),
+    pytest.param({"ops": {}}, None, id="a channel without type"),
+    pytest.param({"ops": "slack"}, None, id="a channel as a string"),
 ]
 
 
@@ -404,6 +486,81 @@ def test_terraform_accepts_exactly_the_declarations_parse_reports_accepts(terraf
         assert any(field in message for message in messages), f"no message names {field!r}: {messages}"
 
 
+@pytest.mark.parametrize("channels, declaration", CHANNEL_CASES)
+def test_terraform_accepts_exactly_the_chat_channels_parse_reports_accepts(terraform, channels, declaration) -> None:
+    try:
+        converted = convert(channels, variable_type("chat_channels"), "var.chat_channels")
+    except Refused:
+        # Refused by the type itself (no type, or not an object): such a channel reaches no report.
+        assert not terraform_side(terraform, declaration, channels)[0]
+        return
+    accepted, messages, value = terraform_side(terraform, declaration, channels)
+    by_spec, refusal = spec_side(as_json(rendered(terraform, value, converted)))
+    assert accepted is by_spec, (
+        f"terraform {'accepts' if accepted else 'refuses'} ({messages}); {refusal or 'spec accepts'}"
+    )
+    if not by_spec:
+        field = field_named(refusal)
+        assert any(field in message for message in messages), f"no message names {field!r}: {messages}"
+
+
+def test_an_unset_chat_is_every_channel_in_name_order_and_an_empty_one_none(terraform) -> None:
+    channels = {"ops": {"type": "webhook"}, "finops": {"type": "slack"}, "gchat": {"type": "google_chat"}}
+    _, _, value = terraform_side(terraform, {"org": {}, "quiet": {"chat": []}, "team": {"chat": ["ops"]}}, channels)
+    reports = {r.id: r for r in spec.parse_reports(json.loads(as_json(rendered(terraform, value, channels))))}
+    assert reports["org"].chat == (
+        spec.ChatChannel("finops", "slack"),
+        spec.ChatChannel("gchat", "google_chat"),
+        spec.ChatChannel("ops", "webhook"),
+    )
+    assert reports["quiet"].chat == ()
+    assert reports["team"].chat == (spec.ChatChannel("ops", "webhook"),)
+    (default,) = spec.parse_reports(json.loads(as_json(rendered(terraform, None, channels))))
+    assert default.chat == reports["org"].chat, "the default report posts to every channel too"
+    (without,) = spec.parse_reports(json.loads(as_json(rendered(terraform, None, {}))))
+    assert without.chat == (), "no channel declared: email only, as before chat existed"
+
+
+def test_a_channel_no_report_posts_to_is_still_checked(terraform) -> None:
+    # Its secret is created all the same (chat.tf), so its name and type must be good: stricter than
+    # parse_reports, which never sees a channel no report names.
+    email_only = {"team": {"chat": []}}
+    for channels in ({"Ops": {"type": "slack"}}, {"ops": {"type": "discord"}}):
+        assert spec_side(as_json(rendered(terraform, terraform_side(terraform, email_only)[2], channels)))[0]
+        accepted, messages, _ = terraform_side(terraform, email_only, channels)
+        assert not accepted and all(message.startswith("chat_channels") for message in messages), messages
+
+
+def test_chat_channels_are_at_most_fifty_for_the_iam_policy_that_names_their_secrets(terraform) -> None:
+    # Not spec.py's bound: IAM's limit on a role's policies (test_iam_least_privilege renders the policy).
+    def channels(count: int) -> dict:
+        return {f"c{i:02d}": {"type": "slack"} for i in range(count)}
+
+    email_only = {"team": {"chat": []}}
+    assert terraform_side(terraform, email_only, channels(50))[0]
+    accepted, messages, _ = terraform_side(terraform, email_only, channels(51))
+    assert not accepted and messages == [
+        "chat_channels must declare at most 50 channels: post_chat's role names each channel's secret, and IAM "
+        "limits a role's policies to 10,240 characters."
+    ]
+
+
+def test_chat_channels_default_to_none_and_null_is_none(terraform) -> None:
+    body = terraform.variables["chat_channels"]
+    assert attr(body, "default") == {}
+    assert attr(body, "nullable") is False, "null would fail every for expression over it; nullable = false is {}"
+    assert variable_type("chat_channels") == ("map", ("object", {"type": (("string",), False)}))
+
+
+def test_an_undeclared_channel_is_refused_at_plan_naming_the_report_and_the_channel(terraform) -> None:
+    accepted, messages, _ = terraform_side(terraform, {"payments": {"chat": ["finops", "ops"]}, "org": {}})
+    assert not accepted
+    assert messages == [
+        "Every channel a report's chat names must be declared in chat_channels, with its type: "
+        'reports["payments"].chat names ops.'
+    ]
+
+
 def _with_recipients(declaration: dict) -> dict:
     return {
         key: {**report, "recipients": report.get("recipients", RECIPIENTS)} if isinstance(report, dict) else report
@@ -430,6 +587,7 @@ def test_the_default_is_the_single_daily_report_from_the_existing_variables(terr
         top_n=10,
         budget=Decimal("99.5"),
         monthly_budget=Decimal("2500"),
+        chat=(spec.ChatChannel("finops", "slack"), spec.ChatChannel("payments-team", "teams")),
     )
     assert report.record_prefix == "", "the default report's records keep the bare day as their key"
     without_budget = evaluate(
@@ -483,8 +641,16 @@ def test_every_message_names_the_field_and_what_is_allowed(terraform) -> None:
         f"1 to {spec.MAX_RECIPIENTS}",
         f"from {limits.TOP_SERVICES_MIN} to {limits.TOP_SERVICES_MAX}",
         f"below {spec.BUDGET_MAX:,}",
+        f"at most {spec.MAX_CHANNELS}",
+        f"1 to {spec.CHANNEL_NAME_CHARS}",
     ):
         assert bound in text, bound
+    channel_messages = [attr(v, "error_message") for v in blocks(terraform.variables["chat_channels"], "validation")]
+    assert all(message.startswith("chat_channels") and message.endswith(".") for message in channel_messages)
+    for allowed in (*spec.CHANNEL_TYPES, f"1 to {spec.CHANNEL_NAME_CHARS}"):
+        assert allowed in " ".join(channel_messages), allowed
+    for precondition in declarations_preconditions(terraform):
+        assert "chat" in attr(precondition, "error_message")
 
 
 def test_the_patterns_are_spec_pys(terraform) -> None:
@@ -493,6 +659,14 @@ def test_the_patterns_are_spec_pys(terraform) -> None:
     assert f"^{spec.REPORT_ID.pattern}$" in patterns
     assert f"^{spec.ACCOUNT_ID.pattern}$" in patterns
     assert f"^({spec.TIME_ZONE.pattern})$" in patterns
+    assert conditions.count(f'regex("^{spec.CHANNEL_NAME.pattern}$"') == 2, "the report id's and a chat name's"
+    channel_conditions = " ".join(
+        attr(v, "condition") for v in blocks(terraform.variables["chat_channels"], "validation")
+    )
+    assert f'regex("^{spec.CHANNEL_NAME.pattern}$"' in channel_conditions
+    assert str(list(spec.CHANNEL_TYPES)).replace("'", '"') in channel_conditions.replace("'", '"')
+    assert f"<= {spec.MAX_CHANNELS}" in conditions
+    assert f"> {spec.MAX_CHANNELS}" in terraform.locals["overfull_chat"]
 
 
 def test_the_whitespace_class_is_pythons(terraform) -> None:
@@ -522,12 +696,13 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 EXAMPLE = TERRAFORM / "terraform.tfvars.example"
 
 
-def example_reports(tmp_path: Path) -> dict:
-    """The `reports` terraform.tfvars.example suggests (commented out, as its other optional values are)."""
+def example_reports(tmp_path: Path, variable: str = "reports") -> dict:
+    """The `reports` (or `chat_channels`) terraform.tfvars.example suggests (commented out, as its other
+    optional values are)."""
     text = EXAMPLE.read_text()
-    block = re.search(r"^# reports = \{\n(?:#.*\n)*?# \}\n", text, flags=re.MULTILINE)
-    assert block, "terraform.tfvars.example shows no reports"
-    return parsed_tfvars(tmp_path, re.sub(r"^# ?", "", block[0], flags=re.MULTILINE))
+    block = re.search(rf"^# {variable} = \{{\n(?:#.*\n)*?# \}}\n", text, flags=re.MULTILINE)
+    assert block, f"terraform.tfvars.example shows no {variable}"
+    return parsed_tfvars(tmp_path, re.sub(r"^# ?", "", block[0], flags=re.MULTILINE), variable)
 
 
 def doc_reports(tmp_path: Path) -> dict:
@@ -537,19 +712,20 @@ def doc_reports(tmp_path: Path) -> dict:
     return parsed_tfvars(tmp_path, example)
 
 
-def parsed_tfvars(tmp_path: Path, text: str) -> dict:
+def parsed_tfvars(tmp_path: Path, text: str, variable: str = "reports") -> dict:
     path = tmp_path / "example.tfvars"
     path.write_text(text)
     parsed = parse_files([path])[path.name]
     assert "error" not in parsed, parsed
-    return parsed["reports"][0]
+    return parsed[variable][0]
 
 
 def test_the_example_tfvars_reports_plan_and_parse(terraform, tmp_path) -> None:
     declaration = example_reports(tmp_path)
-    accepted, messages, value = terraform_side(terraform, declaration)
+    channels = example_reports(tmp_path, "chat_channels")
+    accepted, messages, value = terraform_side(terraform, declaration, channels)
     assert accepted, messages
-    reports = {r.id: r for r in spec.parse_reports(json.loads(as_json(rendered(terraform, value))))}
+    reports = {r.id: r for r in spec.parse_reports(json.loads(as_json(rendered(terraform, value, channels))))}
     organisation = spec.Scope()
     assert [(r.cadence, r.scope, r.breakdown, r.secondary_breakdown) for r in reports.values()] == [
         ("daily", organisation, spec.Breakdown("service"), None),
@@ -558,6 +734,14 @@ def test_the_example_tfvars_reports_plan_and_parse(terraform, tmp_path) -> None:
         ("weekly", spec.Scope("accounts", None, ("111111111111", "222222222222")), spec.Breakdown("account"), None),
     ]
     assert reports[spec.DEFAULT_REPORT_ID].record_prefix == "", "the organisation's daily report keeps its records"
+    # One Slack channel for every report, a Teams channel for one of them.
+    slack, teams = spec.ChatChannel("finops", "slack"), spec.ChatChannel("payments-teams", "teams")
+    assert {r.id: r.chat for r in reports.values()} == {
+        "daily": (slack,),
+        "monthly": (slack,),
+        "payments": (slack, teams),
+        "shared-accounts": (slack,),
+    }
 
 
 def test_the_docs_example_plans_and_parses(terraform, tmp_path) -> None:
@@ -605,6 +789,7 @@ def test_the_docs_table_states_spec_pys_fields_defaults_and_bounds() -> None:
         "top_n": [f"from {limits.TOP_SERVICES_MIN} to {limits.TOP_SERVICES_MAX}"],
         "budget": [f"below {spec.BUDGET_MAX:,}"],
         "monthly_budget": [f"below {spec.BUDGET_MAX:,}", "weekly report ignores it"],
+        "chat": [f"at most {spec.MAX_CHANNELS}", "`[]`", "`chat_channels`"],
     }
     missing = [f"{row}: {text}" for row, texts in expected.items() for text in texts if text not in rows[row]]
     assert missing == []
@@ -695,15 +880,19 @@ def reports_module(tmp_path_factory) -> Path:
     shutil.copy(TERRAFORM / "variables.tf", directory / "variables.tf")
     schedule = (TERRAFORM / "schedule.tf").read_text()
     precondition = block_at(schedule, schedule.index("precondition {"))
+    storage = (TERRAFORM / "storage.tf").read_text()
+    declarations = block_at(storage, storage.index('resource "aws_s3_object" "reports" {'))
+    lifecycle = block_at(declarations, declarations.index("lifecycle {"))
     (directory / "reports.tf").write_text(
         reports_locals_block()
         + '\n\noutput "reports" {\n  value = jsonencode(local.reports)\n}\n'
         + f'\nresource "terraform_data" "schedule" {{\n  lifecycle {{\n    {precondition}\n  }}\n}}\n'
+        + f'\nresource "terraform_data" "reports" {{\n  {lifecycle}\n}}\n'
     )
     return directory
 
 
-def tfvars(declaration: Any, schedule_expression: str = "cron(0 8 * * ? *)") -> str:
+def tfvars(declaration: Any, schedule_expression: str = "cron(0 8 * * ? *)", channels: Any = CHANNELS) -> str:
     values = {
         "sender_email": "cost-report@example.com",
         "recipients": RECIPIENTS,
@@ -711,17 +900,18 @@ def tfvars(declaration: Any, schedule_expression: str = "cron(0 8 * * ? *)") -> 
         "monthly_budget": 2500,
         "reports": declaration,
         "schedule_expression": schedule_expression,
+        "chat_channels": channels,
     }
     return json.dumps(values, default=lambda d: float(d) if isinstance(d, Decimal) else str(d))
 
 
 def terraform_plan(
-    module: Path, name: str, declaration: Any, schedule: str = "cron(0 8 * * ? *)"
+    module: Path, name: str, declaration: Any, schedule: str = "cron(0 8 * * ? *)", channels: Any = CHANNELS
 ) -> tuple[bool, Any, str]:
     """(accepted, local.reports as JSON when accepted, stderr) from `terraform plan` itself."""
     directory = module.parent / f"{module.name}-{name}"
     shutil.copytree(module, directory, dirs_exist_ok=True)
-    (directory / "terraform.tfvars.json").write_text(tfvars(declaration, schedule))
+    (directory / "terraform.tfvars.json").write_text(tfvars(declaration, schedule, channels))
     environment = {"TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": "/dev/null", "PATH": "/usr/bin:/bin"}
     run = [TERRAFORM_BIN, "plan", "-input=false", "-no-color", "-lock=false", "-out=plan"]
     result = subprocess.run(run, cwd=directory, capture_output=True, text=True, env=environment, timeout=60)
@@ -737,6 +927,10 @@ def terraform_plan(
 PLAN_MAX_REPORTS = 100
 
 
+def convert_channels(channels: Any) -> Any:
+    return convert(channels, variable_type("chat_channels"), "var.chat_channels")
+
+
 @pytest.mark.skipif(TERRAFORM_BIN is None, reason="no terraform binary on this machine")
 def test_terraform_plan_agrees_with_this_evaluation_on_every_declaration(terraform, reports_module) -> None:
     # But for the 10,000 and 10,001 reports: terraform plan takes over a minute to evaluate every
@@ -744,20 +938,22 @@ def test_terraform_plan_agrees_with_this_evaluation_on_every_declaration(terrafo
     # of their own, length(var.reports) <= 10000, is the one this evaluation checks above, and plan
     # still agrees on the empty map, which the same condition refuses.
     cases = [
-        (case.id, case.values[0])
+        (case.id, case.values[0], CHANNELS)
         for case in CASES
         if not (isinstance(case.values[0], dict) and len(case.values[0]) > PLAN_MAX_REPORTS)
-    ]
+    ] + [(f"chat_channels {case.id}", case.values[1], case.values[0]) for case in CHANNEL_CASES]
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 4) as pool:
-        plans = list(pool.map(lambda c: terraform_plan(reports_module, str(cases.index(c)), c[1]), cases))
+        plans = list(
+            pool.map(lambda c: terraform_plan(reports_module, str(cases.index(c)), c[1], channels=c[2]), cases)
+        )
     disagreements = []
-    for (name, declaration), (accepted, document, stderr) in zip(cases, plans, strict=True):
-        by_python, messages, value = terraform_side(terraform, declaration)
+    for (name, declaration, channels), (accepted, document, stderr) in zip(cases, plans, strict=True):
+        by_python, messages, value = terraform_side(terraform, declaration, channels)
         if accepted is not by_python:
             disagreements.append(
                 f"{name}: plan {'accepts' if accepted else 'refuses'}; here {messages} {stderr[-300:]}"
             )
-        elif accepted and json.loads(as_json(rendered(terraform, value))) != document:
+        elif accepted and json.loads(as_json(rendered(terraform, value, convert_channels(channels)))) != document:
             disagreements.append(f"{name}: local.reports differs: plan {document}")
         elif (
             not accepted

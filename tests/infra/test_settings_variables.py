@@ -61,6 +61,9 @@ INFRASTRUCTURE = {
     # resolve_report_date's BUCKET_VARIABLE (the declarations, the due list).
     ("resolve_report_date", "SHARED_COSTS_BUCKET"): "${aws_s3_bucket.shared_costs.bucket}",
     ("fetch_costs", "SHARED_COSTS_BUCKET"): "${aws_s3_bucket.shared_costs.bucket}",
+    # Where the chat channels' secrets are (chat.tf): a channel's secret id is this prefix and its name,
+    # the same local the secrets are named with.
+    ("post_chat", "CHAT_SECRET_PREFIX"): "${local.chat_secret_prefix}",
 }
 
 

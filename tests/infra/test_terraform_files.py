@@ -41,6 +41,7 @@ MUST_VALIDATE = {
     "state_machine_log_level",
     "alarm_emails",
     "reports",
+    "chat_channels",
 }
 
 

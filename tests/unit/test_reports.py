@@ -21,8 +21,9 @@ from fetch_costs.query import build_request, report_window, secondary_window
 from fetch_costs.secondary import secondary_section
 from render_email.render import render_report
 from report_contract import CostReport, InvalidReport, ReportIdentity
+from report_contract import spec as report_spec
 from report_contract.model import DEFAULT_IDENTITY
-from report_contract.spec import Breakdown, InvalidReportSpec, ReportSpec
+from report_contract.spec import Breakdown, ChatChannel, InvalidReportSpec, ReportSpec, parse_reports
 
 from tests.fixtures.cost_explorer_answers import answer
 
@@ -347,3 +348,97 @@ def test_a_bad_monthly_budget_is_refused_naming_the_field(value):
         ReportSpec.from_state("team", {"recipients": ["a@example.com"], "monthly_budget": value})
     assert str(refused.value).startswith('reports["team"].monthly_budget: ')
     assert "greater than 0 and below 1,000,000,000,000" in str(refused.value)
+
+
+# --- The declaration's chat channels ----------------------------------------------------------------------
+
+SLACK = {"name": "finops", "type": "slack"}
+TEAMS = {"name": "payments-team", "type": "teams"}
+
+
+def test_a_reports_chat_channels_are_read_in_order_and_survive_the_state_copy():
+    declared = spec({"chat": [TEAMS, SLACK, {"name": "gchat", "type": "google_chat"}]}, "payments")
+    assert declared.chat == (
+        ChatChannel("payments-team", "teams"),
+        ChatChannel("finops", "slack"),
+        ChatChannel("gchat", "google_chat"),
+    )
+    assert declared.to_state()["chat"] == [TEAMS, SLACK, {"name": "gchat", "type": "google_chat"}]
+    assert ReportSpec.from_state("payments", declared.to_state()) == declared
+
+
+@pytest.mark.parametrize("declaration", [{}, {"chat": None}, {"chat": []}], ids=["absent", "null", "empty"])
+def test_a_report_without_chat_channels_is_email_only(declaration):
+    report = spec(declaration)
+    assert report.chat == ()
+    assert report.to_state()["chat"] == []
+
+
+def test_every_channel_type_and_the_most_channels_a_report_may_name_are_accepted():
+    channels = [{"name": f"c{i}", "type": report_spec.CHANNEL_TYPES[i % 4]} for i in range(report_spec.MAX_CHANNELS)]
+    assert [c.type for c in spec({"chat": channels}).chat] == [c["type"] for c in channels]
+    assert {c.type for c in spec({"chat": channels}).chat} == set(report_spec.CHANNEL_TYPES)
+    longest = "a" * report_spec.CHANNEL_NAME_CHARS
+    assert spec({"chat": [{"name": longest, "type": "webhook"}]}).chat[0].name == longest
+
+
+def test_a_channel_name_follows_the_report_id_rule():
+    # It is part of a Secrets Manager secret's name, <name_prefix>/chat/<name>, as the report id is part of
+    # record keys and execution names: the same rule, defined once.
+    assert report_spec.CHANNEL_NAME is report_spec.REPORT_ID
+    assert report_spec.CHANNEL_TYPES == ("slack", "teams", "google_chat", "webhook")
+
+
+ELEVEN = [{"name": f"c{i}", "type": "slack"} for i in range(11)]
+
+
+@pytest.mark.parametrize(
+    ("chat", "message"),
+    [
+        (
+            [SLACK, {"name": "ops", "type": "discord"}],
+            "reports[\"payments\"].chat[1].type: 'discord' is not allowed: "
+            "use one of slack, teams, google_chat, webhook",
+        ),
+        (
+            [{"name": "ops", "type": None}],
+            'reports["payments"].chat[0].type: None is not allowed: use one of slack, teams, google_chat, webhook',
+        ),
+        (
+            [{"name": "Ops", "type": "slack"}],
+            "reports[\"payments\"].chat[0].name: 'Ops' is not allowed: use 1 to 40 lower-case letters, digits and "
+            "dashes, starting with a letter or digit (e.g. finops-alerts)",
+        ),
+        ([{"name": "a" * 41, "type": "slack"}], 'reports["payments"].chat[0].name: '),
+        ([{"name": "-ops", "type": "slack"}], 'reports["payments"].chat[0].name: '),
+        ([{"name": 5, "type": "slack"}], 'reports["payments"].chat[0].name: 5 is not allowed'),
+        (
+            [SLACK, {"name": "finops", "type": "teams"}],
+            "reports[\"payments\"].chat: ['finops', 'finops'] is not allowed: name each channel once",
+        ),
+        (ELEVEN, 'reports["payments"].chat: [{'),
+        ("finops", "reports[\"payments\"].chat: 'finops' is not allowed: use a list of 0 to 10 channels"),
+        (["finops"], 'reports["payments"].chat[0]: \'finops\' is not allowed: use {"name": ..., "type": ...}'),
+        ([{"name": "ops"}], "reports[\"payments\"].chat[0]: {'name': 'ops'} is not allowed"),
+        # The webhook URL is a credential: it is never part of a declaration (docs/chat-setup.md).
+        ([{**SLACK, "url": "https://hooks.slack.com/services/T0/B0/x"}], 'reports["payments"].chat[0]: '),
+    ],
+    ids=[
+        "unknown type",
+        "no type (a channel chat_channels does not declare)",
+        "name in capitals",
+        "name of 41",
+        "name starting with a dash",
+        "name a number",
+        "a channel twice",
+        "eleven channels",
+        "not a list",
+        "a bare name",
+        "no type attribute",
+        "a url",
+    ],
+)
+def test_a_bad_chat_declaration_is_refused_naming_the_channel_and_the_field(chat, message):
+    with pytest.raises(InvalidReportSpec) as refused:
+        parse_reports({"payments": {"recipients": ["a@example.com"], "chat": chat}})
+    assert str(refused.value).startswith(message)
