@@ -1,7 +1,8 @@
-"""RenderEmail: turn the day's report model into the email's subject, HTML part and text part.
+"""RenderEmail: turn the day's report model into the email's subject, HTML part and text part, and one chat
+message per channel of the report (render_email.chat), from the same view so they cannot disagree.
 
 A thin edge: the event is validated into a RenderRequest (InvalidRenderRequest when it is malformed or
-its figures do not reconcile) and render.render_report does the rest. This function has no settings of
+its figures do not reconcile) and render.py does the rest. This function has no settings of
 its own: what the report contains (top services, thresholds, budget) is decided by FetchCosts, whose
 environment holds those settings, and arrives in the event.
 """
@@ -14,7 +15,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from render_email.render import render_report
+from render_email.render import build_view, render_email, render_messages
 from render_email.request import InvalidRenderRequest, RenderRequest
 
 logger = Logger(service="cost-notifier")
@@ -33,7 +34,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         raise
     logger.append_keys(reportDate=request.report_date.isoformat())
 
-    email = render_report(request.costs, request.first_sent)
+    view = build_view(request.costs, request.first_sent)
+    email = render_email(view)
+    chat = render_messages(view, request.channels)
 
     html_bytes = len(email.html.encode("utf-8"))
     metrics.add_metric(name="EmailHtmlBytes", unit=MetricUnit.Bytes, value=html_bytes)
@@ -47,7 +50,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "resent": request.first_sent is not None,
             "html_bytes": html_bytes,
             "text_bytes": len(email.text.encode("utf-8")),
+            "chat": [message["channel"]["name"] for message in chat],
         },
     )
-    # The chat messages of the report's channels (PostToChat posts them); none until channels are declared.
-    return {**email.to_state(), "chat": []}
+    # The chat messages of the report's channels, which PostToChat posts.
+    return {**email.to_state(), "chat": chat}

@@ -12,12 +12,15 @@ import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from report_contract import CostReport
+from report_contract.spec import ChatChannel
 
 from render_email import headline, notes, tables
 from render_email.charts import daily_bars, sparkline
+from render_email.chat import render_chat
 from render_email.labels import clean_name, date_label, line_noun, metric_label, service_label
 from render_email.money import Money, format_money
 from render_email.periods import period_view
@@ -120,5 +123,18 @@ _TEXT = TEMPLATES.get_template("report.txt.j2")
 
 def render_report(report: CostReport, first_sent: datetime | None = None) -> RenderedEmail:
     """The day's cost email: subject, HTML part and text part; a forced resend says so, with `first_sent`."""
-    view = build_view(report, first_sent)
+    return render_email(build_view(report, first_sent))
+
+
+def render_email(view: ReportView) -> RenderedEmail:
     return RenderedEmail(subject=view.subject, html=_HTML.render(report=view), text=_TEXT.render(report=view))
+
+
+def render_messages(view: ReportView, channels: tuple[ChatChannel, ...]) -> list[dict[str, Any]]:
+    """One chat message per channel, in the report's order (PostToChat posts them one at a time): the
+    channel, and the JSON body for its platform. Every report is emailed, so each message says the full
+    report is in email."""
+    return [
+        {"channel": channel.to_state(), "message": render_chat(channel.type, view, emailed=True)}
+        for channel in channels
+    ]

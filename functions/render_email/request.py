@@ -5,6 +5,9 @@ malformed event, or a report whose figures do not reconcile exactly, raises Inva
 error name Step Functions sees) with a message that names the field, what was wrong and what is allowed.
 Fields this version does not know are ignored, so FetchCosts can add one before RenderEmail draws it.
 
+"channels" is the report's `chat` as ResolveReportDate passed it on (report_contract.spec: {name, type} each;
+absent or null: none), refused by the declaration's rules.
+
 The definition also passes the run's "force" and "previous" (the day's record as CheckAlreadySent read
 it: the whole GetItem result, `{}` when there was none). When the run is forced and that record was SENT, the email is a
 resend and says when the day was first sent (its sentAt). Both are optional, so an event from a definition
@@ -19,6 +22,7 @@ from typing import Any
 
 from report_contract import CostReport, InvalidReport
 from report_contract.limits import MAX_OTHER_ADJUSTMENTS
+from report_contract.spec import ChatChannel, InvalidReportSpec, parse_chat
 from report_contract.wire import as_object, read_bool, read_date, read_name, read_object, require, show
 
 __all__ = ["MAX_OTHER_ADJUSTMENTS", "InvalidRenderRequest", "RenderRequest"]  # the first for test_record_types
@@ -36,6 +40,7 @@ class RenderRequest:
     report_date: date
     costs: CostReport
     first_sent: datetime | None = None  # a forced resend of a SENT day: when it was first sent (UTC)
+    channels: tuple[ChatChannel, ...] = ()  # the report's chat channels: one message each
 
     @classmethod
     def from_event(cls, event: Any) -> RenderRequest:
@@ -44,14 +49,15 @@ class RenderRequest:
             report_date = read_date(data, "reportDate", "")
             costs = CostReport.from_state(require(data, "costs", ""), "costs")
             first_sent = _first_sent(data)
-        except InvalidReport as error:
+            channels = parse_chat(costs.report.id, data.get("channels"))
+        except (InvalidReport, InvalidReportSpec) as error:
             raise InvalidRenderRequest(str(error)) from error
         if costs.report_date != report_date:
             raise InvalidRenderRequest(
                 f"costs.reportDate: {costs.report_date.isoformat()} is not the day being reported "
                 f"(reportDate {report_date.isoformat()}); both must name the same day"
             )
-        return cls(report_date=report_date, costs=costs, first_sent=first_sent)
+        return cls(report_date=report_date, costs=costs, first_sent=first_sent, channels=channels)
 
 
 def _first_sent(data: Any) -> datetime | None:

@@ -272,6 +272,12 @@ def parse_reports(raw: object) -> tuple[ReportSpec, ...]:
     return tuple(ReportSpec.from_state(report_id, raw[report_id]) for report_id in sorted(raw))
 
 
+def parse_chat(report_id: str, value: object) -> tuple[ChatChannel, ...]:
+    """A report's `chat` as a state carries it (ReportSpec.to_state), by the declaration's rules: RenderEmail
+    reads the channels it renders a message for with this."""
+    return _Reader(report_id).chat(value)
+
+
 class _Reader:
     """Reads one declaration, naming each field as reports["<id>"].<field> in a refusal."""
 

@@ -42,7 +42,8 @@ def event() -> dict:
 def test_happy_path_returns_subject_html_and_text(lambda_context, capsys) -> None:
     result = lambda_handler(event(), lambda_context("render_email"))
 
-    assert set(result) == {"subject", "html", "text"}
+    assert set(result) == {"subject", "html", "text", "chat"}
+    assert result["chat"] == []  # the report has no chat channels
     assert result["subject"] == "⚠ Anomaly · AWS costs Fri 20 Nov: $1,283.55 (+3.5% vs 7-day avg)"
     assert "$812.35" in result["html"] and "$812.35" in result["text"]
     assert "-$1.20" in result["html"] and "-$1.20" in result["text"]
@@ -209,6 +210,16 @@ INVALID = [
         "costs.settings.newServiceDays: expected a whole number from 1 to 14, got 31",
     ),
     (
+        "a chat channel of an unknown type",
+        _set("channels", [{"name": "ops", "type": "discord"}]),
+        '.chat[0].type: \'discord\' is not allowed: use one of slack, teams, google_chat, webhook',
+    ),
+    (
+        "a chat channel named twice",
+        _set("channels", [{"name": "ops", "type": "slack"}, {"name": "ops", "type": "teams"}]),
+        ".chat: ['ops', 'ops'] is not allowed: name each channel once",
+    ),
+    (
         "other record type amount a float",
         _set("costs.breakdown.other", [{"recordType": "New", "amount": 0.0}]),
         "costs.breakdown.other[0].amount: expected a decimal string",
@@ -317,3 +328,28 @@ def test_a_malformed_force_or_previous_record_is_refused_by_name(
     with pytest.raises(InvalidRenderRequest) as raised:
         rendered(lambda_context, force, previous)
     assert message in str(raised.value)
+
+
+def test_each_chat_channel_gets_its_platforms_message_in_the_reports_order(lambda_context) -> None:
+    channels = [
+        {"name": "finops-slack", "type": "slack"},
+        {"name": "team-chat", "type": "google_chat"},
+        {"name": "ops-teams", "type": "teams"},
+        {"name": "audit", "type": "webhook"},
+    ]
+    result = lambda_handler({**event(), "channels": channels}, lambda_context("render_email"))
+
+    assert [message["channel"] for message in result["chat"]] == channels
+    slack, google_chat, teams, webhook = (message["message"] for message in result["chat"])
+    assert "blocks" in slack and "cardsV2" in google_chat
+    assert webhook["schema"] == "aws-cost-notifier.report-summary/1"
+    assert teams["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    # The same figures as the email: the total of the subject is in every message.
+    for message in (slack, google_chat, teams, webhook):
+        assert "$1,283.55" in json.dumps(message, ensure_ascii=False)
+    # Every message travels in the state with the email, within Step Functions' 256 KiB.
+    assert len(json.dumps(result).encode("utf-8")) < STATE_PAYLOAD_BYTES
+
+
+def test_null_channels_is_email_only(lambda_context) -> None:
+    assert lambda_handler({**event(), "channels": None}, lambda_context("render_email"))["chat"] == []

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from report_contract.spec import CHANNEL_TYPES
+
 from render_email.chat import google_chat, slack, teams, webhook
 from render_email.chat.fit import Platform, fitted
 from render_email.view import ReportView
 
-CHANNEL_TYPES: tuple[str, ...] = ("slack", "teams", "google_chat", "webhook")
+__all__ = ["CHANNEL_TYPES", "render_chat"]
+
 _PLATFORMS: dict[str, Platform] = dict(
     zip(CHANNEL_TYPES, (slack.PLATFORM, teams.PLATFORM, google_chat.PLATFORM, webhook.PLATFORM), strict=True)
 )
