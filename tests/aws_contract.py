@@ -80,6 +80,14 @@ TRANSIENT = {
     },
 }
 
+# A function whose work cannot be repeated (post_chat's POST to a webhook, which has no idempotency key) may
+# retry only the invoke errors that come before it runs: Lambda throttling the invoke
+# (TooManyRequestsException, "The request throughput limit was exceeded": Invoke "Errors",
+# https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html). ServiceException ("The Lambda service
+# encountered an internal error") and the SDK's client errors can come after the function ran.
+LAMBDA_BEFORE_RUN = {"Lambda.TooManyRequestsException": "TooManyRequestsException"}
+UNREPEATABLE_FUNCTIONS = {"${post_chat_function_arn}"}
+
 # Errors the workflow catches on purpose (and never retries).
 CAUGHT = {
     **{resource: {"DynamoDB.ConditionalCheckFailedException"} for resource in DYNAMODB},
