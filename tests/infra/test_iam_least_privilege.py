@@ -515,9 +515,11 @@ def test_each_function_is_granted_exactly_what_its_code_calls(terraform) -> None
 
 def test_the_aws_calls_each_function_makes() -> None:
     # resolve_report_date reads the declarations and the sending quota and writes the due list;
-    # fetch_costs queries Cost Explorer and shares through the bucket; render_email calls nothing.
+    # fetch_costs queries Cost Explorer and shares through the bucket; render_email calls nothing;
+    # post_chat reads the channel's webhook URL from its secret.
     assert {function: boto3_actions(FUNCTIONS / function) for function in deployed_functions()} == {
         "fetch_costs": {"ce:GetCostAndUsage", "s3:GetObject", "s3:PutObject"},
+        "post_chat": {"secretsmanager:GetSecretValue"},
         "render_email": set(),
         "resolve_report_date": {"s3:GetObject", "s3:PutObject", "ses:GetAccount"},
     }
