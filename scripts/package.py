@@ -6,7 +6,9 @@ Each zip holds the function's package folder at its root (`fetch_costs/handler.p
 `fetch_costs.handler.lambda_handler`), the shared packages it imports beside it (`report_contract/`, the
 report model FetchCosts and RenderEmail share: SHARED), and, for a function whose requirements.txt lists
 packages, those packages vendored beside it. boto3 comes with the Lambda runtime and Powertools with its layer, so
-only render_email vendors anything: jinja2, and MarkupSafe with it.
+only render_email vendors anything: jinja2, and MarkupSafe with it (and resolve_report_date tzdata). A function
+that names the project's version at run time (post_chat's User-Agent: VERSIONED) gets it as
+`<function>/VERSION`, read from pyproject.toml, where alone the version is stated.
 
 Reproducible means the same sources give the same bytes, so `terraform plan` shows no change until the
 code does:
@@ -29,19 +31,25 @@ import hashlib
 import subprocess
 import sys
 import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = ROOT / "functions"
 CONSTRAINTS = ROOT / "requirements-dev.txt"
-FUNCTIONS = ("resolve_report_date", "fetch_costs", "render_email")
+FUNCTIONS = ("resolve_report_date", "fetch_costs", "render_email", "post_chat")
 # Packages under functions/ that are not functions, and the functions that import them (from the zip root).
 SHARED: dict[str, tuple[str, ...]] = {
     "resolve_report_date": ("report_contract",),
     "fetch_costs": ("report_contract",),
     "render_email": ("report_contract",),
+    "post_chat": ("report_contract",),  # report_contract.excerpt, how a refusal quotes a value
 }
+# Functions that read the project's version at run time, from <function>/VERSION in their zip
+# (functions/post_chat/version.py): pyproject.toml, which states it, is not in the zip.
+VERSIONED = ("post_chat",)
+PYPROJECT = ROOT / "pyproject.toml"
 
 # The Lambda runtime the zips are for (terraform/lambda.tf: python3.13, arm64).
 PLATFORM = (
@@ -85,7 +93,14 @@ def source_files(function: str) -> dict[str, bytes]:
         if not (FUNCTIONS_DIR / shared / "__init__.py").is_file():
             raise PackagingError(f"functions/{shared}/__init__.py is missing: {function} imports that package")
         files.update(package_files(FUNCTIONS_DIR / shared))
+    if function in VERSIONED:
+        files[f"{function}/VERSION"] = f"{project_version()}\n".encode()
     return files
+
+
+def project_version() -> str:
+    """pyproject.toml's [project] version: the one place the version is stated."""
+    return str(tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["version"])
 
 
 def package_files(package: Path) -> dict[str, bytes]:

@@ -528,9 +528,9 @@ def test_the_aws_calls_each_function_makes() -> None:
     # post_chat reads a channel's webhook URL.
     assert {function: boto3_actions(FUNCTIONS / function) for function in deployed_functions()} == {
         "fetch_costs": {"ce:GetCostAndUsage", "s3:GetObject", "s3:PutObject"},
+        "post_chat": {"secretsmanager:GetSecretValue"},
         "render_email": set(),
         "resolve_report_date": {"s3:GetObject", "s3:PutObject", "ses:GetAccount"},
-        "post_chat": {"secretsmanager:GetSecretValue"},
     }
 
 

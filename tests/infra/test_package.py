@@ -1,7 +1,7 @@
 """`make package` (scripts/package.py) builds zips that are reproducible, laid out the way the
 handlers are named, and that run: extracted, each handler imports and answers with nothing on the
 path but the zip's contents and what the Lambda runtime and the Powertools layer provide. The report
-contract (functions/report_contract/) is in both zips whose code imports it, at the root beside the
+contract (functions/report_contract/) is in every zip whose code imports it, at the root beside the
 function's package, and the handlers import it from there."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -19,10 +20,11 @@ import pytest
 from tests.infra.terraform import FUNCTIONS, ROOT
 
 PACKAGE = ROOT / "scripts" / "package.py"
-ALL = ("resolve_report_date", "fetch_costs", "render_email")
+ALL = ("resolve_report_date", "fetch_costs", "render_email", "post_chat")
 CONTRACT = "report_contract"
 SHARED = {CONTRACT}  # packages under functions/ that are not functions
 GOLDEN = ROOT / "tests" / "golden"
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 
 def sources(package: str) -> set[str]:
@@ -105,7 +107,7 @@ def test_only_render_email_vendors_packages_jinja2_and_markupsafe_for_the_lambda
             assert "markupsafe/_speedups.cpython-313-aarch64-linux-gnu.so" in speedups
         elif name == "resolve_report_date":  # the IANA time zones, for a report's time_zone (pure Python)
             assert {v.split("-")[0] for v in vendored} == {"tzdata"}, vendored
-        else:
+        else:  # post_chat posts with the standard library's http.client
             assert vendored == set(), f"{name} needs nothing beyond the runtime and the layer: {vendored}"
 
 
@@ -119,14 +121,19 @@ SMOKE = textwrap.dedent("""
     assert module.__file__.startswith(root), module.__file__
     event = json.loads(sys.argv[3])
     reports = sys.argv[4]  # config/reports.json for resolve_report_date, in moto's S3 ("" for none)
-    if reports:
+    webhook = sys.argv[5]  # the webhook URL for post_chat, in moto's Secrets Manager ("" for none)
+    if reports or webhook:
         import boto3
         from moto import mock_aws
         os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", SHARED_COSTS_BUCKET="data")
         mock = mock_aws()
         mock.start()
+    if reports:
         boto3.client("s3").create_bucket(Bucket="data")
         boto3.client("s3").put_object(Bucket="data", Key="config/reports.json", Body=reports.encode())
+    if webhook:  # the event names the secret; its ARN is known once it exists
+        secret = boto3.client("secretsmanager").create_secret(Name="cost-notifier/chat/zip", SecretString=webhook)
+        event["channel"]["secret"] = secret["ARN"]
     result = module.lambda_handler(event, LocalLambdaContext(function_name=name)) if event else None
     templates = []
     if name == "render_email":  # every template the render module's jinja2 environment can load
@@ -146,7 +153,9 @@ SMOKE = textwrap.dedent("""
 """)
 
 
-def run_from_zip(zip_path: Path, name: str, event: dict | None, tmp_path: Path, reports: str = "") -> dict:
+def run_from_zip(
+    zip_path: Path, name: str, event: dict | None, tmp_path: Path, reports: str = "", webhook: str = ""
+) -> dict:
     extracted = tmp_path / name
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(extracted)
@@ -168,6 +177,7 @@ def run_from_zip(zip_path: Path, name: str, event: dict | None, tmp_path: Path, 
             name,
             json.dumps(event or {}),
             reports,
+            webhook,
         ],
         capture_output=True,
         text=True,
@@ -220,3 +230,27 @@ def test_render_email_from_its_zip_draws_a_golden_report_as_the_tests_do(zips, t
     assert out["result"]["html"] == (GOLDEN / "small.html").read_text(encoding="utf-8")
     email = out["result"]
     assert f"Subject: {email['subject']}\n\n{email['text']}" == (GOLDEN / "small.txt").read_text(encoding="utf-8")
+
+
+def test_post_chat_carries_the_version_pyproject_states_and_nothing_else_it_does_not_ship(zips) -> None:
+    with zipfile.ZipFile(zips["post_chat"]) as archive:
+        names = set(archive.namelist())
+        version = archive.read("post_chat/VERSION").decode()
+    assert version == f"{VERSION}\n"
+    assert names == sources("post_chat") | sources(CONTRACT) | {"post_chat/VERSION"}
+
+
+def test_post_chat_from_its_zip_posts_to_a_webhook_naming_the_version_in_its_user_agent(zips, tmp_path) -> None:
+    # GIVEN the zipped handler, a webhook on this machine and its URL in (moto's) Secrets Manager,
+    # WHEN it posts a message, THEN the webhook gets it once, with the version pyproject.toml states.
+    from tests.webhook_server import Reply, webhook_server
+
+    message = {"text": "AWS costs: $12.34"}
+    event = {"channel": {"name": "finops-slack", "type": "slack", "secret": "set in SMOKE"}, "message": message}
+    with webhook_server(Reply(200, body="ok")) as server:
+        out = run_from_zip(zips["post_chat"], "post_chat", event, tmp_path, webhook=server.url("/hook"))
+    assert out["result"] == {"channel": "finops-slack", "type": "slack", "httpStatus": 200}
+    assert out["shared"] == {CONTRACT: True}
+    [received] = server.requests
+    assert received.json == message
+    assert received.headers["user-agent"] == f"aws-cost-notifier/{VERSION} (post_chat)"

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from fetch_costs import settings as fetch_costs_settings
 from fetch_costs.settings import SETTINGS, ConfigurationError, ReportSettings, Setting, load_settings
+from post_chat import settings as chat_settings
 from resolve_report_date import settings as resolve_settings
 
 D = Decimal
@@ -17,9 +18,11 @@ D = Decimal
 def clear_caches():
     fetch_costs_settings.settings.cache_clear()
     resolve_settings.settings.cache_clear()
+    chat_settings.settings.cache_clear()
     yield
     fetch_costs_settings.settings.cache_clear()
     resolve_settings.settings.cache_clear()
+    chat_settings.settings.cache_clear()
 
 
 # --- fetch_costs ---------------------------------------------------------------------------------
@@ -185,11 +188,71 @@ def test_the_history_table_entry_is_what_the_function_enforces():
     assert resolve_settings.Settings().history_months == int(entry.default)
 
 
-def test_both_functions_describe_a_setting_with_the_same_shape():
-    # The two Lambdas are packaged apart, so each has its own Setting class; a reader of both tables
+def test_every_function_describes_a_setting_with_the_same_shape():
+    # The Lambdas are packaged apart, so each has its own Setting class; a reader of every table
     # (Terraform validations, the docs) needs one shape.
     def shape(cls):
         return [(f.name, str(f.type), f.default) for f in dataclasses.fields(cls)]
 
-    assert shape(resolve_settings.Setting) == shape(Setting)
-    assert resolve_settings.ConfigurationError.__name__ == ConfigurationError.__name__
+    for module in (resolve_settings, chat_settings):
+        assert shape(module.Setting) == shape(Setting), module.__name__
+        assert module.ConfigurationError.__name__ == ConfigurationError.__name__
+
+
+# --- post_chat -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [{}, {"CHAT_TIMEOUT_SECONDS": "", "CHAT_SECRET_MAX_AGE_SECONDS": " "}, {"CHAT_TIMEOUT_SECONDS": "10"}],
+)
+def test_unset_or_blank_chat_settings_are_the_defaults(environ):
+    assert chat_settings.load_settings(environ) == chat_settings.Settings() == chat_settings.Settings(10, 300)
+
+
+def test_the_chat_settings_are_read():
+    settings = chat_settings.load_settings({"CHAT_TIMEOUT_SECONDS": " 30 ", "CHAT_SECRET_MAX_AGE_SECONDS": "0"})
+    assert (settings.timeout_seconds, settings.secret_max_age_seconds) == (30, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("CHAT_TIMEOUT_SECONDS", "0", "use a whole number from 1 to 30 (default 10)"),
+        ("CHAT_TIMEOUT_SECONDS", "31", "use a whole number from 1 to 30"),
+        ("CHAT_TIMEOUT_SECONDS", "2.5", "use a whole number from 1 to 30"),
+        ("CHAT_TIMEOUT_SECONDS", "ten", "use a whole number from 1 to 30"),
+        ("CHAT_SECRET_MAX_AGE_SECONDS", "-1", "use a whole number from 0 to 3600 (default 300)"),
+        ("CHAT_SECRET_MAX_AGE_SECONDS", "3601", "use a whole number from 0 to 3600"),
+        ("CHAT_SECRET_MAX_AGE_SECONDS", "x" * 5_000, "use a whole number from 0 to 3600"),
+    ],
+)
+def test_a_bad_chat_setting_names_the_variable_the_value_and_what_is_allowed(name, value, allowed):
+    with pytest.raises(chat_settings.ConfigurationError) as refused:
+        chat_settings.load_settings({name: value})
+    message = str(refused.value)
+    assert message.startswith(f"{name}={value[:20]!r}"[:-1]) and f"is not allowed: {allowed}" in message
+    assert len(message) < 300  # a huge value is quoted as an excerpt
+
+
+def test_the_chat_table_is_what_the_function_enforces():
+    table = {s.name: s for s in chat_settings.SETTINGS}
+    assert {name: (s.kind, s.default, s.minimum, s.maximum) for name, s in table.items()} == {
+        "CHAT_TIMEOUT_SECONDS": ("whole", "10", 1, 30),
+        "CHAT_SECRET_MAX_AGE_SECONDS": ("whole", "300", 0, 3600),
+    }
+    for setting in chat_settings.SETTINGS:
+        for value in (setting.minimum, setting.maximum):
+            chat_settings.load_settings({setting.name: str(value)})
+        for value in (setting.minimum - 1, setting.maximum + 1):
+            with pytest.raises(chat_settings.ConfigurationError, match=f"^{setting.name}="):
+                chat_settings.load_settings({setting.name: str(value)})
+    written_out = {s.name: s.default for s in chat_settings.SETTINGS}
+    assert chat_settings.load_settings(written_out) == chat_settings.Settings()
+
+
+def test_the_chat_settings_are_built_from_the_environment_on_first_use_and_kept(monkeypatch, clear_caches):
+    monkeypatch.setenv("CHAT_TIMEOUT_SECONDS", "5")
+    first = chat_settings.settings()
+    monkeypatch.setenv("CHAT_TIMEOUT_SECONDS", "not a number")
+    assert chat_settings.settings() is first and first.timeout_seconds == 5

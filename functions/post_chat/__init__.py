@@ -1,0 +1,1 @@
+"""The post_chat Lambda function (handler.py is its entry point)."""
