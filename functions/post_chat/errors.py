@@ -3,7 +3,7 @@ Functions sees, so the PostToChannel task's Retry lists match these names; each 
 state machine retries it, and why.
 
 No message names the webhook URL, its path or its query: the URL is the credential (whoever has a Slack,
-Teams or Google Chat webhook URL can post to the channel). A message names the channel and the ARN of the
+Teams or Google Chat webhook URL can post to the channel). A message names the channel and the name of the
 secret that holds the URL instead.
 """
 

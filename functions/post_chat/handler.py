@@ -5,7 +5,7 @@ A thin edge: the settings (settings.settings(), read from the environment on fir
 validated into a ChatRequest (InvalidChatRequest names the field), then deliver.Delivery posts it. The
 state machine runs one PostToChannel per channel and retries the errors errors.py says it retries.
 
-    in:  {"channel": {"name": "finops-slack", "type": "slack", "secret": "<secret ARN>"}, "message": {...}}
+    in:  {"channel": {"name": "finops-slack", "type": "slack"}, "message": {...}}   (secret: CHAT_SECRET_PREFIX + name)
     out: {"channel": "finops-slack", "type": "slack", "httpStatus": 200}
 
 The webhook URL is in the secret and is a credential: no log line, metric, trace or error shows it.
@@ -20,7 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from post_chat.deliver import Delivery
-from post_chat.request import ChatRequest
+from post_chat.request import ChatRequest, secret_prefix
 from post_chat.settings import settings
 
 logger = Logger(service="cost-notifier")
@@ -36,7 +36,7 @@ metrics = Metrics(namespace="CostNotifier", service="cost-notifier")
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
     try:
-        request = ChatRequest.from_event(event)
+        request = ChatRequest.from_event(event, secret_prefix())
         channel = request.channel
         logger.append_keys(channel=channel.name, channelType=channel.type, secret=channel.secret)
         metrics.add_metadata(key="channel", value=channel.name)

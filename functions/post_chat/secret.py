@@ -1,9 +1,9 @@
 """The channel's webhook URL: the value of its Secrets Manager secret, read at call time (GetSecretValue,
-SecretId = the secret's ARN) and kept in memory for CHAT_SECRET_MAX_AGE_SECONDS, per secret.
+SecretId = the secret's name) and kept in memory for CHAT_SECRET_MAX_AGE_SECONDS, per secret.
 
 The value is the URL alone (blanks around it are dropped); webhook.parse_webhook_url says which URLs are
 allowed. Every failure is one of errors.py's names, and none of their messages shows the value: they name
-the channel and the secret's ARN.
+the channel and the secret's name.
 """
 
 from __future__ import annotations
@@ -48,15 +48,16 @@ _UNREADABLE_ADVICE = {
 
 
 @functools.cache
-def _secretsmanager(region: str) -> Any:
-    """Created on first use, in the secret's own region. botocore's own retries are off: the state
-    machine's Retry on ChatSecretUnavailable is the one retry policy, visible and the same for every task."""
+def _secretsmanager() -> Any:
+    """Created on first use, in the function's region (Terraform creates the secrets beside it). botocore's
+    own retries are off: the state machine's Retry on ChatSecretUnavailable is the one retry policy, visible
+    and the same for every task."""
     config = Config(
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
         retries={"total_max_attempts": 1, "mode": "standard"},
     )
-    return boto3.client("secretsmanager", region_name=region, config=config)
+    return boto3.client("secretsmanager", config=config)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class _Read:
 
 
 class UrlCache:
-    """The URLs read in this execution environment, by secret ARN. An entry is used while younger than
+    """The URLs read in this execution environment, by secret name. An entry is used while younger than
     the max age; max age 0 keeps nothing."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -96,7 +97,7 @@ CACHE = UrlCache()
 def read_secret(channel: Channel) -> str:
     """The secret's current value, as text with the blanks around it dropped."""
     try:
-        answer = _secretsmanager(channel.region).get_secret_value(SecretId=channel.secret)
+        answer = _secretsmanager().get_secret_value(SecretId=channel.secret)
     except ClientError as error:
         raise _refusal(channel, error) from None
     except BotoCoreError as error:  # no connection, a timeout: botocore's message names the endpoint only
@@ -144,6 +145,5 @@ def _refusal(channel: Channel, error: ClientError) -> Exception:
 def _not_set(channel: Channel, why: str) -> str:
     return (
         f"channel {channel.name}: the secret {channel.secret} holds no webhook URL: {why}. Set it: "
-        f"aws secretsmanager put-secret-value --secret-id {channel.secret} --secret-string '<webhook URL>' "
-        f"--region {channel.region}"
+        f"aws secretsmanager put-secret-value --secret-id {channel.secret} --secret-string '<webhook URL>'"
     )

@@ -40,6 +40,7 @@ from tests.webhook_server import UNSCRIPTED, Reply, webhook_server
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 REGION = "us-east-1"
+PREFIX = "cost-notifier/chat/"
 # The path of a Slack incoming webhook's URL is its credential; the tests look for this token everywhere.
 TOKEN = "xoxTOKEN0123456789abcdef"
 PATH = f"/services/T0001/B0001/{TOKEN}"
@@ -56,11 +57,12 @@ def aws(monkeypatch):
     for name in ("CHAT_TIMEOUT_SECONDS", "CHAT_SECRET_MAX_AGE_SECONDS", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("CHAT_SECRET_PREFIX", PREFIX)  # Terraform's local.chat_secret_prefix
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     forget()
     with mock_aws():
-        yield secret._secretsmanager(REGION)
+        yield secret._secretsmanager()
     forget()
 
 
@@ -80,15 +82,20 @@ def reads(aws):
     aws.meta.events.unregister(event_name, hook)
 
 
-def store(client, value: str | None, name: str = "cost-notifier/chat/finops-slack") -> str:
-    """The channel's secret as Terraform creates it (no value), or with the webhook URL put in it; its ARN."""
+def store(client, value: str | None, name: str = f"{PREFIX}finops-slack") -> str:
+    """The channel's secret as Terraform creates it (no value), or with the webhook URL put in it; its name,
+    which the function reads (CHAT_SECRET_PREFIX + the channel's name)."""
     if value is None:
-        return client.create_secret(Name=name)["ARN"]
-    return client.create_secret(Name=name, SecretString=value)["ARN"]
+        client.create_secret(Name=name)
+    else:
+        client.create_secret(Name=name, SecretString=value)
+    return name
 
 
-def event(arn: str, kind: str = "slack", name: str = "finops-slack", message: dict | None = None) -> dict:
-    return {"channel": {"name": name, "type": kind, "secret": arn}, "message": message or MESSAGE}
+def event(secret_id: str, kind: str = "slack", name: str | None = None, message: dict | None = None) -> dict:
+    """The state's event: the channel by name and type; the function finds its secret by the name."""
+    name = name or secret_id.removeprefix(PREFIX)
+    return {"channel": {"name": name, "type": kind}, "message": message or MESSAGE}
 
 
 def post(arn: str, lambda_context, timeout_seconds: int = 60, **changes) -> dict:
@@ -398,7 +405,7 @@ def test_a_secret_without_a_value_says_how_to_set_it(aws, lambda_context):
 
 
 def test_a_secret_that_does_not_exist_is_not_set(aws, lambda_context):
-    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:cost-notifier/chat/gone-AbCdEf"
+    arn = f"{PREFIX}gone"  # never created
     assert "put-secret-value" in str(refused(arn, lambda_context, ChatSecretNotSet))
 
 
@@ -420,9 +427,7 @@ def test_a_value_that_is_not_an_allowed_url_is_not_set_and_not_shown(aws, lambda
 
 
 def test_a_binary_secret_is_not_set(aws, lambda_context):
-    arn = aws.create_secret(Name="cost-notifier/chat/binary", SecretBinary=f"https://hooks.slack.com{PATH}".encode())[
-        "ARN"
-    ]
+    arn = aws.create_secret(Name=f"{PREFIX}binary", SecretBinary=f"https://hooks.slack.com{PATH}".encode())["Name"]
     assert "its value is binary (SecretBinary)" in str(refused(arn, lambda_context, ChatSecretNotSet))
 
 
@@ -438,7 +443,7 @@ def test_a_binary_secret_is_not_set(aws, lambda_context):
 )
 def test_secrets_manager_refusals_are_named_for_whether_a_retry_helps(aws, lambda_context, code, status, error):
     arn = store(aws, f"https://hooks.slack.com{PATH}")
-    with Stubber(secret._secretsmanager(REGION)) as stubber:
+    with Stubber(secret._secretsmanager()) as stubber:
         stubber.add_client_error("get_secret_value", code, "refused", http_status_code=status)
         raised = refused(arn, lambda_context, error)
     assert f"({code}: refused)" in str(raised) and arn in str(raised)
@@ -554,14 +559,13 @@ def test_only_botocore_is_traced_so_x_ray_never_records_the_webhook_url():
 
 # --- The event and the settings ------------------------------------------------------------------------------
 
-ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:cost-notifier/chat/finops-slack-AbCdEf"
-CHANNEL = {"name": "finops-slack", "type": "slack", "secret": ARN}
+CHANNEL = {"name": "finops-slack", "type": "slack"}
 
 
 @pytest.mark.parametrize(
     ("bad", "said"),
     [
-        ([], 'expected {"channel": {"name", "type", "secret"}, "message": {...}}, got []'),
+        ([], 'expected {"channel": {"name", "type"}, "message": {...}}, got []'),
         ({"message": MESSAGE}, "channel is missing: expected a JSON object"),
         ({"channel": CHANNEL}, "message is missing: expected a JSON object"),
         ({"channel": CHANNEL, "message": "hello"}, "message: expected a JSON object, got 'hello'"),
@@ -577,20 +581,8 @@ CHANNEL = {"name": "finops-slack", "type": "slack", "secret": ARN}
             "channel.type: 'discord' is not allowed: use one of slack, teams, google_chat, webhook",
         ),
         (
-            {"channel": {"name": "x", "type": "slack"}, "message": MESSAGE},
-            "channel.secret is missing: expected a string",
-        ),
-        (
-            {"channel": {**CHANNEL, "secret": ARN.removesuffix("-AbCdEf")}, "message": MESSAGE},
-            "is not allowed: use the full ARN of the Secrets Manager secret that holds the webhook URL",
-        ),
-        (
-            {"channel": {**CHANNEL, "secret": "arn:aws:ssm:us-east-1:123456789012:parameter/hook"}, "message": MESSAGE},
-            "channel.secret: 'arn:aws:ssm:us-east-1:123456789012:parameter/hook' is not allowed",
-        ),
-        (
-            {"channel": {**CHANNEL, "secret": f"https://hooks.slack.com{PATH}"}, "message": MESSAGE},
-            "channel.secret: a value with a URL in it (not shown) is not allowed",
+            {"channel": {**CHANNEL, "name": f"https://hooks.slack.com{PATH}"}, "message": MESSAGE},
+            "channel.name: a value with a URL in it (not shown) is not allowed",
         ),
     ],
 )
@@ -630,3 +622,10 @@ def test_the_unscripted_reply_of_the_test_server_is_a_500():
         with pytest.raises(urllib.error.HTTPError) as answered:
             urllib.request.urlopen(request, timeout=5)
     assert answered.value.code == UNSCRIPTED and len(server.requests) == 1
+
+
+def test_without_the_secret_prefix_the_invocation_fails_naming_the_variable(aws, lambda_context, reads, monkeypatch):
+    monkeypatch.delenv("CHAT_SECRET_PREFIX")
+    with pytest.raises(ConfigurationError, match="^CHAT_SECRET_PREFIX is not set"):
+        post(store(aws, "https://hooks.slack.com/x"), lambda_context)
+    assert reads == []

@@ -212,7 +212,7 @@ INVALID = [
     (
         "a chat channel of an unknown type",
         _set("channels", [{"name": "ops", "type": "discord"}]),
-        '.chat[0].type: \'discord\' is not allowed: use one of slack, teams, google_chat, webhook',
+        ".chat[0].type: 'discord' is not allowed: use one of slack, teams, google_chat, webhook",
     ),
     (
         "a chat channel named twice",
