@@ -1,5 +1,5 @@
 """The post_chat Lambda handler: one message posted to one channel's webhook, over real HTTP to a server on
-127.0.0.1 (tests/webhook_server.py), with the webhook URL in Secrets Manager (moto). Each answer a webhook
+127.0.0.1 (local/webhook_server.py), with the webhook URL in Secrets Manager (moto). Each answer a webhook
 can give, and each way a post can fail, ends as the one error name the state machine's Retry expects; the
 URL shows in no log record and no error."""
 
@@ -34,8 +34,8 @@ from post_chat.errors import (
 )
 from post_chat.settings import settings
 
+from local.webhook_server import UNSCRIPTED, Reply, webhook_server
 from tests.fixtures.loopback import aws_at, refused_endpoint
-from tests.webhook_server import UNSCRIPTED, Reply, webhook_server
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]

@@ -243,7 +243,7 @@ def test_post_chat_carries_the_version_pyproject_states_and_nothing_else_it_does
 def test_post_chat_from_its_zip_posts_to_a_webhook_naming_the_version_in_its_user_agent(zips, tmp_path) -> None:
     # GIVEN the zipped handler, a webhook on this machine and its URL in (moto's) Secrets Manager,
     # WHEN it posts a message, THEN the webhook gets it once, with the version pyproject.toml states.
-    from tests.webhook_server import Reply, webhook_server
+    from local.webhook_server import Reply, webhook_server
 
     message = {"text": "AWS costs: $12.34"}
     event = {"channel": {"name": "finops-slack", "type": "slack", "secret": "set in SMOKE"}, "message": message}

@@ -8,7 +8,8 @@ replies, in order, and records every request it receives.
 
 The server is http.server.ThreadingHTTPServer in a thread, on a port the system picks: the code under test
 makes real connections, reads real status lines and headers, and meets real timeouts. A request beyond the
-script gets 500 "unscripted request" (and is recorded), so a test sees a post it did not expect.
+script gets 500 "unscripted request" (and is recorded), so a test sees a post it did not expect, unless the
+server has a `default` reply (the demo's webhooks answer every post as the platform would).
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ class Received:
 
 
 class WebhookServer:
-    def __init__(self, replies: tuple[Reply, ...]) -> None:
+    def __init__(self, replies: tuple[Reply, ...], default: Reply | None = None) -> None:
         self._replies = list(replies)
+        self._default = default
         self._requests: list[Received] = []
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # ends every delay at once when the block ends
@@ -77,7 +79,9 @@ class WebhookServer:
     def _take(self, received: Received) -> Reply:
         with self._lock:
             self._requests.append(received)
-            return self._replies.pop(0) if self._replies else Reply(UNSCRIPTED, body="unscripted request")
+            if self._replies:
+                return self._replies.pop(0)
+            return self._default or Reply(UNSCRIPTED, body="unscripted request")
 
 
 def _handler_for(server: WebhookServer) -> type[BaseHTTPRequestHandler]:
@@ -124,9 +128,9 @@ def _handler_for(server: WebhookServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextlib.contextmanager
-def webhook_server(*replies: Reply) -> Iterator[WebhookServer]:
+def webhook_server(*replies: Reply, default: Reply | None = None) -> Iterator[WebhookServer]:
     """A WebhookServer serving until the block ends; then every pending delay ends and the port closes."""
-    server = WebhookServer(replies)
+    server = WebhookServer(replies, default)
     thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
