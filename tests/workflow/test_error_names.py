@@ -15,7 +15,7 @@ import pytest
 from local.runtime import DISPATCH, EmbeddedAWS, StateFault
 from tests.aws_contract import TRANSIENT
 from tests.definition import backoff, states
-from tests.workflow.conftest import NOW, SCHEDULED, YESTERDAY
+from tests.workflow.conftest import NOW, SCHEDULED, YESTERDAY, chat_deployment
 
 TWO_REPORTS = {"daily": {"recipients": ["a@example.com"]}, "team": {"recipients": ["b@example.com"]}}
 
@@ -28,6 +28,8 @@ CASES = [
 ]
 # The scheduled run's own states; the others run in the report's child execution.
 DISPATCHING_STATES = ("ResolveReportDate", "FetchSharedCosts", "RunReport")
+# The states of a PostToChat iteration run only for a report with a chat channel.
+CHAT_STATES = ("BeginPosting", "PostToChannel", "MarkPosted")
 # ClaimForResend runs only for a forced run of a day that was sent before.
 FORCED = {"date": YESTERDAY, "force": True}
 
@@ -37,6 +39,10 @@ def test_each_retried_error_name_is_what_the_integration_raises_and_is_retried(r
     if state == "FetchSharedCosts":  # runs only when a run dispatches more than one report
         with EmbeddedAWS(profile="small", now=NOW, reports=TWO_REPORTS) as two:
             _check_retried(two, SCHEDULED, [StateFault.on(state, code, report=DISPATCH)], [], state, name, follow=False)
+        return
+    if state in CHAT_STATES:
+        with chat_deployment({"ops": "slack"}) as (chat, _):
+            _check_retried(chat, SCHEDULED, [StateFault.on(state, code)], [], state, name, follow=True)
         return
     aws = request.getfixturevalue("aws")
     execution_input, faults, sleeps = SCHEDULED, [StateFault.on(state, code)], []
