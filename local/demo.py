@@ -24,9 +24,10 @@ from pathlib import Path
 
 from local import trace
 from local.cost_explorer import SyntheticOrganisation
-from local.demo_reports import DEFAULT_REPORT, demo_reports
+from local.demo_reports import DEFAULT_REPORT, demo_chat, demo_reports
 from local.mime import to_eml
 from local.runtime import DEFINITION, EmbeddedAWS, Execution, StateFault, every_state
+from local.webhook_server import WebhookServer, channel_webhooks, hook_url
 
 DEFAULT_PROFILE = "small"
 DEFAULT_SEED = 7
@@ -68,9 +69,19 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     reports = demo_reports(args.profile, args.seed, today)
-    with EmbeddedAWS(
-        profile=args.profile, seed=args.seed, today=today, table_snapshot=snapshot, reports=reports
-    ) as aws:
+    channels = demo_chat(args.profile)
+    with (
+        channel_webhooks(channels) as webhooks,
+        EmbeddedAWS(
+            profile=args.profile,
+            seed=args.seed,
+            today=today,
+            table_snapshot=snapshot,
+            reports=reports,
+            chat_channels=channels,
+            chat_webhooks={name: hook_url(server, name) for name, server in webhooks.items()},
+        ) as aws,
+    ):
         _print_header(args, aws)
         print(f"Execution input: {json.dumps(execution_input)}")
         if fault is not None:
@@ -89,10 +100,23 @@ def main(argv: list[str] | None = None) -> int:
         else:
             code = _many_reports(aws, run, children, out, elapsed, args)
         _write_lambda_logs(out / "lambda.log", aws)
+        _write_chat(out / "chat", webhooks)
         print(
             f"Cost Explorer requests: {len(aws.cost_explorer.requests)} (${len(aws.cost_explorer.requests) / 100:.2f})"
         )
     return code
+
+
+def _write_chat(folder: Path, webhooks: dict[str, WebhookServer]) -> None:
+    """Each chat channel's last post, as its webhook (a server on 127.0.0.1) received it: out/chat/<channel>.json."""
+    posted = {name: server.requests[-1] for name, server in webhooks.items() if server.requests}
+    if not posted:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, request in posted.items():
+        (folder / f"{name}.json").write_text(json.dumps(request.json, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    counts = ", ".join(f"{name} {len(webhooks[name].requests)}" for name in posted)
+    print(f"Chat posts (to webhooks on 127.0.0.1): {counts}; wrote {folder}/<channel>.json")
 
 
 def _one_report(aws: EmbeddedAWS, execution: Execution, out: Path, elapsed: float, args: argparse.Namespace) -> int:
@@ -212,7 +236,19 @@ def _redrive(args: argparse.Namespace, out: Path, snapshot: Path) -> int:
     args.seed = seed  # the failed run's, so FetchCosts sees the same organisation
     started = time.perf_counter()
     today = datetime.now(UTC).date()
-    with EmbeddedAWS(profile=args.profile, seed=seed, today=today, table_snapshot=snapshot) as aws:
+    channels = demo_chat(args.profile)
+    with (
+        channel_webhooks(channels) as webhooks,
+        EmbeddedAWS(
+            profile=args.profile,
+            seed=seed,
+            today=today,
+            table_snapshot=snapshot,
+            reports=demo_reports(args.profile, seed, today),
+            chat_channels=channels,
+            chat_webhooks={name: hook_url(server, name) for name, server in webhooks.items()},
+        ) as aws,
+    ):
         _print_header(args, aws)
         print(
             f"Redrive {redrive_count} of execution {failed.name} ({failed.status} at {resume_at}: {failed.error}): "
@@ -228,6 +264,7 @@ def _redrive(args: argparse.Namespace, out: Path, snapshot: Path) -> int:
         print(f"Redrive count: {redrive_count} (the history goes on after an ExecutionRedriven event)")
         code = _summarise(redriven, aws, out, elapsed, args)
         print(f"Emails SES accepted in this redrive: {len(aws.mailbox)}")
+        _write_chat(out / "chat", webhooks)
         print(f"Cost Explorer requests: {len(aws.cost_explorer.requests)}")
     return code
 
@@ -253,7 +290,12 @@ def _summarise(execution: Execution, aws: EmbeddedAWS, out: Path, elapsed: float
         f"Execution SUCCEEDED in {execution.duration_seconds():.2f} s: {outcome} "
         f"(report day {result.get('reportDate')}; demo total {elapsed:.1f} s)"
     )
-    if outcome == "sent":
+    sent_here = any(e.message_id == result.get("messageId") for e in aws.mailbox)
+    if outcome == "sent" and not sent_here:
+        # A redrive that resumed after SendEmail (MarkSent, a chat channel): the email went out before it.
+        print(f"  The email was sent before this redrive (SES message id {result.get('messageId')}); not sent again.")
+        print(f"  The report files in {out}/ are from the run that sent it. Wrote {out / 'execution.json'}")
+    elif outcome == "sent":
         email = next(e for e in aws.mailbox if e.message_id == result["messageId"])
         (out / "report.html").write_text(email.html, encoding="utf-8")
         (out / "report.txt").write_text(email.text, encoding="utf-8")

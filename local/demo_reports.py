@@ -1,4 +1,9 @@
-"""The reports each demo profile's deployment declares, as its Terraform `reports` variable would.
+"""The reports each demo profile's deployment declares, as its Terraform `reports` and `chat_channels`
+variables would.
+
+Both profiles post to one chat channel of each kind (demo_chat): the small profile's one report to all four,
+as a report that names none does; the large-org profile's organisation report to the four and the Payments
+team's report to a Slack channel of its own, the others by email only.
 
 The small profile declares none: the default, one daily report of the whole organisation by service.
 The large-org profile declares seven: the organisation daily by service, four teams daily (each scoped to
@@ -18,6 +23,16 @@ TEAMS = ("Payments", "Billing", "Checkout", "Search")  # values of the synthetic
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+# Terraform's chat_channels: name -> type (report_contract.spec.CHANNEL_TYPES).
+CHAT = {"slack": "slack", "teams": "teams", "google-chat": "google_chat", "webhook": "webhook"}
+
+
+def demo_chat(profile: str) -> dict[str, str]:
+    if profile != "large-org":
+        return dict(CHAT)
+    return {**CHAT, "payments-slack": "slack"}
+
+
 def demo_reports(profile: str, seed: int, today: date) -> dict[str, dict] | None:
     if profile != "large-org":
         return None
@@ -25,12 +40,13 @@ def demo_reports(profile: str, seed: int, today: date) -> dict[str, dict] | None
     accounts = SyntheticOrganisation(profile, seed=seed, today=today).accounts
     production = sorted(account for account, name in accounts.items() if name.startswith("prod-"))[:3]
     return {
-        DEFAULT_REPORT: {"recipients": to},
+        DEFAULT_REPORT: {"recipients": to, "chat": list(CHAT)},
         **{
             f"team-{team.lower()}": {
                 "name": f"{team} team",
                 "scope": {"cost_category": {"name": "Team", "values": [team]}},
                 "recipients": [f"{team.lower()}-leads@example.com"],
+                "chat": ["payments-slack"] if team == "Payments" else [],
             }
             for team in TEAMS
         },
@@ -41,6 +57,7 @@ def demo_reports(profile: str, seed: int, today: date) -> dict[str, dict] | None
             "scope": {"accounts": production},
             "breakdown": {"by": "account"},
             "recipients": ["platform@example.com"],
+            "chat": [],
         },
         "org-monthly": {
             "name": "Organisation monthly",
@@ -48,5 +65,6 @@ def demo_reports(profile: str, seed: int, today: date) -> dict[str, dict] | None
             "breakdown": {"by": "service"},
             "secondary_breakdown": {"by": "account"},
             "recipients": ["finance@example.com"],
+            "chat": [],
         },
     }

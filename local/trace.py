@@ -20,6 +20,7 @@ class StateStep:
     next_state: str | None = None
     output: dict | None = None
     caught: str | None = None
+    item: str = ""  # the chat channel a PostToChat iteration's state is for: the iteration's item, named
 
     @property
     def duration_ms(self) -> float:
@@ -51,9 +52,10 @@ def steps(execution: Execution) -> list[StateStep]:
         if "stateEnteredEventDetails" in event:
             if result and result[-1].next_state is None:
                 result[-1].next_state = event["stateEnteredEventDetails"]["name"]
-            result.append(
-                StateStep(event["stateEnteredEventDetails"]["name"], kind[: -len("StateEntered")], event["timestamp"])
-            )
+            entered = event["stateEnteredEventDetails"]
+            step = StateStep(entered["name"], kind[: -len("StateEntered")], event["timestamp"])
+            step.item = _channel(entered.get("input"))
+            result.append(step)
             last_attempt_failed = False
         elif "stateExitedEventDetails" in event and result:
             result[-1].exited = event["timestamp"]
@@ -71,8 +73,20 @@ def steps(execution: Execution) -> list[StateStep]:
     return result
 
 
+def _channel(state_input: str | None) -> str:
+    """The channel a state's input is for ({"channel": {"name": ...}}, as PostToChat gives its items), or ""."""
+    try:
+        channel = json.loads(state_input or "")["channel"]
+        return f"{channel['name']}" if isinstance(channel, dict) else ""
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
 def render(execution: Execution) -> str:
     rows = steps(execution)
+    for step in rows:
+        if step.item:
+            step.name = f"{step.name} [{step.item}]"
     width = max([len(step.name) for step in rows] + [5])
     lines = [f"  {'State':<{width}}  {'Duration':>9}  {'Retries':>7}  Outcome"]
     for step in rows:

@@ -38,6 +38,18 @@ class Reply:
     drop: bool = False
 
 
+# What each platform's webhook answers a post it took: Slack 200 "ok", a Teams Workflows webhook 202
+# Accepted, Google Chat 200 with the message it created, a generic webhook any 2xx (here 204).
+PLATFORM_SUCCESS = {
+    "slack": Reply(200, body="ok", headers={"Content-Type": "text/plain"}),
+    "teams": Reply(202),
+    "google_chat": Reply(
+        200, body='{"name": "spaces/AAAA/messages/BBBB"}', headers={"Content-Type": "application/json"}
+    ),
+    "webhook": Reply(204),
+}
+
+
 @dataclass(frozen=True)
 class Received:
     """One request as the server read it. `headers` has lower-case names; `json` is the parsed body, or
@@ -140,3 +152,20 @@ def webhook_server(*replies: Reply, default: Reply | None = None) -> Iterator[We
         server.httpd.shutdown()
         server.httpd.server_close()
         thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def channel_webhooks(channels: Mapping[str, str], replies: Mapping[str, tuple[Reply, ...]] | None = None):
+    """A webhook server per chat channel (name -> type), each answering its scripted `replies[name]` first,
+    then every post as its platform does on success. Yields the servers by channel name; a channel's URL
+    (its secret's value) is `server.url(f"/hooks/{name}")`."""
+    replies = replies or {}
+    with contextlib.ExitStack() as stack:
+        yield {
+            name: stack.enter_context(webhook_server(*replies.get(name, ()), default=PLATFORM_SUCCESS[kind]))
+            for name, kind in channels.items()
+        }
+
+
+def hook_url(server: WebhookServer, channel: str) -> str:
+    return server.url(f"/hooks/{channel}")

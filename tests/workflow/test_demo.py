@@ -13,6 +13,7 @@ from email import policy
 import pytest
 
 from local import demo
+from local.demo_reports import demo_chat
 from local.runtime import ROOT
 
 
@@ -33,10 +34,30 @@ def test_demo_sends_writes_the_report_files_and_a_second_run_says_already_sent(t
     html = message.get_body(("html",)).get_content().replace("\r\n", "\n")
     assert html == (out / "report.html").read_text()
 
+    # Each chat channel's post, as its webhook on 127.0.0.1 received it: the message RenderEmail rendered.
+    rendered = next(
+        json.loads(e["stateExitedEventDetails"]["output"])["email"]["chat"]
+        for e in history["events"]
+        if e.get("stateExitedEventDetails", {}).get("name") == "RenderEmail"
+    )
+    assert sorted(p.name for p in (out / "chat").iterdir()) == [f"{name}.json" for name in sorted(demo_chat("small"))]
+    for item in rendered:
+        assert json.loads((out / "chat" / f"{item['channel']['name']}.json").read_text()) == item["message"]
+    assert "Chat posts (to webhooks on 127.0.0.1): slack 1, teams 1, google-chat 1, webhook 1" in first
+
     assert demo.main(["--out", str(out)]) == 0
     second = capsys.readouterr().out
     assert "already sent" in second and "ReportAlreadySent" in second
-    assert "Cost Explorer requests: 0" in second
+    assert "Cost Explorer requests: 0" in second and "Chat posts" not in second
+
+
+def test_a_run_failed_at_a_chat_channel_is_redriven_there_without_a_second_email(tmp_path, capsys):
+    assert demo.main(["--out", str(tmp_path), "--fail-at", "PostToChannel"]) == 1
+    assert "Execution FAILED at PostToChannel: Lambda.ServiceException" in capsys.readouterr().out
+    assert demo.main(["--out", str(tmp_path), "--redrive"]) == 0
+    redriven = capsys.readouterr().out
+    assert "The email was sent before this redrive" in redriven and "Emails SES accepted in this redrive: 0" in redriven
+    assert "slack 1, teams 1, google-chat 1, webhook 1" in redriven
 
 
 def test_demo_for_an_impossible_day_fails_at_the_first_state_and_says_why(tmp_path, capsys):
