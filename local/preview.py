@@ -7,8 +7,9 @@ It runs the two Lambda handlers that build the report, fetch_costs and render_em
 with your AWS credentials: the same code, the same settings (read from the same environment
 variables), the same Cost Explorer query. It calls sts:GetCallerIdentity and
 organizations:DescribeOrganization (both free) to say which account it is looking at, then, once you
-agree, ce:GetCostAndUsage ($0.01 per request). It never sends email and never writes DynamoDB: it
-creates no SES, DynamoDB or Step Functions client at all. The email goes to out/preview/. If AWS cannot
+agree, ce:GetCostAndUsage ($0.01 per request). It never sends email, never posts to a chat webhook and never
+writes DynamoDB: it creates no SES, DynamoDB, Secrets Manager or Step Functions client at all. The email goes
+to out/preview/, with the chat message each platform would get in out/preview/chat/. If AWS cannot
 be reached it says so in one line within seconds (CLIENT_CONFIG), instead of waiting minutes.
 """
 
@@ -49,6 +50,11 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = ROOT / "functions"
 IAM_NEEDED = '{"Effect": "Allow", "Action": "ce:GetCostAndUsage", "Resource": "*"}'
 EXIT_REFUSED, EXIT_AWS = 2, 3
+# One chat message of each kind (report_contract.spec.CHANNEL_TYPES), rendered as RenderEmail renders a
+# report's channels: what each platform would show. Nothing is posted.
+PREVIEW_CHANNELS = [
+    {"name": name.replace("_", "-"), "type": name} for name in ("slack", "teams", "google_chat", "webhook")
+]
 
 # Every client the preview's session creates starts from these bounds: its own STS and Organizations
 # clients, the Cost Explorer client fetch_costs creates, and the clients botocore creates to resolve
@@ -125,7 +131,8 @@ def _preview(args, stdin: TextIO, stdout: TextIO, session_factory) -> int:
         fetch, render = _fresh_handler("fetch_costs"), _fresh_handler("render_email")
         costs = _fetch(fetch, report_day)
         email = render.lambda_handler(
-            {"reportDate": report_day.isoformat(), "costs": costs}, LocalLambdaContext(function_name="render_email")
+            {"reportDate": report_day.isoformat(), "costs": costs, "channels": PREVIEW_CHANNELS},
+            LocalLambdaContext(function_name="render_email"),
         )
 
     out = Path(args.out)
@@ -133,14 +140,19 @@ def _preview(args, stdin: TextIO, stdout: TextIO, session_factory) -> int:
     (out / "report.html").write_text(email["html"], encoding="utf-8")
     (out / "report.txt").write_text(email["text"], encoding="utf-8")
     (out / "costs.json").write_text(json.dumps(costs, indent=2) + "\n", encoding="utf-8")
+    (out / "chat").mkdir(exist_ok=True)
+    for item in email["chat"]:
+        message = json.dumps(item["message"], indent=2, ensure_ascii=False) + "\n"
+        (out / "chat" / f"{item['channel']['name']}.json").write_text(message, encoding="utf-8")
     say()
     say(f"Subject: {email['subject']}")
     for line in _headline(costs):
         say(f"  {line}")
     say(f"Cost Explorer requests made: {costs['costExplorerRequests']} (${costs['costExplorerRequests'] / 100:.2f})")
     say(
-        f"Wrote {out / 'report.html'}, {out / 'report.txt'} and {out / 'costs.json'} (the FetchCosts output). "
-        "Nothing was sent."
+        f"Wrote {out / 'report.html'}, {out / 'report.txt'}, {out / 'costs.json'} (the FetchCosts output) and the "
+        f"chat messages, {out / 'chat'}/<{'|'.join(c['name'] for c in PREVIEW_CHANNELS)}>.json. Nothing was sent "
+        "or posted."
     )
     return 0
 

@@ -36,6 +36,12 @@ def test_preview_renders_the_email_from_the_same_code_the_workflow_runs_and_send
         assert (tmp_path / "report.html").stat().st_size > 0 and (tmp_path / "report.txt").stat().st_size > 0
         assert aws.mailbox == [] and aws.table_items() == [], "a preview never sends and never writes DynamoDB"
         assert len(aws.cost_explorer.requests) == 1
+        # One chat message of each kind, as RenderEmail renders a report's channels; nothing is posted (the
+        # preview has no webhook and creates no Secrets Manager client).
+        kinds = {"slack": "blocks", "teams": "attachments", "google-chat": "cardsV2", "webhook": "schema"}
+        for name, key in kinds.items():
+            assert key in json.loads((tmp_path / "chat" / f"{name}.json").read_text()), name
+        assert "chat messages" in printed and "Nothing was sent or posted" in printed
 
         # The same day through the deployed workflow gives the same report model.
         preview_costs = json.loads((tmp_path / "costs.json").read_text())
