@@ -69,6 +69,7 @@ class WebhookServer:
         self._replies = list(replies)
         self._default = default
         self._requests: list[Received] = []
+        self._given: list[Reply] = []  # the reply each request got, in order
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # ends every delay at once when the block ends
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -88,12 +89,22 @@ class WebhookServer:
         with self._lock:
             return list(self._requests)
 
+    @property
+    def taken(self) -> int:
+        """How many posts the webhook took: requests it answered 2xx, or read and then did not answer (a
+        delay beyond the client's timeout, a dropped connection: a real webhook has the message then)."""
+        with self._lock:
+            return sum(1 for reply in self._given if reply.drop or reply.delay or 200 <= reply.status < 300)
+
     def _take(self, received: Received) -> Reply:
         with self._lock:
             self._requests.append(received)
             if self._replies:
-                return self._replies.pop(0)
-            return self._default or Reply(UNSCRIPTED, body="unscripted request")
+                reply = self._replies.pop(0)
+            else:
+                reply = self._default or Reply(UNSCRIPTED, body="unscripted request")
+            self._given.append(reply)
+            return reply
 
 
 def _handler_for(server: WebhookServer) -> type[BaseHTTPRequestHandler]:

@@ -24,6 +24,7 @@ from report_contract.limits import STATE_PAYLOAD_BYTES as PAYLOAD_LIMIT
 
 from local.mock_config import MockConfig
 from local.runtime import NAME_PREFIX, EmbeddedAWS, Execution, StateFault
+from local.webhook_server import WebhookServer, channel_webhooks, hook_url
 from tests.catalogue.datasets import Dataset, every_day, only_on
 from tests.definition import backoff
 
@@ -57,14 +58,19 @@ class Outcome:
     expected_emails: int
     detail: str
     documented_limit: int = 0
+    # Chat scenarios: the posts the channel's webhook took, and how many it should have; a second post after
+    # a lost answer and the operator's redrive is the same documented limit as SES's (documented_limit).
+    posts: int = 0
+    expected_posts: int = 0
 
     @property
     def duplicates(self) -> int:
-        return max(0, self.emails - self.expected_emails - self.documented_limit)
+        extra = self.emails - self.expected_emails + self.posts - self.expected_posts
+        return max(0, extra - self.documented_limit)
 
     @property
     def lost(self) -> int:
-        return max(0, self.expected_emails - self.emails)
+        return max(0, self.expected_emails - self.emails) + max(0, self.expected_posts - self.posts)
 
 
 def summary(outcomes: list[Outcome | None]) -> str:
@@ -74,8 +80,9 @@ def summary(outcomes: list[Outcome | None]) -> str:
     handled = sum(1 for o in done if o.duplicates == 0 and o.lost == 0)
     return (
         f"{len(outcomes)} scenarios run, {sum(o.faults for o in done)} faults injected, {handled} handled as "
-        f"designed, {sum(o.duplicates for o in done)} duplicate emails, {sum(o.lost for o in done)} lost reports, "
-        f"{sum(o.documented_limit for o in done)} second email(s) in the documented SES limit case"
+        f"designed, {sum(o.duplicates for o in done)} duplicate emails or chat posts, {sum(o.lost for o in done)} "
+        f"lost reports or posts, {sum(o.documented_limit for o in done)} second email(s) or post(s) in the "
+        "documented lost-answer limit case"
     )
 
 
@@ -89,6 +96,7 @@ class Scenario:
     profile: str = "small"
     sender_verified: bool = True
     reports: dict | None = None  # the deployment's reports (Terraform's `reports`); None: the one daily report
+    chat: dict[str, str] | None = None  # chat channels (name -> type), each a webhook on 127.0.0.1
 
 
 @dataclass
@@ -96,6 +104,7 @@ class Run:
     aws: EmbeddedAWS
     config: MockConfig
     executions: list[Execution] = field(default_factory=list)
+    webhooks: dict[str, WebhookServer] = field(default_factory=dict)  # by chat channel
 
     def start(
         self,
@@ -126,8 +135,22 @@ class Run:
         histories = self.executions + [self.aws.map_items(e) for e in self.executions]
         return sum(len(e.events("TaskFailed")) + len(e.events("LambdaFunctionFailed")) for e in histories)
 
-    def outcome(self, expected_emails: int, detail: str, extra_faults: int = 0, documented_limit: int = 0) -> Outcome:
-        return Outcome(self.faults() + extra_faults, self.emails(), expected_emails, detail, documented_limit)
+    def posts(self) -> int:
+        """The chat posts the webhooks took."""
+        return sum(server.taken for server in self.webhooks.values())
+
+    def outcome(
+        self, expected_emails: int, detail: str, extra_faults: int = 0, documented_limit: int = 0, expected_posts=0
+    ) -> Outcome:
+        return Outcome(
+            self.faults() + extra_faults,
+            self.emails(),
+            expected_emails,
+            detail,
+            documented_limit,
+            self.posts(),
+            expected_posts,
+        )
 
 
 # -- checks shared by scenarios ---------------------------------------------------------------------
@@ -717,18 +740,29 @@ SCENARIOS: list[Scenario] = [
 
 
 # The side-effect faults and interleavings (tests/catalogue/effects.py) build on the helpers above.
+from tests.catalogue.chat import CHAT_SCENARIOS  # noqa: E402
 from tests.catalogue.effects import EFFECT_SCENARIOS  # noqa: E402
 from tests.catalogue.reports import REPORT_SCENARIOS  # noqa: E402
 
-SCENARIOS += EFFECT_SCENARIOS + REPORT_SCENARIOS
+SCENARIOS += EFFECT_SCENARIOS + REPORT_SCENARIOS + CHAT_SCENARIOS
 
 
 def run_scenario(scenario: Scenario, config: MockConfig | None = None) -> Outcome:
     config = config or mock_config()
     sender = "cost-report@example.com"
-    with EmbeddedAWS(profile=scenario.profile, now=NOW, reports=scenario.reports) as aws:
+    channels = scenario.chat or {}
+    with (
+        channel_webhooks(channels) as webhooks,
+        EmbeddedAWS(
+            profile=scenario.profile,
+            now=NOW,
+            reports=scenario.reports,
+            chat_channels=channels,
+            chat_webhooks={name: hook_url(server, name) for name, server in webhooks.items()},
+        ) as aws,
+    ):
         if not scenario.sender_verified:
             import boto3
 
             boto3.client("sesv2", region_name="us-east-1").delete_email_identity(EmailIdentity=sender)
-        return scenario.check(Run(aws, config))
+        return scenario.check(Run(aws, config, webhooks=webhooks))
