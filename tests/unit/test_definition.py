@@ -89,8 +89,12 @@ def test_catches_only_route_a_lost_claim_to_a_successful_end():
         for catcher in state.get("Catch", []):
             allowed = POSTED_NOT_RECORDED.get(name) or CAUGHT.get(state["Resource"], set())
             assert set(catcher["ErrorEquals"]) <= allowed, name
-            # It ends successfully, through nothing but reads (ReadTheClaim names the holder).
+            # It ends successfully, through nothing but reads (ReadTheClaim names the holder), or, after the
+            # email went out (MarkSent), through PostToChat, whose every post is fenced on the holder.
             target = catcher["Next"]
+            if target == "PostToChat":
+                assert STATES["BeginPosting"]["Parameters"]["ConditionExpression"].startswith("executionArn = :me")
+                target = STATES[target]["Next"]
             while STATES[target]["Type"] == "Task":
                 assert STATES[target]["Resource"] == "arn:aws:states:::dynamodb:getItem", (name, target)
                 target = STATES[target]["Next"]
