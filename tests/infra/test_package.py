@@ -131,9 +131,10 @@ SMOKE = textwrap.dedent("""
     if reports:
         boto3.client("s3").create_bucket(Bucket="data")
         boto3.client("s3").put_object(Bucket="data", Key="config/reports.json", Body=reports.encode())
-    if webhook:  # the event names the secret; its ARN is known once it exists
-        secret = boto3.client("secretsmanager").create_secret(Name="cost-notifier/chat/zip", SecretString=webhook)
-        event["channel"]["secret"] = secret["ARN"]
+    if webhook:  # the channel's secret, found by CHAT_SECRET_PREFIX + its name, as Terraform names it
+        os.environ["CHAT_SECRET_PREFIX"] = "cost-notifier/chat/"
+        name_of_secret = "cost-notifier/chat/" + event["channel"]["name"]
+        boto3.client("secretsmanager").create_secret(Name=name_of_secret, SecretString=webhook)
     result = module.lambda_handler(event, LocalLambdaContext(function_name=name)) if event else None
     templates = []
     if name == "render_email":  # every template the render module's jinja2 environment can load
@@ -246,7 +247,7 @@ def test_post_chat_from_its_zip_posts_to_a_webhook_naming_the_version_in_its_use
     from local.webhook_server import Reply, webhook_server
 
     message = {"text": "AWS costs: $12.34"}
-    event = {"channel": {"name": "finops-slack", "type": "slack", "secret": "set in SMOKE"}, "message": message}
+    event = {"channel": {"name": "finops-slack", "type": "slack"}, "message": message}
     with webhook_server(Reply(200, body="ok")) as server:
         out = run_from_zip(zips["post_chat"], "post_chat", event, tmp_path, webhook=server.url("/hook"))
     assert out["result"] == {"channel": "finops-slack", "type": "slack", "httpStatus": 200}
