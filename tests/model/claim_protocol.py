@@ -2035,9 +2035,38 @@ class Result:
     def violating(self) -> set:
         return {key for keys in self.violations.values() for key in keys}
 
+    # After the exploration: how many final states each category holds (Result.categories), counted
+    # unreduced; and, once compact(), the shortest instance of each as (shortness, explained trace).
+    tallies: dict[str, int] = field(default_factory=dict)
+    shortest: dict[str, tuple] = field(default_factory=dict, repr=False)
+
     def weight(self, keys) -> int:
         """How many final states `keys` stand for (each, its set of renamings)."""
         return sum(self.parents[key][4] for key in keys)
+
+    def categories(self) -> dict[str, list]:
+        """The final states worth counting and showing: the violations of each property, the limit cases,
+        the late posts and the uncaught conflicts of each state."""
+        found = {f"violates {prop}": keys for prop, keys in self.violations.items() if keys}
+        found |= {"violating": sorted(self.violating()), "email limit": self.limit_cases}
+        found |= {"chat limit": self.chat_limit_cases, "late post": self.late_posts}
+        return found | {f"conflict at {at}": keys for at, keys in self.uncaught_conflicts.items()}
+
+    def compact(self) -> None:
+        """Keep the figures and the shortest trace of each category; let go of the explored worlds (a
+        --deep scenario holds millions), so that a check's memory is its largest scenario's."""
+        self.shortest = {
+            name: (self.shortness(key), self.explain(key))
+            for name, keys in self.categories().items()
+            if keys and name != "violating"
+            for key in [min(keys, key=self.shortness)]
+        }
+        self.parents, self.violations, self.uncaught_conflicts = {}, defaultdict(list), defaultdict(list)
+        self.limit_cases, self.chat_limit_cases, self.late_posts = [], [], []
+        self.model = None
+
+    def tally(self, name: str) -> int:
+        return self.tallies.get(name, 0)
 
     def presented(self, key) -> list[tuple[str, World]]:
         """The run that reaches `key` by its shortest path, as (move, world after it), with the executions
@@ -2137,6 +2166,7 @@ def explore(protocol: Protocol, kinds: tuple[str, ...], bounds: Bounds | None = 
                     if depth < parents[after][2]:
                         parents[after] = (key, label, depth, renaming, orbit)
     result.states_entered = model.entered
+    result.tallies = {name: result.weight(keys) for name, keys in result.categories().items()}
     return result
 
 
@@ -2179,8 +2209,14 @@ def scenarios(protocol: Protocol, sizes=(2, 3)) -> list[tuple[str, ...]]:
     return [mix for size in sizes for mix in itertools.combinations_with_replacement(kinds, size)]
 
 
-def check(protocol: Protocol, bounds: Bounds | None = None, sizes=(2, 3)) -> list[Result]:
-    return [explore(protocol, kinds, bounds) for kinds in scenarios(protocol, sizes)]
+def check(protocol: Protocol, bounds: Bounds | None = None, sizes=(2, 3), compact: bool = False) -> list[Result]:
+    """Every scenario explored; `compact`: each keeps only its figures and shortest traces (Result.compact)."""
+    results = []
+    for kinds in scenarios(protocol, sizes):
+        results.append(explore(protocol, kinds, bounds))
+        if compact:
+            results[-1].compact()
+    return results
 
 
 @dataclass
@@ -2208,27 +2244,27 @@ class Report:
 
     @property
     def violating(self) -> int:
-        return sum(r.weight(r.violating()) for r in self.results)
+        return sum(r.tally("violating") for r in self.results)
 
     @property
     def limit_cases(self) -> int:
-        return sum(r.weight(r.limit_cases) for r in self.results)
+        return sum(r.tally("email limit") for r in self.results)
 
     @property
     def chat_limit_cases(self) -> int:
-        return sum(r.weight(r.chat_limit_cases) for r in self.results)
+        return sum(r.tally("chat limit") for r in self.results)
 
     @property
     def late_posts(self) -> int:
-        return sum(r.weight(r.late_posts) for r in self.results)
+        return sum(r.tally("late post") for r in self.results)
 
     def count(self, prop: str) -> int:
-        return sum(r.weight(r.violations.get(prop, [])) for r in self.results)
+        return sum(r.tally(f"violates {prop}") for r in self.results)
 
 
-def run(path: Path | str = DEFINITION, bounds: Bounds | None = None, sizes=(2, 3)) -> Report:
+def run(path: Path | str = DEFINITION, bounds: Bounds | None = None, sizes=(2, 3), compact: bool = False) -> Report:
     started = time.perf_counter()
-    results = check(Protocol.load(path), bounds, sizes)
+    results = check(Protocol.load(path), bounds, sizes, compact)
     return Report(results, time.perf_counter() - started)
 
 
@@ -2263,8 +2299,8 @@ def _print_figures(path: Path, protocol: Protocol, bounds: Bounds, report: Repor
     for r in report.results:
         print(
             f"{', '.join(r.kinds):<32} {r.states:>10,} {r.unreduced_states:>10,} {r.final_states:>9,} {r.runs:>17,} "
-            f"{r.weight(r.violating()):>10,} {r.weight(r.limit_cases):>8,} {r.weight(r.chat_limit_cases):>10,} "
-            f"{r.weight(r.late_posts):>9,}"
+            f"{r.tally('violating'):>10,} {r.tally('email limit'):>8,} {r.tally('chat limit'):>10,} "
+            f"{r.tally('late post'):>9,}"
         )
     print(
         f"\n{len(report.results)} scenarios, {report.states:,} distinct states explored (one per renaming of "
@@ -2278,39 +2314,35 @@ def _print_figures(path: Path, protocol: Protocol, bounds: Bounds, report: Repor
         print(f"  {prop:<20} {report.count(prop):>9,} violating  {meaning}")
 
 
-def _shortest(report: Report, cases) -> tuple[Result, Any] | None:
-    """The shortest final state among `cases(result)` over the report, with its result."""
-    found = [(r, key) for r in report.results for key in cases(r)]
-    return min(found, key=lambda rk: rk[0].shortness(rk[1])) if found else None
+def _shortest(report: Report, name: str) -> str | None:
+    """The explained trace of the shortest final state of category `name` over the (compact) report."""
+    found = [r.shortest[name] for r in report.results if name in r.shortest]
+    return min(found, key=lambda shortness_and_trace: shortness_and_trace[0])[1] if found else None  # first of ties
 
 
 def _print_traces(report: Report) -> None:
     for prop in PROPERTIES:
-        shortest = _shortest(report, lambda r, prop=prop: r.violations.get(prop, []))
-        if shortest is not None:
-            print(f"\nCOUNTEREXAMPLE to {prop}:\n{shortest[0].explain(shortest[1])}")
-    conflicts = defaultdict(list)
-    for r in report.results:
-        for at, keys in r.uncaught_conflicts.items():
-            conflicts[at] += [(r, k) for k in keys]
-    for at, found in sorted(conflicts.items()):
-        r, key = min(found, key=lambda rk: rk[0].shortness(rk[1]))
-        count = sum(r.parents[k][4] for r, k in found)
+        trace = _shortest(report, f"violates {prop}")
+        if trace is not None:
+            print(f"\nCOUNTEREXAMPLE to {prop}:\n{trace}")
+    conflicts = sorted({name for r in report.results for name in r.tallies if name.startswith("conflict at ")})
+    for name in conflicts:
+        count = sum(r.tally(name) for r in report.results)
         print(
-            f"\nObserved (not a property): {count:,} final states where an execution FAILED at {at} on "
-            f"{CCF} (no Catch): an alarm that a redrive of it cannot clear. Shortest:\n{r.explain(key)}"
+            f"\nObserved (not a property): {count:,} final states where an execution FAILED at "
+            f"{name.removeprefix('conflict at ')} on {CCF} (no Catch): an alarm that a redrive of it cannot "
+            f"clear. Shortest:\n{_shortest(report, name)}"
         )
-    late = _shortest(report, lambda r: r.late_posts)
+    late = _shortest(report, "late post")
     if late is not None:
         print(
             f"\nObserved (not a property): {report.late_posts:,} final states where an unforced execution's post "
-            f"reached a channel after a forced run's post to it (one post per holder). Shortest:\n"
-            f"{late[0].explain(late[1])}"
+            f"reached a channel after a forced run's post to it (one post per holder). Shortest:\n{late}"
         )
-    for what, cases in (("email", lambda r: r.limit_cases), ("chat (a)", lambda r: r.chat_limit_cases)):
-        limit = _shortest(report, cases)
+    for what, name in (("email", "email limit"), ("chat (a)", "chat limit")):
+        limit = _shortest(report, name)
         if limit is not None:
-            print(f"\nThe documented {what} limit (not a violation), shortest instance:\n{limit[0].explain(limit[1])}")
+            print(f"\nThe documented {what} limit (not a violation), shortest instance:\n{limit}")
 
 
 def main(argv: list[str]) -> int:
@@ -2323,7 +2355,7 @@ def main(argv: list[str]) -> int:
     failed = False
     for n, mode in enumerate(modes):
         bounds.redrive_iteration_at = mode
-        report = run(path, bounds)
+        report = run(path, bounds, compact=True)
         print("\n" + "=" * 100 + "\n" if n else "", end="")
         _print_figures(path, protocol, bounds, report)
         _print_traces(report)
