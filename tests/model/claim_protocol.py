@@ -6,16 +6,20 @@ copy of it in a model would drift from the file. So this module does not describ
 *interprets* state_machine/cost_notifier.asl.json (JSONPath; placeholders left as they are; the report
 declarations, which Terraform writes to S3 for the resolver, are the model's own) with a small
 Step Functions interpreter over an abstract world (one DynamoDB record for the day, the list of emails
-SES accepted), and explores every interleaving of 2 or 3 executions of one report for the same day
-(child executions, and manual runs of that report), with faults and redrives, checking the safety
-properties in every state where all executions have ended. The dispatch that starts a child per due report
-(StartEachReport) touches neither the record nor SES: it is declared out of scope, in one checked shape.
+SES accepted, the list of messages the report's chat channels took), and explores every interleaving of
+2 or 3 executions of one report for the same day (child executions, and manual runs of that report), with
+faults and redrives, checking the safety properties in every state where all executions have ended. The
+chat posts after the email (PostToChat) are an Inline Map, one channel at a time, which it interprets
+too: its items, ItemSelector and iteration states, each iteration's post fenced on the record. The
+dispatch that starts a child per due report (StartEachReport) touches neither the record nor SES: it is
+declared out of scope, in one checked shape.
 
 Anything in the definition outside what the interpreter understands (a state type, a resource, a
 Choice operator, a piece of DynamoDB expression grammar) raises UnsupportedDefinition instead of being
 skipped, so a change to the definition cannot silently step outside the model.
 
-Run it: `python -m tests.model.claim_protocol [definition.asl.json]`. See docs/model-check.md.
+Run it: `python -m tests.model.claim_protocol [definition.asl.json] [--deep] [--channels=N]
+[--redrive-iterations=start|failed|both]`. See docs/model-check.md.
 """
 
 from __future__ import annotations
@@ -40,14 +44,37 @@ KINDS = ("scheduled", "manual", "forced")
 # by a dispatching run is (docs/decisions/0009-one-child-execution-per-report.md), and what an operator's
 # manual run of one report is. Their inputs, per kind of run: a scheduled run's child carries the period
 # and trigger its parent resolved; a manual run names a day of the report's period, and may force a resend.
+REPORT = "daily"
 KIND_INPUTS = {
-    "scheduled": {"report": "daily", "period": DAY, "trigger": "schedule"},
-    "manual": {"report": "daily", "date": DAY},
-    "forced": {"report": "daily", "date": DAY, "force": True},
+    "scheduled": {"report": REPORT, "period": DAY, "trigger": "schedule"},
+    "manual": {"report": REPORT, "date": DAY},
+    "forced": {"report": REPORT, "date": DAY, "force": True},
 }
 # The deployment's report declarations, as Terraform writes them to S3 (config/reports.json, JSON text):
-# the default report, which is keyed by the day alone. The model's resolver reads these.
-REPORTS = {"daily": {"recipients": ["finops@example.com"]}}
+# the default report, which is keyed by the day alone, with its chat channels ({name, type}, as
+# terraform/main.tf's local.reports resolves them). The model's resolver reads these; RenderEmail's
+# abstract result renders one chat message per channel (Model.lambda_result).
+REPORTS = {REPORT: {"recipients": ["finops@example.com"], "chat": [{"name": "ops", "type": "slack"}]}}
+# The channel a second one adds (Bounds.channels = 2, as --deep runs).
+SECOND_CHANNEL = {"name": "finance", "type": "teams"}
+
+
+def reports_with(channels: int) -> dict:
+    """The model's declarations with the daily report posting to `channels` channels (0, 1 or 2)."""
+    chat = (REPORTS[REPORT]["chat"] + [SECOND_CHANNEL])[:channels]
+    if channels > 2:
+        raise ValueError("the model declares at most 2 chat channels")
+    return {**REPORTS, REPORT: {**REPORTS[REPORT], "chat": chat}}
+
+
+def resolver_declarations(reports: dict) -> dict:
+    """The declarations as the resolver reads them: without `chat`. functions/resolve_report_date does
+    not know `chat` yet (its schema refuses unknown fields, so a deployment with channels could not run
+    today); the channels reach the model through RenderEmail's abstract result, which is where the
+    definition reads them ($.email.chat). When the resolver learns `chat`, pass it on (a test fails then)."""
+    return {rid: {k: v for k, v in report.items() if k != "chat"} for rid, report in reports.items()}
+
+
 # Time is not modelled: every execution starts at this instant (the day after DAY), and a redrive keeps it.
 STARTED_AT = "2026-11-21T08:00:05+00:00"
 HISTORY_MONTHS = 13
@@ -71,7 +98,7 @@ def resolver_payload(execution_input: dict, execution_name: str = "E1", reports:
     """What functions/resolve_report_date returns for this execution input: the function itself (its
     handler's reading of the declarations, then its pure core), so a field it adds or renames reaches the
     model without a copy to update. `reports` is the declarations' JSON text (the model's, by default)."""
-    reports = json.dumps(REPORTS) if reports is None else reports
+    reports = json.dumps(resolver_declarations(REPORTS)) if reports is None else reports
     return json.loads(_resolved(json.dumps(execution_input, sort_keys=True), execution_name, reports))
 
 
@@ -142,14 +169,30 @@ class Opaque(str):
         return self[1:-1]
 
 
+@dataclass(frozen=True)
+class OpaqueMap:
+    """A Lambda's result the model computes in part: `known` fields are the model's (RenderEmail's chat
+    messages, one per channel, which the definition iterates over); any other field is an Opaque value."""
+
+    origin: str
+    known: FrozenMap
+
+    def field(self, key: str):
+        return self.known.get(key) if self.known.has(key) else Opaque(f"{self.origin}.{key}")
+
+
 class MissingPath(Exception):
     """A JSONPath that selects nothing: Step Functions fails the execution with States.Runtime."""
 
 
 # ---------------------------------------------------------------------------------------------------
-# JSONPath, the subset the definition uses: $, $.a.b, $$.Context.field. Intrinsics are opaque.
+# JSONPath, the subset the definition uses: $, $.a.b, $$.Context.field. One intrinsic is computed,
+# States.Format('<text>{}<text>', $.path) with one argument (a chat channel's attribute name is built
+# with it); any other intrinsic is an opaque value, and inside a Map iteration (where it could name an
+# attribute of the record) refused.
 
 _SIMPLE_PATH = re.compile(r"\$\$?(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_JSONPATH_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def check_path(path: str) -> None:
@@ -162,6 +205,8 @@ def resolve(path: str, doc, context):
     for key in path.lstrip("$").split(".")[1:]:
         if isinstance(node, Opaque):
             node = Opaque(f"{node.name}.{key}")
+        elif isinstance(node, OpaqueMap):
+            node = node.field(key)
         elif isinstance(node, FrozenMap) and node.has(key):
             node = node.get(key)
         elif isinstance(node, dict) and key in node:
@@ -171,26 +216,52 @@ def resolve(path: str, doc, context):
     return node
 
 
-def check_template(template) -> None:
-    """Refuse, when the definition is loaded, any ".$" value the evaluator below cannot evaluate."""
+_FORMAT = re.compile(r"States\.Format\('([^'{}\\]*)\{\}([^'{}\\]*)',\s*(\$[^\s,()]*)\)")
+
+
+def check_template(template, only_format: bool = False) -> None:
+    """Refuse, when the definition is loaded, any ".$" value the evaluator below cannot evaluate.
+    `only_format`: an intrinsic other than the one computed (States.Format's one shape) is refused."""
     if isinstance(template, dict):
         for key, value in template.items():
-            if key.endswith(".$") and not (isinstance(value, str) and value.startswith("States.")):
+            if key.endswith(".$") and isinstance(value, str) and value.startswith("States."):
+                format_ = _FORMAT.fullmatch(value)
+                if format_ is not None:
+                    check_path(format_.group(3))
+                elif only_format:
+                    raise UnsupportedDefinition(
+                        f"intrinsic {value!r}: only States.Format('<text>{{}}', $.path) is computed by the model"
+                    )
+            elif key.endswith(".$"):
                 check_path(value)
             else:
-                check_template(value)
+                check_template(value, only_format)
     elif isinstance(template, list):
         for value in template:
-            check_template(value)
+            check_template(value, only_format)
+
+
+def intrinsic(expression: str, doc, context):
+    """States.Format('<text>{}<text>', $.path) of a string, computed; any other intrinsic is opaque."""
+    format_ = _FORMAT.fullmatch(expression)
+    if format_ is None:
+        return Opaque(expression)
+    before, after, path = format_.groups()
+    value = resolve(path, doc, context)
+    if not isinstance(value, str) or isinstance(value, Opaque):
+        raise UnsupportedDefinition(f"{expression}: formats {path}, a value the model does not compute")
+    return f"{before}{value}{after}"
 
 
 def evaluate(template, doc, context):
-    """Parameters / ResultSelector / Pass Parameters: ".$" keys are paths (or intrinsics, kept opaque)."""
+    """Parameters / ResultSelector / ItemSelector / Pass Parameters: ".$" keys are paths or intrinsics."""
     if isinstance(template, dict):
         out = {}
         for key, value in template.items():
             if key.endswith(".$"):
-                out[key[:-2]] = Opaque(value) if value.startswith("States.") else resolve(value, doc, context)
+                out[key[:-2]] = (
+                    intrinsic(value, doc, context) if value.startswith("States.") else resolve(value, doc, context)
+                )
             else:
                 out[key] = evaluate(value, doc, context)
         return out
@@ -437,7 +508,12 @@ GET, PUT, UPDATE = aws_contract.DYNAMODB
 SEND = aws_contract.SES_SEND
 # The model knows what each Lambda returns; a new function could have effects, so an unknown one is refused.
 RESOLVER = "${resolve_report_date_function_arn}"
-EFFECT_FREE_LAMBDAS = {"${fetch_costs_function_arn}", "${render_email_function_arn}"}
+RENDER = "${render_email_function_arn}"
+EFFECT_FREE_LAMBDAS = {"${fetch_costs_function_arn}", RENDER}
+# The one Lambda with an effect on the world: one HTTP POST of a rendered message to a chat channel's
+# webhook (functions/post_chat), its event the channel ({name, type}) and the message.
+POST_CHAT = "${post_chat_function_arn}"
+POST_CHAT_PAYLOAD = {"channel", "message"}
 TABLE = "${table_name}"
 # Every execution in a scenario reports on the same day, so all of them address one record: keyed by the
 # day (v1) or by the report key, which for the daily report is the day itself (resolve_report_date).
@@ -463,6 +539,24 @@ FAULTS = {
         tuple(aws_contract.TRANSIENT[SEND]) + tuple(sorted(aws_contract.SES_FINAL)),
         (aws_contract.SES_UNKNOWN_OUTCOME,),
     ),
+}
+# post_chat's errors (the function's own names, which the definition's Retry names): raised before anything
+# could be posted (the webhook answered 5xx, could not be reached, its secret could not be read, it
+# throttled with no usable Retry-After; or it refused the message, 4xx), or after the request was sent with
+# no answer in time: the message may have been posted (ChatWebhookUnanswered). Lambda's own errors can come
+# before the function ran (throttled) or, except throttling, after it posted; so can an unhandled error in
+# the function. Which of them the definition retries is read from it, never assumed.
+CHAT_NOT_POSTED = ("ChatWebhookFailed", "ChatWebhookUnreachable", "ChatSecretUnavailable", "ChatWebhookThrottled")
+CHAT_REJECTED = "ChatWebhookRejected"
+CHAT_UNANSWERED = "ChatWebhookUnanswered"
+_LAMBDA_AFTER_RUN = ("Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException")
+if not set(_LAMBDA_AFTER_RUN) <= set(aws_contract.TRANSIENT[LAMBDA]):
+    raise ImportError(f"tests/aws_contract.py no longer names {_LAMBDA_AFTER_RUN}")
+EFFECT_FAULTS = {
+    POST_CHAT: (
+        FAULTS[LAMBDA][0] + CHAT_NOT_POSTED + (CHAT_REJECTED, CHAT_UNANSWERED),
+        (CHAT_UNANSWERED,) + _LAMBDA_AFTER_RUN + ("FunctionError",),
+    )
 }
 # A Task with a timeout can also fail with States.Timeout, before or after its effect.
 TIMEOUT = "States.Timeout"
@@ -495,7 +589,21 @@ _STATE_FIELDS = {
     },
     "Choice": {"Type", "Comment", "Choices", "Default"},
     "Pass": {"Type", "Comment", "Parameters", "Result", "ResultPath", "Next", "End"},
+    # An Inline Map, its iterations one at a time (MaxConcurrency 1): the only Map a one-report run may enter.
+    "Map": {
+        "Type",
+        "Comment",
+        "ItemsPath",
+        "ItemSelector",
+        "MaxConcurrency",
+        "ItemProcessor",
+        "ResultPath",
+        "Next",
+        "End",
+    },
 }
+# The states a Map iteration may hold: no Map in a Map.
+_ITERATION_TYPES = {"Task", "Choice", "Pass"}
 _CHOICE_TESTS = {"IsPresent", "IsNull", "BooleanEquals", "StringEquals"}
 # The dispatch: a dispatching run (a schedule, or a manual run for a day) starts one child execution of
 # this state machine per due report and ends. It is outside the claim protocol: it touches neither the
@@ -549,11 +657,26 @@ class Protocol:
         self.switches: dict[str, bool] = {}
         self.dispatch: dict[str, dict] = self._dispatch(asl["States"])
         self.states: dict[str, dict] = {n: st for n, st in asl["States"].items() if n not in self.dispatch}
+        # The states of the Inline Maps' iterations (name -> state; names are unique in a definition), the
+        # Map each belongs to, and each one's rank in its iteration (1 for its StartAt).
+        self.iteration_states: dict[str, dict] = {}
+        self.map_of: dict[str, str] = {}
+        self.iteration_order: dict[str, int] = {}
         self.conditions: dict[str, Any] = {}
         self.updates: dict[str, Any] = {}
         for name, state in self.states.items():
-            self._check_state(name, state)
-        self.order = self._topological_order()
+            self._check_state(name, state, {**self.states, **self.dispatch})
+        self.order = self._topological_order(self.states, self.start)
+        # The record's attributes a static part of the definition names: a dynamic attribute name (a chat
+        # channel's, built per iteration) must not be one of them, or it would overwrite the protocol.
+        self.static_attributes = self._static_attributes()
+        # Whether a read record's attributes that no JSONPath can name (a chat channel's, chat:<name>) may be
+        # left out of what the read puts in the execution's input (Model, Bounds.project_reads).
+        self.unnamed_attributes_unread = self._unnamed_attributes_unread()
+
+    def state(self, name: str) -> dict:
+        """A state of a one-report run: of the definition's top level, or of a Map iteration."""
+        return self.states[name] if name in self.states else self.iteration_states[name]
 
     @classmethod
     def load(cls, path: Path | str = DEFINITION) -> Protocol:
@@ -569,7 +692,7 @@ class Protocol:
     def interpreted_rules(self, name: str) -> list[dict]:
         """The Choice rules a one-report run can evaluate: after a switch's `$.due IsNull true`, none (any
         later rule is evaluated only when `due` is not null, by a dispatching run)."""
-        rules = self.states[name]["Choices"]
+        rules = self.state(name)["Choices"]
         return rules[:1] if self.switches.get(name) else rules
 
     def _dispatch(self, states: dict[str, dict]) -> dict[str, dict]:
@@ -685,27 +808,86 @@ class Protocol:
             f"{kind} {resource or ''} could touch the record or SES"
         )
 
-    def _check_state(self, name: str, state: dict) -> None:
+    def _check_state(self, name: str, state: dict, scope: dict, selector: dict | None = None) -> None:
+        """`scope`: the states a transition may go to. `selector`: in a Map iteration, the Map's
+        ItemSelector (what the iteration's input is made of)."""
         kind = state.get("Type")
-        if kind not in _STATE_FIELDS:
-            raise UnsupportedDefinition(f"{name}: state type {kind} is not modelled")
+        if kind not in _STATE_FIELDS or (selector is not None and kind not in _ITERATION_TYPES):
+            where = " in a Map iteration" if selector is not None else ""
+            raise UnsupportedDefinition(f"{name}: state type {kind}{where} is not modelled")
         unknown = set(state) - _STATE_FIELDS[kind]
         if unknown:
             raise UnsupportedDefinition(f"{name}: fields not modelled: {sorted(unknown)}")
         if kind != "Choice" and bool(state.get("End")) == ("Next" in state):
             raise UnsupportedDefinition(f"{name}: needs exactly one of Next and End")
         for target in self.targets(state):
-            if target not in self.states and target not in self.dispatch:
+            if target not in scope:
                 raise UnsupportedDefinition(f"{name}: goes to unknown state {target}")
         for key in ("Parameters", "ResultSelector"):
-            check_template(state.get(key, {}))
+            check_template(state.get(key, {}), only_format=selector is not None)
         if state.get("ResultPath") is not None:
             check_path(state["ResultPath"])
         if kind == "Choice":
             for rule in self.interpreted_rules(name):
                 self._check_rule(name, rule)
         if kind == "Task":
-            self._check_task(name, state)
+            self._check_task(name, state, selector)
+        if kind == "Map":
+            self._check_map(name, state)
+
+    def _check_map(self, name: str, state: dict) -> None:
+        """An Inline Map, one iteration at a time: its items, its ItemSelector (paths, $$.Map.Item.Value and
+        States.Format's one shape), and its iteration's states, checked as the top level's are."""
+        if state.get("MaxConcurrency") != 1:
+            raise UnsupportedDefinition(
+                f"{name}: MaxConcurrency {state.get('MaxConcurrency', 0)}: only an Inline Map running one "
+                "iteration at a time (MaxConcurrency 1) is modelled, not concurrent iterations"
+            )
+        processor = state.get("ItemProcessor", {})
+        config = processor.get("ProcessorConfig", {})
+        if set(processor) - {"ProcessorConfig", "StartAt", "States", "Comment"} or set(config) - {"Mode"}:
+            raise UnsupportedDefinition(f"{name}: ItemProcessor fields not modelled: {sorted(processor)}")
+        if config.get("Mode", "INLINE") != "INLINE":
+            raise UnsupportedDefinition(f"{name}: a {config.get('Mode')} Map on a one-report run is not modelled")
+        check_path(state.get("ItemsPath", "$"))
+        selector = state.get("ItemSelector", {})
+        check_template(selector, only_format=True)
+        inner = processor.get("States", {})
+        if processor.get("StartAt") not in inner:
+            raise UnsupportedDefinition(f"{name}: the iteration's StartAt is not one of its states")
+        for inner_name, inner_state in inner.items():
+            if inner_name in self.states or inner_name in self.dispatch or inner_name in self.iteration_states:
+                raise UnsupportedDefinition(f"{name}: state name {inner_name} is not unique in the definition")
+            self.map_of[inner_name] = name
+            self.iteration_states[inner_name] = inner_state
+        for inner_name, inner_state in inner.items():
+            self._check_state(inner_name, inner_state, inner, selector)
+        self.iteration_order.update(self._topological_order(inner, processor["StartAt"]))
+
+    def iteration_start(self, map_name: str) -> str:
+        return self.states[map_name]["ItemProcessor"]["StartAt"]
+
+    def outer_path(self, map_name: str, path: str) -> str | None:
+        """A path in a Map iteration's input, as a path in the Map's input: through its ItemSelector (an
+        intrinsic's argument, too), or into its items; None for one that selects nothing there."""
+        if path.startswith("$$"):
+            return path
+        state = self.states[map_name]
+        items = state.get("ItemsPath", "$")
+        if "ItemSelector" not in state:
+            return items  # the iteration's input is an item: some part of the items
+        keys = path.split(".")[1:]
+        if not keys:
+            return "$"  # the whole input: everything the selector reads (decisive_paths widens it)
+        source = state["ItemSelector"].get(f"{keys[0]}.$")
+        if source is None:
+            return None
+        format_ = _FORMAT.fullmatch(source)
+        if format_ is not None:
+            source = format_.group(3)
+        if source.startswith("$$.Map.Item"):
+            return items
+        return source + "".join(f".{key}" for key in keys[1:]) if source.startswith("$.") or source == "$" else None
 
     def _check_rule(self, name: str, rule: dict) -> None:
         for combinator in ("And", "Or"):
@@ -720,7 +902,7 @@ class Protocol:
             raise UnsupportedDefinition(f"{name}: Choice operator(s) {sorted(tests)} not modelled")
         check_path(rule["Variable"])
 
-    def _check_task(self, name: str, state: dict) -> None:
+    def _check_task(self, name: str, state: dict, selector: dict | None = None) -> None:
         resource, parameters = state["Resource"], state.get("Parameters", {})
         if resource not in FAULTS:
             raise UnsupportedDefinition(f"{name}: resource {resource} is not modelled")
@@ -739,9 +921,13 @@ class Protocol:
                 raise UnsupportedDefinition(f"{name}: Retry/Catch fields not modelled: {sorted(handler)}")
         if resource == LAMBDA:
             function = parameters.get("FunctionName")
-            if function != RESOLVER and function not in EFFECT_FREE_LAMBDAS:
+            if function != RESOLVER and function not in EFFECT_FREE_LAMBDAS and function not in EFFECT_FAULTS:
                 raise UnsupportedDefinition(f"{name}: Lambda {function} is unknown to the model (effects?)")
             payload = parameters.get("Payload", {})
+            if function == POST_CHAT and {k.removesuffix(".$") for k in payload} != POST_CHAT_PAYLOAD:
+                raise UnsupportedDefinition(
+                    f"{name}: post_chat's event is {sorted(POST_CHAT_PAYLOAD)}, not {sorted(payload)}"
+                )
             if function == RESOLVER and (
                 {k.removesuffix(".$") for k in payload} != RESOLVER_PAYLOAD or payload.get("input.$") != "$"
             ):
@@ -758,6 +944,11 @@ class Protocol:
         if parameters.get("TableName") != TABLE:
             raise UnsupportedDefinition(f"{name}: the model has one table, {TABLE}")
         key = {"reportDate": parameters.get("Item", {}).get("reportDate")} if resource == PUT else parameters.get("Key")
+        if selector is not None and isinstance(key, dict) and isinstance(key.get("reportDate"), dict):
+            # In a Map iteration the key is read from the iteration's input: where the ItemSelector took it.
+            source = key["reportDate"].get("S.$")
+            outer = self.outer_path(self.map_of[name], source) if isinstance(source, str) else None
+            key = {"reportDate": {"S.$": outer}}
         if key not in KEYS:
             raise UnsupportedDefinition(f"{name}: the model has one record, keyed by the report day: {key}")
         if resource == GET and parameters.get("ConsistentRead") is not True:
@@ -770,13 +961,17 @@ class Protocol:
             self.updates[name] = parse_update(parameters["UpdateExpression"])
             used |= expression_references(self.updates[name])
         # DynamoDB refuses a request whose placeholders are undefined or unused (ValidationException).
-        defined = {*parameters.get("ExpressionAttributeNames", {}), *parameters.get("ExpressionAttributeValues", {})}
+        defined = {
+            *(k.removesuffix(".$") for k in parameters.get("ExpressionAttributeNames", {})),
+            *parameters.get("ExpressionAttributeValues", {}),
+        }
         if used != defined:
             raise UnsupportedDefinition(f"{name}: placeholders used {sorted(used)} but defined {sorted(defined)}")
 
-    def _topological_order(self) -> dict[str, int]:
-        """Each state's rank in a topological order. A loop in the definition is refused: the explorer's
-        termination (and its path counting) rests on every step moving forward."""
+    def _topological_order(self, states: dict[str, dict], start: str) -> dict[str, int]:
+        """Each state's rank in a topological order (of the top level, or of a Map iteration), from 1: every
+        transition goes to a higher rank. A loop in the definition is refused: the explorer's termination
+        (and its path counting) rests on every step moving forward."""
         order, visiting = [], set()
 
         def visit(name):
@@ -785,42 +980,115 @@ class Protocol:
             if name in order:
                 return
             visiting.add(name)
-            for target in self.targets(self.states[name]):
+            for target in self.targets(states[name]):
                 if target not in self.dispatch:
                     visit(target)
             visiting.discard(name)
             order.append(name)
 
-        for name in self.states:
+        visit(start)
+        for name in states:
             visit(name)
         return {name: len(order) - rank for rank, name in enumerate(order)}
+
+    def _static_attributes(self) -> set[str]:
+        attributes = set()
+        for name, state in {**self.states, **self.iteration_states}.items():
+            parameters = state.get("Parameters", {})
+            attributes |= set(parameters.get("Item", {}))
+            attributes |= {v for k, v in parameters.get("ExpressionAttributeNames", {}).items() if not k.endswith(".$")}
+            for tree in (self.conditions.get(name), self.updates.get(name)):
+                attributes |= {text for kind, text in _leaves(tree) if kind == "path" and not text.startswith("#")}
+        return attributes
+
+    def _unnamed_attributes_unread(self) -> bool:
+        """True when nothing can observe a read record's attribute whose name is outside JSONPath's names
+        ([A-Za-z_][A-Za-z0-9_]*, the model's subset): no path spells it, so only a path selecting a map
+        that holds it could, and this checks that no such path is read where the map's content matters.
+        Where it does not matter: a Choice (IsPresent and IsNull see the map, not its content; an equality
+        never holds for a map) and the payload of an effect-free Lambda (the model does not derive its
+        result from it). A state no read can reach (the resolver, reading "$") sees no record."""
+        every = {**self.states, **self.iteration_states}
+        reads = [n for n, st in every.items() if st["Type"] == "Task" and st["Resource"] == GET]
+        if any("ResultSelector" in every[n] or every[n].get("ResultPath", "$") == "$" for n in reads):
+            return False
+        holders = {path for n in reads if (path := every[n].get("ResultPath", "$")) is not None}
+        holders |= {f"{path}.Item" for path in holders}
+        after = self._reachable(reads)
+        for name in after:
+            state = every[name]
+            if state["Type"] == "Pass" and "Parameters" not in state:
+                return False  # a copy of the whole input
+            for path in self._content_reads(state):
+                if path == "$" or any(h == path or h.startswith(path + ".") for h in holders):
+                    return False
+        return True
+
+    def _reachable(self, starts: list[str]) -> set[str]:
+        """The states a run can be in after `starts` (themselves included), into Map iterations too."""
+        seen, todo = set(), list(starts)
+        while todo:
+            name = todo.pop()
+            if name in seen or name in self.dispatch:
+                continue
+            seen.add(name)
+            state = self.state(name)
+            todo += self.targets(state)
+            if state["Type"] == "Map":
+                todo += list(state["ItemProcessor"]["States"])
+            if name in self.map_of:
+                todo.append(self.map_of[name])
+        return seen
+
+    @staticmethod
+    def _content_reads(state: dict) -> set[str]:
+        """The paths a state reads whose content can matter (not a Choice's, not an effect-free payload)."""
+        parameters = dict(state.get("Parameters", {}))
+        if state.get("Type") == "Task" and parameters.get("FunctionName") in EFFECT_FREE_LAMBDAS:
+            parameters.pop("Payload", None)
+        paths = _template_paths([parameters, state.get("ItemSelector", {})])
+        paths |= {state["ItemsPath"]} if "ItemsPath" in state else set()
+        return {_FORMAT.fullmatch(p).group(3) if _FORMAT.fullmatch(p) else p for p in paths}
 
     def decisive_paths(self) -> set[str]:
         """Every path in the input whose value can change what an execution does: Choice Variables, the
         values a DynamoDB call sends (keys, expression values), and the sources of item attributes that
         some condition reads. A Pass that is not an end could feed anything later: then everything is."""
         paths, condition_attributes = set(), set()
-        for name, state in self.states.items():
+        every = {**self.states, **self.iteration_states}
+        for name, state in every.items():
             parameters = state.get("Parameters", {})
             if state["Type"] == "Pass" and not state.get("End"):
                 return {"$"}
+            found = set()
             if state["Type"] == "Choice":
                 rules = list(self.interpreted_rules(name))
                 while rules:
                     rule = rules.pop()
                     rules += rule.get("And", []) + rule.get("Or", []) + ([rule["Not"]] if "Not" in rule else [])
                     if "Variable" in rule:
-                        paths.add(rule["Variable"])
+                        found.add(rule["Variable"])
             if state["Type"] == "Task" and state["Resource"] in (GET, PUT, UPDATE):
-                paths |= _template_paths({k: v for k, v in parameters.items() if k not in ("Item", "TableName")})
-                names = parameters.get("ExpressionAttributeNames", {})
+                found |= _template_paths({k: v for k, v in parameters.items() if k not in ("Item", "TableName")})
+                names = {k.removesuffix(".$"): v for k, v in parameters.get("ExpressionAttributeNames", {}).items()}
                 for _, text in _leaves(self.conditions.get(name)):
                     condition_attributes.add(names.get(text, text))
-        for state in self.states.values():
+            found = {_FORMAT.fullmatch(p).group(3) if _FORMAT.fullmatch(p) else p for p in found}
+            if name in self.map_of:  # read in an iteration's input: read where the Map took it from
+                found = {self.outer_path(self.map_of[name], path) for path in found} - {None}
+            paths |= found
+            if state["Type"] == "Map":  # how many iterations run
+                paths.add(state.get("ItemsPath", "$"))
+        for state in every.values():
             if state["Type"] == "Task" and state["Resource"] == PUT:
                 for attribute, value in state["Parameters"]["Item"].items():
                     if attribute in condition_attributes:
                         paths |= _template_paths(value)
+        for state in self.states.values():
+            # A Map's results, or a whole iteration input, read by a decision: anything could be.
+            result = state.get("ResultPath", "$") if state["Type"] == "Map" else None
+            if result is not None and any(p == "$" or p == result or p.startswith(result + ".") for p in paths):
+                return {"$"}
         return paths
 
     def interchangeable_kinds(self) -> list[tuple[str, ...]]:
@@ -873,9 +1141,19 @@ class Protocol:
         return [tuple(group) for group in groups.values()]
 
     def is_local(self, name: str) -> bool:
-        """A step that touches nothing shared (no DynamoDB, no SES): it commutes with every other step."""
-        state = self.states[name]
-        return state["Type"] != "Task" or state["Resource"] == LAMBDA
+        """A step that touches nothing shared (no DynamoDB, no SES, no chat post): it commutes with every
+        other step. Entering a Map, starting or ending an iteration are local: they read and write only the
+        execution's own input."""
+        state = self.state(name)
+        if state["Type"] != "Task":
+            return True
+        return state["Resource"] == LAMBDA and state["Parameters"]["FunctionName"] not in EFFECT_FAULTS
+
+    def faults(self, state: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The errors a call of this Task can end in: (before any effect, after its effect)."""
+        if state["Resource"] == LAMBDA and state["Parameters"]["FunctionName"] in EFFECT_FAULTS:
+            return EFFECT_FAULTS[state["Parameters"]["FunctionName"]]
+        return FAULTS[state["Resource"]]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -884,14 +1162,31 @@ class Protocol:
 RUNNING, SUCCEEDED, FAILED = "RUNNING", "SUCCEEDED", "FAILED"
 
 
+class Frame(NamedTuple):
+    """Where an execution is in an Inline Map: the iteration running (one at a time), what it started with,
+    and what the iterations before it returned."""
+
+    map: str  # the Map state
+    outer: FrozenMap  # the Map's input: where its results go when the last iteration ends
+    index: int  # the iteration running (its item's index)
+    input: FrozenMap  # that iteration's input (the ItemSelector's output), which a restarted one starts with
+    results: tuple = ()  # the outputs of the iterations that succeeded, in order
+    # The record as this iteration's last write left it (its executionArn, status, and the value of the
+    # attribute the write set): the fence a post passed. None before the iteration wrote anything.
+    fence: tuple | None = None
+
+
 class Exec(NamedTuple):
-    at: str  # the state it is in (RUNNING), ended at (SUCCEEDED) or failed at (FAILED)
+    at: str  # the state it is in (RUNNING), ended at (SUCCEEDED) or failed at (FAILED); in a Map, the iteration's
     status: str
-    doc: FrozenMap  # the state's input, $: what a redrive resumes with
+    doc: FrozenMap  # the state's input, $: what a redrive resumes with (in a Map, the iteration's)
     error: str | None = None
     redrives: int = 0
     sends: int = 0
     lost_send: bool = False  # it FAILED at SendEmail after SES accepted: a redrive resends (documented)
+    frame: Frame | None = None  # in an Inline Map (also when it failed there: a redrive goes back in)
+    # The channels it FAILED posting to after the post went out (answer lost): a redrive reposts (documented).
+    lost_posts: frozenset = frozenset()
 
 
 class Email(NamedTuple):
@@ -904,11 +1199,29 @@ class Email(NamedTuple):
     resend_after_lost_answer: bool  # the documented limit: a redrive after SES accepted, answer lost
 
 
+class Post(NamedTuple):
+    """One message a chat webhook took: the effect of one post_chat call that went through. The record is
+    the one the poster's fence left (the iteration's last write before the post: BeginPosting), which is
+    what the post was decided on; the record at the moment of the post is in the trace. (Keeping that, and
+    the emails out by then, multiplied the worlds of 3 executions by about 4; no property reads them.)"""
+
+    channel: str  # the channel's name, from the call's event
+    sender: int
+    owner: str | None  # the record's executionArn after the poster's fence (None: no fence)
+    status: str | None  # the record's status after the poster's fence
+    channel_status: str | None  # the attribute the fence set (chat:<name>) as it left it ("POSTING")
+    forced: bool
+    after_redrive: bool  # the sender had been redriven
+    resend_after_lost_answer: bool  # the documented limit: a redrive after a post whose answer was lost
+    after_email: bool  # the sender had sent an email (its own, before this post)
+
+
 class World(NamedTuple):
     execs: tuple[Exec, ...]
     record: FrozenMap | None  # the day's item, DynamoDB JSON ({"status": {"S": "SENT"}, ...})
     emails: tuple[Email, ...]
     faults: int
+    posts: tuple[Post, ...] = ()
 
 
 def exec_id(i: int) -> str:
@@ -921,7 +1234,37 @@ def record_summary(record) -> str:
     status, owner = record.get("status"), record.get("executionArn")
     text = f"{status.get('S') if status else '?'} by {owner.get('S') if owner else '?'}"
     message = record.get("messageId")
-    return text + (f" ({message.get('S')})" if message else "")
+    others = [f"{k} {v.get('S') if isinstance(v, FrozenMap) else v}" for k, v in record if k not in _SUMMARISED]
+    return text + (f" ({message.get('S')})" if message else "") + "".join(f", {other}" for other in others)
+
+
+# The attributes record_summary shows (status, owner, message) or leaves out (the rest of the protocol's):
+# any other (a chat channel's status) is listed.
+_SUMMARISED = {
+    "status",
+    "executionArn",
+    "messageId",
+    "reportDate",
+    "claimedAt",
+    "sendingAt",
+    "sentAt",
+    "trigger",
+    "forced",
+    "expiresAt",
+    "total",
+    "currency",
+}
+
+
+def _text(attribute) -> str | None:
+    """A record attribute's string ({"S": "x"} -> "x"), None when absent."""
+    return attribute.get("S") if attribute is not None else None
+
+
+# Where a redriven execution that failed in an Inline Map iteration resumes that iteration. AWS redrives
+# "only the iterations that failed or aborted" (RedriveExecution API reference) and does not say where in
+# the iteration: at its StartAt (the conservative reading, the default), or at the state that failed.
+AT_ITERATION_START, AT_FAILED_STATE = "iteration start", "failed state"
 
 
 @dataclass
@@ -929,6 +1272,70 @@ class Bounds:
     max_faults: int = 2  # per scenario, over all executions
     max_redrives: int = 1  # per execution
     reduce_local_steps: bool = True
+    channels: int = 1  # the daily report's chat channels (reports_with)
+    redrive_iteration_at: str = AT_ITERATION_START
+    # Errors that fail a Task alike are one outcome, the first error's (Model._alike): the rest differ in
+    # the error's name alone, which nothing after a fault reads.
+    merge_failures: bool = True
+    # Executions of the same kind are interchangeable: explore one world of each set of worlds that differ
+    # only in which of them is which (Model.canonical); the figures count every world of each set.
+    symmetry: bool = True
+    # A record read leaves out the attributes no JSONPath can name, when nothing could observe them
+    # (Model._read): they change no decision, only which worlds count as distinct.
+    project_reads: bool = True
+
+
+def _renamings(kinds: tuple[str, ...]) -> list[tuple[int, ...]]:
+    """Every renaming of executions that keeps each one's kind: renaming[i] is execution i's new index."""
+    renamings = [tuple(range(len(kinds)))]
+    for kind in dict.fromkeys(kinds):
+        same = [i for i, k in enumerate(kinds) if k == kind]
+        grown = []
+        for renaming in renamings:
+            for arrangement in itertools.permutations(same):
+                new = list(renaming)
+                for i, j in zip(same, arrangement, strict=True):
+                    new[i] = j
+                grown.append(tuple(new))
+        renamings = grown
+    return renamings
+
+
+def rename(value, renaming: tuple[int, ...]):
+    """A part of a world with execution i named renaming[i] instead: its index (the emails' and posts'
+    senders) and its id, "E<i+1>", wherever a string is one (no other value of the model has that form)."""
+    if isinstance(value, Email):
+        return value._replace(sender=renaming[value.sender], owner=_renamed_id(value.owner, renaming))
+    if isinstance(value, Post):
+        return value._replace(sender=renaming[value.sender], owner=_renamed_id(value.owner, renaming))
+    if isinstance(value, Exec):
+        return value._replace(doc=rename(value.doc, renaming), frame=rename(value.frame, renaming))
+    if isinstance(value, Frame):
+        fence = value.fence and (_renamed_id(value.fence[0], renaming),) + value.fence[1:]
+        parts = (rename(part, renaming) for part in (value.outer, value.input, value.results))
+        return value._replace(**dict(zip(("outer", "input", "results"), parts, strict=True)), fence=fence)
+    if isinstance(value, FrozenMap):
+        return frozen_map((k, rename(v, renaming)) for k, v in value)
+    if isinstance(value, OpaqueMap):
+        return OpaqueMap(value.origin, rename(value.known, renaming))
+    if isinstance(value, tuple):
+        return tuple(rename(v, renaming) for v in value)
+    return _renamed_id(value, renaming) if type(value) is str else value
+
+
+_EXEC_ID = re.compile(r"E([1-9][0-9]*)")
+
+
+def _renamed_id(value, renaming: tuple[int, ...]):
+    match = _EXEC_ID.fullmatch(value) if type(value) is str else None
+    if match is None or int(match.group(1)) > len(renaming):
+        return value
+    return exec_id(renaming[int(match.group(1)) - 1])
+
+
+def rename_text(text: str, renaming: tuple[int, ...]) -> str:
+    """A trace line with the executions renamed."""
+    return re.sub(r"\bE([1-9][0-9]*)\b", lambda m: _renamed_id(m.group(0), renaming), text)
 
 
 class Model:
@@ -936,12 +1343,29 @@ class Model:
 
     def __init__(self, protocol: Protocol, kinds: tuple[str, ...], bounds: Bounds):
         self.protocol, self.kinds, self.bounds = protocol, kinds, bounds
-        self.states = protocol.states
+        self.states = {**protocol.states, **protocol.iteration_states}
+        # The report's chat channels (the model's declarations), which RenderEmail renders a message for.
+        self.reports = reports_with(bounds.channels)
+        self.channels = tuple(channel["name"] for channel in self.reports[REPORT]["chat"])
         self._parameters: dict = {}
         self._moves: dict = {}
         self.branches: set[tuple[str, str]] = set()  # (Choice or Task, where it went): every one taken
         self.entered: set[str] = set()  # every state some execution ran
-        self._tables: dict[str, tuple[dict, list]] = {"exec": ({}, []), "record": ({}, []), "emails": ({}, [])}
+        self._tables: dict[str, tuple[dict, list]] = {
+            "exec": ({}, []),
+            "record": ({}, []),
+            "emails": ({}, []),
+            "posts": ({}, []),
+        }
+        # Positions in the definition, for the potential: a top-level state's rank, spread out so that
+        # every iteration of a Map (at most one per channel) fits between the Map and the state after it.
+        self._iteration_span = max(protocol.iteration_order.values(), default=0) + 1
+        self._map_span = max(1, len(self.channels)) * self._iteration_span + 1
+        self._big = 2 * (max(protocol.order.values()) + 1) * self._map_span + 2
+        # The renamings of executions among those of the same kind (the identity first), and the renamed
+        # parts of worlds, memoised: (part table, renaming, part id) -> renamed part id.
+        self.renamings = _renamings(kinds) if bounds.symmetry else [tuple(range(len(kinds)))]
+        self._renamed = [{table: {} for table in self._tables} for _ in self.renamings]
 
     # -- what the outside world answers ------------------------------------------------------------
 
@@ -954,6 +1378,12 @@ class Model:
             payload = parameters["Payload"]
             resolved = resolver_payload(thaw(payload["input"]), payload["executionName"])
             return {"Payload": resolved, "StatusCode": 200}
+        if function == RENDER:
+            # The email's parts are opaque; its chat messages, one per channel of the report (in the order
+            # declared), are what PostToChat iterates over: each {"channel": {name, type}, "message"}.
+            declared = self.reports[REPORT]["chat"]
+            chat = [{"channel": channel, "message": Opaque(f"message for {channel['name']}")} for channel in declared]
+            return {"Payload": OpaqueMap(function.strip("${}"), freeze({"chat": chat})), "StatusCode": 200}
         return {"Payload": Opaque(function.strip("${}")), "StatusCode": 200}
 
     def context(self, i: int, name: str) -> dict:
@@ -965,7 +1395,7 @@ class Model:
 
     # -- moves, on compact worlds -------------------------------------------------------------------
     # The explorer stores millions of worlds; it sees each as a tuple of small ints (one per execution,
-    # then the record, the emails and the faults spent), each int naming an interned part.
+    # then the record, the emails, the chat posts and the faults spent), each int naming an interned part.
 
     def _id(self, table: str, value) -> int:
         ids, values = self._tables[table]
@@ -978,6 +1408,7 @@ class Model:
         return tuple(self._id("exec", ex) for ex in world.execs) + (
             self._id("record", world.record),
             self._id("emails", world.emails),
+            self._id("posts", world.posts),
             world.faults,
         )
 
@@ -987,7 +1418,8 @@ class Model:
             tuple(tables["exec"][1][e] for e in key[:n]),
             tables["record"][1][key[n]],
             tables["emails"][1][key[n + 1]],
-            key[n + 2],
+            key[n + 3],
+            tables["posts"][1][key[n + 2]],
         )
 
     def potential(self, key: tuple[int, ...]) -> int:
@@ -996,10 +1428,55 @@ class Model:
         return key[-1] + sum(self._exec_potential(execs[e]) for e in key[: len(self.kinds)])
 
     def _exec_potential(self, ex: Exec) -> int:
-        # Forward in the definition: +2 per rank; ending or failing: +1; a redrive: +big, less the 1 it
-        # gives back by resuming. A fault spent adds 1 (in potential()), which covers a retry in place.
-        big = 2 * len(self.protocol.order) + 2
-        return big * ex.redrives + 2 * self.protocol.order[ex.at] + (ex.status != RUNNING)
+        # Forward in the definition: +2 per position; ending or failing: +1; a redrive: +big, less what it
+        # gives back by resuming (1, and the iteration's states when it restarts at the iteration's
+        # StartAt). A fault spent adds 1 (in potential()), which covers a retry in place.
+        return self._big * ex.redrives + 2 * self._position(ex) + (ex.status != RUNNING)
+
+    def _position(self, ex: Exec) -> int:
+        """Forward through the definition: a top-level state's rank, then, in a Map, the iteration and the
+        state's rank in it (iteration k's states all come after iteration k-1's)."""
+        if ex.frame is None:
+            return self.protocol.order[ex.at] * self._map_span
+        assert ex.frame.index < max(1, len(self.channels)), "more Map items than the potential was sized for"
+        inner = ex.frame.index * self._iteration_span + self.protocol.iteration_order[ex.at]
+        return self.protocol.order[ex.frame.map] * self._map_span + inner
+
+    # -- symmetry: executions of one kind are interchangeable -----------------------------------------
+    # Two executions of the same kind start from the same input and differ only in their names (E1, E2),
+    # which are their ids wherever they appear: the record's executionArn, what an execution read, the
+    # emails' and posts' senders and owners. Renaming them consistently maps a run to a run and keeps every
+    # property's verdict (each is stated for any execution). So one world of each set of renamings is
+    # explored; the figures weigh it by the size of its set (orbit), which makes them the unreduced ones.
+
+    def canonical(self, key: tuple[int, ...]) -> tuple[tuple[int, ...], int, int]:
+        """(the smallest renaming of `key`, the renaming that gives it, how many distinct renamings)."""
+        if len(self.renamings) == 1:
+            return key, 0, 1
+        best, best_r, seen = key, 0, {key}
+        for r in range(1, len(self.renamings)):
+            candidate = self._renamed_key(key, r)
+            seen.add(candidate)
+            if candidate < best:
+                best, best_r = candidate, r
+        return best, best_r, len(seen)
+
+    def _renamed_key(self, key: tuple[int, ...], r: int) -> tuple[int, ...]:
+        n, renaming, renamed = len(self.kinds), self.renamings[r], self._renamed[r]
+        execs, done = [0] * n, renamed["exec"]
+        for i in range(n):
+            part = key[i]
+            execs[renaming[i]] = done[part] if part in done else self._renamed_part("exec", r, part)
+        shared = []
+        for offset, table in ((n, "record"), (n + 1, "emails"), (n + 2, "posts")):
+            part, done = key[offset], renamed[table]
+            shared.append(done[part] if part in done else self._renamed_part(table, r, part))
+        return (*execs, *shared, key[-1])
+
+    def _renamed_part(self, table: str, r: int, part: int) -> int:
+        value = self._tables[table][1][part]
+        self._renamed[r][table][part] = self._id(table, rename(value, self.renamings[r]))
+        return self._renamed[r][table][part]
 
     def is_final(self, key: tuple[int, ...]) -> bool:
         execs = self._tables["exec"][1]
@@ -1022,34 +1499,40 @@ class Model:
     def successors(self, key: tuple[int, ...]):
         """(what happened, the next world, how much the potential grew) for every move from `key`."""
         n = len(self.kinds)
-        record, emails, faults = key[n:]
+        record, emails, posts, faults = key[n:]
         execs = self._tables["exec"][1]
         for i in range(n):
             ex = execs[key[i]]
             if ex.status == FAILED and ex.redrives >= self.bounds.max_redrives or ex.status == SUCCEEDED:
                 continue
             # A move of execution i depends only on it, the record, how many emails went out (for the
-            # message id) and the faults spent: compute it once per such combination.
+            # message id, and a post's place after them) and the faults spent: compute it once per such
+            # combination. (A post depends on no earlier post.)
             sent = len(self._tables["emails"][1][emails])
             memo = (i, key[i], record, sent, faults)
             if memo not in self._moves:
                 world = self.decode(key)
+                posted = len(world.posts)
                 self._moves[memo] = [
                     (
                         label,
                         self._id("exec", after.execs[i]),
                         self._id("record", after.record),
                         after.emails[sent:],
+                        after.posts[posted:],
                         after.faults,
                         self._exec_potential(after.execs[i]) - self._exec_potential(ex) + after.faults - faults,
                     )
                     for label, after in self._moves_of(world, i)
                 ]
-            for label, ex_after, record_after, new_emails, faults_after, growth in self._moves[memo]:
-                emails_after = emails
+            for label, ex_after, record_after, new_emails, new_posts, faults_after, growth in self._moves[memo]:
+                emails_after, posts_after = emails, posts
                 if new_emails:
                     emails_after = self._id("emails", self._tables["emails"][1][emails] + new_emails)
-                yield label, key[:i] + (ex_after,) + key[i + 1 : n] + (record_after, emails_after, faults_after), growth
+                if new_posts:
+                    posts_after = self._id("posts", self._tables["posts"][1][posts] + new_posts)
+                shared = (record_after, emails_after, posts_after, faults_after)
+                yield label, key[:i] + (ex_after,) + key[i + 1 : n] + shared, growth
 
     def _moves_of(self, world: World, i: int):
         ex = world.execs[i]
@@ -1057,19 +1540,31 @@ class Model:
         if ex.status == RUNNING:
             outcomes = self.step(world, i)
         else:
-            redriven = self._with(world, i, ex._replace(status=RUNNING, error=None, redrives=ex.redrives + 1))
+            redriven, where = self._redriven(world, i)
             if self.bounds.reduce_local_steps:
                 # A redrive touches nothing shared: it can wait until just before the redriven state runs,
                 # so the two are one move (no world in which it is redriven but has not run yet).
-                outcomes = [(f"REDRIVEN; {label}", after) for label, after in self.step(redriven, i)]
+                outcomes = [(f"REDRIVEN{where}; {label}", after) for label, after in self.step(redriven, i)]
             else:
-                outcomes = [(f"REDRIVEN, resumes at {ex.at}", redriven)]
+                outcomes = [(f"REDRIVEN, resumes at {redriven.execs[i].at}", redriven)]
         for label, after in outcomes:
             if self.bounds.reduce_local_steps:
                 for more, settled in self._settle(after, i):
                     yield f"{who} {label}{more}", settled
             else:
                 yield f"{who} {label}", after
+
+    def _redriven(self, world: World, i: int) -> tuple[World, str]:
+        """A redrive: the same input, resuming at the state that failed; in an Inline Map, the iterations
+        that succeeded are not run again, and the failed one resumes at its StartAt or at the state that
+        failed (Bounds.redrive_iteration_at); the iterations after it, never started, run after it."""
+        ex = world.execs[i]
+        ex = ex._replace(status=RUNNING, error=None, redrives=ex.redrives + 1)
+        if ex.frame is None or self.bounds.redrive_iteration_at == AT_FAILED_STATE:
+            return self._with(world, i, ex), ""
+        start = self.protocol.iteration_start(ex.frame.map)
+        restarted = ex._replace(at=start, doc=ex.frame.input, frame=ex.frame._replace(fence=None))
+        return self._with(world, i, restarted), f" (iteration {ex.frame.index + 1} from {start})"
 
     def _settle(self, world: World, i: int):
         """Run execution i's local steps (Choice, Pass, Lambda) at once. They read and write only its own
@@ -1091,9 +1586,54 @@ class Model:
 
     def _goto(self, world: World, i: int, name: str, state: dict, doc) -> tuple[str, World]:
         ex = world.execs[i]
+        if state.get("End") and name in self.protocol.map_of:
+            return self._end_iteration(world, i, doc)
         if state.get("End"):
             return "SUCCEEDED", self._with(world, i, ex._replace(at=name, status=SUCCEEDED, doc=doc))
         return f"-> {state['Next']}", self._with(world, i, ex._replace(at=state["Next"], doc=doc))
+
+    # -- Inline Maps, one iteration at a time --------------------------------------------------------
+
+    def _items(self, name: str, doc) -> tuple:
+        items = resolve(self.states[name].get("ItemsPath", "$"), doc, {})
+        if not isinstance(items, tuple) or isinstance(items, FrozenMap):
+            raise UnsupportedDefinition(f"{name}: its items are not a list the model computes: {items!r}")
+        return items
+
+    def _enter_map(self, world: World, i: int, name: str, state: dict) -> list[tuple[str, World]]:
+        doc = world.execs[i].doc
+        items = self._items(name, doc)
+        if not items:
+            label, after = self._goto(world, i, name, state, set_path(doc, state.get("ResultPath", "$"), ()))
+            return [(f"{name}: no items {label}", after)]
+        label, after = self._start_iteration(world, i, Frame(name, doc, 0, None))
+        return [(f"{name}: {len(items)} item(s), {label}", after)]
+
+    def _start_iteration(self, world: World, i: int, frame: Frame) -> tuple[str, World]:
+        """Iteration frame.index starts: its input is the ItemSelector's output, built from the Map's input
+        and the item ($$.Map.Item), or the item itself."""
+        state = self.states[frame.map]
+        item = self._items(frame.map, frame.outer)[frame.index]
+        context = {**self.context(i, frame.map), "Map": {"Item": {"Index": frame.index, "Value": item}}}
+        selected = evaluate(state["ItemSelector"], frame.outer, context) if "ItemSelector" in state else item
+        frame = frame._replace(input=freeze(selected))
+        start = state["ItemProcessor"]["StartAt"]
+        ex = world.execs[i]._replace(at=start, doc=frame.input, frame=frame)
+        return f"iteration {frame.index + 1} -> {start}", self._with(world, i, ex)
+
+    def _end_iteration(self, world: World, i: int, output) -> tuple[str, World]:
+        """An iteration ended (a state with End): its output joins the results; the next one starts, or
+        the Map puts the results at its ResultPath and goes on."""
+        frame = world.execs[i].frame
+        frame = frame._replace(results=frame.results + (output,), fence=None)
+        if frame.index + 1 < len(self._items(frame.map, frame.outer)):
+            label, after = self._start_iteration(world, i, frame._replace(index=frame.index + 1))
+            return f"iteration {frame.index + 1} done; {label}", after
+        state = self.states[frame.map]
+        ex = world.execs[i]._replace(at=frame.map, doc=frame.outer, frame=None)
+        doc = set_path(frame.outer, state.get("ResultPath", "$"), frame.results)
+        label, after = self._goto(self._with(world, i, ex), i, frame.map, state, doc)
+        return f"iteration {frame.index + 1} done; {frame.map} done {label}", after
 
     def _fail(self, world: World, i: int, name: str, error: str, **flags) -> World:
         return self._with(world, i, world.execs[i]._replace(status=FAILED, at=name, error=error, **flags))
@@ -1107,6 +1647,8 @@ class Model:
         try:
             if state["Type"] == "Choice":
                 return [(f"{name} {label}", w) for label, w in self._choice(world, i, name, state, context)]
+            if state["Type"] == "Map":
+                return self._enter_map(world, i, name, state)
             if state["Type"] == "Pass":
                 if "Parameters" in state:
                     output = evaluate(state["Parameters"], ex.doc, context)
@@ -1190,16 +1732,16 @@ class Model:
             where, after = self._goto(after, i, name, state, doc)
             out.append((f"{label} {where}", after))
 
-        if resource == LAMBDA:
+        if resource == LAMBDA and state["Parameters"]["FunctionName"] in EFFECT_FAULTS:
+            posted, what = self._post(world, i, frozen)
+            answered(what, posted, self.lambda_result(i, state, parameters))
+            out += self._faults(posted, i, name, state, effect_happened=True, what=what)
+        elif resource == LAMBDA:
             answered("ok", world, self.lambda_result(i, state, parameters))
         elif resource == GET:
-            answered(
-                f"read {record_summary(world.record)}",
-                world,
-                {"Item": thaw(world.record)} if world.record is not None else {},
-            )
+            answered(f"read {record_summary(world.record)}", world, self._read(world.record))
         elif resource in (PUT, UPDATE):
-            names = parameters.get("ExpressionAttributeNames", {})
+            names = self._attribute_names(name, state, parameters)
             values = dict(frozen.get("ExpressionAttributeValues", ()))
             condition = self.protocol.conditions.get(name)
             if condition is not None and not holds(condition, world.record, names, values):
@@ -1217,6 +1759,11 @@ class Model:
                     item[names.get(target, target)] = source
                 record = frozen_map(item.items())
             written = world._replace(record=record)
+            if ex.frame is not None:  # a Map iteration's write: the fence its post (if any) passes
+                target = self.protocol.updates[name][0][0][1] if resource == UPDATE else None
+                attribute = names.get(target, target)
+                fence = (_text(record.get("executionArn")), _text(record.get("status")), _text(record.get(attribute)))
+                written = self._with(written, i, ex._replace(frame=ex.frame._replace(fence=fence)))
             answered(f"wrote {record_summary(record)}", written, {})
             out += self._faults(written, i, name, state, effect_happened=True, what=f"wrote {record_summary(record)}")
         elif resource == SEND:
@@ -1239,21 +1786,71 @@ class Model:
             out += self._faults(sent, i, name, state, effect_happened=True, what=f"SES accepted {message_id}")
         return out
 
+    def _read(self, record) -> dict:
+        """GetItem's answer. With Bounds.project_reads, when the definition lets nothing observe them
+        (Protocol._unnamed_attributes_unread), without the attributes no JSONPath can name: a chat
+        channel's status would otherwise make runs that differ in nothing else distinct worlds."""
+        if record is None:
+            return {}
+        item = thaw(record)
+        if self.bounds.project_reads and self.protocol.unnamed_attributes_unread:
+            item = {k: v for k, v in item.items() if _JSONPATH_NAME.fullmatch(k)}
+        return {"Item": item}
+
+    def _attribute_names(self, name: str, state: dict, parameters: dict) -> dict:
+        """ExpressionAttributeNames as evaluated. A dynamic one ("#channel.$": "$.attribute") must name an
+        attribute the model computes, and none the protocol names statically (it would overwrite it)."""
+        names = parameters.get("ExpressionAttributeNames", {})
+        for key in state["Parameters"].get("ExpressionAttributeNames", {}):
+            value = names[key.removesuffix(".$")]
+            if key.endswith(".$") and (
+                not isinstance(value, str) or isinstance(value, Opaque) or value in self.protocol.static_attributes
+            ):
+                raise UnsupportedDefinition(f"{name}: {key} names {value!r}, not an attribute of its own")
+        return names
+
+    def _post(self, world: World, i: int, frozen: FrozenMap) -> tuple[World, str]:
+        """post_chat's effect: the webhook took the message. Recorded with the record as the poster's fence
+        left it (see Post), like an email."""
+        ex = world.execs[i]
+        channel = frozen.get("Payload").get("channel")
+        channel = channel.get("name") if isinstance(channel, FrozenMap) else None
+        if not isinstance(channel, str) or isinstance(channel, Opaque):
+            raise UnsupportedDefinition("post_chat is called with a channel whose name the model does not compute")
+        fence = ex.frame.fence if ex.frame is not None and ex.frame.fence is not None else (None, None, None)
+        forced, redriven, resend = self.kinds[i] == "forced", ex.redrives > 0, channel in ex.lost_posts
+        post = Post(channel, i, *fence, forced, redriven, resend, ex.sends > 0)
+        ex = ex._replace(lost_posts=ex.lost_posts - {channel})
+        # Not numbered: a move is computed once for any posts before it (Model.successors); the trace
+        # numbers them in the world after it.
+        return self._with(world, i, ex, posts=world.posts + (post,)), f"posted to {channel}"
+
     def _faults(self, world: World, i: int, name: str, state: dict, effect_happened: bool, what: str):
         """Fault outcomes of one call: each error AWS could return here, then Retry/Catch as written."""
         if world.faults >= self.bounds.max_faults:
             return []
-        before_errors, after_errors = FAULTS[state["Resource"]]
+        before_errors, after_errors = self.protocol.faults(state)
         if "TimeoutSeconds" in state or "HeartbeatSeconds" in state:
             before_errors, after_errors = before_errors + (TIMEOUT,), after_errors + (TIMEOUT,)
         world = world._replace(faults=world.faults + 1)
-        out = []
+        out, seen = [], set()
         for error in after_errors if effect_happened else before_errors:
             prefix = f"{what}, answer lost ({error}): " if effect_happened else f"fault before any effect ({error}): "
             for label, w in self._error(world, i, name, state, error, prefix, effect_happened):
-                if all(w != seen for _, seen in out):  # two errors handled alike: one outcome
+                alike = self._alike(w, i)
+                if alike not in seen:  # two errors handled alike: one outcome
+                    seen.add(alike)
                     out.append((label, w))
         return out
+
+    def _alike(self, world: World, i: int) -> World:
+        """The outcome of a fault, up to the name of the error it FAILED with (Bounds.merge_failures): no
+        move and no property reads a fault's error name (only States.Runtime and a lost condition are
+        read, and no fault is either), and a redrive clears it."""
+        ex = world.execs[i]
+        if self.bounds.merge_failures and ex.status == FAILED:
+            return self._with(world, i, ex._replace(error=None))
+        return world
 
     def _error(
         self, world: World, i: int, name: str, state: dict, error: str, prefix: str, effect_happened: bool = False
@@ -1276,9 +1873,14 @@ class Model:
             out.append((f"{prefix}{exhausted}{error} caught -> {catcher['Next']}", moved))
         else:
             # SES accepted and the answer was lost: a redrive of this execution will send again (the
-            # documented limit). The flag stays set through failures before the next send.
+            # documented limit). The flag stays set through failures before the next send. Likewise a
+            # post whose answer was lost (the post just made is the world's last).
             lost = ex.lost_send or (state["Resource"] == SEND and effect_happened)
-            out.append((f"{prefix}{exhausted}{error}: FAILED", self._fail(world, i, name, error, lost_send=lost)))
+            lost_posts = ex.lost_posts
+            if effect_happened and state["Resource"] == LAMBDA:
+                lost_posts = lost_posts | {world.posts[-1].channel}
+            failed = self._fail(world, i, name, error, lost_send=lost, lost_posts=lost_posts)
+            out.append((f"{prefix}{exhausted}{error}: FAILED", failed))
         return out
 
 
@@ -1305,10 +1907,51 @@ PROPERTIES = {
     "P3 lost day": "if no execution failed, the record is SENT and an email went out",
     "P4 stale record": "a SENT record names the sender and message id of the last email",
     "P5 false alarm": "no execution fails on a lost condition (ConditionalCheckFailed): a redrive would only repeat it",
+    "P6 fence": "a chat post is made only by an execution that held the day when it passed its fence (BeginPosting)",
+    "P6 after email": "no chat post before the email is SENT: SENT at the poster's fence, and its email went out",
+    "P6 once per holder": "per channel, at most one post per holder of the day (except (a): redrive after lost answer)",
+    "P6 count": "per channel, posts <= 1 + forced executions that posted there ((b) a forced run reposts; same (a))",
+    "P7 unposted channel": "if no execution failed, every channel has a post by the execution that holds the day",
 }
 
 
-def violations(world: World) -> list[tuple[str, str]]:
+def violations(world: World, channels: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    found = _email_violations(world)
+    found += _chat_violations(world)
+    if channels and FAILED not in {ex.status for ex in world.execs}:
+        owner = _text(world.record.get("executionArn")) if world.record is not None else None
+        for channel in channels:
+            if not any(p.channel == channel and exec_id(p.sender) == owner for p in world.posts):
+                found.append(("P7 unposted channel", f"every execution SUCCEEDED, no post to {channel} by {owner}"))
+    return found
+
+
+def _chat_violations(world: World) -> list[tuple[str, str]]:
+    """P6: each post against its fence (the poster's iteration's last write before it) and the posts before."""
+    found, holders = [], defaultdict(int)
+    for n, post in enumerate(world.posts, 1):
+        who, what = exec_id(post.sender), f"p{n} to {post.channel}"
+        if post.owner != who:
+            held = f"held by {post.owner}" if post.status else "with no fence (no write before it)"
+            found.append(("P6 fence", f"{who} posted {what}, the day {held} at its fence"))
+        if post.status != "SENT" or not post.after_email:
+            sent = "" if post.after_email else ", before any email of its own"
+            found.append(("P6 after email", f"{who} posted {what}, the record {post.status} at its fence{sent}"))
+        if post.resend_after_lost_answer:
+            continue
+        holder = post.owner
+        holders[(post.channel, holder)] += 1
+        if holders[(post.channel, holder)] == 2:
+            found.append(("P6 once per holder", f"{who} posted {what}, a second post while {holder} held the day"))
+    for channel in {post.channel for post in world.posts}:
+        counted = [p for p in world.posts if p.channel == channel and not p.resend_after_lost_answer]
+        forced = {p.sender for p in counted if p.forced}
+        if len(counted) > 1 + len(forced):
+            found.append(("P6 count", f"{len(counted)} posts to {channel}, {len(forced)} forced posters"))
+    return found
+
+
+def _email_violations(world: World) -> list[tuple[str, str]]:
     found = []
     for i, ex in enumerate(world.execs):
         if ex.status == FAILED and ex.error == "States.Runtime":
@@ -1366,16 +2009,25 @@ class Result:
 
     kinds: tuple[str, ...]
     model: Model = field(repr=False)
-    states: int = 0
-    final_states: int = 0
+    states: int = 0  # explored: one world per set of worlds that differ only in names of executions
+    unreduced_states: int = 0  # the worlds those stand for, all of them (as without Bounds.symmetry)
+    final_states: int = 0  # counted unreduced, as are all the figures below
     runs: int = 0  # distinct paths from a start to a final state: the interleavings
     violations: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     limit_cases: list = field(default_factory=list)
+    chat_limit_cases: list = field(default_factory=list)  # a repost after a lost answer, redriven: limit (a)
+    # Not a property, worth knowing: final states where a post by an unforced execution reached a channel
+    # after a forced run's post to it (the original after the resend: the forced run took the day over
+    # between the original's fence and its post).
+    late_posts: list = field(default_factory=list)
     # Not properties, worth knowing: final states where an execution FAILED on a ConditionalCheckFailed
     # no Catch handles (an alarm that a redrive of it cannot clear), by state.
     uncaught_conflicts: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     states_entered: set[str] = field(default_factory=set)
-    parents: dict = field(default_factory=dict, repr=False)  # key -> (parent key or None, label, depth)
+    # key -> (parent key or None, label, depth, renaming, orbit): the key is the renaming (an index into
+    # Model.renamings) of the world the move labelled `label` led to from the parent; orbit: how many
+    # worlds it stands for.
+    parents: dict = field(default_factory=dict, repr=False)
 
     def world(self, key) -> World:
         return self.model.decode(key)
@@ -1383,15 +2035,64 @@ class Result:
     def violating(self) -> set:
         return {key for keys in self.violations.values() for key in keys}
 
+    # After the exploration: how many final states each category holds (Result.categories), counted
+    # unreduced; and, once compact(), the shortest instance of each as (shortness, explained trace).
+    tallies: dict[str, int] = field(default_factory=dict)
+    shortest: dict[str, tuple] = field(default_factory=dict, repr=False)
+
+    def weight(self, keys) -> int:
+        """How many final states `keys` stand for (each, its set of renamings)."""
+        return sum(self.parents[key][4] for key in keys)
+
+    def categories(self) -> dict[str, list]:
+        """The final states worth counting and showing: the violations of each property, the limit cases,
+        the late posts and the uncaught conflicts of each state."""
+        found = {f"violates {prop}": keys for prop, keys in self.violations.items() if keys}
+        found |= {"violating": sorted(self.violating()), "email limit": self.limit_cases}
+        found |= {"chat limit": self.chat_limit_cases, "late post": self.late_posts}
+        return found | {f"conflict at {at}": keys for at, keys in self.uncaught_conflicts.items()}
+
+    def compact(self) -> None:
+        """Keep the figures and the shortest trace of each category; let go of the explored worlds (a
+        --deep scenario holds millions), so that a check's memory is its largest scenario's."""
+        self.shortest = {
+            name: (self.shortness(key), self.explain(key))
+            for name, keys in self.categories().items()
+            if keys and name != "violating"
+            for key in [min(keys, key=self.shortness)]
+        }
+        self.parents, self.violations, self.uncaught_conflicts = {}, defaultdict(list), defaultdict(list)
+        self.limit_cases, self.chat_limit_cases, self.late_posts = [], [], []
+        self.model = None
+
+    def tally(self, name: str) -> int:
+        return self.tallies.get(name, 0)
+
+    def presented(self, key) -> list[tuple[str, World]]:
+        """The run that reaches `key` by its shortest path, as (move, world after it), with the executions
+        named as at the start throughout (each explored world is one renaming of the run's world)."""
+        chain = []
+        while key is not None:
+            parent, label, _, renaming, _ = self.parents[key]
+            chain.append((label, key, self.model.renamings[renaming]))
+            key = parent
+        shown, out = tuple(range(len(self.kinds))), []
+        for label, key, renaming in reversed(chain):
+            label = rename_text(label, shown)  # the label is in its parent's names
+            back = {j: i for i, j in enumerate(renaming)}
+            shown = tuple(shown[back[i]] for i in range(len(shown)))
+            out.append((label, rename_world(self.world(key), shown)))
+        return out
+
     def trace(self, key) -> list[str]:
         steps = []
-        while key is not None:
-            parent, label, _ = self.parents[key]
-            world = self.world(key)
+        for label, world in self.presented(key):
             emails = ", ".join(f"{e.message_id} by {exec_id(e.sender)}" for e in world.emails) or "none"
-            steps.append(f"{label}\n      record {record_summary(world.record)}; emails: {emails}")
-            key = parent
-        steps.reverse()
+            posts = "".join(
+                f"{', ' if n > 1 else '; posts: '}p{n} to {p.channel} by {exec_id(p.sender)}"
+                for n, p in enumerate(world.posts, 1)
+            )
+            steps.append(f"{label}\n      record {record_summary(world.record)}; emails: {emails}{posts}")
         return [f"{n:2}. {step}" for n, step in enumerate(steps, 1)]
 
     def counterexample(self, prop: str, where=lambda world: True):
@@ -1404,14 +2105,14 @@ class Result:
         return key[-1], self.parents[key][2]
 
     def explain(self, key) -> str:
-        world = self.world(key)
+        world = self.presented(key)[-1][1]
         ends = ", ".join(
             f"{exec_id(i)} ({k}) {ex.status} at {ex.at}" + (f" ({ex.error})" if ex.error else "")
             for i, (k, ex) in enumerate(zip(self.kinds, world.execs, strict=True))
         )
         lines = [f"scenario {', '.join(self.kinds)}:"] + self.trace(key)
         lines.append(f"    end: {ends}")
-        lines += [f"    violates {p}: {detail}" for p, detail in violations(world)]
+        lines += [f"    violates {p}: {detail}" for p, detail in violations(world, self.model.channels)]
         return "\n".join(lines)
 
 
@@ -1426,50 +2127,78 @@ def explore(protocol: Protocol, kinds: tuple[str, ...], bounds: Bounds | None = 
     parents = result.parents
     buckets: dict[int, list] = defaultdict(list)
     for label, key in model.initial():
+        key, renaming, orbit = model.canonical(key)
         if key not in paths:
             paths[key] = 0
-            parents[key] = (None, label, 0)
+            parents[key] = (None, label, 0, renaming, orbit)
             buckets[model.potential(key)].append(key)
         paths[key] += 1
     while buckets:
         level = min(buckets)
         for key in buckets.pop(level):
             result.states += 1
+            result.unreduced_states += parents[key][4]
             count, depth = paths.pop(key), parents[key][2] + 1  # all paths into it are known: drop the count
             if model.is_final(key):
-                result.final_states += 1
+                result.final_states += parents[key][4]
                 result.runs += count
                 world = model.decode(key)
-                for prop in {prop for prop, _ in violations(world)}:
+                for prop in {prop for prop, _ in violations(world, model.channels)}:
                     result.violations[prop].append(key)
                 if any(e.resend_after_lost_answer for e in world.emails):
                     result.limit_cases.append(key)
+                if any(p.resend_after_lost_answer for p in world.posts):
+                    result.chat_limit_cases.append(key)
+                if _late_post(world):
+                    result.late_posts.append(key)
                 for at in {ex.at for ex in world.execs if ex.status == FAILED and ex.error == CCF}:
                     result.uncaught_conflicts[at].append(key)
             for label, after, growth in model.successors(key):
                 assert growth > 0, (label, "every move must make progress")
+                after, renaming, orbit = model.canonical(after)
                 if after not in parents:
                     paths[after] = count
-                    parents[after] = (key, label, depth)
+                    parents[after] = (key, label, depth, renaming, orbit)
                     buckets[level + growth].append(after)
                 else:
+                    # Every move into the set of renamings counts: the paths into the set are the runs.
                     paths[after] += count
                     if depth < parents[after][2]:
-                        parents[after] = (key, label, depth)
+                        parents[after] = (key, label, depth, renaming, orbit)
     result.states_entered = model.entered
+    result.tallies = {name: result.weight(keys) for name, keys in result.categories().items()}
     return result
 
 
-def walk(protocol: Protocol, kind: str = "scheduled") -> list[str]:
-    """The states one execution of `kind` enters when it runs alone without a fault, as the model runs it."""
-    model = Model(protocol, (kind,), Bounds(max_faults=0, max_redrives=0, reduce_local_steps=False))
+def rename_world(world: World, renaming: tuple[int, ...]) -> World:
+    execs = [None] * len(world.execs)
+    for i, ex in enumerate(world.execs):
+        execs[renaming[i]] = rename(ex, renaming)
+    shared = (rename(world.record, renaming), rename(world.emails, renaming))
+    return World(tuple(execs), *shared, world.faults, rename(world.posts, renaming))
+
+
+def _late_post(world: World) -> bool:
+    return any(
+        not post.forced and any(p.forced and p.channel == post.channel for p in world.posts[:n])
+        for n, post in enumerate(world.posts)
+    )
+
+
+def walk(protocol: Protocol, kind: str = "scheduled", iterations: bool = False, channels: int = 1) -> list[str]:
+    """The states one execution of `kind` enters when it runs alone without a fault, as the model runs it:
+    a Map as one state, or (`iterations`) with the states of each of its iterations after it."""
+    bounds = Bounds(max_faults=0, max_redrives=0, reduce_local_steps=False, channels=channels)
+    model = Model(protocol, (kind,), bounds)
     [(_, key)] = model.initial()
     world = model.decode(key)
     entered = [world.execs[0].at]
     while world.execs[0].status == RUNNING:
         [(_, world)] = model.step(world, 0)
-        if world.execs[0].at != entered[-1]:
-            entered.append(world.execs[0].at)
+        ex = world.execs[0]
+        at = ex.frame.map if ex.frame is not None and not iterations else ex.at
+        if at != entered[-1]:
+            entered.append(at)
     return entered
 
 
@@ -1480,8 +2209,14 @@ def scenarios(protocol: Protocol, sizes=(2, 3)) -> list[tuple[str, ...]]:
     return [mix for size in sizes for mix in itertools.combinations_with_replacement(kinds, size)]
 
 
-def check(protocol: Protocol, bounds: Bounds | None = None, sizes=(2, 3)) -> list[Result]:
-    return [explore(protocol, kinds, bounds) for kinds in scenarios(protocol, sizes)]
+def check(protocol: Protocol, bounds: Bounds | None = None, sizes=(2, 3), compact: bool = False) -> list[Result]:
+    """Every scenario explored; `compact`: each keeps only its figures and shortest traces (Result.compact)."""
+    results = []
+    for kinds in scenarios(protocol, sizes):
+        results.append(explore(protocol, kinds, bounds))
+        if compact:
+            results[-1].compact()
+    return results
 
 
 @dataclass
@@ -1496,6 +2231,10 @@ class Report:
         return sum(r.states for r in self.results)
 
     @property
+    def unreduced_states(self) -> int:
+        return sum(r.unreduced_states for r in self.results)
+
+    @property
     def final_states(self) -> int:
         return sum(r.final_states for r in self.results)
 
@@ -1505,20 +2244,105 @@ class Report:
 
     @property
     def violating(self) -> int:
-        return sum(len(r.violating()) for r in self.results)
+        return sum(r.tally("violating") for r in self.results)
 
     @property
     def limit_cases(self) -> int:
-        return sum(len(r.limit_cases) for r in self.results)
+        return sum(r.tally("email limit") for r in self.results)
+
+    @property
+    def chat_limit_cases(self) -> int:
+        return sum(r.tally("chat limit") for r in self.results)
+
+    @property
+    def late_posts(self) -> int:
+        return sum(r.tally("late post") for r in self.results)
 
     def count(self, prop: str) -> int:
-        return sum(len(r.violations.get(prop, [])) for r in self.results)
+        return sum(r.tally(f"violates {prop}") for r in self.results)
 
 
-def run(path: Path | str = DEFINITION, bounds: Bounds | None = None, sizes=(2, 3)) -> Report:
+def run(path: Path | str = DEFINITION, bounds: Bounds | None = None, sizes=(2, 3), compact: bool = False) -> Report:
     started = time.perf_counter()
-    results = check(Protocol.load(path), bounds, sizes)
+    results = check(Protocol.load(path), bounds, sizes, compact)
     return Report(results, time.perf_counter() - started)
+
+
+def _arguments(argv: list[str]) -> tuple[Path, Bounds, list[str]]:
+    """[definition.asl.json] [--deep] [--channels=N] [--redrive-iterations=start|failed|both]."""
+    modes = {"start": [AT_ITERATION_START], "failed": [AT_FAILED_STATE], "both": [AT_ITERATION_START, AT_FAILED_STATE]}
+    options = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
+    if options.get("redrive-iterations", "both") not in modes or set(options) - {"redrive-iterations", "channels"}:
+        raise SystemExit(f"usage: {_arguments.__doc__}")
+    bounds = Bounds(max_faults=3, max_redrives=2, channels=2) if "--deep" in argv else Bounds()
+    bounds.channels = int(options.get("channels", bounds.channels))
+    args = [a for a in argv if not a.startswith("--")]
+    return Path(args[0]) if args else DEFINITION, bounds, modes[options.get("redrive-iterations", "both")]
+
+
+def _print_figures(path: Path, protocol: Protocol, bounds: Bounds, report: Report) -> None:
+    print(f"Model check of {path}")
+    print(
+        f"bounds: 2 and 3 executions of one report for one day, at most {bounds.max_faults} faults per scenario, "
+        f"at most {bounds.max_redrives} redrive(s) per execution, {bounds.channels} chat channel(s); a redriven "
+        f"Map iteration resumes at its {bounds.redrive_iteration_at}"
+    )
+    for group in [g for g in protocol.interchangeable_kinds() if len(g) > 1]:
+        print(
+            f"kinds {' and '.join(group)} are explored as {group[0]}: their requests differ only in "
+            f"fields no Choice or condition reads"
+        )
+    print(
+        f"\n{'scenario':<32} {'explored':>10} {'states':>10} {'final':>9} {'runs':>17} {'violating':>10} "
+        f"{'limit':>8} {'chat limit':>10} {'late post':>9}"
+    )
+    for r in report.results:
+        print(
+            f"{', '.join(r.kinds):<32} {r.states:>10,} {r.unreduced_states:>10,} {r.final_states:>9,} {r.runs:>17,} "
+            f"{r.tally('violating'):>10,} {r.tally('email limit'):>8,} {r.tally('chat limit'):>10,} "
+            f"{r.tally('late post'):>9,}"
+        )
+    print(
+        f"\n{len(report.results)} scenarios, {report.states:,} distinct states explored (one per renaming of "
+        f"executions of the same kind), standing for {report.unreduced_states:,} states; "
+        f"{report.final_states:,} final states, {report.runs:,} runs (interleavings), "
+        f"{report.violating:,} violating final states, {report.limit_cases:,} final states in the "
+        f"documented email limit case, {report.chat_limit_cases:,} in the chat limit case (a), "
+        f"{report.seconds:.1f} s"
+    )
+    for prop, meaning in PROPERTIES.items():
+        print(f"  {prop:<20} {report.count(prop):>9,} violating  {meaning}")
+
+
+def _shortest(report: Report, name: str) -> str | None:
+    """The explained trace of the shortest final state of category `name` over the (compact) report."""
+    found = [r.shortest[name] for r in report.results if name in r.shortest]
+    return min(found, key=lambda shortness_and_trace: shortness_and_trace[0])[1] if found else None  # first of ties
+
+
+def _print_traces(report: Report) -> None:
+    for prop in PROPERTIES:
+        trace = _shortest(report, f"violates {prop}")
+        if trace is not None:
+            print(f"\nCOUNTEREXAMPLE to {prop}:\n{trace}")
+    conflicts = sorted({name for r in report.results for name in r.tallies if name.startswith("conflict at ")})
+    for name in conflicts:
+        count = sum(r.tally(name) for r in report.results)
+        print(
+            f"\nObserved (not a property): {count:,} final states where an execution FAILED at "
+            f"{name.removeprefix('conflict at ')} on {CCF} (no Catch): an alarm that a redrive of it cannot "
+            f"clear. Shortest:\n{_shortest(report, name)}"
+        )
+    late = _shortest(report, "late post")
+    if late is not None:
+        print(
+            f"\nObserved (not a property): {report.late_posts:,} final states where an unforced execution's post "
+            f"reached a channel after a forced run's post to it (one post per holder). Shortest:\n{late}"
+        )
+    for what, name in (("email", "email limit"), ("chat (a)", "chat limit")):
+        limit = _shortest(report, name)
+        if limit is not None:
+            print(f"\nThe documented {what} limit (not a violation), shortest instance:\n{limit}")
 
 
 def main(argv: list[str]) -> int:
@@ -1526,59 +2350,17 @@ def main(argv: list[str]) -> int:
     functions = str(DEFINITION.parents[1] / "functions")
     if functions not in sys.path:
         sys.path.insert(0, functions)
-    deep = "--deep" in argv
-    args = [a for a in argv if a != "--deep"]
-    path = Path(args[0]) if args else DEFINITION
-    bounds = Bounds(max_faults=3, max_redrives=2) if deep else Bounds()
+    path, bounds, modes = _arguments(argv)
     protocol = Protocol.load(path)
-    report = run(path, bounds)
-    groups = [g for g in protocol.interchangeable_kinds() if len(g) > 1]
-    print(f"Model check of {path}")
-    print(
-        f"bounds: 2 and 3 executions of one report for one day, at most {bounds.max_faults} faults per scenario, "
-        f"at most {bounds.max_redrives} redrive(s) per execution"
-    )
-    for group in groups:
-        print(
-            f"kinds {' and '.join(group)} are explored as {group[0]}: their requests differ only in "
-            f"fields no Choice or condition reads"
-        )
-    print(f"\n{'scenario':<32} {'states':>10} {'final':>9} {'runs':>15} {'violating':>10} {'limit':>8}")
-    for r in report.results:
-        print(
-            f"{', '.join(r.kinds):<32} {r.states:>10,} {r.final_states:>9,} {r.runs:>15,} "
-            f"{len(r.violating()):>10,} {len(r.limit_cases):>8,}"
-        )
-    print(
-        f"\n{len(report.results)} scenarios, {report.states:,} distinct states explored, "
-        f"{report.final_states:,} final states, {report.runs:,} runs (interleavings), "
-        f"{report.violating:,} violating final states, {report.limit_cases:,} final states in the "
-        f"documented limit case, {report.seconds:.1f} s"
-    )
-    for prop, meaning in PROPERTIES.items():
-        print(f"  {prop:<20} {report.count(prop):>9,} violating  {meaning}")
-    shown = set()
-    for r in report.results:
-        for prop in PROPERTIES:
-            key = r.counterexample(prop)
-            if key is not None and prop not in shown:
-                shown.add(prop)
-                print(f"\nCOUNTEREXAMPLE to {prop}:\n{r.explain(key)}")
-    conflicts = defaultdict(list)
-    for r in report.results:
-        for at, keys in r.uncaught_conflicts.items():
-            conflicts[at] += [(r, k) for k in keys]
-    for at, found in sorted(conflicts.items()):
-        r, key = min(found, key=lambda rk: rk[0].shortness(rk[1]))
-        print(
-            f"\nObserved (not a property): {len(found):,} final states where an execution FAILED at {at} on "
-            f"{CCF} (no Catch): an alarm that a redrive of it cannot clear. Shortest:\n{r.explain(key)}"
-        )
-    if not report.violating and report.limit_cases:
-        r = next(r for r in report.results if r.limit_cases)
-        key = min(r.limit_cases, key=r.shortness)
-        print(f"\nThe documented limit (not a violation; docs/reliability.md), shortest instance:\n{r.explain(key)}")
-    return 1 if report.violating else 0
+    failed = False
+    for n, mode in enumerate(modes):
+        bounds.redrive_iteration_at = mode
+        report = run(path, bounds, compact=True)
+        print("\n" + "=" * 100 + "\n" if n else "", end="")
+        _print_figures(path, protocol, bounds, report)
+        _print_traces(report)
+        failed = failed or bool(report.violating)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
