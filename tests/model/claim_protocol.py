@@ -68,11 +68,10 @@ def reports_with(channels: int) -> dict:
 
 
 def resolver_declarations(reports: dict) -> dict:
-    """The declarations as the resolver reads them: without `chat`. functions/resolve_report_date does
-    not know `chat` yet (its schema refuses unknown fields, so a deployment with channels could not run
-    today); the channels reach the model through RenderEmail's abstract result, which is where the
-    definition reads them ($.email.chat). When the resolver learns `chat`, pass it on (a test fails then)."""
-    return {rid: {k: v for k, v in report.items() if k != "chat"} for rid, report in reports.items()}
+    """The declarations as the resolver reads them: whole, `chat` included (report_contract.spec parses it
+    and ResolveReportDate passes it on in the request; RenderEmail renders a message per channel, which is
+    what the definition's PostToChat iterates over: $.email.chat)."""
+    return reports
 
 
 # Time is not modelled: every execution starts at this instant (the day after DAY), and a redrive keeps it.
