@@ -67,11 +67,12 @@ def line_namer(breakdown: Breakdown, pages: Iterable[dict[str, Any]]) -> Callabl
 
 def grouping(breakdown: Breakdown) -> Grouping:
     """A declaration's breakdown as the contract carries it."""
-    return Grouping(breakdown.by, breakdown.label)
+    return Grouping(breakdown.by, breakdown.label, breakdown.key)
 
 
 def report_identity(report: ReportSpec) -> ReportIdentity:
     """A declaration as the report names itself: id, name, scope and what its lines are."""
+    scope = report.scope
     return ReportIdentity(
-        report.id, report.name, report.scope.kind, report.scope.description, grouping(report.breakdown)
+        report.id, report.name, scope.kind, scope.description, grouping(report.breakdown), scope.key, scope.values
     )

@@ -1,41 +1,15 @@
-"""The end of the email: the link to the day in Cost Explorer, and the notes on how the figures were made and
-judged (the metric, the rounding, the thresholds FetchCosts used, the forecast's method, the requests)."""
+"""The end of the email: the notes on how the figures were made and judged (the metric, the rounding, the
+thresholds FetchCosts used, the forecast's method, the requests). The link to Cost Explorer: links.py."""
 
 from __future__ import annotations
-
-from datetime import date
-from urllib.parse import quote, urlencode
 
 from report_contract import CostReport
 
 from render_email.headline import average_label, run_rate_label
-from render_email.labels import METRIC_LABELS, clean_name, date_label, line_noun, metric_label, number, plural
+from render_email.labels import clean_name, date_label, line_noun, metric_label, number, plural
 from render_email.money import Currency, Money, format_money
 
-CONSOLE = "https://us-east-1.console.aws.amazon.com/costmanagement/home#/cost-explorer"
 REQUEST_PRICE = Currency.of("USD")  # each Cost Explorer request costs $0.01: one cent a request
-
-
-def console_url(day: date, metric: str) -> str:
-    """Cost Explorer in the AWS console for one day, daily granularity, grouped by service."""
-    params = {
-        "chartStyle": "STACK",
-        "costAggregate": METRIC_LABELS[metric][1],
-        "endDate": day.isoformat(),  # the console's end date is inclusive
-        "excludeForecasting": "false",
-        "filter": "[]",
-        "futureRelativeRange": "CUSTOM",
-        "granularity": "Daily",
-        "groupBy": '["Service"]',
-        "historicalRelativeRange": "CUSTOM",
-        "isDefault": "false",
-        "showOnlyUncategorized": "false",
-        "showOnlyUntagged": "false",
-        "startDate": day.isoformat(),
-        "usageAggregate": "undefined",
-        "useNormalizedUnits": "false",
-    }
-    return f"{CONSOLE}?{urlencode(params, quote_via=quote)}"
 
 
 def requests_note(report: CostReport) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from urllib.parse import quote, urlencode
 
 from report_contract import Comparisons, CostReport, PeriodTotal
 from report_contract.comparisons import trend_periods
@@ -25,7 +24,6 @@ from report_contract.period import ReportPeriod
 from render_email.charts import daily_bars, sparkline
 from render_email.headline import MAX_PREHEADER_CHARS, fitted_subject, monthly_budget
 from render_email.labels import (
-    METRIC_LABELS,
     clean_name,
     date_label,
     day_range,
@@ -36,7 +34,6 @@ from render_email.labels import (
     shorten,
 )
 from render_email.money import Money
-from render_email.notes import CONSOLE
 from render_email.text import text_secondary, text_services
 from render_email.view import Alerts, ReportView, SecondaryTable, Stat, Wording
 
@@ -137,28 +134,6 @@ def preheader(report: CostReport, money: Money, stats: tuple[Stat, ...]) -> str:
     return shorten(" · ".join(parts), MAX_PREHEADER_CHARS)
 
 
-def console_url(period: ReportPeriod, metric: str) -> str:
-    """Cost Explorer in the AWS console for the period: daily for a week, monthly for a month, by service."""
-    params = {
-        "chartStyle": "STACK",
-        "costAggregate": METRIC_LABELS[metric][1],
-        "endDate": period.last_day.isoformat(),  # the console's end date is inclusive
-        "excludeForecasting": "false",
-        "filter": "[]",
-        "futureRelativeRange": "CUSTOM",
-        "granularity": "Daily" if period.kind == "week" else "Monthly",
-        "groupBy": '["Service"]',
-        "historicalRelativeRange": "CUSTOM",
-        "isDefault": "false",
-        "showOnlyUncategorized": "false",
-        "showOnlyUntagged": "false",
-        "startDate": period.start.isoformat(),
-        "usageAggregate": "undefined",
-        "useNormalizedUnits": "false",
-    }
-    return f"{CONSOLE}?{urlencode(params, quote_via=quote)}"
-
-
 def notes(report: CostReport, period: ReportPeriod, money: Money) -> tuple[str, ...]:
     kind, t = period.kind, report.settings
     days = "UTC days, Monday to Sunday (ISO weeks)" if kind == "week" else "calendar months (UTC)"
@@ -228,7 +203,6 @@ def period_view(view: ReportView, report: CostReport, money: Money) -> ReportVie
         alerts=_alerts(_new_first(view, period), report, period.kind),
         average_label=average_label(report, period),
         notes=notes(report, period, money),
-        console_url=console_url(period, report.metric),
         text_services=text_services(
             view.services, view.lines_of.label, words.change_column, words.trend_head.capitalize()
         ),

@@ -9,7 +9,7 @@ services table and the lines under it reconcile to the minor unit (tables.py).
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from report_contract import CostReport
 from report_contract.spec import ChatChannel
 
-from render_email import headline, notes, tables
+from render_email import headline, links, notes, tables
 from render_email.charts import daily_bars, sparkline
 from render_email.chat import render_chat
 from render_email.labels import clean_name, date_label, line_noun, metric_label, service_label
 from render_email.money import Money, format_money
 from render_email.periods import period_view
 from render_email.text import TEXT_WIDTH, text_movers, text_services
-from render_email.view import Lines, ReportView
+from render_email.view import Lines, ReportView, Row
 
 MAX_HTML_BYTES = 100_000  # Gmail clips a message whose HTML is larger than about 102 KB
 MAX_TEXT_BYTES = 60_000  # the text part travels in the same state payload (256 KiB) as the HTML
@@ -77,7 +77,7 @@ def build_view(report: CostReport, first_sent: datetime | None = None) -> Report
         decreases=decreases,
         average_label=headline.average_label(report),
         notes=notes.notes(report, money),
-        console_url=notes.console_url(report.report_date, report.metric),
+        console_url=links.report_url(report),
         requests_note=notes.requests_note(report),
         text_services=text_services(services, lines_of.label),
         text_movers=text_movers(increases, decreases),
@@ -127,7 +127,22 @@ def render_report(report: CostReport, first_sent: datetime | None = None) -> Ren
 
 
 def render_email(view: ReportView) -> RenderedEmail:
-    return RenderedEmail(subject=view.subject, html=_HTML.render(report=view), text=_TEXT.render(report=view))
+    html = _HTML.render(report=view)
+    if len(html.encode()) > MAX_HTML_BYTES:
+        # A link on each line costs about 700 bytes (more for long names that escape to several bytes a
+        # character): the largest reports the contract allows would pass Gmail's clip with them, so there the
+        # lines lose their links and the report keeps its one (the total and the button).
+        html = _HTML.render(report=without_line_links(view))
+    return RenderedEmail(subject=view.subject, html=html, text=_TEXT.render(report=view))
+
+
+def _unlinked(rows: tuple[Row, ...]) -> tuple[Row, ...]:
+    return tuple(replace(row, url="") for row in rows)
+
+
+def without_line_links(view: ReportView) -> ReportView:
+    secondary = view.secondary and replace(view.secondary, rows=_unlinked(view.secondary.rows))
+    return replace(view, services=replace(view.services, rows=_unlinked(view.services.rows)), secondary=secondary)
 
 
 def render_messages(view: ReportView, channels: tuple[ChatChannel, ...]) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from report_contract.limits import FLAG_ANOMALY, MIN_BASELINE_DAYS
 
 from render_email.charts import sparkline, trend_bars
 from render_email.labels import FLAG_LABELS, line_noun, plural, service_label, short_date
+from render_email.links import line_url
 from render_email.money import Money, exact_minor_units, format_money, format_share, largest_remainder
 from render_email.text import text_secondary
 from render_email.view import Alerts, AnomalyRow, Line, MoverRow, NewRow, Row, SecondaryTable, ServicesTable
@@ -36,6 +37,7 @@ class _Item:
     flags: tuple[str, ...] = ()
     is_other: bool = False
     count: int = 1
+    url: str = ""
 
 
 def _lines(report: CostReport, money: Money) -> tuple[Line, ...]:
@@ -57,7 +59,11 @@ def _lines(report: CostReport, money: Money) -> tuple[Line, ...]:
 
 
 def _items(report: CostReport) -> list[_Item]:
-    items = [_Item(service_label(s.name), s.amount, s.day_before, s.trend, s.flags) for s in report.top]
+    lines = report.report.lines
+    items = [
+        _Item(service_label(s.name), s.amount, s.day_before, s.trend, s.flags, url=line_url(report, lines, s.name))
+        for s in report.top
+    ]
     if report.other is not None:
         o = report.other
         noun = line_noun(report.report.lines.by)
@@ -79,6 +85,7 @@ def _row(item: _Item, units: int, share: str, money: Money) -> Row:
         tuple(FLAG_LABELS[f] for f in item.flags),
         item.is_other,
         item.count,
+        item.url,
     )
 
 
@@ -103,7 +110,12 @@ def secondary_table(report: CostReport, money: Money) -> SecondaryTable | None:
     section = report.secondary
     if section is None:
         return None
-    items = [_Item(service_label(line.name), line.amount, line.day_before, ()) for line in section.top]
+    items = [
+        _Item(
+            service_label(line.name), line.amount, line.day_before, (), url=line_url(report, section.lines, line.name)
+        )
+        for line in section.top
+    ]
     if section.other is not None:
         o = section.other
         label = f"Other ({plural(o.count, line_noun(section.lines.by))})"

@@ -41,6 +41,7 @@ class Row:
     flags: tuple[str, ...]
     is_other: bool = False
     count: int = 1  # how many lines the row adds up: Other's count, else 1 (the chat messages' Other adds them)
+    url: str = ""  # the line in Cost Explorer (links.line_url); "" for Other and lines the console cannot filter on
 
     @property
     def negative(self) -> bool:
@@ -176,7 +177,7 @@ class ReportView:
     decreases: tuple[MoverRow, ...]
     average_label: str  # "average of the 7 days before"
     notes: tuple[str, ...]  # how the figures were made
-    console_url: str
+    console_url: str  # the report's view in Cost Explorer (links.report_url): the button and the headline's total
     requests_note: str
     text_services: tuple[str, ...]  # the services table as aligned text lines
     text_movers: tuple[str, ...]

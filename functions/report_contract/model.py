@@ -37,7 +37,16 @@ from report_contract.limits import (
     TOP_SERVICES_MIN,
     TREND_DAYS,
 )
-from report_contract.spec import BREAKDOWNS, DEFAULT_REPORT_ID, REPORT_ID, REPORT_ID_CHARS, SCOPES
+from report_contract.spec import (
+    BREAKDOWNS,
+    DEFAULT_REPORT_ID,
+    MAX_SCOPE_VALUES,
+    REPORT_ID,
+    REPORT_ID_CHARS,
+    SCOPES,
+    TAG_KEY_CHARS,
+    VALUE_CHARS,
+)
 from report_contract.wire import (
     InvalidReport,
     as_object,
@@ -53,6 +62,7 @@ from report_contract.wire import (
     read_date,
     read_int,
     read_items,
+    read_list,
     read_name,
     read_optional_amount,
     read_series,
@@ -497,6 +507,7 @@ class Thresholds:
 # --- What the report is: its identity, what its lines are, and its secondary breakdown -------------------
 
 SCOPE_KINDS = ("organisation", *SCOPES)  # report_contract.spec.Scope.kind
+SCOPE_KEY_CHARS = TAG_KEY_CHARS  # a tag key; a cost category name is shorter (spec.COST_CATEGORY_NAME_CHARS)
 
 
 @dataclass(frozen=True)
@@ -505,19 +516,29 @@ class Grouping:
 
     by: str  # one of report_contract.spec.BREAKDOWNS
     label: str  # "Service", "Account", "Region", "Tag team", "Cost category Team"
+    key: str | None = None  # the tag key or cost category name (report_contract.spec.Breakdown.key)
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("by", f"one of {', '.join(BREAKDOWNS)}", "what each line is"),
         Field("label", NAME, "how the email names a line's kind (`Service`, `Account`, `Tag team`)"),
+        Field(
+            "key",
+            f"text, at most {SCOPE_KEY_CHARS} characters",
+            "the tag key or cost category name, for the email's Cost Explorer links",
+            optional=True,
+        ),
     )
 
     def to_state(self) -> dict[str, Any]:
-        return {"by": self.by, "label": cut(self.label)}
+        return {"by": self.by, "label": cut(self.label), **({} if self.key is None else {"key": self.key})}
 
     @classmethod
     def from_state(cls, value: Any, path: str) -> Grouping:
         data = as_object(value, path, "by and label")
-        return cls(read_choice(require(data, "by", path), f"{path}.by", BREAKDOWNS), read_name(data, "label", path))
+        key = read_name(data, "key", path, SCOPE_KEY_CHARS) if "key" in data else None
+        return cls(
+            read_choice(require(data, "by", path), f"{path}.by", BREAKDOWNS), read_name(data, "label", path), key
+        )
 
 
 @dataclass(frozen=True)
@@ -529,6 +550,10 @@ class ReportIdentity:
     scope_kind: str  # one of SCOPE_KINDS
     scope: str  # what it covers, as the header says it ("tag team = payments")
     lines: Grouping
+    # The scope's filter as declared (report_contract.spec.Scope): the tag key or cost category name, and
+    # the values (account ids, tag values, cost category values), so the email's Cost Explorer links keep it.
+    scope_key: str | None = None
+    scope_values: tuple[str, ...] = ()
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("id", f"report id, at most {REPORT_ID_CHARS} characters", "the report's id (`reports` in Terraform)"),
@@ -536,6 +561,18 @@ class ReportIdentity:
         Field("scopeKind", f"one of {', '.join(SCOPE_KINDS)}", "what its scope filters on"),
         Field("scope", f"text, at most {SCOPE_CHARS} characters", "what it covers (`tag team = payments`)"),
         Field("breakdown", "object", "what the lines of `services` are", Grouping),
+        Field(
+            "scopeKey",
+            f"text, at most {SCOPE_KEY_CHARS} characters",
+            "the scope's tag key or cost category name",
+            optional=True,
+        ),
+        Field(
+            "scopeValues",
+            f"list of at most {MAX_SCOPE_VALUES} texts, each at most {VALUE_CHARS} characters",
+            "the scope's account ids, tag values or cost category values, for the email's Cost Explorer links",
+            optional=True,
+        ),
     )
 
     @property
@@ -550,6 +587,8 @@ class ReportIdentity:
             "scopeKind": self.scope_kind,
             "scope": cut(self.scope, SCOPE_CHARS),
             "breakdown": self.lines.to_state(),
+            **({} if self.scope_key is None else {"scopeKey": self.scope_key}),
+            **({"scopeValues": list(self.scope_values)} if self.scope_values else {}),
         }
 
     @classmethod
@@ -567,7 +606,23 @@ class ReportIdentity:
             read_choice(require(data, "scopeKind", path), f"{path}.scopeKind", SCOPE_KINDS),
             read_name(data, "scope", path, SCOPE_CHARS),
             Grouping.from_state(require(data, "breakdown", path), f"{path}.breakdown"),
+            read_name(data, "scopeKey", path, SCOPE_KEY_CHARS) if "scopeKey" in data else None,
+            _scope_values(data, path),
         )
+
+
+def _scope_values(data: Any, path: str) -> tuple[str, ...]:
+    """Absent in a payload of the whole organisation, or from before the links: no values."""
+    if "scopeValues" not in data:
+        return ()
+    values = read_list(data, "scopeValues", path, "texts", MAX_SCOPE_VALUES)
+    for i, value in enumerate(values):
+        if not isinstance(value, str) or not 1 <= len(value) <= VALUE_CHARS:
+            raise InvalidReport(
+                f"{path}.scopeValues[{i}]: {show(value)} is not a value of the scope (text of 1 to {VALUE_CHARS} "
+                "characters)"
+            )
+    return tuple(values)
 
 
 # The report of a payload that carries no `report`: what every report was before reports were declared.
