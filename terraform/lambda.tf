@@ -30,6 +30,7 @@ locals {
         TOP_SERVICES               = tostring(var.top_services)
         DAILY_BUDGET               = tostring(var.daily_budget)   # null (no budget): left unset
         MONTHLY_BUDGET             = tostring(var.monthly_budget) # null (no budget): left unset
+        CREDIT_BALANCE             = tostring(var.credit_balance) # null (no credit balance): left unset
         ANOMALY_THRESHOLD          = tostring(var.anomaly_threshold)
         ANOMALY_MIN_AMOUNT         = tostring(var.anomaly_min_amount)
         ANOMALY_MIN_PERCENT        = tostring(var.anomaly_min_percent)
@@ -110,7 +111,7 @@ resource "aws_lambda_function" "this" {
 
   environment {
     # The typed settings come after extra_function_environment, whose validation keeps them apart
-    # anyway, and the infrastructure names last. A null setting (daily_budget, monthly_budget) is left out: unset
+    # anyway, and the infrastructure names last. A null setting (daily_budget, monthly_budget, credit_balance) is left out: unset
     # means the function's default.
     variables = merge(
       local.common_environment,

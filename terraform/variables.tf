@@ -365,6 +365,18 @@ variable "monthly_budget" {
   }
 }
 
+variable "credit_balance" {
+  description = "The organisation's credits remaining on the 1st of the report's month, in the report's currency, as the Billing console's Credits page shows them: the daily report of the whole organisation then says how many days the rest lasts at the credits used a day over the last 7 days. Greater than 0 and below 1,000,000,000,000, such as 2000; update it each month. Null (the default) means no days of credit left (fetch_costs reads it as CREDIT_BALANCE; unset when null)."
+  type        = number
+  default     = null
+
+  validation {
+    # A conditional, not ||: Terraform evaluates both sides of ||, and null > 0 is an error.
+    condition     = var.credit_balance == null ? true : var.credit_balance > 0 && var.credit_balance < 1000000000000
+    error_message = "credit_balance must be an amount greater than 0 and below 1,000,000,000,000 (in the report's currency), or null for no credit balance."
+  }
+}
+
 variable "anomaly_threshold" {
   description = "How unusual a service's day must be to be flagged as an anomaly, in scaled median absolute deviations above its 14-day median: a number from 1 to 20 such as 2.5 (fetch_costs reads it as ANOMALY_THRESHOLD)."
   type        = number
@@ -508,10 +520,10 @@ variable "extra_function_environment" {
   validation {
     condition = alltrue(flatten([
       for settings in values(var.extra_function_environment) : [
-        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "MONTHLY_BUDGET", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS", "CHAT_TIMEOUT_SECONDS", "CHAT_SECRET_MAX_AGE_SECONDS"], name)
+        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "MONTHLY_BUDGET", "CREDIT_BALANCE", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS", "CHAT_TIMEOUT_SECONDS", "CHAT_SECRET_MAX_AGE_SECONDS"], name)
       ]
     ]))
-    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, MONTHLY_BUDGET, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS, COST_EXPLORER_HISTORY_MONTHS, CHAT_TIMEOUT_SECONDS or CHAT_SECRET_MAX_AGE_SECONDS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
+    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, MONTHLY_BUDGET, CREDIT_BALANCE, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS, COST_EXPLORER_HISTORY_MONTHS, CHAT_TIMEOUT_SECONDS or CHAT_SECRET_MAX_AGE_SECONDS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
   }
 }
 

@@ -300,13 +300,15 @@ def shared_history(request: FetchRequest, report_settings: ReportSettings) -> Co
 
 
 def for_report(base: ReportSettings, report: ReportSpec) -> ReportSettings:
-    """The deployment's settings with what the report's declaration sets instead: metric, top N, budgets."""
+    """The deployment's settings with what the report's declaration sets instead: metric, top N, budgets.
+    The credit balance is the organisation's: a scoped report's credits are only part of what uses it up."""
     return replace(
         base,
         metric=report.metric or base.metric,
         top_services=report.top_n or base.top_services,
         daily_budget=report.budget if report.budget is not None else base.daily_budget,
         monthly_budget=report.monthly_budget if report.monthly_budget is not None else base.monthly_budget,
+        credit_balance=base.credit_balance if report.scope.kind == "organisation" else None,
     )
 
 

@@ -57,6 +57,11 @@ PERCENT_MAX = Decimal(10_000)
 Kind = Literal["choice", "whole", "number"]
 
 
+# What leaving a setting without a default unset means, as its refusal says it; "no budget" for the rest.
+# (A module constant, not a field: every function's Setting has the same shape, tests/unit/test_settings.py.)
+UNSET_MEANS = {"CREDIT_BALANCE": "no credit balance"}
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: what it may be, what it is when unset, and what it does.
@@ -80,9 +85,10 @@ class Setting:
         if self.kind == "choice":
             return f"use one of {', '.join(self.allowed)}"
         if self.default is None:  # an optional amount: unset means off (DAILY_BUDGET, MONTHLY_BUDGET)
+            off = UNSET_MEANS.get(self.name, "no budget")
             return (
                 f"set it to an amount in the report's currency greater than {self.minimum} and below "
-                f"{self.maximum:,}, such as 150 or 99.50, or leave it unset for no budget"
+                f"{self.maximum:,}, such as 150 or 99.50, or leave it unset for {off}"
             )
         if self.kind == "whole":
             return f"set it to a whole number from {self.minimum} to {self.maximum} (default {self.default})"
@@ -113,6 +119,15 @@ SETTINGS: tuple[Setting, ...] = (
         "number",
         None,
         "month to date and the month-end forecast are compared with it; Over monthly budget in the subject",
+        minimum=Decimal(0),
+        maximum=AMOUNT_MAX,
+        exclusive=True,
+    ),
+    Setting(
+        "CREDIT_BALANCE",
+        "number",
+        None,
+        "the credits remaining on the 1st of the report's month: the email says how many days they last",
         minimum=Decimal(0),
         maximum=AMOUNT_MAX,
         exclusive=True,
@@ -238,6 +253,7 @@ class ReportSettings:
     top_services: int = _whole(_UNSET, "TOP_SERVICES")  # rows before "Other"
     daily_budget: Decimal | None = _optional_number(_UNSET, "DAILY_BUDGET")  # None = no budget
     monthly_budget: Decimal | None = _optional_number(_UNSET, "MONTHLY_BUDGET")  # None = no monthly budget
+    credit_balance: Decimal | None = _optional_number(_UNSET, "CREDIT_BALANCE")  # None = no days of credit left
     anomaly_threshold: Decimal = _number(_UNSET, "ANOMALY_THRESHOLD")  # scaled MADs above the 14-day median
     anomaly_min_amount: Decimal = _number(_UNSET, "ANOMALY_MIN_AMOUNT")  # and at least this much above it...
     anomaly_min_percent: Decimal = _number(_UNSET, "ANOMALY_MIN_PERCENT")  # ...and this many percent above it
@@ -261,6 +277,7 @@ def load_settings(environ: Mapping[str, str]) -> ReportSettings:
         top_services=_whole(environ, "TOP_SERVICES"),
         daily_budget=_optional_number(environ, "DAILY_BUDGET"),
         monthly_budget=_optional_number(environ, "MONTHLY_BUDGET"),
+        credit_balance=_optional_number(environ, "CREDIT_BALANCE"),
         anomaly_threshold=_number(environ, "ANOMALY_THRESHOLD"),
         anomaly_min_amount=_number(environ, "ANOMALY_MIN_AMOUNT"),
         anomaly_min_percent=_number(environ, "ANOMALY_MIN_PERCENT"),

@@ -19,6 +19,7 @@ from report_contract import (
     Average,
     Breakdown,
     CostReport,
+    CreditBalance,
     DayTotal,
     Mover,
     NewService,
@@ -35,6 +36,7 @@ from report_contract.limits import (
     BASELINE_DAYS,
     FLAG_ANOMALY,
     FLAG_NEW,
+    FORECAST_BASIS_DAYS,
     MAX_LISTED,
     MAX_OTHER_ADJUSTMENTS,
     MIN_BASELINE_DAYS,
@@ -166,6 +168,7 @@ def summarise(
         forecast=month_end_forecast(history, report_date, months.to_date.total),
         budget=settings.daily_budget,
         monthly_budget=settings.monthly_budget,
+        credit_balance=credit_balance(known, settings.credit_balance),
         service_count=len(today.charges),
         top=top,
         other=other,
@@ -208,6 +211,21 @@ def month_totals(known: Known) -> Months:
     previous_end = month_start - timedelta(days=1)
     same_days_end = min(previous.replace(day=min(report_date.day, previous_end.day)), previous_end)
     return Months(to_date, _period(known, previous, same_days_end), _period(known, previous, previous_end))
+
+
+def credit_balance(known: Known, balance: Decimal | None) -> CreditBalance | None:
+    """The credits left of CREDIT_BALANCE (remaining on the 1st of the report's month) once this month's are
+    applied, and the burn: the mean credits used a day over the FORECAST_BASIS_DAYS days ending on the report
+    day, the forecast's window (a young account: the days it has). A credit is negative in Cost Explorer;
+    used and burn are positive, and a burn below 0 (credits reversed) is 0: nothing is being used up."""
+    if balance is None:
+        return None
+    month = known.between(known.report_date.replace(day=1), known.report_date)
+    basis = known.back(0, FORECAST_BASIS_DAYS)
+    with localcontext(EXACT):  # a negation rounds to the context's precision: keep it exact
+        used = -_sum(d.adjustments[CREDITS] for d in month)
+        burn = max(ZERO, -_mean([d.adjustments[CREDITS] for d in basis])) if basis else ZERO
+    return CreditBalance(balance, used, burn, len(basis))
 
 
 def find_news(known: Known, before: list[Day], settings: ReportSettings) -> Findings:

@@ -21,13 +21,14 @@ from render_email.labels import (
     short_date,
     shorten,
 )
-from render_email.money import Money, round_half_up
+from render_email.money import Money, exact_minor_units, format_money, largest_remainder, round_half_up
 from render_email.view import Stat
 
 MAX_SUBJECT_CHARS = 78  # what a phone's inbox shows, about; the worst status comes first anyway
 MAX_PREHEADER_CHARS = 140
 # The budget figures' labels: the chat messages find the figure an over-budget alert is about by them.
 DAILY_BUDGET_LABEL, MONTHLY_BUDGET_LABEL = "Daily budget", "Monthly budget"
+BEFORE_CREDITS_LABEL, CREDITS_LEFT_LABEL = "Before credits", "Credits left"
 RESENT = "Resent"  # the subject's first word for a forced resend (the chat messages' statuses say it too)
 
 
@@ -167,14 +168,44 @@ def monthly_budget(report: CostReport, money: Money) -> Stat | None:
     return Stat(MONTHLY_BUDGET_LABEL, value, f"{note}; forecast {money(report.forecast.total)}", tone)
 
 
+def before_credits(report: CostReport, money: Money) -> Stat | None:
+    """With credits: the total before them, beside the credits and the net total, so an organisation whose
+    credits pay for everything (net $0.00) sees what it uses. The figures are the services table's, rounded
+    the same way (largest remainder over the breakdown's lines), so before credits + credits = net, to the
+    minor unit."""
+    if report.breakdown.credits >= 0:
+        return None
+    total = money.units(report.total)
+    lines = [exact_minor_units(value, money.currency) for value in report.breakdown.lines]
+    credits = largest_remainder(lines, total)[1]  # the lines' order: charges, credits, ...
+    net, used = format_money(total, money.currency), format_money(credits, money.currency)
+    return Stat(BEFORE_CREDITS_LABEL, format_money(total - credits, money.currency), f"credits {used}, net {net}")
+
+
+def credits_left(report: CostReport, money: Money) -> Stat | None:
+    """With CREDIT_BALANCE: how many days the credits left last at the burn of the last 7 days."""
+    credit = report.credit_balance
+    if credit is None:
+        return None
+    start = f"{money(credit.balance)} on the 1st, {money(credit.used)} used since"
+    days = credit.days_left
+    if days == 0:
+        return Stat(CREDITS_LEFT_LABEL, "Used up", start, "bad")
+    if days is None:
+        return Stat(CREDITS_LEFT_LABEL, "None used lately", f"{start}; none in the last {credit.basis_days} days")
+    burn = f"{money(credit.burn)} a day, the mean of the last {plural(credit.basis_days, 'day')}"
+    return Stat(CREDITS_LEFT_LABEL, f"About {plural(days, 'day')}", f"{money(credit.remaining)} left at {burn}")
+
+
 def stats(report: CostReport, money: Money) -> tuple[Stat, ...]:
-    """Month to date, the forecast, last month, the budgets (the last three when there are any)."""
+    """Month to date, the forecast, last month, the budgets, the credits (the last ones when there are any)."""
     found = [_month_to_date(report, money), _forecast(report.forecast, money)]
     last = report.last_month
     if last is not None:
         status = "estimated: the bill is not final yet" if last.estimated else "final"
         found.append(Stat(month_name(last.start), money(last.total), status))
-    found += [stat for stat in (_budget(report, money), monthly_budget(report, money)) if stat is not None]
+    optional = (_budget, monthly_budget, before_credits, credits_left)
+    found += [stat for stat in (figure(report, money) for figure in optional) if stat is not None]
     return tuple(found)
 
 

@@ -22,7 +22,7 @@ from report_contract.limits import AVERAGE_PERIODS, MIN_BASELINE_PERIODS, PERIOD
 from report_contract.period import ReportPeriod
 
 from render_email.charts import daily_bars, sparkline
-from render_email.headline import MAX_PREHEADER_CHARS, fitted_subject, monthly_budget
+from render_email.headline import MAX_PREHEADER_CHARS, before_credits, fitted_subject, monthly_budget
 from render_email.labels import (
     clean_name,
     date_label,
@@ -195,7 +195,9 @@ def period_view(view: ReportView, report: CostReport, money: Money) -> ReportVie
         preheader=preheader(report, money, stats),
         date_label=period_label(period),
         changes=stats,
-        stats=tuple(stat for stat in (monthly_budget(report, money),) if stat is not None),
+        stats=tuple(
+            stat for stat in (monthly_budget(report, money), before_credits(report, money)) if stat is not None
+        ),
         one_off_note=view.one_off_note.replace("the days", "the weeks") if period.kind == "week" else "",
         daily_bars=daily_bars(trend),
         daily_caption=f"{words.title[4:].capitalize()}, {_short_label(first)} to {_short_label(period)}",

@@ -32,6 +32,7 @@ from report_contract.model import (
     Anomaly,
     Average,
     Breakdown,
+    CreditBalance,
     DayTotal,
     Field,
     Forecast,
@@ -108,6 +109,8 @@ class CostReport:
     # The month's budget: a daily report's month to date and forecast, a monthly report's month, are compared
     # with it. None: no monthly budget (always, in a weekly report).
     monthly_budget: Decimal | None = None
+    # The credits left and their burn, when CREDIT_BALANCE is set (a daily report); None otherwise.
+    credit_balance: CreditBalance | None = None
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("reportDate", DATE, "the day reported (UTC)"),
@@ -139,6 +142,13 @@ class CostReport:
             EXACT_AMOUNT,
             "`MONTHLY_BUDGET` or the report's `monthly_budget`: a daily report's month to date and forecast, a "
             "monthly report's month, are compared with it; absent without one, and in a weekly report",
+            optional=True,
+        ),
+        Field(
+            "creditBalance",
+            "object",
+            "the credits left and how fast they are used, when `CREDIT_BALANCE` is set (a daily report)",
+            CreditBalance,
             optional=True,
         ),
         Field("daily", items(TREND_DAYS), "net total of each day ending on the report day", DayTotal),
@@ -287,6 +297,7 @@ class CostReport:
             "forecast": self.forecast.to_state(),
             "budget": optional(self.budget),
             **({} if self.monthly_budget is None else {"monthlyBudget": plain(self.monthly_budget)}),
+            **({} if self.credit_balance is None else {"creditBalance": self.credit_balance.to_state()}),
             "daily": [day.to_state() for day in self.daily],
             **self._groups_state(),
             **({} if self.secondary is None else {"secondary": self.secondary.to_state()}),
@@ -385,6 +396,11 @@ def _read_figures(data: Mapping[str, Any], path: str) -> dict[str, Any]:
         "forecast": Forecast.from_state(require(data, "forecast", path), f"{path}.forecast"),
         "budget": read_optional_amount(data, "budget", path),
         "monthly_budget": read_amount(data, "monthlyBudget", path) if "monthlyBudget" in data else None,
+        "credit_balance": (
+            CreditBalance.from_state(data["creditBalance"], f"{path}.creditBalance")
+            if "creditBalance" in data
+            else None
+        ),
         "daily": read_items(data, "daily", path, "days", TREND_DAYS, DayTotal.from_state),
     }
 

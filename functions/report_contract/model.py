@@ -311,6 +311,58 @@ class Forecast:
 
 
 @dataclass(frozen=True)
+class CreditBalance:
+    """The credits left, when the deployment says how many there were on the 1st of the report's month
+    (CREDIT_BALANCE), and how long they last at the rate they are being used."""
+
+    balance: Decimal  # CREDIT_BALANCE: the credits remaining on the 1st of the report's month
+    used: Decimal  # credits applied from the 1st to the report day, as a positive amount
+    burn: Decimal  # credits used a day: the mean of the FORECAST_BASIS_DAYS days ending on the report day, >= 0
+    basis_days: int  # days the burn is the mean of
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("balance", EXACT_AMOUNT, "`CREDIT_BALANCE`: the credits remaining on the 1st of the report's month"),
+        Field("used", EXACT_AMOUNT, "credits applied from the 1st to the report day (positive)"),
+        Field("burn", AVERAGE_AMOUNT, "credits used a day: the mean of the last 7 days, ending on the report day"),
+        Field("basisDays", whole(0, MAX_WINDOW_DAYS), "days the burn is the mean of"),
+    )
+
+    @property
+    def remaining(self) -> Decimal:
+        return exact_sum((self.balance, -self.used))
+
+    @property
+    def days_left(self) -> int | None:
+        """Whole days the remaining credits last at the burn; 0 once used up; None while none are being used."""
+        if self.remaining <= 0:
+            return 0
+        if self.burn <= 0:
+            return None
+        return int(self.remaining / self.burn)  # whole days: a part day is not a day left
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "balance": plain(self.balance),
+            "used": plain(self.used),
+            "burn": rounded(self.burn),
+            "basisDays": self.basis_days,
+        }
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> CreditBalance:
+        data = as_object(value, path, "balance, used, burn, basisDays")
+        burn = read_amount(data, "burn", path)
+        if burn < 0:
+            raise InvalidReport(f"{path}.burn: {plain(burn)} is negative; credits used a day are at least 0")
+        return cls(
+            read_amount(data, "balance", path),
+            read_amount(data, "used", path),
+            burn,
+            read_int(data, "basisDays", path, 0, MAX_WINDOW_DAYS),
+        )
+
+
+@dataclass(frozen=True)
 class ServiceLine:
     name: str
     amount: Decimal  # the report day, gross

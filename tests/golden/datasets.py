@@ -120,10 +120,13 @@ DATASETS: tuple[Dataset | PeriodDataset, ...] = (
     ),
     Dataset(
         "first-of-month",
-        "the 1st of December: tax and support, month to date of one day, over budget, within the monthly budget",
+        "the 1st of December: tax and support, month to date of one day, over budget, within the monthly budget, "
+        "with a credit balance",
         date(2026, 12, 1),
         synthetic("small", date(2026, 12, 1)),
-        ReportSettings(daily_budget=Decimal(150), monthly_budget=Decimal(5000), top_services=5),
+        ReportSettings(
+            daily_budget=Decimal(150), monthly_budget=Decimal(5000), top_services=5, credit_balance=Decimal(2000)
+        ),
     ),
     Dataset(
         "young-account-eur",

@@ -47,6 +47,7 @@ def test_every_setting_is_read():
             "TOP_SERVICES": " 20 ",
             "DAILY_BUDGET": "150.50",
             "MONTHLY_BUDGET": "4000",
+            "CREDIT_BALANCE": "2500.5",
             "ANOMALY_THRESHOLD": "2.5",
             "ANOMALY_MIN_AMOUNT": "10",
             "ANOMALY_MIN_PERCENT": "25",
@@ -57,7 +58,7 @@ def test_every_setting_is_read():
         }
     )
     assert settings == ReportSettings(
-        "NetAmortizedCost", 20, D("150.50"), D(4000), *(D(v) for v in ("2.5", "10", "25", "0", "5")), 3, 40
+        "NetAmortizedCost", 20, D("150.50"), D(4000), D("2500.5"), *(D(v) for v in ("2.5", "10", "25", "0", "5")), 3, 40
     )
 
 
@@ -124,7 +125,8 @@ def test_each_setting_is_read_with_the_bounds_its_table_entry_states(setting):
 def test_the_typed_defaults_are_the_tables():
     written_out = {s.name: s.default for s in SETTINGS if s.default is not None}
     assert load_settings(written_out) == load_settings({}) == ReportSettings()
-    assert [s.name for s in SETTINGS if s.default is None] == ["DAILY_BUDGET", "MONTHLY_BUDGET"]  # unset: no budget
+    # unset: no budget, no credit balance
+    assert [s.name for s in SETTINGS if s.default is None] == ["DAILY_BUDGET", "MONTHLY_BUDGET", "CREDIT_BALANCE"]
 
 
 def test_the_table_is_plain_data_terraform_validations_can_mirror():
