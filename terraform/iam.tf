@@ -159,6 +159,19 @@ locals {
     render_email        = []
     post_chat           = length(var.chat_channels) > 0 ? ["ReadTheChatWebhookUrls"] : []
   }
+
+  # The AWS Budgets budget fetch_costs reads when monthly_budget_name is set (fetch_costs/budgets.py:
+  # boto3 budgets.describe_budget), by function: its sid. The API operation DescribeBudget is authorised by
+  # the IAM action budgets:ViewBudget on the "budget" resource type, arn:${Partition}:budgets::${Account}:
+  # budget/${BudgetName} (Service Authorization Reference, "Actions, resources, and condition keys for
+  # Amazon Budget Service", https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbudgetservice.html).
+  # The budget is in the function's own account; without a name, no statement.
+  function_budget_statements = {
+    resolve_report_date = []
+    fetch_costs         = var.monthly_budget_name == null ? [] : ["ReadTheMonthlyBudget"]
+    render_email        = []
+    post_chat           = []
+  }
 }
 
 data "aws_iam_policy_document" "function" {
@@ -191,6 +204,16 @@ data "aws_iam_policy_document" "function" {
       sid       = statement.value
       actions   = ["secretsmanager:GetSecretValue"]
       resources = [for secret in aws_secretsmanager_secret.chat : secret.arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.function_budget_statements[each.key]
+
+    content {
+      sid       = statement.value
+      actions   = ["budgets:ViewBudget"]
+      resources = ["arn:${local.partition}:budgets::${local.account_id}:budget/${var.monthly_budget_name}"]
     }
   }
 

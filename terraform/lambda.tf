@@ -30,6 +30,7 @@ locals {
         TOP_SERVICES               = tostring(var.top_services)
         DAILY_BUDGET               = tostring(var.daily_budget)   # null (no budget): left unset
         MONTHLY_BUDGET             = tostring(var.monthly_budget) # null (no budget): left unset
+        MONTHLY_BUDGET_NAME        = var.monthly_budget_name      # null (MONTHLY_BUDGET as typed): left unset
         CREDIT_BALANCE             = tostring(var.credit_balance) # null (no credit balance): left unset
         ANOMALY_THRESHOLD          = tostring(var.anomaly_threshold)
         ANOMALY_MIN_AMOUNT         = tostring(var.anomaly_min_amount)
@@ -111,7 +112,7 @@ resource "aws_lambda_function" "this" {
 
   environment {
     # The typed settings come after extra_function_environment, whose validation keeps them apart
-    # anyway, and the infrastructure names last. A null setting (daily_budget, monthly_budget, credit_balance) is left out: unset
+    # anyway, and the infrastructure names last. A null setting (daily_budget, monthly_budget, monthly_budget_name, credit_balance) is left out: unset
     # means the function's default.
     variables = merge(
       local.common_environment,
@@ -129,6 +130,11 @@ resource "aws_lambda_function" "this" {
     precondition {
       condition     = fileexists(local.function_zips[each.key])
       error_message = "build/${each.key}.zip is missing: run `make package` in the repository root first."
+    }
+    # One monthly budget, from one place: fetch_costs refuses both too (settings.py, ConfigurationError).
+    precondition {
+      condition     = var.monthly_budget == null || var.monthly_budget_name == null
+      error_message = "monthly_budget and monthly_budget_name are both set: the monthly budget is typed here or read from AWS Budgets, not both; set one to null."
     }
   }
 

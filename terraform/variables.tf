@@ -365,6 +365,18 @@ variable "monthly_budget" {
   }
 }
 
+variable "monthly_budget_name" {
+  description = "The name of an AWS Budgets budget of this account (a MONTHLY COST budget in the report's currency) whose amount is the monthly budget, read at each run with DescribeBudget instead of typing monthly_budget here: 1 to 100 characters, without : or \\ or /action/. Null (the default) means monthly_budget, as typed. Not with monthly_budget (fetch_costs reads it as MONTHLY_BUDGET_NAME; unset when null; the function may then read that one budget, budgets:ViewBudget)."
+  type        = string
+  default     = null
+
+  validation {
+    # A conditional, not ||: Terraform evaluates both sides of ||, and regex() of null is an error.
+    condition     = var.monthly_budget_name == null ? true : can(regex("^[^:\\\\]{1,100}$", var.monthly_budget_name)) && !can(regex("^(.|\\n)*/action/(.|\\n)*$", var.monthly_budget_name))
+    error_message = "monthly_budget_name must be the name of a budget: 1 to 100 characters, without : or \\ or /action/, or null to use monthly_budget."
+  }
+}
+
 variable "credit_balance" {
   description = "The organisation's credits remaining on the 1st of the report's month, in the report's currency, as the Billing console's Credits page shows them: the daily report of the whole organisation then says how many days the rest lasts at the credits used a day over the last 7 days. Greater than 0 and below 1,000,000,000,000, such as 2000; update it each month. Null (the default) means no days of credit left (fetch_costs reads it as CREDIT_BALANCE; unset when null)."
   type        = number
@@ -520,10 +532,10 @@ variable "extra_function_environment" {
   validation {
     condition = alltrue(flatten([
       for settings in values(var.extra_function_environment) : [
-        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "MONTHLY_BUDGET", "CREDIT_BALANCE", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS", "CHAT_TIMEOUT_SECONDS", "CHAT_SECRET_MAX_AGE_SECONDS"], name)
+        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "MONTHLY_BUDGET", "MONTHLY_BUDGET_NAME", "CREDIT_BALANCE", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS", "CHAT_TIMEOUT_SECONDS", "CHAT_SECRET_MAX_AGE_SECONDS"], name)
       ]
     ]))
-    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, MONTHLY_BUDGET, CREDIT_BALANCE, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS, COST_EXPLORER_HISTORY_MONTHS, CHAT_TIMEOUT_SECONDS or CHAT_SECRET_MAX_AGE_SECONDS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
+    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, MONTHLY_BUDGET, MONTHLY_BUDGET_NAME, CREDIT_BALANCE, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS, COST_EXPLORER_HISTORY_MONTHS, CHAT_TIMEOUT_SECONDS or CHAT_SECRET_MAX_AGE_SECONDS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
   }
 }
 

@@ -52,3 +52,13 @@ class ReportDayNotInHistory(Exception):
 class CostExplorerUnreachable(Exception):
     """No answer from Cost Explorer: the connection failed or timed out (botocore's error is the cause).
     Transient as far as anyone can tell; the state machine retries it."""
+
+
+class BudgetsAccessDenied(Exception):
+    """AWS Budgets refused DescribeBudget: the role lacks budgets:ViewBudget on the budget MONTHLY_BUDGET_NAME
+    names (terraform/iam.tf grants it when monthly_budget_name is set). No Retry matches it."""
+
+
+class BudgetsThrottled(Exception):
+    """AWS Budgets still throttled DescribeBudget after botocore's retries (fetch_costs.budgets). The run fails
+    before anything is sent; redrive it."""

@@ -30,7 +30,10 @@ from report_contract.period import InvalidPeriod, ReportPeriod
 from report_contract.spec import DEFAULT_REPORT_ID, Breakdown, InvalidReportSpec, ReportSpec
 
 from fetch_costs import sharing
+from fetch_costs.budgets import account_of, read_monthly_budget
 from fetch_costs.errors import (
+    BudgetsAccessDenied,
+    BudgetsThrottled,
     CostDataIncomplete,
     CostDataInvalid,
     CostDataNotReady,
@@ -52,6 +55,8 @@ from fetch_costs.shared import shape_requests as shared_requests
 from fetch_costs.summarise import check_reconciles, summarise
 
 __all__ = [
+    "BudgetsAccessDenied",
+    "BudgetsThrottled",
     "CostDataIncomplete",
     "CostDataInvalid",
     "CostDataNotReady",
@@ -154,7 +159,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     request = FetchRequest.from_event(event)
     report_settings = for_report(base_settings, request.report)
     if request.period.kind != "day":  # a weekly or monthly report: fetch_costs.periods
-        return _period_report(request.period, report_settings, request.report)
+        return _period_report(request.period, report_settings, request.report, context)
     history = shared_history(request, report_settings) or fetch_history(
         request.report_date, report_settings.metric, report_settings.max_requests, request.report
     )
@@ -168,7 +173,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "Cost Explorer returned record types this report does not classify",
             extra={"recordTypes": history.unclassified_record_types},
         )
-    report = build_report(request, report_settings, history)
+    report = build_report(request, with_budget(report_settings, request.period, history.currency, context), history)
     metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
     metrics.add_metric(name="ReportedDailyTotal", unit=MetricUnit.NoUnit, value=float(report.total))
     metrics.add_metric(name="Anomalies", unit=MetricUnit.Count, value=report.anomaly_count)
@@ -309,7 +314,22 @@ def for_report(base: ReportSettings, report: ReportSpec) -> ReportSettings:
         daily_budget=report.budget if report.budget is not None else base.daily_budget,
         monthly_budget=report.monthly_budget if report.monthly_budget is not None else base.monthly_budget,
         credit_balance=base.credit_balance if report.scope.kind == "organisation" else None,
+        # A report's own monthly_budget is its budget: AWS Budgets is not asked for it.
+        monthly_budget_name=base.monthly_budget_name if report.monthly_budget is None else None,
     )
+
+
+def with_budget(
+    report_settings: ReportSettings, period: ReportPeriod, currency: str, context: LambdaContext
+) -> ReportSettings:
+    """The report's monthly budget from AWS Budgets when MONTHLY_BUDGET_NAME names one (fetch_costs.budgets),
+    in the currency of the costs; a weekly report has no monthly budget, so it does not ask."""
+    name = report_settings.monthly_budget_name
+    if name is None or period.kind == "week":
+        return report_settings
+    amount = read_monthly_budget(name, account_of(context.invoked_function_arn), period.last_day, currency)
+    logger.info("Monthly budget read from AWS Budgets", extra={"budget": name, "amount": str(amount)})
+    return replace(report_settings, monthly_budget=amount)
 
 
 def build_report(request: FetchRequest, report_settings: ReportSettings, history: CostHistory) -> CostReport:
@@ -394,11 +414,14 @@ class _Query:
         )
 
 
-def _period_report(period: ReportPeriod, report_settings: ReportSettings, spec: ReportSpec) -> dict[str, Any]:
+def _period_report(
+    period: ReportPeriod, report_settings: ReportSettings, spec: ReportSpec, context: LambdaContext
+) -> dict[str, Any]:
     history = fetch_period_history(period, report_query(spec, report_settings.metric, report_settings.max_requests))
     reason = not_ready(history.daily, period.last_day)
     if reason is not None:
         raise CostDataNotReady(f"{period.key}: {reason}")
+    report_settings = with_budget(report_settings, period, history.daily.currency, context)
     secondary, extra = _period_secondary(period, spec, report_settings, history)
     report = summarise_period(
         replace(history, requests=history.requests + extra), report_settings, report_identity(spec)

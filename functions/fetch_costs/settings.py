@@ -54,12 +54,18 @@ __all__ = [
 AMOUNT_MAX = Decimal(10) ** 12
 PERCENT_MAX = Decimal(10_000)
 
-Kind = Literal["choice", "whole", "number"]
+Kind = Literal["choice", "whole", "number", "name"]
+
+# An AWS Budgets budget's name, as DescribeBudget takes it: 1 to 100 characters, no ":" or "\\", and not
+# containing "/action/" (botocore's model of the Budgets API, shape BudgetName: "The : and \\ characters,
+# and the "/action/" substring, aren't allowed in BudgetName";
+# https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html).
+BUDGET_NAME = re.compile(r"(?![^:\\]*/action/)[^:\\]{1,100}")
 
 
 # What leaving a setting without a default unset means, as its refusal says it; "no budget" for the rest.
 # (A module constant, not a field: every function's Setting has the same shape, tests/unit/test_settings.py.)
-UNSET_MEANS = {"CREDIT_BALANCE": "no credit balance"}
+UNSET_MEANS = {"CREDIT_BALANCE": "no credit balance", "MONTHLY_BUDGET_NAME": "MONTHLY_BUDGET"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,11 @@ class Setting:
         """What the setting accepts, as a refusal says it."""
         if self.kind == "choice":
             return f"use one of {', '.join(self.allowed)}"
+        if self.kind == "name":
+            return (
+                f"set it to a budget's name: {self.minimum} to {self.maximum} characters, without : or \\ or "
+                f"/action/, or leave it unset for {UNSET_MEANS[self.name]}"
+            )
         if self.default is None:  # an optional amount: unset means off (DAILY_BUDGET, MONTHLY_BUDGET)
             off = UNSET_MEANS.get(self.name, "no budget")
             return (
@@ -122,6 +133,14 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=Decimal(0),
         maximum=AMOUNT_MAX,
         exclusive=True,
+    ),
+    Setting(
+        "MONTHLY_BUDGET_NAME",
+        "name",
+        None,
+        "the monthly budget is this AWS Budgets budget's amount (DescribeBudget), instead of MONTHLY_BUDGET",
+        minimum=1,
+        maximum=100,
     ),
     Setting(
         "CREDIT_BALANCE",
@@ -238,6 +257,13 @@ def _optional_number(environ: Mapping[str, str], name: str) -> Decimal | None:
     return Decimal(raw)
 
 
+def _optional_name(environ: Mapping[str, str], name: str) -> str | None:
+    raw = _raw(environ, name)
+    if raw is not None and not BUDGET_NAME.fullmatch(raw):
+        raise _refuse(environ, name)
+    return raw
+
+
 def _number(environ: Mapping[str, str], name: str) -> Decimal:
     value = _optional_number(environ, name)
     if value is None:  # pragma: no cover - every "number" setting but the budgets has a default
@@ -253,6 +279,7 @@ class ReportSettings:
     top_services: int = _whole(_UNSET, "TOP_SERVICES")  # rows before "Other"
     daily_budget: Decimal | None = _optional_number(_UNSET, "DAILY_BUDGET")  # None = no budget
     monthly_budget: Decimal | None = _optional_number(_UNSET, "MONTHLY_BUDGET")  # None = no monthly budget
+    monthly_budget_name: str | None = _optional_name(_UNSET, "MONTHLY_BUDGET_NAME")  # None: MONTHLY_BUDGET as typed
     credit_balance: Decimal | None = _optional_number(_UNSET, "CREDIT_BALANCE")  # None = no days of credit left
     anomaly_threshold: Decimal = _number(_UNSET, "ANOMALY_THRESHOLD")  # scaled MADs above the 14-day median
     anomaly_min_amount: Decimal = _number(_UNSET, "ANOMALY_MIN_AMOUNT")  # and at least this much above it...
@@ -277,6 +304,7 @@ def load_settings(environ: Mapping[str, str]) -> ReportSettings:
         top_services=_whole(environ, "TOP_SERVICES"),
         daily_budget=_optional_number(environ, "DAILY_BUDGET"),
         monthly_budget=_optional_number(environ, "MONTHLY_BUDGET"),
+        monthly_budget_name=_budget_source(environ),
         credit_balance=_optional_number(environ, "CREDIT_BALANCE"),
         anomaly_threshold=_number(environ, "ANOMALY_THRESHOLD"),
         anomaly_min_amount=_number(environ, "ANOMALY_MIN_AMOUNT"),
@@ -286,6 +314,17 @@ def load_settings(environ: Mapping[str, str]) -> ReportSettings:
         new_service_days=_whole(environ, "NEW_SERVICE_DAYS"),
         max_requests=_whole(environ, "COST_EXPLORER_MAX_REQUESTS"),
     )
+
+
+def _budget_source(environ: Mapping[str, str]) -> str | None:
+    """MONTHLY_BUDGET_NAME, refused beside MONTHLY_BUDGET: one monthly budget, from one place."""
+    name = _optional_name(environ, "MONTHLY_BUDGET_NAME")
+    if name is not None and _optional_number(environ, "MONTHLY_BUDGET") is not None:
+        raise ConfigurationError(
+            f"MONTHLY_BUDGET_NAME={environ['MONTHLY_BUDGET_NAME']!r} and MONTHLY_BUDGET="
+            f"{environ['MONTHLY_BUDGET']!r} are both set: the monthly budget comes from one of them; unset one"
+        )
+    return name
 
 
 @functools.cache

@@ -168,8 +168,17 @@ FUNCTION_OBJECTS = {
 # condition keys for AWS Secrets Manager"). Which channel is named at run time.
 CHAT_SECRETS = "aws_secretsmanager_secret.chat[*].arn"
 FUNCTION_SECRETS = {"post_chat": {("secretsmanager:GetSecretValue", CHAT_SECRETS)}}
+# The AWS Budgets budget fetch_costs reads when monthly_budget_name is set (DescribeBudget), on the "budget"
+# resource type, in the function's account (Service Authorization Reference, "Actions, resources, and
+# condition keys for Amazon Budget Service"); iam.tf's statement applies only with a name, and is read here
+# as if it applied.
+MONTHLY_BUDGET = "arn:local.partition:budgets::local.account_id:budget/var.monthly_budget_name"
+FUNCTION_BUDGETS = {"fetch_costs": {("budgets:ViewBudget", MONTHLY_BUDGET)}}
 # Actions with no resource types, for a function.
 FUNCTION_UNSCOPED = {"ce:GetCostAndUsage", "ses:GetAccount"}
+# The IAM action of an API operation, where AWS names them differently: DescribeBudget is authorised by
+# budgets:ViewBudget (the same reference's table of API operations).
+IAM_ACTION_OF = {"budgets:DescribeBudget": "budgets:ViewBudget"}
 
 # --- Reading iam.tf ------------------------------------------------------------------------------------
 
@@ -438,14 +447,15 @@ def boto3_actions(package: Path) -> set[str]:
         model = session.get_service_model(service)
         operations = {xform_name(operation): operation for operation in model.operation_names}
         assert method in operations, f"{package.name}: {service}.{method} is not an operation of {service}"
-        actions.add(f"{model.signing_name}:{operations[method]}")
+        operation = f"{model.signing_name}:{operations[method]}"
+        actions.add(IAM_ACTION_OF.get(operation, operation))
     return actions
 
 
 def needed_by_function(terraform: Terraform, function: str) -> set[tuple[str, str]]:
     lambda_function = terraform.resources["aws_lambda_function"]["this"]
     needed = set()
-    objects = FUNCTION_OBJECTS[function] | FUNCTION_SECRETS.get(function, set())
+    objects = FUNCTION_OBJECTS[function] | FUNCTION_SECRETS.get(function, set()) | FUNCTION_BUDGETS.get(function, set())
     called = boto3_actions(FUNCTIONS / function)
     for action in called:
         if action in FUNCTION_UNSCOPED:
@@ -524,10 +534,11 @@ def test_each_function_is_granted_exactly_what_its_code_calls(terraform) -> None
 
 def test_the_aws_calls_each_function_makes() -> None:
     # resolve_report_date reads the declarations and the sending quota and writes the due list;
-    # fetch_costs queries Cost Explorer and shares through the bucket; render_email calls nothing;
+    # fetch_costs queries Cost Explorer, reads the monthly budget's AWS Budgets budget and shares through the
+    # bucket; render_email calls nothing;
     # post_chat reads a channel's webhook URL.
     assert {function: boto3_actions(FUNCTIONS / function) for function in deployed_functions()} == {
-        "fetch_costs": {"ce:GetCostAndUsage", "s3:GetObject", "s3:PutObject"},
+        "fetch_costs": {"budgets:ViewBudget", "ce:GetCostAndUsage", "s3:GetObject", "s3:PutObject"},
         "post_chat": {"secretsmanager:GetSecretValue"},
         "render_email": set(),
         "resolve_report_date": {"s3:GetObject", "s3:PutObject", "ses:GetAccount"},

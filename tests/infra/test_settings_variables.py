@@ -38,6 +38,9 @@ DELTAS = tuple(Decimal(d) for d in ("-1", "-0.5", "-0.001", "0", "0.001", "0.5",
 # Values a choice setting must refuse, whatever its list: wrong case, a near miss. (Not padding: the
 # function strips blanks, Terraform's contains() does not, and stricter at plan is fine.)
 CHOICE_JUNK = ("unblendedcost", "Unblended", "Other", "1")
+# Values a name setting (an AWS Budgets budget's name) must refuse: characters and a substring AWS refuses, a
+# name too long; and names at its bounds.
+NAME_PROBES = ("a:b", "back\\slash", "x/action/y", "line\n/action/", "n" * 101, "n" * 100, "n", "Org monthly")
 
 
 def variable_for(setting: str) -> str:
@@ -137,6 +140,7 @@ def probes(terraform: Terraform, setting: str) -> Iterator[Any]:
         conditions = " ".join(attr(v, "condition") for v in blocks(body, "validation"))
         yield from re.findall(r"['\"](\w+)['\"]", conditions)
         yield from CHOICE_JUNK
+        yield from NAME_PROBES
         return
     bounds = {Decimal(0), Decimal(-1)}
     for validation in blocks(body, "validation"):
@@ -224,11 +228,13 @@ def test_the_variables_default_is_the_functions_default(terraform, setting) -> N
 @pytest.mark.parametrize("setting", sorted(SETTINGS))
 def test_a_setting_that_takes_numbers_is_a_number_variable(terraform, setting) -> None:
     # The function refuses "abc" for a number setting; Terraform refuses it earlier, when it converts
-    # the value to the variable's type (the real-binary test below shows the message).
+    # the value to the variable's type (the real-binary test below shows the message). A name that may be
+    # all digits (a budget named "5") takes text too: a string variable.
     takes_numbers = any(function_accepts(setting, str(n)) for n in range(101))
-    assert numeric(terraform, variable_for(setting)) is takes_numbers, f"{variable_for(setting)}: wrong type"
-    if takes_numbers:
-        assert not function_accepts(setting, "abc")
+    takes_text = function_accepts(setting, "abc")
+    assert numeric(terraform, variable_for(setting)) is (takes_numbers and not takes_text), (
+        f"{variable_for(setting)}: wrong type"
+    )
 
 
 @pytest.mark.parametrize("function, name", sorted(INFRASTRUCTURE))
@@ -292,7 +298,11 @@ def test_terraform_plan_refuses_a_bad_setting_naming_its_variable(terraform, var
     failures = []
     for setting in sorted(SETTINGS):
         variable = variable_for(setting)
-        bad = ["abc"] if numeric(terraform, variable) else ["unblendedcost"]
+        bad = (
+            ["abc"]
+            if numeric(terraform, variable)
+            else [v for v in ("unblendedcost", "a:b") if not function_accepts(setting, v)][:1]
+        )
         if numeric(terraform, variable):
             refused = [v for v in probes(terraform, setting) if not terraform_accepts(terraform, variable, v)]
             bad += [tostring(min(refused, key=abs)), tostring(max(refused))]

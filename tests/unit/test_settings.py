@@ -58,7 +58,15 @@ def test_every_setting_is_read():
         }
     )
     assert settings == ReportSettings(
-        "NetAmortizedCost", 20, D("150.50"), D(4000), D("2500.5"), *(D(v) for v in ("2.5", "10", "25", "0", "5")), 3, 40
+        "NetAmortizedCost",
+        20,
+        D("150.50"),
+        D(4000),
+        None,
+        D("2500.5"),
+        *(D(v) for v in ("2.5", "10", "25", "0", "5")),
+        3,
+        40,
     )
 
 
@@ -98,6 +106,8 @@ def outside(setting: Setting) -> list[str]:
     """Values just outside the setting's bounds, as the table states them."""
     if setting.kind == "choice":
         return ["Nope", setting.allowed[0].lower()]
+    if setting.kind == "name":  # its bounds are its length; a character AWS refuses is outside too
+        return ["n" * (int(setting.maximum) + 1), "a:b"]
     step = 1 if setting.kind == "whole" else D("0.01")
     if setting.exclusive:
         return [str(setting.minimum), str(setting.maximum)]
@@ -107,6 +117,8 @@ def outside(setting: Setting) -> list[str]:
 def inside(setting: Setting) -> list[str]:
     if setting.kind == "choice":
         return list(setting.allowed)
+    if setting.kind == "name":
+        return ["n" * int(setting.minimum), "n" * int(setting.maximum)]
     if setting.exclusive:
         return [str(setting.minimum + D("0.01")), str(setting.maximum - D("0.01"))]
     return [str(setting.minimum), str(setting.maximum)]
@@ -125,8 +137,13 @@ def test_each_setting_is_read_with_the_bounds_its_table_entry_states(setting):
 def test_the_typed_defaults_are_the_tables():
     written_out = {s.name: s.default for s in SETTINGS if s.default is not None}
     assert load_settings(written_out) == load_settings({}) == ReportSettings()
-    # unset: no budget, no credit balance
-    assert [s.name for s in SETTINGS if s.default is None] == ["DAILY_BUDGET", "MONTHLY_BUDGET", "CREDIT_BALANCE"]
+    # unset: no budget, the typed monthly budget, no credit balance
+    assert [s.name for s in SETTINGS if s.default is None] == [
+        "DAILY_BUDGET",
+        "MONTHLY_BUDGET",
+        "MONTHLY_BUDGET_NAME",
+        "CREDIT_BALANCE",
+    ]
 
 
 def test_the_table_is_plain_data_terraform_validations_can_mirror():
@@ -258,3 +275,28 @@ def test_the_chat_settings_are_built_from_the_environment_on_first_use_and_kept(
     first = chat_settings.settings()
     monkeypatch.setenv("CHAT_TIMEOUT_SECONDS", "not a number")
     assert chat_settings.settings() is first and first.timeout_seconds == 5
+
+
+@pytest.mark.parametrize(
+    "name", ["a:b", "back\\slash", "x/action/y", "n" * 101], ids=["colon", "backslash", "action", "101 chars"]
+)
+def test_a_budget_name_aws_budgets_refuses_is_refused_naming_the_variable(name):
+    with pytest.raises(ConfigurationError, match=r"MONTHLY_BUDGET_NAME=.* is not allowed: set it to a budget's name"):
+        load_settings({"MONTHLY_BUDGET_NAME": name})
+
+
+def test_a_budget_name_is_read_and_refused_beside_a_typed_monthly_budget():
+    assert load_settings({"MONTHLY_BUDGET_NAME": " Org monthly "}).monthly_budget_name == "Org monthly"
+    with pytest.raises(ConfigurationError, match="MONTHLY_BUDGET_NAME='x' and MONTHLY_BUDGET='5' are both set"):
+        load_settings({"MONTHLY_BUDGET_NAME": "x", "MONTHLY_BUDGET": "5"})
+
+
+def test_the_budget_name_rule_is_botocores_model_of_describe_budget():
+    import botocore.session
+    from fetch_costs.settings import BUDGET_NAME
+
+    shape = botocore.session.get_session().get_service_model("budgets").shape_for("BudgetName")
+    aws = re.compile(shape.metadata["pattern"].replace("(?i)", ""), re.IGNORECASE)
+    for name in ("Org monthly", "a:b", "x/action/y", "back\\slash", "émoji 💸", "a/b"):
+        assert bool(BUDGET_NAME.fullmatch(name)) == bool(aws.fullmatch(name)), name
+    assert (shape.metadata["min"], shape.metadata["max"]) == (1, 100)
