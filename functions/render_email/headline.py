@@ -64,17 +64,27 @@ def subject(report: CostReport, money: Money, total: str, *, resent: bool = Fals
 def fitted_subject(report: CostReport, when: str, total: str, change: str, *, resent: bool = False) -> str:
     """The subject of every cadence: "Resent" for a forced resend of a day already sent, then the worst
     status first, then when, which report (a deployment may send several a day), the total and the change.
-    What does not fit MAX_SUBJECT_CHARS is dropped in this order: the change, then the other statuses (the
-    change back if it then fits), then "Resent"; the worst status is dropped never (it says why to open)."""
+    What does not fit MAX_SUBJECT_CHARS is dropped in this order: the other statuses, then "Resent", then the
+    change (and once the change is gone, "Resent" and the other statuses come back while they fit). The worst
+    status (why to open) and the total (what it cost) are never dropped; the change goes last of the rest
+    because without it the total alone says nothing of the day."""
     statuses = [ALERT_LABELS[a] for a in report.alerts]
     warn = "⚠ " if any(a in WARNING_ALERTS for a in report.alerts) else ""
     named = "" if report.report.is_default else f", {shorten(clean_name(report.report.name), 30)}"
     core = f"AWS costs {when}{named}: {total}"
-    candidates = []
-    for again in (f"{RESENT} · ", "") if resent else ("",):
-        for kept in (statuses, statuses[:1]):
-            prefix = again + (f"{warn}{' · '.join(kept)} · " if kept else "")
-            candidates += [prefix + core + change, prefix + core]
+
+    def prefix(again: str, kept: list[str]) -> str:
+        return again + (f"{warn}{' · '.join(kept)} · " if kept else "")
+
+    again = f"{RESENT} · " if resent else ""
+    candidates = [
+        prefix(again, statuses) + core + change,
+        prefix(again, statuses[:1]) + core + change,
+        prefix("", statuses[:1]) + core + change,
+        prefix(again, statuses) + core,
+        prefix(again, statuses[:1]) + core,
+        prefix("", statuses[:1]) + core,
+    ]
     return next((c for c in candidates if len(c) <= MAX_SUBJECT_CHARS), candidates[-1])
 
 

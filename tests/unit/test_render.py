@@ -411,7 +411,7 @@ def test_a_resent_weekly_or_monthly_report_says_so_too() -> None:
     assert RESENT in email.html and RESENT in email.text
 
 
-def test_resent_is_dropped_after_the_change_and_the_other_statuses_and_before_the_worst_status() -> None:
+def test_the_other_statuses_go_first_then_resent_then_the_change_and_never_the_worst_status() -> None:
     report = model(
         lambda day: (
             [("Amazon CloudWatch", "Usage", "50.40" if day == DAY else "7.20"), ("Amazon EC2", "Usage", "100")]
@@ -427,9 +427,9 @@ def test_resent_is_dropped_after_the_change_and_the_other_statuses_and_before_th
             shapes.append(shape)
         assert "⚠ Anomaly · AWS costs" in subject or "Over budget · New service · AWS costs" in subject
 
-    # Resent with all three statuses; the change goes, then the other statuses (the change back while it
-    # fits), then Resent; the worst status stays.
-    assert shapes == [(True, 4, False), (True, 2, True), (True, 2, False), (False, 1, False)]
+    # All three statuses do not fit even with the shortest total: the other statuses go first, then Resent,
+    # then the change (Resent back while it then fits); the worst status and the total stay.
+    assert shapes == [(True, 2, True), (False, 1, True), (True, 2, False), (False, 1, False)]
 
 
 # --- Alerts and movers --------------------------------------------------------------------------
@@ -782,7 +782,8 @@ def test_a_monthly_report_compares_its_month_and_a_weekly_one_ignores_the_monthl
     # GIVEN November 2026 ($4,037.26) against a $4,000 monthly budget
     costs, email = build(replace(periods["monthly"], settings=ReportSettings(monthly_budget=D(4000))))
     assert costs["monthlyBudget"] == "4000" and "overMonthlyBudget" in costs["alerts"]
-    assert email.subject.startswith("⚠ Over monthly budget · New service · AWS costs November 2026: $4,037.26")
+    # (with "New service" too the subject is over 78 characters: the other status goes, the change stays)
+    assert email.subject == "⚠ Over monthly budget · AWS costs November 2026: $4,037.26 (-3.1% vs October)"
     assert "Monthly budget: $37.26 over (November $4,037.26 of $4,000.00 budget (101%))" in email.text
     # AND a week, whatever the monthly budget, has no monthly budget
     costs, email = build(replace(periods["weekly"], settings=ReportSettings(monthly_budget=D(1))))
