@@ -51,6 +51,7 @@ from fetch_costs.currency import rounds_to_zero
 from fetch_costs.errors import ReportDayNotInHistory, ReportDoesNotReconcile
 from fetch_costs.forecast import month_end_forecast
 from fetch_costs.history import CREDITS, DISCOUNTS, REFUNDS, TAX, ZERO, CostHistory, Day
+from fetch_costs.monthly_fees import mark_monthly_fees
 from fetch_costs.movers import find_movers
 from fetch_costs.query import first_of_previous_month
 from fetch_costs.settings import ReportSettings
@@ -145,6 +146,7 @@ def summarise(
 ) -> CostReport:
     """The report model of the report day: every figure the email shows, checked to add up. `identity` says
     which report it is (its lines are of its breakdown); `secondary` is its secondary section, if any."""
+    history = mark_monthly_fees(history, identity.lines.by)
     known = Known(history, report_date)
     today, day_before = known.today, known.day(report_date - timedelta(days=1))
     before = known.back(1, AVERAGE_DAYS)
