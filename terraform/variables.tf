@@ -342,7 +342,7 @@ variable "top_services" {
 }
 
 variable "daily_budget" {
-  description = "The day's net total is compared with this amount, in the report's currency, and the subject says Over budget above it: greater than 0 and below 1,000,000,000,000, such as 150 or 99.5. Null (the default) means no budget (fetch_costs reads it as DAILY_BUDGET; unset when null)."
+  description = "The day's recurring spend (its net total minus one-off charges such as tax and support on the 1st) is compared with this amount, in the report's currency, and the subject says Over budget above it: greater than 0 and below 1,000,000,000,000, such as 150 or 99.5. Null (the default) means no budget (fetch_costs reads it as DAILY_BUDGET; unset when null)."
   type        = number
   default     = null
 

@@ -103,7 +103,7 @@ SETTINGS: tuple[Setting, ...] = (
         "DAILY_BUDGET",
         "number",
         None,
-        "the day's net total is compared with it; Over budget in the subject",
+        "the day's recurring spend (net total minus one-off charges) is compared with it; Over budget in the subject",
         minimum=Decimal(0),
         maximum=AMOUNT_MAX,
         exclusive=True,

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
+from typing import Any
 
 from report_contract import (
     Anomaly,
@@ -22,6 +23,7 @@ from report_contract import (
     DayTotal,
     Mover,
     NewService,
+    OneOffCharge,
     OtherAdjustment,
     OtherLine,
     PeriodTotal,
@@ -36,6 +38,7 @@ from report_contract.limits import (
     FLAG_ANOMALY,
     FLAG_NEW,
     MAX_LISTED,
+    MAX_ONE_OFF_CHARGES,
     MAX_OTHER_ADJUSTMENTS,
     MIN_BASELINE_DAYS,
     TREND_DAYS,
@@ -48,6 +51,7 @@ from fetch_costs.currency import rounds_to_zero
 from fetch_costs.errors import ReportDayNotInHistory, ReportDoesNotReconcile
 from fetch_costs.forecast import month_end_forecast
 from fetch_costs.history import CREDITS, DISCOUNTS, REFUNDS, TAX, ZERO, CostHistory, Day
+from fetch_costs.monthly_fees import mark_monthly_fees
 from fetch_costs.movers import find_movers
 from fetch_costs.query import first_of_previous_month
 from fetch_costs.settings import ReportSettings
@@ -142,6 +146,7 @@ def summarise(
 ) -> CostReport:
     """The report model of the report day: every figure the email shows, checked to add up. `identity` says
     which report it is (its lines are of its breakdown); `secondary` is its secondary section, if any."""
+    history = mark_monthly_fees(history, identity.lines.by)
     known = Known(history, report_date)
     today, day_before = known.today, known.day(report_date - timedelta(days=1))
     before = known.back(1, AVERAGE_DAYS)
@@ -156,10 +161,10 @@ def summarise(
         requests=history.requests,
         history_start=history.start,
         breakdown=breakdown(today),
-        one_off=today.one_off,
+        **one_off_figures(today),
         daily=tuple(DayTotal(day, e.total if (e := known.day(day)) is not None else None) for day in known.trend_days),
-        day_before=day_before.total if day_before is not None else None,
-        average=Average(len(before), _mean([d.total for d in before])) if before else None,
+        **day_before_figures(day_before),
+        average=average(before),
         month_to_date=months.to_date,
         last_month_to_date=months.last_to_date,
         last_month=months.last,
@@ -182,6 +187,30 @@ def summarise(
     )
     check_reconciles(report)
     return report
+
+
+def average(before: list[Day]) -> Average | None:
+    """The mean of the days before, and of their recurring totals when any of them had one-off charges."""
+    if not before:
+        return None
+    recurring = _mean([d.recurring for d in before]) if any(d.one_off != 0 for d in before) else None
+    return Average(len(before), _mean([d.total for d in before]), recurring)
+
+
+def one_off_figures(today: Day) -> dict[str, Any]:
+    """The report day's one-off total, and its largest one-off charges by size (MAX_ONE_OFF_CHARGES), then
+    by name."""
+    parts = today.one_off_parts()
+    ranked = sorted(parts, key=lambda name: (-abs(parts[name]), name))[:MAX_ONE_OFF_CHARGES]
+    return {"one_off": today.one_off, "one_off_charges": tuple(OneOffCharge(name, parts[name]) for name in ranked)}
+
+
+def day_before_figures(day_before: Day | None) -> dict[str, Any]:
+    """The day before's net total, and its recurring total when it had one-off charges (else None)."""
+    if day_before is None:
+        return {"day_before": None, "day_before_recurring": None}
+    recurring = day_before.recurring if day_before.one_off != 0 else None
+    return {"day_before": day_before.total, "day_before_recurring": recurring}
 
 
 def breakdown(today: Day) -> Breakdown:

@@ -8,7 +8,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from report_contract import CostReport, Forecast
+from report_contract.cost_report import Versus
 from report_contract.limits import AVERAGE_DAYS, FORECAST_BASIS_DAYS, MIN_FORECAST_DAYS
+from report_contract.wire import exact_sum
 
 from render_email.labels import (
     ALERT_LABELS,
@@ -21,7 +23,7 @@ from render_email.labels import (
     short_date,
     shorten,
 )
-from render_email.money import Money, round_half_up
+from render_email.money import Money, exact_minor_units, format_money, largest_remainder, round_half_up
 from render_email.view import Stat
 
 MAX_SUBJECT_CHARS = 78  # what a phone's inbox shows, about; the worst status comes first anyway
@@ -29,6 +31,9 @@ MAX_PREHEADER_CHARS = 140
 # The budget figures' labels: the chat messages find the figure an over-budget alert is about by them.
 DAILY_BUDGET_LABEL, MONTHLY_BUDGET_LABEL = "Daily budget", "Monthly budget"
 RESENT = "Resent"  # the subject's first word for a forced resend (the chat messages' statuses say it too)
+# The one word that says a comparison left one-off charges out (CostReport.versus_day_before, versus_average):
+# "recurring: $163.77 vs $114.03" in a stat's note.
+RECURRING = "recurring"
 
 
 # Two different 7-day figures, each with one label wherever the email names it (docs/report.md, "Two 7-day
@@ -51,12 +56,15 @@ def run_rate_label(forecast: Forecast) -> str:
 
 
 def subject(report: CostReport, money: Money, total: str, *, resent: bool = False) -> str:
-    """The worst status first, then the day and its total and the change against the average."""
+    """The worst status first, then the day and its total and the change against the average (recurring
+    against recurring when one-off charges are about: CostReport.versus_average)."""
     change = ""
     if report.no_spend:
         change = " (no spend)"
-    elif report.average is not None and report.average.total > 0:
-        percent = money.change(report.total, report.average.total).percent
+    elif (versus := report.versus_average) is not None and versus.other > 0 and report.average is not None:
+        # Recurring against recurring on a day with one-off charges, unmarked: a word more would cost the
+        # percentage its place in MAX_SUBJECT_CHARS, and the headline says "recurring" beside the same figure.
+        percent = money.change(versus.amount, versus.other).percent
         change = f" ({percent} vs {report.average.days}-day avg)"
     return fitted_subject(report, short_date(report.report_date), total, change, resent=resent)
 
@@ -104,18 +112,24 @@ def preheader(report: CostReport, money: Money, stats: tuple[Stat, ...]) -> str:
     return shorten(" · ".join(parts), MAX_PREHEADER_CHARS)
 
 
+def _change(versus: Versus, label: str, was: str, money: Money) -> Stat:
+    """One comparison: the change, then what it was against ("was $122.92"), or, when one-off charges were
+    left out, both recurring figures ("recurring: $163.77 vs $122.92")."""
+    change = money.change(versus.amount, versus.other)
+    basis = f"{RECURRING}: {money(versus.amount)} vs {money(versus.other)}" if versus.recurring else was
+    note = "; ".join(p for p in (change.percent, basis) if p)
+    return Stat(label, change.money, note, change.tone)
+
+
 def changes(report: CostReport, money: Money) -> tuple[Stat, ...]:
-    """The day against the day before and against the trailing average."""
+    """The day against the day before and against the trailing average: recurring spend against recurring
+    spend when either side had one-off charges (CostReport.versus_day_before, versus_average)."""
     stats = []
-    if report.day_before is not None:
-        change = money.change(report.total, report.day_before)
-        note = "; ".join(p for p in (change.percent, f"was {money(report.day_before)}") if p)
+    if (versus := report.versus_day_before) is not None:
         day_before = report.report_date - timedelta(days=1)
-        stats.append(Stat(f"vs {short_date(day_before)}", change.money, note, change.tone))
-    if report.average is not None:
-        change = money.change(report.total, report.average.total)
-        note = "; ".join(p for p in (change.percent, f"average {money(report.average.total)}") if p)
-        stats.append(Stat(f"vs {average_label(report)}", change.money, note, change.tone))
+        stats.append(_change(versus, f"vs {short_date(day_before)}", f"was {money(versus.other)}", money))
+    if (versus := report.versus_average) is not None:
+        stats.append(_change(versus, f"vs {average_label(report)}", f"average {money(versus.other)}", money))
     return tuple(stats)
 
 
@@ -143,13 +157,18 @@ def _forecast(forecast: Forecast, money: Money) -> Stat:
 
 
 def _budget(report: CostReport, money: Money) -> Stat | None:
+    """The daily budget against recurring spend (CostReport.over_budget): one-off charges are the monthly
+    budget's business, and the note says when some were left out."""
     if report.budget is None:
         return None
-    budget, total = Fraction(report.budget), Fraction(report.total)
-    used = f"{round_half_up(total / budget * 100):,}%"
-    if total > budget:
-        return Stat(DAILY_BUDGET_LABEL, f"{money(total - budget)} over", f"{used} of {money(budget)}", "bad")
-    return Stat(DAILY_BUDGET_LABEL, f"{money(budget - total)} left", f"{used} of {money(budget)} used", "good")
+    budget, spent = Fraction(report.budget), Fraction(report.recurring)
+    used = f"{round_half_up(spent / budget * 100):,}%"
+    left_out = f"; one-off {money(report.one_off)} left out" if money.units(report.one_off) else ""
+    if report.over_budget:
+        return Stat(DAILY_BUDGET_LABEL, f"{money(spent - budget)} over", f"{used} of {money(budget)}{left_out}", "bad")
+    return Stat(
+        DAILY_BUDGET_LABEL, f"{money(budget - spent)} left", f"{used} of {money(budget)} used{left_out}", "good"
+    )
 
 
 def _percent_of(amount: Decimal, budget: Decimal) -> str:
@@ -195,9 +214,26 @@ def daily_caption(report: CostReport) -> str:
 
 
 def one_off_note(report: CostReport, money: Money) -> str:
+    """The report day's one-off charges on a line of their own, the largest named: "One-off charges $123.44:
+    AWS Support (Business) $100.00, Tax $23.44. The changes and the daily budget leave them out." A weekly or
+    monthly report compares totals with them in, and says so."""
     if not money.units(report.one_off):
         return ""
-    return (
-        f"Includes {money(report.one_off)} of one-off charges (tax, support, refunds, upfront fees), "
-        "which the days it is compared with may not have."
-    )
+    if report.period is not None:
+        return (
+            f"Includes {money(report.one_off)} of one-off charges (tax, support, refunds, upfront fees), "
+            "which the days it is compared with may not have."
+        )
+    # Past MAX_ONE_OFF_CHARGES the rest is added up; the parts are rounded to add up to the total shown.
+    rest = exact_sum([report.one_off, *(-c.amount for c in report.one_off_charges)])
+    parts = [(clean_name(c.name), c.amount) for c in report.one_off_charges]
+    parts += [("other", rest)] if parts and rest != 0 else []
+    exact = [exact_minor_units(amount, money.currency) for _, amount in parts]
+    units = largest_remainder(exact, money.units(report.one_off)) if parts else []
+    named = [f"{name} {format_money(n, money.currency)}" for (name, _), n in zip(parts, units, strict=True) if n]
+    line = f"One-off charges {money(report.one_off)}" + (f": {', '.join(named)}." if named else ".")
+    compared = report.day_before is not None or report.average is not None
+    left_out = [what for what, on in (("changes", compared), ("daily budget", report.budget is not None)) if on]
+    if not left_out:
+        return line
+    return f"{line} The {' and the '.join(left_out)} {'leave' if compared else 'leaves'} them out."

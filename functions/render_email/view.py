@@ -164,7 +164,7 @@ class ReportView:
     estimated: bool
     no_spend: bool
     changes: tuple[Stat, ...]  # against the day before and the trailing average
-    one_off_note: str  # "Includes $123.44 of one-off charges ..." on days that have them, else ""
+    one_off_note: str  # "One-off charges $123.44: AWS Support (Business) $100.00, Tax $23.44. ..." or ""
     stats: tuple[Stat, ...]  # month to date, forecast, last month, budget
     daily_bars: tuple[Bar, ...]
     daily_caption: str

@@ -17,6 +17,7 @@ SECONDARY_TOP = 5  # lines of the secondary breakdown before its Other
 MAX_SECONDARY_ROWS = SECONDARY_TOP + 1  # a single remaining line is listed instead of "Other (1 ...)"
 SCOPE_CHARS = 300  # what a report covers ("accounts 111111111111, ..."), as its header says it; cut beyond
 MAX_LISTED = 5  # anomalies, new services (each list says how many more there are)
+MAX_ONE_OFF_CHARGES = 3  # the largest one-off charges named in the headline ("tax $23.44"); the rest added up
 MAX_OTHER_ADJUSTMENTS = 5  # lines for unclassified record types; beyond it the rest are added up in one
 NAME_CHARS = 100  # service and record type names: FetchCosts cuts longer ones (none of AWS's is)
 NEW_SERVICE_DAYS_MIN, NEW_SERVICE_DAYS_MAX = 1, 14  # NEW_SERVICE_DAYS: "new" = first cost within them

@@ -202,22 +202,63 @@ class Breakdown:
 
 
 @dataclass(frozen=True)
+class OneOffCharge:
+    """One of the report day's largest one-off charges: a service's fees (its monthly fee, a support plan,
+    an RI's or a Savings Plan's fee) under its name, or the day's tax or refunds."""
+
+    name: str
+    amount: Decimal
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("name", NAME, "the service whose fee it is, or `Tax` or `Refunds`"),
+        Field("amount", EXACT_AMOUNT, "its one-off amount on the report day"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"name": cut(self.name), "amount": plain(self.amount)}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> OneOffCharge:
+        data = as_object(value, path, "name, amount")
+        return cls(read_name(data, "name", path), read_amount(data, "amount", path))
+
+
+@dataclass(frozen=True)
 class Average:
     days: int  # how many days the average is over (7, or fewer for a young account)
     total: Decimal
+    # Their mean recurring total (net total without one-off charges), when any of them had one-off charges;
+    # None when none had (it is then `total`). CostReport.versus_average decides what the day is compared with.
+    recurring: Decimal | None = None
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("days", whole(1, MAX_WINDOW_DAYS), "days before the report day it is the mean of"),
         Field("total", AVERAGE_AMOUNT, "their mean net total"),
+        Field(
+            "recurring",
+            AVERAGE_AMOUNT,
+            "their mean recurring total (net total minus one-off charges); absent when none of them had one-off "
+            "charges",
+            optional=True,
+        ),
     )
 
+    @property
+    def recurring_total(self) -> Decimal:
+        """Their mean recurring total: `total` when none of them had one-off charges."""
+        return self.total if self.recurring is None else self.recurring
+
     def to_state(self) -> dict[str, Any]:
-        return {"days": self.days, "total": rounded(self.total)}
+        state: dict[str, Any] = {"days": self.days, "total": rounded(self.total)}
+        if self.recurring is not None:
+            state["recurring"] = rounded(self.recurring)
+        return state
 
     @classmethod
     def from_state(cls, value: Any, path: str) -> Average:
         data = as_object(value, path, "days and total")
-        return cls(read_int(data, "days", path, 1, MAX_WINDOW_DAYS), read_amount(data, "total", path))
+        recurring = read_amount(data, "recurring", path) if "recurring" in data else None
+        return cls(read_int(data, "days", path, 1, MAX_WINDOW_DAYS), read_amount(data, "total", path), recurring)
 
 
 @dataclass(frozen=True)
