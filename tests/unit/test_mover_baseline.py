@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pytest
 from fetch_costs.history import parse_history
-from fetch_costs.mover_baseline import mover_baseline, weekly_cycle
+from fetch_costs.mover_baseline import days_before, mover_baseline, weekly_cycle
 from fetch_costs.movers import moves
-from fetch_costs.query import report_window
+from fetch_costs.query import build_request, report_window
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import Known, summarise
 from render_email.chat import render_chat
@@ -21,6 +21,7 @@ from render_email.render import build_view, render_report
 from report_contract import CostReport, InvalidReport, MoverBaseline
 from report_contract.limits import MOVER_DAYS_BEFORE, MOVER_SAME_WEEKDAY, WEEKDAY_WEEKS
 
+from local.cost_explorer import FakeCostExplorer, SyntheticOrganisation
 from tests.fixtures.cost_explorer_answers import answer
 
 MONDAY = date(2026, 11, 23)
@@ -144,3 +145,20 @@ def test_the_report_refuses_a_baseline_outside_the_contract_and_reads_one_from_b
             CostReport.from_state({**state, "movers": {**state["movers"], "baseline": bad}})
     before = {k: v for k, v in state["movers"].items() if k != "baseline"}
     assert CostReport.from_state({**state, "movers": before}).mover_baseline is None
+
+
+def test_the_demo_monday_30_november_compares_with_the_mondays_before_and_ec2_is_no_longer_a_mover():
+    # GIVEN the synthetic small account (`make demo DATE=2026-11-30`), whose compute usage dips at weekends
+    day = date(2026, 11, 30)
+    ce = FakeCostExplorer(SyntheticOrganisation("small", seed=7, today=day + timedelta(days=1)))
+    start, end = report_window(day)
+    history_ = parse_history(start, end, "UnblendedCost", ce.all_pages(build_request(start, end, "UnblendedCost")))
+    r = summarise(history_, day, ReportSettings())
+    # THEN the movers are against the last 4 Mondays: the CloudWatch spike and the new Bedrock, not EC2
+    assert r.mover_baseline == MoverBaseline(MOVER_SAME_WEEKDAY, WEEKDAY_WEEKS)
+    assert [m.name for m in r.increases] == ["Amazon CloudWatch", "Amazon Bedrock"] and r.decreases == ()
+    # (EC2's Monday, $43.28, against the 7 days before with the weekend in them, $36.07, is +20%: it was a mover)
+    ec2 = "Amazon Elastic Compute Cloud - Compute"
+    known = Known(history_, day)
+    week = [d.recurring_charge(ec2) for d in days_before(known.day, day)]
+    assert known.today.recurring_charge(ec2) > sum(week) / len(week) * D("1.1")
