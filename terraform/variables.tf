@@ -399,7 +399,7 @@ variable "anomaly_min_percent" {
 }
 
 variable "mover_min_amount" {
-  description = "A top mover changed by at least this much against its 7-day average, in the report's currency: a number from 0 to 1,000,000,000,000 (fetch_costs reads it as MOVER_MIN_AMOUNT)."
+  description = "A top mover changed by at least this much against its average (of the 7 days before, or of the same weekday when costs follow a weekly cycle), in the report's currency: a number from 0 to 1,000,000,000,000 (fetch_costs reads it as MOVER_MIN_AMOUNT)."
   type        = number
   default     = 1
 

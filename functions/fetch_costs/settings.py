@@ -145,7 +145,7 @@ SETTINGS: tuple[Setting, ...] = (
         "MOVER_MIN_AMOUNT",
         "number",
         "1",
-        "a mover changed by at least this much against its average of the 7 days before...",
+        "a mover changed by at least this much against its average (of the 7 days before, or of the same weekday)...",
         minimum=Decimal(0),
         maximum=AMOUNT_MAX,
     ),

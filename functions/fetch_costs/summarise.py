@@ -22,6 +22,7 @@ from report_contract import (
     CostReport,
     DayTotal,
     Mover,
+    MoverBaseline,
     NewService,
     OneOffCharge,
     OtherAdjustment,
@@ -52,6 +53,7 @@ from fetch_costs.errors import ReportDayNotInHistory, ReportDoesNotReconcile
 from fetch_costs.forecast import month_end_forecast
 from fetch_costs.history import CREDITS, DISCOUNTS, REFUNDS, TAX, ZERO, CostHistory, Day
 from fetch_costs.monthly_fees import mark_monthly_fees
+from fetch_costs.mover_baseline import mover_baseline
 from fetch_costs.movers import find_movers
 from fetch_costs.query import first_of_previous_month
 from fetch_costs.settings import ReportSettings
@@ -132,6 +134,7 @@ class Findings:
 
     increases: tuple[Mover, ...]
     decreases: tuple[Mover, ...]
+    mover_baseline: MoverBaseline | None
     anomalies: list[Anomaly]
     baseline_days: int
     new_services: list[NewService]
@@ -151,7 +154,7 @@ def summarise(
     today, day_before = known.today, known.day(report_date - timedelta(days=1))
     before = known.back(1, AVERAGE_DAYS)
     months = month_totals(known)
-    findings = find_news(known, before, settings)
+    findings = find_news(known, settings)
     top, other = services_table(known, findings, settings.top_services)
     report = CostReport(
         report_date=report_date,
@@ -176,6 +179,7 @@ def summarise(
         other=other,
         increases=findings.increases,
         decreases=findings.decreases,
+        mover_baseline=findings.mover_baseline,
         anomalies=tuple(findings.anomalies[:MAX_LISTED]),
         anomaly_count=len(findings.anomalies),
         baseline_days=findings.baseline_days,
@@ -239,14 +243,18 @@ def month_totals(known: Known) -> Months:
     return Months(to_date, _period(known, previous, same_days_end), _period(known, previous, previous_end))
 
 
-def find_news(known: Known, before: list[Day], settings: ReportSettings) -> Findings:
-    """Movers against the days before, anomalies against the baseline, and new services.
+def find_news(known: Known, settings: ReportSettings) -> Findings:
+    """Movers against the days before or the same weekday (mover_baseline), anomalies against the baseline,
+    and new services.
 
     Movers and anomalies compare recurring charges: a support fee on the 1st is not news every month."""
     currency, names = known.history.currency, known.names
     recurring = {name: known.today.recurring_charge(name) for name in names}
+    baseline, compared = mover_baseline(known.day, known.report_date, known.first)
     averages = (
-        {name: (recurring[name], _mean([d.recurring_charge(name) for d in before])) for name in names} if before else {}
+        {name: (recurring[name], _mean([d.recurring_charge(name) for d in compared])) for name in names}
+        if compared
+        else {}
     )
     increases, decreases = find_movers(averages, settings, currency)
     baseline_days = known.back(1, BASELINE_DAYS)
@@ -261,7 +269,7 @@ def find_news(known: Known, before: list[Day], settings: ReportSettings) -> Find
     new_services = find_new_services(
         first_costs(known), amounts, known.report_date, known.first, settings.new_service_days
     )
-    return Findings(increases, decreases, anomalies, len(baseline_days), new_services)
+    return Findings(increases, decreases, baseline, anomalies, len(baseline_days), new_services)
 
 
 def first_costs(known: Known) -> dict[str, date]:

@@ -174,7 +174,7 @@ class ReportView:
     services: ServicesTable
     increases: tuple[MoverRow, ...]
     decreases: tuple[MoverRow, ...]
-    average_label: str  # "average of the 7 days before"
+    movers_label: str  # what the movers are against: "average of the 7 days before", "... of the last 4 Mondays"
     notes: tuple[str, ...]  # how the figures were made
     console_url: str
     requests_note: str

@@ -37,6 +37,7 @@ from report_contract.model import (
     Field,
     Forecast,
     Mover,
+    MoverBaseline,
     NewService,
     OneOffCharge,
     OtherLine,
@@ -105,6 +106,9 @@ class CostReport:
     other: OtherLine | None
     increases: tuple[Mover, ...]
     decreases: tuple[Mover, ...]
+    # What the movers' averages are over; None: the report's trailing average (a weekly or monthly report's,
+    # or a daily report without a day before it).
+    mover_baseline: MoverBaseline | None = None
     anomaly_count: int  # anomalies found (only the largest MAX_LISTED are listed)
     baseline_days: int  # days of history behind the anomaly baselines
     anomalies: tuple[Anomaly, ...]
@@ -181,6 +185,13 @@ class CostReport:
         Field("services.other", or_null("object"), "every other service added up (null when none)", OtherLine),
         Field("movers.increases", items(MAX_MOVERS), "largest increases against the average", Mover),
         Field("movers.decreases", items(MAX_MOVERS), "largest decreases against the average", Mover),
+        Field(
+            "movers.baseline",
+            or_null("object"),
+            "what the movers' averages are over (null: the report's average, as in a weekly or monthly report; "
+            "a payload without it reads as null)",
+            MoverBaseline,
+        ),
         Field("anomalies.count", whole(0), "anomalies found"),
         Field("anomalies.baselineDays", whole(0, MAX_WINDOW_DAYS), "days of history behind the baselines"),
         Field("anomalies.services", items(MAX_LISTED), "the largest anomalies", Anomaly),
@@ -384,6 +395,7 @@ class CostReport:
             "movers": {
                 "increases": [m.to_state() for m in self.increases],
                 "decreases": [m.to_state() for m in self.decreases],
+                "baseline": None if self.mover_baseline is None else self.mover_baseline.to_state(),
             },
             "anomalies": {
                 "count": self.anomaly_count,
@@ -485,9 +497,12 @@ def _read_findings(data: Mapping[str, Any], path: str) -> dict[str, Any]:
     anomalies = read_object(data, "anomalies", path, "count and services")
     new = read_object(data, "newServices", path, "count and services")
     at_movers, at_anomalies, at_new = f"{path}.movers", f"{path}.anomalies", f"{path}.newServices"
+    baseline = movers.get("baseline")
     return {
         "increases": read_items(movers, "increases", at_movers, "movers", MAX_MOVERS, Mover.from_state),
         "decreases": read_items(movers, "decreases", at_movers, "movers", MAX_MOVERS, Mover.from_state),
+        # Absent in a payload written before it (a redrive across a deploy): the average, as it then was.
+        "mover_baseline": None if baseline is None else MoverBaseline.from_state(baseline, f"{at_movers}.baseline"),
         "anomaly_count": read_int(anomalies, "count", at_anomalies),
         "baseline_days": read_int(anomalies, "baselineDays", at_anomalies, 0, MAX_WINDOW_DAYS),
         "anomalies": read_items(anomalies, "services", at_anomalies, "anomalies", MAX_LISTED, Anomaly.from_state),

@@ -21,12 +21,17 @@ from decimal import Decimal
 from typing import Any, ClassVar, NamedTuple
 
 from report_contract.limits import (
+    AVERAGE_DAYS,
     FLAGS,
     MAX_COUNT,
     MAX_OTHER_ADJUSTMENTS,
     MAX_PERIOD_DAYS,
     MAX_SECONDARY_ROWS,
     MAX_WINDOW_DAYS,
+    MIN_WEEKDAY_DAYS,
+    MOVER_BASELINES,
+    MOVER_DAYS_BEFORE,
+    MOVER_SAME_WEEKDAY,
     NAME_CHARS,
     NEW_SERVICE_DAYS_MAX,
     NEW_SERVICE_DAYS_MIN,
@@ -36,6 +41,7 @@ from report_contract.limits import (
     TOP_SERVICES_MAX,
     TOP_SERVICES_MIN,
     TREND_DAYS,
+    WEEKDAY_WEEKS,
 )
 from report_contract.spec import BREAKDOWNS, DEFAULT_REPORT_ID, REPORT_ID, REPORT_ID_CHARS, SCOPES
 from report_contract.wire import (
@@ -432,6 +438,44 @@ class Mover:
     def from_state(cls, value: Any, path: str) -> Mover:
         data = as_object(value, path, "name, amount, average")
         return cls(read_name(data, "name", path), read_amount(data, "amount", path), read_amount(data, "average", path))
+
+
+@dataclass(frozen=True)
+class MoverBaseline:
+    """What every mover's `average` is the mean of: the days before the report day, or the same weekday of
+    the weeks before (the history follows a weekly cycle; fetch_costs/mover_baseline.py)."""
+
+    kind: str  # MOVER_BASELINES
+    days: int  # how many days the average is over
+
+    # The most days of each kind; a weekday baseline has at least MIN_WEEKDAY_DAYS.
+    DAYS: ClassVar[dict[str, tuple[int, int]]] = {
+        MOVER_DAYS_BEFORE: (1, AVERAGE_DAYS),
+        MOVER_SAME_WEEKDAY: (MIN_WEEKDAY_DAYS, WEEKDAY_WEEKS),
+    }
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field(
+            "kind",
+            f"one of {', '.join(MOVER_BASELINES)}",
+            f"`{MOVER_DAYS_BEFORE}`: the days before the report day; `{MOVER_SAME_WEEKDAY}`: the same weekday of "
+            "the weeks before, when the history follows a weekly cycle",
+        ),
+        Field(
+            "days",
+            f"whole number 1 to {AVERAGE_DAYS} ({MOVER_SAME_WEEKDAY}: {MIN_WEEKDAY_DAYS} to {WEEKDAY_WEEKS})",
+            "how many days the movers' averages are over",
+        ),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"kind": self.kind, "days": self.days}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> MoverBaseline:
+        data = as_object(value, path, "kind and days")
+        kind = read_choice(require(data, "kind", path), f"{path}.kind", MOVER_BASELINES)
+        low, high = cls.DAYS[kind]
+        return cls(kind, read_int(data, "days", path, low, high))
 
 
 @dataclass(frozen=True)

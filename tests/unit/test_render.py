@@ -771,7 +771,7 @@ def test_the_average_and_the_run_rate_each_have_one_label_in_both_parts() -> Non
         assert "7-day average" not in flat, "the old label, which named both figures"
         assert "average daily cost of the last" not in flat
     view = build_view(report)
-    assert view.average_label == "average of the 7 days before"
+    assert view.movers_label == "average of the 7 days before"
     assert any("run rate of the last 7 days" in s.note for s in view.stats)
 
 

@@ -51,6 +51,7 @@ def objects(report: CostReport) -> list[Any]:
     found: list[Any] = [report, report.breakdown, *report.breakdown.other, report.forecast, report.settings]
     found += [p for p in (report.average, report.month_to_date, report.last_month_to_date, report.last_month) if p]
     found += [*report.daily, *report.top, *([report.other] if report.other else [])]
+    found += [report.mover_baseline] if report.mover_baseline else []
     return found + [*report.increases, *report.decreases, *report.anomalies, *report.new_services]
 
 
