@@ -152,7 +152,6 @@ def summarise(
     history = mark_monthly_fees(history, identity.lines.by)
     known = Known(history, report_date)
     today, day_before = known.today, known.day(report_date - timedelta(days=1))
-    before = known.back(1, AVERAGE_DAYS)
     months = month_totals(known)
     findings = find_news(known, settings)
     top, other = services_table(known, findings, settings.top_services)
@@ -167,7 +166,7 @@ def summarise(
         **one_off_figures(today),
         daily=tuple(DayTotal(day, e.total if (e := known.day(day)) is not None else None) for day in known.trend_days),
         **day_before_figures(day_before),
-        average=average(before),
+        average=average(known.back(1, AVERAGE_DAYS)),
         month_to_date=months.to_date,
         last_month_to_date=months.last_to_date,
         last_month=months.last,
