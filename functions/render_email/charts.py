@@ -1,5 +1,6 @@
-"""The email's trends: bars for the HTML part (table cells whose bottom border is the bar), block-character
-sparklines for the text part. Heights are relative to the largest value; a day without data has no bar."""
+"""The email's trends: bars for the HTML part (table cells with a height and a bgcolor, drawn by the template's
+`bars` macro), block-character sparklines for the text part. Heights are relative to the largest value; a
+day without data has no bar."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ TREND_BAR_PX = 16  # height of a service's trend
 DAILY_BAR_PX = 40  # height of the headline's chart of the daily total
 _SPARKS = "▁▂▃▄▅▆▇█"
 
-# Colours: every text colour has at least 4.5:1 contrast on white (WCAG AA).
-BAR = "#9ca3af"
-BAR_TODAY = "#374151"
-BAR_ALERT = "#b91c1c"
-BAR_NONE = "#e5e7eb"
+# Colours of the bars: mid-tones with at least 3:1 contrast (WCAG 2.1 1.4.11, non-text) both on the white card
+# and on a dark canvas, so they stay readable whichever way a forced-dark client turns them (a dark grey "today"
+# became near-black on black there). The report day is blue, or red when it is an anomaly: hue, not shade.
+BAR = "#7c8594"
+BAR_TODAY = "#2563eb"
+BAR_ALERT = "#dc2626"
+BAR_NONE = "#d1d5db"  # the 1 px baseline of a day with no data or nothing spent: not data, no contrast needed
+BAR_COLOURS = (BAR, BAR_TODAY, BAR_ALERT)
 
 
 @dataclass(frozen=True)
