@@ -199,3 +199,30 @@ def test_the_button_reads_4_5_to_1_and_stands_out_3_to_1_on_a_dark_canvas() -> N
     assert len(buttons) == 1
     fill, ink = buttons[0].style["background-color"], buttons[0].style["color"]
     assert contrast(ink, fill) >= 4.5 and contrast(fill, "#121212") >= 3
+
+
+# Word's widest border is 6 pt (8 px), so a wider one comes out flattened in Outlook on Windows (issue 14 found
+# the charts' bars, 16 and 40 px bottom borders, capped there): a size is drawn with height, not a border.
+WORD_MAX_BORDER_PX = 8
+
+
+def border_widths(e: Element) -> list[int]:
+    return [
+        int(part[:-2])
+        for name, value in e.style.items()
+        if name.startswith("border") and name not in ("border-radius", "border-collapse", "border-spacing")
+        for part in value.split()
+        if part.endswith("px") and part[:-2].isdigit()
+    ]
+
+
+@pytest.mark.parametrize("golden", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_no_border_is_wider_than_word_draws_one(golden: Path) -> None:
+    wide = [
+        e for e in elements(golden.read_text(encoding="utf-8")) if max(border_widths(e), default=0) > WORD_MAX_BORDER_PX
+    ]
+    assert wide == [], f"borders wider than {WORD_MAX_BORDER_PX} px, which Outlook on Windows flattens: {wide[:3]}"
+
+
+def test_a_bar_drawn_as_a_bottom_border_is_too_wide_for_word() -> None:
+    assert border_widths(elements('<td width="5" style="border-bottom:16px solid #9ca3af"></td>')[0]) == [16]
