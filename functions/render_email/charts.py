@@ -1,6 +1,6 @@
 """The email's trends: bars for the HTML part (table cells with a height and a bgcolor, drawn by the template's
 `bars` macro), block-character sparklines for the text part. Heights are relative to the largest value; a
-day without data has no bar."""
+day without data (before the account's first cost data) has no bar at all, and a day of $0 a 1 px baseline."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ BAR_COLOURS = (BAR, BAR_TODAY, BAR_ALERT)
 
 @dataclass(frozen=True)
 class Bar:
-    height: int  # px, 0 = a flat baseline
+    height: int | None  # px; 0: a flat baseline (nothing spent); None: no bar (no data that day)
     color: str
 
 
@@ -46,10 +46,10 @@ def sparkline(values: Sequence[Decimal | None]) -> str:
 
 
 def bars(values: Sequence[Decimal | None], height: int, today: str = BAR_TODAY) -> tuple[Bar, ...]:
-    """The days oldest first, the last one (the report day) in `today`'s colour; no data or 0 is flat."""
+    """The days oldest first, the last one (the report day) in `today`'s colour; 0 is flat, no data no bar."""
     heights = bar_heights(values, height)
     last = len(heights) - 1
-    return tuple(Bar(h or 0, BAR_NONE if not h else today if n == last else BAR) for n, h in enumerate(heights))
+    return tuple(Bar(h, BAR_NONE if not h else today if n == last else BAR) for n, h in enumerate(heights))
 
 
 def trend_bars(trend: Sequence[Decimal], anomaly: bool) -> tuple[Bar, ...]:

@@ -226,3 +226,18 @@ def test_no_border_is_wider_than_word_draws_one(golden: Path) -> None:
 
 def test_a_bar_drawn_as_a_bottom_border_is_too_wide_for_word() -> None:
     assert border_widths(elements('<td width="5" style="border-bottom:16px solid #9ca3af"></td>')[0]) == [16]
+
+
+# --- Days without data --------------------------------------------------------------------------------
+
+
+def test_the_days_before_an_accounts_first_cost_data_have_no_bar_not_a_stub() -> None:
+    # GIVEN the two-day-old account's email: its daily chart's 12 oldest days have no cost data (null totals)
+    html = (TESTS / "golden" / "young-account-eur.html").read_text(encoding="utf-8")
+    found = elements(html)
+    start = next(n for n, e in enumerate(found) if e.tag == "table" and e.attrs.get("class") == "bars")
+    columns = [e for e in found[start + 2 :] if e.tag == "td" and e.attrs.get("width") == "14"]
+    # THEN those days are empty columns (no colour at all: the text part's sparkline leaves them blank too),
+    # and only the account's two days are drawn
+    assert len(columns) == 14
+    assert [("bgcolor" in c.attrs) for c in columns] == [False] * 12 + [True] * 2
