@@ -164,7 +164,7 @@ def summarise(
         history_start=history.start,
         breakdown=breakdown(today),
         **one_off_figures(today),
-        daily=tuple(DayTotal(day, e.total if (e := known.day(day)) is not None else None) for day in known.trend_days),
+        daily=daily_totals(known),
         **day_before_figures(day_before),
         average=average(known.back(1, AVERAGE_DAYS)),
         month_to_date=months.to_date,
@@ -190,6 +190,12 @@ def summarise(
     )
     check_reconciles(report)
     return report
+
+
+def daily_totals(known: Known) -> tuple[DayTotal, ...]:
+    """The chart's days: each day's net total and its one-off part (None before the first cost data)."""
+    days = ((day, known.day(day)) for day in known.trend_days)
+    return tuple(DayTotal(day, None) if e is None else DayTotal(day, e.total, e.one_off) for day, e in days)
 
 
 def average(before: list[Day]) -> Average | None:

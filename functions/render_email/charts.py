@@ -21,8 +21,9 @@ _SPARKS = "▁▂▃▄▅▆▇█"
 BAR = "#7c8594"
 BAR_TODAY = "#2563eb"
 BAR_ALERT = "#dc2626"
+BAR_ONE_OFF = "#d97706"  # a day of the daily chart with one-off charges, drawn without them (amber: 3.2:1 on white)
 BAR_NONE = "#d1d5db"  # the 1 px baseline of a day with no data or nothing spent: not data, no contrast needed
-BAR_COLOURS = (BAR, BAR_TODAY, BAR_ALERT)
+BAR_COLOURS = (BAR, BAR_TODAY, BAR_ALERT, BAR_ONE_OFF)
 
 
 @dataclass(frozen=True)
@@ -57,5 +58,13 @@ def trend_bars(trend: Sequence[Decimal], anomaly: bool) -> tuple[Bar, ...]:
     return bars(trend, TREND_BAR_PX, BAR_ALERT if anomaly else BAR_TODAY)
 
 
-def daily_bars(totals: Sequence[Decimal | None]) -> tuple[Bar, ...]:
-    return bars(totals, DAILY_BAR_PX)
+def daily_bars(totals: Sequence[Decimal | None], one_off: Sequence[bool] = ()) -> tuple[Bar, ...]:
+    """The headline's chart. `one_off` marks the days (before the report day) that had one-off charges: the
+    totals given are then without them, and those bars are amber, so the 1st's tax and support neither dwarf
+    the other days for two weeks nor pass for usage."""
+    drawn = bars(totals, DAILY_BAR_PX)
+    last = len(drawn) - 1
+    return tuple(
+        Bar(b.height, BAR_ONE_OFF) if n < last and b.height and n < len(one_off) and one_off[n] else b
+        for n, b in enumerate(drawn)
+    )

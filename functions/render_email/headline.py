@@ -210,7 +210,16 @@ def stats(report: CostReport, money: Money) -> tuple[Stat, ...]:
 def daily_caption(report: CostReport) -> str:
     if not report.daily:
         return ""
-    return f"Daily cost, {short_date(report.daily[0].day)} to {short_date(report.daily[-1].day)}"
+    span = f"{short_date(report.daily[0].day)} to {short_date(report.daily[-1].day)}"
+    if not any(day.one_off for day in report.daily):
+        return f"Daily cost, {span}"
+    # The chart leaves one-off charges out (charts.daily_bars): say so; the HTML's key says which bars had them.
+    return f"Daily cost without one-off charges, {span}"
+
+
+def daily_key(report: CostReport) -> str:
+    """The HTML chart's key to its amber bars (charts.BAR_ONE_OFF), when a day before the report day has one."""
+    return "Amber: a day that had one-off charges." if any(day.one_off for day in report.daily[:-1]) else ""
 
 
 def one_off_note(report: CostReport, money: Money) -> str:

@@ -188,6 +188,7 @@ class ReportView:
     lines_of: Lines = Lines()  # what the services table's lines are (the default report: services)
     secondary: SecondaryTable | None = None
     wording: Wording = Wording()
+    daily_key: str = ""  # the HTML chart's key to its amber bars (days with one-off charges), or ""
     resent: str = ""  # "Resent on request: first sent Sat 21 Nov 2026, 08:00 UTC" for a forced resend, else ""
 
     # The names the templates use.

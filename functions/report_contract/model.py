@@ -107,19 +107,40 @@ def or_null(form: str) -> str:
 class DayTotal:
     day: date
     total: Decimal | None  # None: before the account's first cost data
+    one_off: Decimal = Decimal(0)  # the part of `total` that is one-off charges (tax and support on the 1st)
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("date", DATE, "the day"),
         Field("total", or_null(BAR_AMOUNT), "its net total; null before the account's first cost data"),
+        Field(
+            "oneOff",
+            BAR_AMOUNT,
+            "the part of `total` that is one-off charges (the chart draws the day without them); absent when none, "
+            "so a day without them reads as it always did",
+            optional=True,
+        ),
     )
 
+    @property
+    def recurring(self) -> Decimal | None:
+        """The day without its one-off charges: what the chart draws, so a 1st of the month's tax and support
+        do not dwarf the other days for two weeks. None before the account's first cost data."""
+        return None if self.total is None else self.total - self.one_off
+
     def to_state(self) -> dict[str, Any]:
-        return {"date": self.day.isoformat(), "total": optional(self.total, bar)}
+        state: dict[str, Any] = {"date": self.day.isoformat(), "total": optional(self.total, bar)}
+        if self.total is not None and bar(self.one_off) != "0":
+            state["oneOff"] = bar(self.one_off)
+        return state
 
     @classmethod
     def from_state(cls, value: Any, path: str) -> DayTotal:
         data = as_object(value, path, "date and total")
-        return cls(read_date(data, "date", path), read_optional_amount(data, "total", path))
+        total = read_optional_amount(data, "total", path)
+        one_off = read_amount(data, "oneOff", path) if "oneOff" in data else Decimal(0)
+        if total is None and one_off:
+            raise InvalidReport(f"{path}.oneOff: a day without data ({path}.total is null) has no one-off charges")
+        return cls(read_date(data, "date", path), total, one_off)
 
 
 @dataclass(frozen=True)

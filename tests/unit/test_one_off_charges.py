@@ -174,3 +174,44 @@ def test_a_payload_from_before_the_recurring_fields_reads_and_compares_as_before
     report = CostReport.from_state(costs)
 
     assert report.versus_day_before == (D(20), D(132), False)
+
+
+# --- The daily chart ------------------------------------------------------------------------------
+
+
+def test_the_chart_draws_each_day_without_its_one_off_charges_and_marks_the_earlier_ones_amber():
+    from render_email.charts import BAR_ONE_OFF, BAR_TODAY
+
+    # GIVEN the 3rd: $20 of EC2 a day, and $112 of support and tax on the 1st
+    view = build_view(model(usage_with_fees_on_the_1st, date(2026, 12, 3)))
+
+    # THEN the 1st is as tall as the other days (its usage), not 6.6 times taller, and amber
+    first = len(view.daily_bars) - 3
+    heights = {bar.height for bar in view.daily_bars}
+    assert heights == {40}, heights
+    assert view.daily_bars[first].color == BAR_ONE_OFF
+    assert [b.color for b in view.daily_bars].count(BAR_ONE_OFF) == 1
+    assert view.daily_bars[-1].color == BAR_TODAY
+    # AND the caption says so, the HTML's key names the colour, and the text part's sparkline is flat
+    assert view.daily_caption == "Daily cost without one-off charges, Fri 20 Nov to Thu 3 Dec"
+    assert view.daily_key == "Amber: a day that had one-off charges."
+    assert view.daily_spark == "█" * 14
+    assert "Amber" not in render_report(model(usage_with_fees_on_the_1st, date(2026, 12, 3))).text
+
+
+def test_without_one_off_charges_in_the_window_the_chart_is_the_daily_total():
+    view = build_view(model(lambda day: [(EC2, "Usage", "20" if day.day % 2 else "10")], date(2026, 11, 20)))
+
+    assert view.daily_caption == "Daily cost, Sat 7 Nov to Fri 20 Nov" and view.daily_key == ""
+    assert [bar.height for bar in view.daily_bars][:2] == [40, 20]
+
+
+def test_a_day_s_one_off_part_travels_only_when_it_has_one_and_never_on_a_day_without_data():
+    costs = state(usage_with_fees_on_the_1st, date(2026, 12, 3))
+    days = {day["date"]: day for day in costs["daily"]}
+    assert days["2026-12-01"] == {"date": "2026-12-01", "total": "132", "oneOff": "112"}
+    assert days["2026-12-02"] == {"date": "2026-12-02", "total": "20"}
+
+    costs["daily"][0] = {"date": costs["daily"][0]["date"], "total": None, "oneOff": "1"}
+    with pytest.raises(InvalidReport, match=r"daily\[0\]\.oneOff: a day without data"):
+        CostReport.from_state(costs)
