@@ -127,6 +127,13 @@ DATASETS: tuple[Dataset | PeriodDataset, ...] = (
         ReportSettings(daily_budget=Decimal(175), monthly_budget=Decimal(5000), top_services=5),
     ),
     Dataset(
+        "monday",
+        "Monday 30 November: the weekend's dip ends, so the movers are judged against the last 4 Mondays (the "
+        "history shows a weekly cycle), not the 7 days before; the changes in the headline stay day-on-day",
+        date(2026, 11, 30),
+        synthetic("small", date(2026, 11, 30)),
+    ),
+    Dataset(
         "young-account-eur",
         "two days old, in euros, credits covering the usage: no forecast or anomaly checks",
         date(2026, 11, 20),
