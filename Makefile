@@ -68,7 +68,7 @@ TEAMS ?= 10 100 1000
 bench-org: $(STAMP) ## Benchmark N team reports in one run (TEAMS="10 100 1000"); writes its section of docs/performance.md
 	$(BIN)/python -m scripts.bench_org --teams $(TEAMS) --write docs/performance.md
 
-screenshots: $(STAMP) ## Render out/report.html in headless Chromium at 375 and 600 px into out/ (needs chromium)
+screenshots: $(STAMP) ## Render out/report.html in headless Chromium at 375, 600 and 1,024 px and dark into out/ (needs chromium)
 	$(BIN)/python -m scripts.screenshots --profile $(PROFILE)
 
 golden: $(STAMP) ## Rewrite the golden emails in tests/golden/ from the current code; review the diff

@@ -1,16 +1,24 @@
-"""`make screenshots`: the demo email in headless Chromium at a phone's width (375 px) and at the
-600 px the email is designed for, as out/report-375.png and out/report-600.png.
+"""`make screenshots`: the demo email in headless Chromium at a phone's width (375 px), at the 600 px
+the email is designed for and in a 1,024 px desktop window, as out/report-375.png, out/report-600.png and
+out/report-1024.png; and twice in dark mode at 600 px: out/report-dark.png as a forced-dark client draws
+it (the Gmail and Outlook apps invert light colours whatever the email declares: Chromium's own forced
+dark, with the email's color-scheme meta removed because Chromium, unlike those clients, honours it) and
+out/report-prefers-dark.png as a client that honours the declaration does (Apple Mail: as drawn).
 
     python -m scripts.screenshots [--html out/report.html] [--profile small|large-org]
 
 Chromium is not installed for you: on Debian or Ubuntu, `sudo apt-get install chromium`. If
 out/report.html does not exist, the demo is run first to make it. Each screenshot is taken in a
 window taller than the email and then trimmed to the email's height (no image library needed).
+measure() is what tests/golden/test_email_in_chromium.py reads: the layout at a width, from the DOM.
 """
 
 from __future__ import annotations
 
 import argparse
+import html as html_escape
+import json
+import re
 import shutil
 import struct
 import subprocess
@@ -20,8 +28,14 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WIDTHS = (375, 600)
+WIDTHS = (375, 600, 1024)
+DARK_WIDTH = 600
 WINDOW_HEIGHT = 6000
+# Chromium's forced dark (the algorithm Android WebView and the Gmail app build on), and
+# prefers-color-scheme: dark for the page.
+FORCED_DARK = ("--blink-settings=forceDarkModeEnabled=true", "--force-dark-mode")
+PREFERS_DARK = ("--force-dark-mode",)
+COLOR_SCHEME_META = re.compile(r'<meta name="(?:color-scheme|supported-color-schemes)"[^>]*>\n?')
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
     "--headless",
@@ -39,12 +53,13 @@ def find_browser() -> str | None:
     return next((path for name in BROWSERS if (path := shutil.which(name))), None)
 
 
-def screenshot(browser: str, html: Path, png: Path, width: int) -> None:
+def screenshot(browser: str, html: Path, png: Path, width: int, extra: tuple[str, ...] = ()) -> None:
     with tempfile.TemporaryDirectory(prefix="cost-notifier-chromium-") as profile:
         subprocess.run(
             [
                 browser,
                 *FLAGS,
+                *extra,
                 f"--user-data-dir={profile}",
                 f"--screenshot={png}",
                 f"--window-size={width},{WINDOW_HEIGHT}",
@@ -56,6 +71,58 @@ def screenshot(browser: str, html: Path, png: Path, width: int) -> None:
             timeout=120,
         )
     trim_bottom(png)
+
+
+def forced_dark(browser: str, html: Path, png: Path) -> None:
+    """The email as a forced-dark client draws it: Chromium inverts only pages that do not declare dark support."""
+    with tempfile.TemporaryDirectory(prefix="cost-notifier-dark-") as folder:
+        copy = Path(folder) / "report.html"
+        copy.write_text(COLOR_SCHEME_META.sub("", html.read_text(encoding="utf-8")), encoding="utf-8")
+        screenshot(browser, copy, png, DARK_WIDTH, FORCED_DARK)
+
+
+# --- Measuring the layout: the email in an iframe of the given width (a headless window is at least 500 px
+# wide), a script writes what it finds into the DOM, and --dump-dom prints it. --------------------------
+
+_MEASURE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="email" width="%(width)d" height="%(height)d" style="border:0" srcdoc="%(email)s"></iframe>
+<script>
+document.getElementById("email").addEventListener("load", (event) => {
+  const doc = event.target.contentDocument;
+  const charts = [...doc.querySelectorAll("table.bars")].map((table) => {
+    const box = table.getBoundingClientRect();
+    return [...table.querySelectorAll("td[bgcolor]")].map((cell) => {
+      const bar = cell.getBoundingClientRect();
+      return {height: Number(cell.getAttribute("height")), drawn: bar.height, width: bar.width,
+              above: box.bottom - bar.bottom, colour: cell.getAttribute("bgcolor")};
+    });
+  });
+  const out = document.createElement("pre");
+  out.id = "measured";
+  out.textContent = JSON.stringify({viewport: doc.documentElement.clientWidth,
+    scrollWidth: doc.documentElement.scrollWidth, charts: charts});
+  document.body.appendChild(out);
+});
+</script></body></html>"""
+
+
+def measure(browser: str, html: str, width: int) -> dict:
+    """The email at `width` px: {"viewport", "scrollWidth", "charts": [[{height, drawn, width, above, colour}]]}."""
+    page = _MEASURE % {"width": width, "height": WINDOW_HEIGHT, "email": html_escape.escape(html, quote=True)}
+    with tempfile.TemporaryDirectory(prefix="cost-notifier-measure-") as folder:
+        path = Path(folder) / "measure.html"
+        path.write_text(page, encoding="utf-8")
+        done = subprocess.run(
+            [browser, *FLAGS, f"--user-data-dir={folder}/profile", "--dump-dom", path.as_uri()],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+    found = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout, re.S)
+    if found is None:
+        raise RuntimeError(f"Chromium printed no measurement for the email at {width} px")
+    return json.loads(html_escape.unescape(found.group(1)))
 
 
 # --- PNG: read rows, drop the trailing background, write back (8-bit RGB or RGBA, not interlaced) ----
@@ -157,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         png = out / f"report-{width}.png"
         screenshot(browser, html, png, width)
         print(f"Wrote {png} ({width} px wide) from {html}")
+    forced_dark(browser, html, out / "report-dark.png")
+    print(f"Wrote {out / 'report-dark.png'} (forced dark, {DARK_WIDTH} px) from {html}")
+    screenshot(browser, html, out / "report-prefers-dark.png", DARK_WIDTH, PREFERS_DARK)
+    print(f"Wrote {out / 'report-prefers-dark.png'} (prefers-color-scheme: dark, {DARK_WIDTH} px) from {html}")
     return 0
 
 

@@ -342,7 +342,7 @@ variable "top_services" {
 }
 
 variable "daily_budget" {
-  description = "The day's net total is compared with this amount, in the report's currency, and the subject says Over budget above it: greater than 0 and below 1,000,000,000,000, such as 150 or 99.5. Null (the default) means no budget (fetch_costs reads it as DAILY_BUDGET; unset when null)."
+  description = "The day's recurring spend (its net total minus one-off charges such as tax and support on the 1st) is compared with this amount, in the report's currency, and the subject says Over budget above it: greater than 0 and below 1,000,000,000,000, such as 150 or 99.5. Null (the default) means no budget (fetch_costs reads it as DAILY_BUDGET; unset when null)."
   type        = number
   default     = null
 
@@ -423,7 +423,7 @@ variable "anomaly_min_percent" {
 }
 
 variable "mover_min_amount" {
-  description = "A top mover changed by at least this much against its 7-day average, in the report's currency: a number from 0 to 1,000,000,000,000 (fetch_costs reads it as MOVER_MIN_AMOUNT)."
+  description = "A top mover changed by at least this much against its average (of the 7 days before, or of the same weekday when costs follow a weekly cycle), in the report's currency: a number from 0 to 1,000,000,000,000 (fetch_costs reads it as MOVER_MIN_AMOUNT)."
   type        = number
   default     = 1
 

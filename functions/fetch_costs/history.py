@@ -112,6 +112,12 @@ RECORD_TYPES: dict[str, RecordType] = {
 }
 
 
+# The adjustments whose every record type is one-off (tax, refunds): all of a day's amount of them is one-off.
+ONE_OFF_KINDS = tuple(
+    kind for kind in ADJUSTMENTS if {spec.one_off for spec in RECORD_TYPES.values() if spec.kind == kind} == {True}
+)
+
+
 def record_type_key(record_type: str) -> str:
     """The spelling-independent form of a record type: "Savings Plan negation" -> "savingsplannegation"."""
     return "".join(record_type.split()).casefold()
@@ -163,6 +169,18 @@ class Day:
         compare, so a monthly fee is not an anomaly every month."""
         with localcontext(EXACT):
             return self.charges.get(service, ZERO) - self.one_off_charges.get(service, ZERO)
+
+    def one_off_parts(self) -> dict[str, Decimal]:
+        """The one-off part of the day by what it is: each service's one-off charges under its name, tax and
+        refunds (ONE_OFF_KINDS) as "Tax" and "Refunds". Nonzero ones only; they add up to `one_off`."""
+        parts: dict[str, Decimal] = {}
+        with localcontext(EXACT):
+            for name, amount in [
+                *self.one_off_charges.items(),
+                *((k.capitalize(), self.adjustments[k]) for k in ONE_OFF_KINDS),
+            ]:
+                parts[name] = parts.get(name, ZERO) + amount
+        return {name: amount for name, amount in parts.items() if amount != 0}
 
     @property
     def recurring(self) -> Decimal:

@@ -1,11 +1,11 @@
 """Top movers: the services whose cost on the report day moved most against their own recent average. Pure.
 
-A service moves when its change against the average of the days before the report day (7 days, fewer
-for a young account) is at least MOVER_MIN_AMOUNT *and* at least MOVER_MIN_PERCENT of that average (a
-service that had no cost before passes the relative test). A change shown as 0 in the report's currency
-(less than half a cent), or a service shown as 0 both on the day and on average, is no move whatever the
-thresholds (both may be 0). The largest increases and the largest decreases are listed, at most MAX_MOVERS
-of each.
+A service moves when its change against its average (of the 7 days before the report day, fewer for a
+young account, or of the same weekday of the weeks before: fetch_costs/mover_baseline.py) is at least
+MOVER_MIN_AMOUNT *and* at least MOVER_MIN_PERCENT of that average (a service that had no cost before passes
+the relative test). A change shown as 0 in the report's currency (less than half a cent), or a service shown
+as 0 both on the day and on average, is no move whatever the thresholds (both may be 0). The largest
+increases and the largest decreases are listed, at most MAX_MOVERS of each.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def moves(amount: Decimal, average: Decimal, min_amount: Decimal, min_percent: D
 def find_movers(
     services: Mapping[str, tuple[Decimal, Decimal]], settings: ReportSettings, currency: str
 ) -> tuple[tuple[Mover, ...], tuple[Mover, ...]]:
-    """services: name -> (amount on the report day, average of the days before), in `currency`. Returns
+    """services: name -> (amount on the report day, its average over the baseline's days), in `currency`. Returns
     (increases, decreases), largest change first; ties by name."""
     moved = [
         Mover(name, amount, average)

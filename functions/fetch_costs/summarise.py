@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
+from typing import Any
 
 from report_contract import (
     Anomaly,
@@ -22,7 +23,9 @@ from report_contract import (
     CreditBalance,
     DayTotal,
     Mover,
+    MoverBaseline,
     NewService,
+    OneOffCharge,
     OtherAdjustment,
     OtherLine,
     PeriodTotal,
@@ -38,6 +41,7 @@ from report_contract.limits import (
     FLAG_NEW,
     FORECAST_BASIS_DAYS,
     MAX_LISTED,
+    MAX_ONE_OFF_CHARGES,
     MAX_OTHER_ADJUSTMENTS,
     MIN_BASELINE_DAYS,
     TREND_DAYS,
@@ -50,6 +54,8 @@ from fetch_costs.currency import rounds_to_zero
 from fetch_costs.errors import ReportDayNotInHistory, ReportDoesNotReconcile
 from fetch_costs.forecast import month_end_forecast
 from fetch_costs.history import CREDITS, DISCOUNTS, REFUNDS, TAX, ZERO, CostHistory, Day
+from fetch_costs.monthly_fees import mark_monthly_fees
+from fetch_costs.mover_baseline import mover_baseline
 from fetch_costs.movers import find_movers
 from fetch_costs.query import first_of_previous_month
 from fetch_costs.settings import ReportSettings
@@ -130,6 +136,7 @@ class Findings:
 
     increases: tuple[Mover, ...]
     decreases: tuple[Mover, ...]
+    mover_baseline: MoverBaseline | None
     anomalies: list[Anomaly]
     baseline_days: int
     new_services: list[NewService]
@@ -144,11 +151,11 @@ def summarise(
 ) -> CostReport:
     """The report model of the report day: every figure the email shows, checked to add up. `identity` says
     which report it is (its lines are of its breakdown); `secondary` is its secondary section, if any."""
+    history = mark_monthly_fees(history, identity.lines.by)
     known = Known(history, report_date)
     today, day_before = known.today, known.day(report_date - timedelta(days=1))
-    before = known.back(1, AVERAGE_DAYS)
     months = month_totals(known)
-    findings = find_news(known, before, settings)
+    findings = find_news(known, settings)
     top, other = services_table(known, findings, settings.top_services)
     report = CostReport(
         report_date=report_date,
@@ -158,22 +165,21 @@ def summarise(
         requests=history.requests,
         history_start=history.start,
         breakdown=breakdown(today),
-        one_off=today.one_off,
-        daily=tuple(DayTotal(day, e.total if (e := known.day(day)) is not None else None) for day in known.trend_days),
-        day_before=day_before.total if day_before is not None else None,
-        average=Average(len(before), _mean([d.total for d in before])) if before else None,
+        **one_off_figures(today),
+        daily=daily_totals(known),
+        **day_before_figures(day_before),
+        average=average(known.back(1, AVERAGE_DAYS)),
         month_to_date=months.to_date,
         last_month_to_date=months.last_to_date,
         last_month=months.last,
         forecast=month_end_forecast(history, report_date, months.to_date.total),
-        budget=settings.daily_budget,
-        monthly_budget=settings.monthly_budget,
-        credit_balance=credit_balance(known, settings.credit_balance),
+        **budget_figures(known, settings),
         service_count=len(today.charges),
         top=top,
         other=other,
         increases=findings.increases,
         decreases=findings.decreases,
+        mover_baseline=findings.mover_baseline,
         anomalies=tuple(findings.anomalies[:MAX_LISTED]),
         anomaly_count=len(findings.anomalies),
         baseline_days=findings.baseline_days,
@@ -185,6 +191,36 @@ def summarise(
     )
     check_reconciles(report)
     return report
+
+
+def daily_totals(known: Known) -> tuple[DayTotal, ...]:
+    """The chart's days: each day's net total and its one-off part (None before the first cost data)."""
+    days = ((day, known.day(day)) for day in known.trend_days)
+    return tuple(DayTotal(day, None) if e is None else DayTotal(day, e.total, e.one_off) for day, e in days)
+
+
+def average(before: list[Day]) -> Average | None:
+    """The mean of the days before, and of their recurring totals when any of them had one-off charges."""
+    if not before:
+        return None
+    recurring = _mean([d.recurring for d in before]) if any(d.one_off != 0 for d in before) else None
+    return Average(len(before), _mean([d.total for d in before]), recurring)
+
+
+def one_off_figures(today: Day) -> dict[str, Any]:
+    """The report day's one-off total, and its largest one-off charges by size (MAX_ONE_OFF_CHARGES), then
+    by name."""
+    parts = today.one_off_parts()
+    ranked = sorted(parts, key=lambda name: (-abs(parts[name]), name))[:MAX_ONE_OFF_CHARGES]
+    return {"one_off": today.one_off, "one_off_charges": tuple(OneOffCharge(name, parts[name]) for name in ranked)}
+
+
+def day_before_figures(day_before: Day | None) -> dict[str, Any]:
+    """The day before's net total, and its recurring total when it had one-off charges (else None)."""
+    if day_before is None:
+        return {"day_before": None, "day_before_recurring": None}
+    recurring = day_before.recurring if day_before.one_off != 0 else None
+    return {"day_before": day_before.total, "day_before_recurring": recurring}
 
 
 def breakdown(today: Day) -> Breakdown:
@@ -213,6 +249,15 @@ def month_totals(known: Known) -> Months:
     return Months(to_date, _period(known, previous, same_days_end), _period(known, previous, previous_end))
 
 
+def budget_figures(known: Known, settings: ReportSettings) -> dict[str, Any]:
+    """What the day is judged against: the daily and monthly budgets, and the credits left."""
+    return {
+        "budget": settings.daily_budget,
+        "monthly_budget": settings.monthly_budget,
+        "credit_balance": credit_balance(known, settings.credit_balance),
+    }
+
+
 def credit_balance(known: Known, balance: Decimal | None) -> CreditBalance | None:
     """The credits left of CREDIT_BALANCE (remaining on the 1st of the report's month) once this month's are
     applied, and the burn: the mean credits used a day over the FORECAST_BASIS_DAYS days ending on the report
@@ -228,14 +273,18 @@ def credit_balance(known: Known, balance: Decimal | None) -> CreditBalance | Non
     return CreditBalance(balance, used, burn, len(basis))
 
 
-def find_news(known: Known, before: list[Day], settings: ReportSettings) -> Findings:
-    """Movers against the days before, anomalies against the baseline, and new services.
+def find_news(known: Known, settings: ReportSettings) -> Findings:
+    """Movers against the days before or the same weekday (mover_baseline), anomalies against the baseline,
+    and new services.
 
     Movers and anomalies compare recurring charges: a support fee on the 1st is not news every month."""
     currency, names = known.history.currency, known.names
     recurring = {name: known.today.recurring_charge(name) for name in names}
+    baseline, compared = mover_baseline(known.day, known.report_date, known.first)
     averages = (
-        {name: (recurring[name], _mean([d.recurring_charge(name) for d in before])) for name in names} if before else {}
+        {name: (recurring[name], _mean([d.recurring_charge(name) for d in compared])) for name in names}
+        if compared
+        else {}
     )
     increases, decreases = find_movers(averages, settings, currency)
     baseline_days = known.back(1, BASELINE_DAYS)
@@ -250,7 +299,7 @@ def find_news(known: Known, before: list[Day], settings: ReportSettings) -> Find
     new_services = find_new_services(
         first_costs(known), amounts, known.report_date, known.first, settings.new_service_days
     )
-    return Findings(increases, decreases, anomalies, len(baseline_days), new_services)
+    return Findings(increases, decreases, baseline, anomalies, len(baseline_days), new_services)
 
 
 def first_costs(known: Known) -> dict[str, date]:

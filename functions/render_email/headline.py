@@ -8,7 +8,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from report_contract import CostReport, Forecast
+from report_contract.cost_report import Versus
 from report_contract.limits import AVERAGE_DAYS, FORECAST_BASIS_DAYS, MIN_FORECAST_DAYS
+from report_contract.wire import exact_sum
 
 from render_email.labels import (
     ALERT_LABELS,
@@ -30,6 +32,9 @@ MAX_PREHEADER_CHARS = 140
 DAILY_BUDGET_LABEL, MONTHLY_BUDGET_LABEL = "Daily budget", "Monthly budget"
 BEFORE_CREDITS_LABEL, CREDITS_LEFT_LABEL = "Before credits", "Credits left"
 RESENT = "Resent"  # the subject's first word for a forced resend (the chat messages' statuses say it too)
+# The one word that says a comparison left one-off charges out (CostReport.versus_day_before, versus_average):
+# "recurring: $163.77 vs $114.03" in a stat's note.
+RECURRING = "recurring"
 
 
 # Two different 7-day figures, each with one label wherever the email names it (docs/report.md, "Two 7-day
@@ -52,12 +57,15 @@ def run_rate_label(forecast: Forecast) -> str:
 
 
 def subject(report: CostReport, money: Money, total: str, *, resent: bool = False) -> str:
-    """The worst status first, then the day and its total and the change against the average."""
+    """The worst status first, then the day and its total and the change against the average (recurring
+    against recurring when one-off charges are about: CostReport.versus_average)."""
     change = ""
     if report.no_spend:
         change = " (no spend)"
-    elif report.average is not None and report.average.total > 0:
-        percent = money.change(report.total, report.average.total).percent
+    elif (versus := report.versus_average) is not None and versus.other > 0 and report.average is not None:
+        # Recurring against recurring on a day with one-off charges, unmarked: a word more would cost the
+        # percentage its place in MAX_SUBJECT_CHARS, and the headline says "recurring" beside the same figure.
+        percent = money.change(versus.amount, versus.other).percent
         change = f" ({percent} vs {report.average.days}-day avg)"
     return fitted_subject(report, short_date(report.report_date), total, change, resent=resent)
 
@@ -65,17 +73,27 @@ def subject(report: CostReport, money: Money, total: str, *, resent: bool = Fals
 def fitted_subject(report: CostReport, when: str, total: str, change: str, *, resent: bool = False) -> str:
     """The subject of every cadence: "Resent" for a forced resend of a day already sent, then the worst
     status first, then when, which report (a deployment may send several a day), the total and the change.
-    What does not fit MAX_SUBJECT_CHARS is dropped in this order: the change, then the other statuses (the
-    change back if it then fits), then "Resent"; the worst status is dropped never (it says why to open)."""
+    What does not fit MAX_SUBJECT_CHARS is dropped in this order: the other statuses, then "Resent", then the
+    change (and once the change is gone, "Resent" and the other statuses come back while they fit). The worst
+    status (why to open) and the total (what it cost) are never dropped; the change goes last of the rest
+    because without it the total alone says nothing of the day."""
     statuses = [ALERT_LABELS[a] for a in report.alerts]
     warn = "⚠ " if any(a in WARNING_ALERTS for a in report.alerts) else ""
     named = "" if report.report.is_default else f", {shorten(clean_name(report.report.name), 30)}"
     core = f"AWS costs {when}{named}: {total}"
-    candidates = []
-    for again in (f"{RESENT} · ", "") if resent else ("",):
-        for kept in (statuses, statuses[:1]):
-            prefix = again + (f"{warn}{' · '.join(kept)} · " if kept else "")
-            candidates += [prefix + core + change, prefix + core]
+
+    def prefix(again: str, kept: list[str]) -> str:
+        return again + (f"{warn}{' · '.join(kept)} · " if kept else "")
+
+    again = f"{RESENT} · " if resent else ""
+    candidates = [
+        prefix(again, statuses) + core + change,
+        prefix(again, statuses[:1]) + core + change,
+        prefix("", statuses[:1]) + core + change,
+        prefix(again, statuses) + core,
+        prefix(again, statuses[:1]) + core,
+        prefix("", statuses[:1]) + core,
+    ]
     return next((c for c in candidates if len(c) <= MAX_SUBJECT_CHARS), candidates[-1])
 
 
@@ -95,18 +113,24 @@ def preheader(report: CostReport, money: Money, stats: tuple[Stat, ...]) -> str:
     return shorten(" · ".join(parts), MAX_PREHEADER_CHARS)
 
 
+def _change(versus: Versus, label: str, was: str, money: Money) -> Stat:
+    """One comparison: the change, then what it was against ("was $122.92"), or, when one-off charges were
+    left out, both recurring figures ("recurring: $163.77 vs $122.92")."""
+    change = money.change(versus.amount, versus.other)
+    basis = f"{RECURRING}: {money(versus.amount)} vs {money(versus.other)}" if versus.recurring else was
+    note = "; ".join(p for p in (change.percent, basis) if p)
+    return Stat(label, change.money, note, change.tone)
+
+
 def changes(report: CostReport, money: Money) -> tuple[Stat, ...]:
-    """The day against the day before and against the trailing average."""
+    """The day against the day before and against the trailing average: recurring spend against recurring
+    spend when either side had one-off charges (CostReport.versus_day_before, versus_average)."""
     stats = []
-    if report.day_before is not None:
-        change = money.change(report.total, report.day_before)
-        note = "; ".join(p for p in (change.percent, f"was {money(report.day_before)}") if p)
+    if (versus := report.versus_day_before) is not None:
         day_before = report.report_date - timedelta(days=1)
-        stats.append(Stat(f"vs {short_date(day_before)}", change.money, note, change.tone))
-    if report.average is not None:
-        change = money.change(report.total, report.average.total)
-        note = "; ".join(p for p in (change.percent, f"average {money(report.average.total)}") if p)
-        stats.append(Stat(f"vs {average_label(report)}", change.money, note, change.tone))
+        stats.append(_change(versus, f"vs {short_date(day_before)}", f"was {money(versus.other)}", money))
+    if (versus := report.versus_average) is not None:
+        stats.append(_change(versus, f"vs {average_label(report)}", f"average {money(versus.other)}", money))
     return tuple(stats)
 
 
@@ -134,13 +158,18 @@ def _forecast(forecast: Forecast, money: Money) -> Stat:
 
 
 def _budget(report: CostReport, money: Money) -> Stat | None:
+    """The daily budget against recurring spend (CostReport.over_budget): one-off charges are the monthly
+    budget's business, and the note says when some were left out."""
     if report.budget is None:
         return None
-    budget, total = Fraction(report.budget), Fraction(report.total)
-    used = f"{round_half_up(total / budget * 100):,}%"
-    if total > budget:
-        return Stat(DAILY_BUDGET_LABEL, f"{money(total - budget)} over", f"{used} of {money(budget)}", "bad")
-    return Stat(DAILY_BUDGET_LABEL, f"{money(budget - total)} left", f"{used} of {money(budget)} used", "good")
+    budget, spent = Fraction(report.budget), Fraction(report.recurring)
+    used = f"{round_half_up(spent / budget * 100):,}%"
+    left_out = f"; one-off {money(report.one_off)} left out" if money.units(report.one_off) else ""
+    if report.over_budget:
+        return Stat(DAILY_BUDGET_LABEL, f"{money(spent - budget)} over", f"{used} of {money(budget)}{left_out}", "bad")
+    return Stat(
+        DAILY_BUDGET_LABEL, f"{money(budget - spent)} left", f"{used} of {money(budget)} used{left_out}", "good"
+    )
 
 
 def _percent_of(amount: Decimal, budget: Decimal) -> str:
@@ -212,13 +241,39 @@ def stats(report: CostReport, money: Money) -> tuple[Stat, ...]:
 def daily_caption(report: CostReport) -> str:
     if not report.daily:
         return ""
-    return f"Daily cost, {short_date(report.daily[0].day)} to {short_date(report.daily[-1].day)}"
+    span = f"{short_date(report.daily[0].day)} to {short_date(report.daily[-1].day)}"
+    if not any(day.one_off for day in report.daily):
+        return f"Daily cost, {span}"
+    # The chart leaves one-off charges out (charts.daily_bars): say so; the HTML's key says which bars had them.
+    return f"Daily cost without one-off charges, {span}"
+
+
+def daily_key(report: CostReport) -> str:
+    """The HTML chart's key to its amber bars (charts.BAR_ONE_OFF), when a day before the report day has one."""
+    return "Amber: a day that had one-off charges." if any(day.one_off for day in report.daily[:-1]) else ""
 
 
 def one_off_note(report: CostReport, money: Money) -> str:
+    """The report day's one-off charges on a line of their own, the largest named: "One-off charges $123.44:
+    AWS Support (Business) $100.00, Tax $23.44. The changes and the daily budget leave them out." A weekly or
+    monthly report compares totals with them in, and says so."""
     if not money.units(report.one_off):
         return ""
-    return (
-        f"Includes {money(report.one_off)} of one-off charges (tax, support, refunds, upfront fees), "
-        "which the days it is compared with may not have."
-    )
+    if report.period is not None:
+        return (
+            f"Includes {money(report.one_off)} of one-off charges (tax, support, refunds, upfront fees), "
+            "which the days it is compared with may not have."
+        )
+    # Past MAX_ONE_OFF_CHARGES the rest is added up; the parts are rounded to add up to the total shown.
+    rest = exact_sum([report.one_off, *(-c.amount for c in report.one_off_charges)])
+    parts = [(clean_name(c.name), c.amount) for c in report.one_off_charges]
+    parts += [("other", rest)] if parts and rest != 0 else []
+    exact = [exact_minor_units(amount, money.currency) for _, amount in parts]
+    units = largest_remainder(exact, money.units(report.one_off)) if parts else []
+    named = [f"{name} {format_money(n, money.currency)}" for (name, _), n in zip(parts, units, strict=True) if n]
+    line = f"One-off charges {money(report.one_off)}" + (f": {', '.join(named)}." if named else ".")
+    compared = report.day_before is not None or report.average is not None
+    left_out = [what for what, on in (("changes", compared), ("daily budget", report.budget is not None)) if on]
+    if not left_out:
+        return line
+    return f"{line} The {' and the '.join(left_out)} {'leave' if compared else 'leaves'} them out."

@@ -36,6 +36,7 @@ WARNING_ALERTS = (ALERT_ANOMALY, ALERT_OVER_BUDGET, ALERT_OVER_MONTHLY_BUDGET)  
 FLAG_LABELS = {FLAG_NEW: "New", FLAG_ANOMALY: "Anomaly"}
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NAMES = (
     "January",
@@ -57,6 +58,11 @@ _SPACES = re.compile(r"\s+")
 def date_label(day: date) -> str:
     """ "Fri 20 Nov 2026"."""
     return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def weekday_name(day: date) -> str:
+    """ "Monday"."""
+    return _WEEKDAYS[day.weekday()]
 
 
 def short_date(day: date) -> str:

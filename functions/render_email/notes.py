@@ -4,10 +4,12 @@ thresholds FetchCosts used, the forecast's method, the requests). The link to Co
 from __future__ import annotations
 
 from report_contract import CostReport
+from report_contract.limits import AVERAGE_DAYS, MOVER_SAME_WEEKDAY
 
 from render_email.headline import average_label, run_rate_label
 from render_email.labels import clean_name, date_label, line_noun, metric_label, number, plural
 from render_email.money import Currency, Money, format_money
+from render_email.tables import movers_label
 
 REQUEST_PRICE = Currency.of("USD")  # each Cost Explorer request costs $0.01: one cent a request
 
@@ -35,11 +37,22 @@ def _adjustment_notes(report: CostReport) -> list[str]:
     return notes
 
 
+def _weekly_cycle_note(report: CostReport) -> str:
+    """Why the movers are against the same weekday, when they are (fetch_costs/mover_baseline.py)."""
+    baseline = report.mover_baseline
+    if baseline is None or baseline.kind != MOVER_SAME_WEEKDAY:
+        return ""
+    return (
+        " (the costs follow a weekly cycle: over the fetched history the same weekday predicted each day better "
+        f"than the {AVERAGE_DAYS} days before did)"
+    )
+
+
 def _judged_notes(report: CostReport, money: Money) -> list[str]:
     t, noun = report.settings, line_noun(report.report.lines.by)
     return [
-        f"Movers: changes against each {noun}'s {average_label(report)} of at least "
-        f"{money(t.mover_min_amount)} and {number(t.mover_min_percent)}%.",
+        f"Movers: changes against each {noun}'s {movers_label(report)} of at least "
+        f"{money(t.mover_min_amount)} and {number(t.mover_min_percent)}%{_weekly_cycle_note(report)}.",
         f"Anomaly: more than {number(t.anomaly_threshold)} median absolute deviations above the {noun}'s median "
         f"of the {plural(report.baseline_days, 'day')} before, and at least {money(t.anomaly_min_amount)} and "
         f"{number(t.anomaly_min_percent)}% above it. New: first cost within {plural(t.new_service_days, 'day')}, "

@@ -203,7 +203,7 @@ def period_view(view: ReportView, report: CostReport, money: Money) -> ReportVie
         daily_caption=f"{words.title[4:].capitalize()}, {_short_label(first)} to {_short_label(period)}",
         daily_spark=sparkline(trend),
         alerts=_alerts(_new_first(view, period), report, period.kind),
-        average_label=average_label(report, period),
+        movers_label=average_label(report, period),
         notes=notes(report, period, money),
         text_services=text_services(
             view.services, view.lines_of.label, words.change_column, words.trend_head.capitalize()

@@ -12,10 +12,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 from report_contract import CostReport, Mover
-from report_contract.limits import FLAG_ANOMALY, MIN_BASELINE_DAYS
+from report_contract.limits import FLAG_ANOMALY, MIN_BASELINE_DAYS, MOVER_SAME_WEEKDAY
 
 from render_email.charts import sparkline, trend_bars
-from render_email.labels import FLAG_LABELS, line_noun, plural, service_label, short_date
+from render_email.headline import average_label
+from render_email.labels import FLAG_LABELS, line_noun, plural, service_label, short_date, weekday_name
 from render_email.links import line_url
 from render_email.money import Money, exact_minor_units, format_money, format_share, largest_remainder
 from render_email.text import text_secondary
@@ -134,6 +135,15 @@ def secondary_table(report: CostReport, money: Money) -> SecondaryTable | None:
     )
     label = service_label(section.lines.label)
     return SecondaryTable(f"By {label[:1].lower()}{label[1:]}", label, rows, text_secondary(label, rows))
+
+
+def movers_label(report: CostReport) -> str:
+    """What a daily report's movers are against (report_contract.MoverBaseline): "average of the last 4
+    Mondays" when the history follows a weekly cycle, else the headline's "average of the 7 days before"."""
+    baseline = report.mover_baseline
+    if baseline is not None and baseline.kind == MOVER_SAME_WEEKDAY:
+        return f"average of the last {baseline.days} {weekday_name(report.report_date)}s"
+    return average_label(report)
 
 
 def mover_rows(movers: tuple[Mover, ...], money: Money) -> tuple[MoverRow, ...]:

@@ -165,7 +165,7 @@ class ReportView:
     estimated: bool
     no_spend: bool
     changes: tuple[Stat, ...]  # against the day before and the trailing average
-    one_off_note: str  # "Includes $123.44 of one-off charges ..." on days that have them, else ""
+    one_off_note: str  # "One-off charges $123.44: AWS Support (Business) $100.00, Tax $23.44. ..." or ""
     stats: tuple[Stat, ...]  # month to date, forecast, last month, budget
     daily_bars: tuple[Bar, ...]
     daily_caption: str
@@ -175,7 +175,7 @@ class ReportView:
     services: ServicesTable
     increases: tuple[MoverRow, ...]
     decreases: tuple[MoverRow, ...]
-    average_label: str  # "average of the 7 days before"
+    movers_label: str  # what the movers are against: "average of the 7 days before", "... of the last 4 Mondays"
     notes: tuple[str, ...]  # how the figures were made
     console_url: str  # the report's view in Cost Explorer (links.report_url): the button and the headline's total
     requests_note: str
@@ -189,6 +189,7 @@ class ReportView:
     lines_of: Lines = Lines()  # what the services table's lines are (the default report: services)
     secondary: SecondaryTable | None = None
     wording: Wording = Wording()
+    daily_key: str = ""  # the HTML chart's key to its amber bars (days with one-off charges), or ""
     resent: str = ""  # "Resent on request: first sent Sat 21 Nov 2026, 08:00 UTC" for a forced resend, else ""
 
     # The names the templates use.

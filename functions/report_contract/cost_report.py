@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from report_contract.comparisons import Comparisons, check_period, check_trends, read_period
 from report_contract.limits import (
     ALERTS,
     MAX_LISTED,
     MAX_MOVERS,
+    MAX_ONE_OFF_CHARGES,
     MAX_TOP_ROWS,
     MAX_WINDOW_DAYS,
     METRICS,
@@ -37,7 +38,9 @@ from report_contract.model import (
     Field,
     Forecast,
     Mover,
+    MoverBaseline,
     NewService,
+    OneOffCharge,
     OtherLine,
     PeriodTotal,
     ReportIdentity,
@@ -72,6 +75,16 @@ from report_contract.wire import (
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
+class Versus(NamedTuple):
+    """One comparison of the headline: the report day's figure against another. Recurring (both without
+    one-off charges) when the report day or the days compared with had one-off charges, so that tax and
+    support on the 1st do not read as "+590%"; else both are net totals."""
+
+    amount: Decimal
+    other: Decimal
+    recurring: bool
+
+
 @dataclass(frozen=True, kw_only=True)
 class CostReport:
     report_date: date
@@ -94,6 +107,9 @@ class CostReport:
     other: OtherLine | None
     increases: tuple[Mover, ...]
     decreases: tuple[Mover, ...]
+    # What the movers' averages are over; None: the report's trailing average (a weekly or monthly report's,
+    # or a daily report without a day before it).
+    mover_baseline: MoverBaseline | None = None
     anomaly_count: int  # anomalies found (only the largest MAX_LISTED are listed)
     baseline_days: int  # days of history behind the anomaly baselines
     anomalies: tuple[Anomaly, ...]
@@ -109,6 +125,10 @@ class CostReport:
     # The month's budget: a daily report's month to date and forecast, a monthly report's month, are compared
     # with it. None: no monthly budget (always, in a weekly report).
     monthly_budget: Decimal | None = None
+    # The largest one-off charges of the report day (at most MAX_ONE_OFF_CHARGES, largest first by size).
+    one_off_charges: tuple[OneOffCharge, ...] = ()
+    # The day before without its one-off charges, when it had any (None: it is `day_before`).
+    day_before_recurring: Decimal | None = None
     # The credits left and their burn, when CREDIT_BALANCE is set (a daily report); None otherwise.
     credit_balance: CreditBalance | None = None
 
@@ -130,13 +150,26 @@ class CostReport:
         Field("alerts", f"list of {', '.join(ALERTS)}", "worst first, as the figures say; the subject leads with them"),
         Field("breakdown", "object", "the report day's charges and adjustments; they add up to `total`", Breakdown),
         Field("oneOff", EXACT_AMOUNT, "how much of `total` is one-off charges (tax, support fee, refunds, fees)"),
+        Field(
+            "oneOffCharges",
+            items(MAX_ONE_OFF_CHARGES),
+            "the largest of them by size, largest first; with fewer than the most, they add up to `oneOff`",
+            OneOffCharge,
+            optional=True,
+        ),
         Field("dayBefore", or_null(EXACT_AMOUNT), "net total of the day before (null without history)"),
+        Field(
+            "dayBeforeRecurring",
+            EXACT_AMOUNT,
+            "the day before's net total minus its one-off charges; absent when it had none (or no history)",
+            optional=True,
+        ),
         Field("average", or_null("object"), "the trailing average (null without history)", Average),
         Field("monthToDate", "object", "the 1st of the month to the report day", PeriodTotal),
         Field("lastMonthToDate", or_null("object"), "the same days of last month (null without data)", PeriodTotal),
         Field("lastMonth", or_null("object"), "last month (null without data)", PeriodTotal),
         Field("forecast", "object", "the month-end forecast", Forecast),
-        Field("budget", or_null(EXACT_AMOUNT), "`DAILY_BUDGET`, or null"),
+        Field("budget", or_null(EXACT_AMOUNT), "`DAILY_BUDGET`, or null: the recurring total is judged by it"),
         Field(
             "monthlyBudget",
             EXACT_AMOUNT,
@@ -162,6 +195,13 @@ class CostReport:
         Field("services.other", or_null("object"), "every other service added up (null when none)", OtherLine),
         Field("movers.increases", items(MAX_MOVERS), "largest increases against the average", Mover),
         Field("movers.decreases", items(MAX_MOVERS), "largest decreases against the average", Mover),
+        Field(
+            "movers.baseline",
+            or_null("object"),
+            "what the movers' averages are over (null: the report's average, as in a weekly or monthly report; "
+            "a payload without it reads as null)",
+            MoverBaseline,
+        ),
         Field("anomalies.count", whole(0), "anomalies found"),
         Field("anomalies.baselineDays", whole(0, MAX_WINDOW_DAYS), "days of history behind the baselines"),
         Field("anomalies.services", items(MAX_LISTED), "the largest anomalies", Anomaly),
@@ -201,9 +241,39 @@ class CostReport:
         return self.breakdown.total
 
     @property
+    def recurring(self) -> Decimal:
+        """The net total without one-off charges: what the day costs going forward."""
+        return exact_sum([self.total, -self.one_off])
+
+    @property
+    def versus_day_before(self) -> Versus | None:
+        """The day against the day before (None without it): recurring when either had one-off charges."""
+        if self.day_before is None:
+            return None
+        if self.one_off == 0 and self.day_before_recurring is None:
+            return Versus(self.total, self.day_before, recurring=False)
+        before = self.day_before if self.day_before_recurring is None else self.day_before_recurring
+        return Versus(self.recurring, before, recurring=True)
+
+    @property
+    def versus_average(self) -> Versus | None:
+        """The day against the average of the days before (None without them): recurring when the day or
+        any of them had one-off charges."""
+        if self.average is None:
+            return None
+        if self.one_off == 0 and self.average.recurring is None:
+            return Versus(self.total, self.average.total, recurring=False)
+        return Versus(self.recurring, self.average.recurring_total, recurring=True)
+
+    @property
+    def over_budget(self) -> bool:
+        """The daily budget judges recurring spend: one-off charges are the monthly budget's business."""
+        return self.budget is not None and self.recurring > self.budget
+
+    @property
     def alerts(self) -> list[str]:
         """Worst first: what the subject line leads with."""
-        over_budget = self.budget is not None and self.total > self.budget
+        over_budget = self.over_budget
         over_monthly = self.monthly_budget is not None and self.month_projection > self.monthly_budget
         found = (self.anomaly_count > 0, over_budget, over_monthly, self.new_service_count > 0)  # ALERTS' order
         return [alert for alert, on in zip(ALERTS, found, strict=True) if on]
@@ -250,6 +320,7 @@ class CostReport:
                 f"{path}.monthToDate.end: {self.month_to_date.end} is not the report day {self.report_date}"
             )
         self._check_period(path)
+        self._check_one_off(path)
         if self.monthly_budget is not None and self.period is not None and self.period.kind == "week":
             raise InvalidReport(
                 f"{path}.monthlyBudget: a weekly report has no monthly budget (a week is not a month); leave it out"
@@ -259,6 +330,18 @@ class CostReport:
                 f"{path}.alerts: {list(wire_alerts)} is not what the figures say ({self.alerts}); "
                 "the subject must agree with the figures, so the report is refused"
             )
+
+    def _check_one_off(self, path: str) -> None:
+        listed = exact_sum(charge.amount for charge in self.one_off_charges)
+        # Absent (a payload from before the list, or a day without one-off charges): nothing to hold together.
+        if self.one_off_charges and len(self.one_off_charges) < MAX_ONE_OFF_CHARGES and listed != self.one_off:
+            raise InvalidReport(
+                f"{path}.oneOffCharges: they add up to {plain(listed)}, not to {path}.oneOff ({plain(self.one_off)}), "
+                f"and fewer than {MAX_ONE_OFF_CHARGES} are listed; the figures must reconcile exactly, so the report "
+                "is refused"
+            )
+        if self.day_before_recurring is not None and self.day_before is None:
+            raise InvalidReport(f"{path}.dayBeforeRecurring: there is no day before (dayBefore is null); leave it out")
 
     @property
     def report_period(self) -> ReportPeriod:
@@ -289,7 +372,9 @@ class CostReport:
             "alerts": self.alerts,
             "breakdown": self.breakdown.to_state(),
             "oneOff": plain(self.one_off),
+            **({"oneOffCharges": [c.to_state() for c in self.one_off_charges]} if self.one_off_charges else {}),
             "dayBefore": optional(self.day_before),
+            **({} if self.day_before_recurring is None else {"dayBeforeRecurring": plain(self.day_before_recurring)}),
             "average": None if self.average is None else self.average.to_state(),
             "monthToDate": self.month_to_date.to_state(),
             "lastMonthToDate": None if self.last_month_to_date is None else self.last_month_to_date.to_state(),
@@ -321,6 +406,7 @@ class CostReport:
             "movers": {
                 "increases": [m.to_state() for m in self.increases],
                 "decreases": [m.to_state() for m in self.decreases],
+                "baseline": None if self.mover_baseline is None else self.mover_baseline.to_state(),
             },
             "anomalies": {
                 "count": self.anomaly_count,
@@ -386,7 +472,13 @@ def _read_figures(data: Mapping[str, Any], path: str) -> dict[str, Any]:
     return {
         "breakdown": Breakdown.from_state(require(data, "breakdown", path), f"{path}.breakdown"),
         "one_off": read_amount(data, "oneOff", path),
+        "one_off_charges": read_items(
+            data, "oneOffCharges", path, "one-off charges", MAX_ONE_OFF_CHARGES, OneOffCharge.from_state
+        )
+        if "oneOffCharges" in data
+        else (),
         "day_before": read_optional_amount(data, "dayBefore", path),
+        "day_before_recurring": read_amount(data, "dayBeforeRecurring", path) if "dayBeforeRecurring" in data else None,
         "average": None if average is None else Average.from_state(average, f"{path}.average"),
         "month_to_date": PeriodTotal.from_state(
             read_object(data, "monthToDate", path, "the month to date"), f"{path}.monthToDate"
@@ -421,9 +513,12 @@ def _read_findings(data: Mapping[str, Any], path: str) -> dict[str, Any]:
     anomalies = read_object(data, "anomalies", path, "count and services")
     new = read_object(data, "newServices", path, "count and services")
     at_movers, at_anomalies, at_new = f"{path}.movers", f"{path}.anomalies", f"{path}.newServices"
+    baseline = movers.get("baseline")
     return {
         "increases": read_items(movers, "increases", at_movers, "movers", MAX_MOVERS, Mover.from_state),
         "decreases": read_items(movers, "decreases", at_movers, "movers", MAX_MOVERS, Mover.from_state),
+        # Absent in a payload written before it (a redrive across a deploy): the average, as it then was.
+        "mover_baseline": None if baseline is None else MoverBaseline.from_state(baseline, f"{at_movers}.baseline"),
         "anomaly_count": read_int(anomalies, "count", at_anomalies),
         "baseline_days": read_int(anomalies, "baselineDays", at_anomalies, 0, MAX_WINDOW_DAYS),
         "anomalies": read_items(anomalies, "services", at_anomalies, "anomalies", MAX_LISTED, Anomaly.from_state),

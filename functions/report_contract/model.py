@@ -21,12 +21,17 @@ from decimal import Decimal
 from typing import Any, ClassVar, NamedTuple
 
 from report_contract.limits import (
+    AVERAGE_DAYS,
     FLAGS,
     MAX_COUNT,
     MAX_OTHER_ADJUSTMENTS,
     MAX_PERIOD_DAYS,
     MAX_SECONDARY_ROWS,
     MAX_WINDOW_DAYS,
+    MIN_WEEKDAY_DAYS,
+    MOVER_BASELINES,
+    MOVER_DAYS_BEFORE,
+    MOVER_SAME_WEEKDAY,
     NAME_CHARS,
     NEW_SERVICE_DAYS_MAX,
     NEW_SERVICE_DAYS_MIN,
@@ -36,6 +41,7 @@ from report_contract.limits import (
     TOP_SERVICES_MAX,
     TOP_SERVICES_MIN,
     TREND_DAYS,
+    WEEKDAY_WEEKS,
 )
 from report_contract.spec import (
     BREAKDOWNS,
@@ -111,19 +117,40 @@ def or_null(form: str) -> str:
 class DayTotal:
     day: date
     total: Decimal | None  # None: before the account's first cost data
+    one_off: Decimal = Decimal(0)  # the part of `total` that is one-off charges (tax and support on the 1st)
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("date", DATE, "the day"),
         Field("total", or_null(BAR_AMOUNT), "its net total; null before the account's first cost data"),
+        Field(
+            "oneOff",
+            BAR_AMOUNT,
+            "the part of `total` that is one-off charges (the chart draws the day without them); absent when none, "
+            "so a day without them reads as it always did",
+            optional=True,
+        ),
     )
 
+    @property
+    def recurring(self) -> Decimal | None:
+        """The day without its one-off charges: what the chart draws, so a 1st of the month's tax and support
+        do not dwarf the other days for two weeks. None before the account's first cost data."""
+        return None if self.total is None else self.total - self.one_off
+
     def to_state(self) -> dict[str, Any]:
-        return {"date": self.day.isoformat(), "total": optional(self.total, bar)}
+        state: dict[str, Any] = {"date": self.day.isoformat(), "total": optional(self.total, bar)}
+        if self.total is not None and bar(self.one_off) != "0":
+            state["oneOff"] = bar(self.one_off)
+        return state
 
     @classmethod
     def from_state(cls, value: Any, path: str) -> DayTotal:
         data = as_object(value, path, "date and total")
-        return cls(read_date(data, "date", path), read_optional_amount(data, "total", path))
+        total = read_optional_amount(data, "total", path)
+        one_off = read_amount(data, "oneOff", path) if "oneOff" in data else Decimal(0)
+        if total is None and one_off:
+            raise InvalidReport(f"{path}.oneOff: a day without data ({path}.total is null) has no one-off charges")
+        return cls(read_date(data, "date", path), total, one_off)
 
 
 @dataclass(frozen=True)
@@ -212,22 +239,63 @@ class Breakdown:
 
 
 @dataclass(frozen=True)
+class OneOffCharge:
+    """One of the report day's largest one-off charges: a service's fees (its monthly fee, a support plan,
+    an RI's or a Savings Plan's fee) under its name, or the day's tax or refunds."""
+
+    name: str
+    amount: Decimal
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("name", NAME, "the service whose fee it is, or `Tax` or `Refunds`"),
+        Field("amount", EXACT_AMOUNT, "its one-off amount on the report day"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"name": cut(self.name), "amount": plain(self.amount)}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> OneOffCharge:
+        data = as_object(value, path, "name, amount")
+        return cls(read_name(data, "name", path), read_amount(data, "amount", path))
+
+
+@dataclass(frozen=True)
 class Average:
     days: int  # how many days the average is over (7, or fewer for a young account)
     total: Decimal
+    # Their mean recurring total (net total without one-off charges), when any of them had one-off charges;
+    # None when none had (it is then `total`). CostReport.versus_average decides what the day is compared with.
+    recurring: Decimal | None = None
 
     WIRE: ClassVar[tuple[Field, ...]] = (
         Field("days", whole(1, MAX_WINDOW_DAYS), "days before the report day it is the mean of"),
         Field("total", AVERAGE_AMOUNT, "their mean net total"),
+        Field(
+            "recurring",
+            AVERAGE_AMOUNT,
+            "their mean recurring total (net total minus one-off charges); absent when none of them had one-off "
+            "charges",
+            optional=True,
+        ),
     )
 
+    @property
+    def recurring_total(self) -> Decimal:
+        """Their mean recurring total: `total` when none of them had one-off charges."""
+        return self.total if self.recurring is None else self.recurring
+
     def to_state(self) -> dict[str, Any]:
-        return {"days": self.days, "total": rounded(self.total)}
+        state: dict[str, Any] = {"days": self.days, "total": rounded(self.total)}
+        if self.recurring is not None:
+            state["recurring"] = rounded(self.recurring)
+        return state
 
     @classmethod
     def from_state(cls, value: Any, path: str) -> Average:
         data = as_object(value, path, "days and total")
-        return cls(read_int(data, "days", path, 1, MAX_WINDOW_DAYS), read_amount(data, "total", path))
+        recurring = read_amount(data, "recurring", path) if "recurring" in data else None
+        return cls(read_int(data, "days", path, 1, MAX_WINDOW_DAYS), read_amount(data, "total", path), recurring)
 
 
 @dataclass(frozen=True)
@@ -453,6 +521,44 @@ class Mover:
     def from_state(cls, value: Any, path: str) -> Mover:
         data = as_object(value, path, "name, amount, average")
         return cls(read_name(data, "name", path), read_amount(data, "amount", path), read_amount(data, "average", path))
+
+
+@dataclass(frozen=True)
+class MoverBaseline:
+    """What every mover's `average` is the mean of: the days before the report day, or the same weekday of
+    the weeks before (the history follows a weekly cycle; fetch_costs/mover_baseline.py)."""
+
+    kind: str  # MOVER_BASELINES
+    days: int  # how many days the average is over
+
+    # The most days of each kind; a weekday baseline has at least MIN_WEEKDAY_DAYS.
+    DAYS: ClassVar[dict[str, tuple[int, int]]] = {
+        MOVER_DAYS_BEFORE: (1, AVERAGE_DAYS),
+        MOVER_SAME_WEEKDAY: (MIN_WEEKDAY_DAYS, WEEKDAY_WEEKS),
+    }
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field(
+            "kind",
+            f"one of {', '.join(MOVER_BASELINES)}",
+            f"`{MOVER_DAYS_BEFORE}`: the days before the report day; `{MOVER_SAME_WEEKDAY}`: the same weekday of "
+            "the weeks before, when the history follows a weekly cycle",
+        ),
+        Field(
+            "days",
+            f"whole number 1 to {AVERAGE_DAYS} ({MOVER_SAME_WEEKDAY}: {MIN_WEEKDAY_DAYS} to {WEEKDAY_WEEKS})",
+            "how many days the movers' averages are over",
+        ),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {"kind": self.kind, "days": self.days}
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> MoverBaseline:
+        data = as_object(value, path, "kind and days")
+        kind = read_choice(require(data, "kind", path), f"{path}.kind", MOVER_BASELINES)
+        low, high = cls.DAYS[kind]
+        return cls(kind, read_int(data, "days", path, low, high))
 
 
 @dataclass(frozen=True)

@@ -120,13 +120,21 @@ DATASETS: tuple[Dataset | PeriodDataset, ...] = (
     ),
     Dataset(
         "first-of-month",
-        "the 1st of December: tax and support, month to date of one day, over budget, within the monthly budget, "
+        "the 1st of December: tax and support, compared and budgeted without them (their $287.21 total is over the "
+        "daily budget, their $163.77 of recurring spend is not), month to date of one day, within the monthly budget, "
         "with a credit balance",
         date(2026, 12, 1),
         synthetic("small", date(2026, 12, 1)),
         ReportSettings(
-            daily_budget=Decimal(150), monthly_budget=Decimal(5000), top_services=5, credit_balance=Decimal(2000)
+            daily_budget=Decimal(175), monthly_budget=Decimal(5000), top_services=5, credit_balance=Decimal(2000)
         ),
+    ),
+    Dataset(
+        "monday",
+        "Monday 30 November: the weekend's dip ends, so the movers are judged against the last 4 Mondays (the "
+        "history shows a weekly cycle), not the 7 days before; the changes in the headline stay day-on-day",
+        date(2026, 11, 30),
+        synthetic("small", date(2026, 11, 30)),
     ),
     Dataset(
         "young-account-eur",

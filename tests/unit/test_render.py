@@ -21,6 +21,7 @@ from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from render_email.charts import BAR, BAR_ALERT, BAR_TODAY
 from render_email.headline import MAX_SUBJECT_CHARS, fitted_subject
 from render_email.labels import HTML_NAME_CHARS
 from render_email.money import Currency, format_money, format_percent, format_share, largest_remainder
@@ -286,7 +287,9 @@ def test_each_row_has_a_14_day_trend_and_the_change_against_the_day_before() -> 
     rows = {row.label: row for row in build_view(report).rows}
     watch = rows["Amazon CloudWatch"]
     assert len(watch.bars) == 14 and watch.bars[-1].height == 16 and watch.bars[0].height == 2
-    assert watch.bars[-1].color == "#b91c1c" and watch.flags == ("Anomaly",)  # the anomalous day stands out
+    assert watch.bars[-1].color == BAR_ALERT and watch.flags == ("Anomaly",)  # the anomalous day stands out
+    ec2 = rows["Amazon EC2"].bars
+    assert {bar.color for bar in ec2[:-1]} == {BAR} and ec2[-1].color == BAR_TODAY  # the report day in its own hue
     assert watch.change.short == "▲ 600%" and watch.change.tone == "up"
     assert rows["Amazon EC2"].change.short == "▲ 1.0%" and rows["Amazon EC2"].change.tone == ""  # not notable
     assert watch.spark == "▂" * 13 + "█"
@@ -411,7 +414,7 @@ def test_a_resent_weekly_or_monthly_report_says_so_too() -> None:
     assert RESENT in email.html and RESENT in email.text
 
 
-def test_resent_is_dropped_after_the_change_and_the_other_statuses_and_before_the_worst_status() -> None:
+def test_the_other_statuses_go_first_then_resent_then_the_change_and_never_the_worst_status() -> None:
     report = model(
         lambda day: (
             [("Amazon CloudWatch", "Usage", "50.40" if day == DAY else "7.20"), ("Amazon EC2", "Usage", "100")]
@@ -427,9 +430,9 @@ def test_resent_is_dropped_after_the_change_and_the_other_statuses_and_before_th
             shapes.append(shape)
         assert "⚠ Anomaly · AWS costs" in subject or "Over budget · New service · AWS costs" in subject
 
-    # Resent with all three statuses; the change goes, then the other statuses (the change back while it
-    # fits), then Resent; the worst status stays.
-    assert shapes == [(True, 4, False), (True, 2, True), (True, 2, False), (False, 1, False)]
+    # All three statuses do not fit even with the shortest total: the other statuses go first, then Resent,
+    # then the change (Resent back while it then fits); the worst status and the total stay.
+    assert shapes == [(True, 2, True), (False, 1, True), (True, 2, False), (False, 1, False)]
 
 
 # --- Alerts and movers --------------------------------------------------------------------------
@@ -525,7 +528,10 @@ def test_html_is_inline_styled_tables_without_external_resources() -> None:
         )
     ).html
     assert html.startswith("<!DOCTYPE html>")
-    assert "<style" not in html and "<svg" not in html and "<img" not in html and "<link" not in html
+    # The one <style> block is in a comment only Outlook on Windows opens: no other client sees a style block.
+    for_others = re.sub(r"<!--\[if mso\]>.*?<!\[endif\]-->", "", html, flags=re.S)
+    assert "<style" in html and "<style" not in for_others
+    assert "<svg" not in html and "<img" not in html and "<link" not in html
     assert "max-width:600px" in html and 'width="100%"' in html
     assert '<th scope="col"' in html and '<th scope="row"' in html
     assert set(re.findall(r"https?://[^\"'\s<>]+", html)) <= {
@@ -588,10 +594,12 @@ def test_to_state_is_the_step_functions_result() -> None:
 
 def worst_case(name_part: str) -> dict:
     """A report model at every bound of the contract: 21 service rows (20 and the one left over), 5 + 5 movers,
-    5 anomalies and 5 new services, 5 unclassified record types, every name 100 characters, every amount near 10^15."""
+    5 anomalies and 5 new services, 5 unclassified record types, every name 100 characters, every amount near 10^15,
+    every trend falling day by day (each bar but the tallest is drawn in a table of its own: the most markup)."""
     costs = state(steady_then({"Svc": ("1", "2")}), settings_=ReportSettings(top_services=20))
     name = lambda i: (f"{i:03d}" + name_part * 100)[:100]
-    big, trend = "-99999999999999.99", ["999999999999.99"] * 14  # totals must stay below 10^15
+    big = "-99999999999999.99"  # totals must stay below 10^15
+    trend = [str(D("999999999999.99") - 50_000_000_000 * day) for day in range(14)]
     top = [
         {"name": name(i), "amount": "1" if i else big, "dayBefore": big, "trend": trend, "flags": ["new", "anomaly"]}
         for i in range(21)
@@ -771,7 +779,7 @@ def test_the_average_and_the_run_rate_each_have_one_label_in_both_parts() -> Non
         assert "7-day average" not in flat, "the old label, which named both figures"
         assert "average daily cost of the last" not in flat
     view = build_view(report)
-    assert view.average_label == "average of the 7 days before"
+    assert view.movers_label == "average of the 7 days before"
     assert any("run rate of the last 7 days" in s.note for s in view.stats)
 
 
@@ -782,7 +790,8 @@ def test_a_monthly_report_compares_its_month_and_a_weekly_one_ignores_the_monthl
     # GIVEN November 2026 ($4,037.26) against a $4,000 monthly budget
     costs, email = build(replace(periods["monthly"], settings=ReportSettings(monthly_budget=D(4000))))
     assert costs["monthlyBudget"] == "4000" and "overMonthlyBudget" in costs["alerts"]
-    assert email.subject.startswith("⚠ Over monthly budget · New service · AWS costs November 2026: $4,037.26")
+    # (with "New service" too the subject is over 78 characters: the other status goes, the change stays)
+    assert email.subject == "⚠ Over monthly budget · AWS costs November 2026: $4,037.26 (-3.1% vs October)"
     assert "Monthly budget: $37.26 over (November $4,037.26 of $4,000.00 budget (101%))" in email.text
     # AND a week, whatever the monthly budget, has no monthly budget
     costs, email = build(replace(periods["weekly"], settings=ReportSettings(monthly_budget=D(1))))

@@ -40,7 +40,7 @@ def build(s: Summary) -> Message:
         {"widgets": [*_heading(s), *_figures(s)]},
         *_listing("", flag_lines(s)),
         *_listing(s.lines_heading, line_texts(s)),
-        *_listing("Biggest movers", mover_texts(s)),
+        *_listing(s.movers_heading, mover_texts(s)),
         {"widgets": _link(s)},
     ]
     card = {"header": {"title": s.kind, "subtitle": s.date_label}, "sections": sections}

@@ -121,7 +121,7 @@ def _lines(s: Summary) -> list[Block]:
 
 
 def _movers(s: Summary) -> list[Block]:
-    return _listing("Biggest movers", mover_texts(s))
+    return _listing(s.movers_heading, mover_texts(s))
 
 
 def _link(s: Summary) -> list[Block]:

@@ -120,6 +120,7 @@ class Summary:
     lines_heading: str  # "Top services (vs day before)"
     lines: tuple[LineItem, ...]
     other: OtherItem | None
+    movers_heading: str  # "Biggest movers (vs average of the last 4 Mondays)": the email's movers label
     movers: tuple[MoverItem, ...]
     movers_more: int
     flags: tuple[Flag, ...]
@@ -153,6 +154,7 @@ def summarise(view: ReportView, *, emailed: bool, budget: Budget) -> Summary:
         lines_heading=f"Top {view.lines_of.noun}s ({view.wording.change_head})",
         lines=lines,
         other=other,
+        movers_heading=f"Biggest movers (vs {view.movers_label})",
         movers=movers[: budget.movers],
         movers_more=max(0, len(movers) - budget.movers),
         flags=_flags(view, budget.listed),

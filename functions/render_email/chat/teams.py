@@ -104,7 +104,7 @@ def _movers(s: Summary) -> list[Element]:
     if not facts:
         return []
     more = [text_block(movers_more(s), isSubtle=True, spacing="None")] if s.movers_more else []
-    return [text_block("Biggest movers", weight="Bolder", separator=True), fact_set(facts, spacing="Small"), *more]
+    return [text_block(s.movers_heading, weight="Bolder", separator=True), fact_set(facts, spacing="Small"), *more]
 
 
 def _note(s: Summary) -> list[Element]:
