@@ -33,7 +33,8 @@ def test_the_named_aws_budget_is_the_reports_monthly_budget():
 
     assert execution.status == "SUCCEEDED"
     assert execution.report()["monthlyBudget"] == "2500"
-    assert "Over monthly budget" in aws.mailbox[0].subject  # the small organisation spends about $4,000 a month
+    assert "overMonthlyBudget" in execution.report()["alerts"]  # the small organisation spends about $4,000 a month
+    assert "Monthly budget" in aws.mailbox[0].request["Content"]["Simple"]["Body"]["Text"]["Data"]
     assert len(aws.cost_explorer.requests) == 1  # DescribeBudget is no Cost Explorer request
 
 
