@@ -10,6 +10,7 @@ FORCE   ?=
 FRESH   ?=
 FAIL_AT ?=
 REDRIVE ?=
+REVISED ?=
 SEED    ?= 7
 PYTEST_ARGS ?=
 ARGS ?=
@@ -20,14 +21,14 @@ ARGS ?=
 help: ## Show this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {name[++n] = $$1; text[n] = $$2; if (length($$1) > w) w = length($$1)} \
 	  END {for (i = 1; i <= n; i++) printf "  make %-" w "s  %s\n", name[i], text[i]}' $(MAKEFILE_LIST)
-	@echo "  Options: make demo DATE=YYYY-MM-DD PROFILE=small|large-org FORCE=1 FRESH=1 FAIL_AT=<State> REDRIVE=1 SEED=7"
-	@echo "  (FORCE, FRESH and REDRIVE: 1/true/yes/on, or 0/false/no/off)"
+	@echo "  Options: make demo DATE=YYYY-MM-DD PROFILE=small|large-org FORCE=1 FRESH=1 FAIL_AT=<State> REDRIVE=1 REVISED=1 SEED=7"
+	@echo "  (FORCE, FRESH, REDRIVE and REVISED: 1/true/yes/on, or 0/false/no/off)"
 
-# FORCE, FRESH and REDRIVE reach local.demo as given, so FORCE=0 (or false, no, off) means not forced.
+# FORCE, FRESH, REDRIVE and REVISED reach local.demo as given, so FORCE=0 (or false, no, off) means not forced.
 demo: $(STAMP) ## Run the real workflow on the embedded AWS; writes out/report.{html,txt,eml}, out/execution.json (out/<PROFILE>/ for large-org)
 	$(BIN)/python -m local.demo $(strip --profile $(PROFILE) --seed $(SEED) $(if $(DATE),--date $(DATE)) \
 	  $(if $(FORCE),--force='$(FORCE)') $(if $(FRESH),--fresh='$(FRESH)') $(if $(FAIL_AT),--fail-at $(FAIL_AT)) \
-	  $(if $(REDRIVE),--redrive='$(REDRIVE)'))
+	  $(if $(REDRIVE),--redrive='$(REDRIVE)') $(if $(REVISED),--revised='$(REVISED)'))
 
 test: lint ## The gates, then every test (unit, handlers, the real state machine, catalogue, model, infra)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -301,6 +301,13 @@ class FakeCostExplorer:
             pages.append(self.get_cost_and_usage({**params, "NextPageToken": pages[-1]["NextPageToken"]}))
         return pages
 
+    def revise(self, day: dt.date, factor: Decimal) -> None:
+        """AWS revising a recent day's estimate (SyntheticOrganisation.revise): later answers show the day's
+        usage times `factor`; the answers cached so far are dropped, as they no longer hold."""
+        with self._lock:
+            self.org.revise(day, factor)
+            self._results.clear()
+
     def fail_next(self, code: str, message: str | None = None, times: int = 1, status: int | None = None) -> None:
         """Make the next `times` requests raise this error (they still count as requests)."""
         if times < 1:

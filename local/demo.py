@@ -1,7 +1,7 @@
 """`make demo`: run the real workflow on the embedded AWS and show what happened.
 
     python -m local.demo [--date YYYY-MM-DD] [--profile small|large-org] [--force] [--fresh]
-                         [--fail-at STATE] [--redrive]
+                         [--fail-at STATE] [--redrive] [--revised]
 
 Without --date the run looks exactly like the daily schedule's: its input carries today's 08:00 UTC as
 the scheduled time, so it reports on yesterday. Each profile keeps its own directory (out/ for the
@@ -9,6 +9,9 @@ default profile, out/<profile>/ for the others; --out names it): the report, the
 and in .embedded-aws/ the report records, so running it twice for one day shows the `already sent`
 path; --fresh forgets the records. --fail-at makes a state's service call fail on every attempt, so
 the run fails there; --redrive then redrives that failed execution, as the console's Redrive does.
+--revised starts from no records, sends the day before first, then revises that day's usage in the
+embedded Cost Explorer (as AWS revises a recent day's estimate), so the report day's email says
+"Revised: <day> was $X when sent, now $Y".
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import logging
 import os
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from local import trace
@@ -48,7 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     snapshot = out / ".embedded-aws" / "report-table.json"
     if args.redrive:
         return _redrive(args, out, snapshot)
-    if args.fresh and snapshot.exists():
+    if args.revised and (args.force or args.fail_at):
+        print(
+            "REVISED sends the day before, then the report day, each once; it takes no FORCE or FAIL_AT",
+            file=sys.stderr,
+        )
+        return 2
+    if (args.fresh or args.revised) and snapshot.exists():  # REVISED: neither day may be sent already
         snapshot.unlink()
     out.mkdir(parents=True, exist_ok=True)
 
@@ -87,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         if fault is not None:
             print(f"Injected fault: every call {fault.state} makes fails with {fault.code}, before it takes effect")
         print()
+        before = 0
+        if args.revised:
+            report_day = date.fromisoformat(args.date) if args.date else today - timedelta(days=1)
+            before = _send_day_before_then_revise(aws, report_day)
         run = aws.run(execution_input, faults=(fault,) if fault else (), follow=False)
         children = aws.children(run)
         if reports is not None:
@@ -101,10 +115,31 @@ def main(argv: list[str] | None = None) -> int:
             code = _many_reports(aws, run, children, out, elapsed, args)
         _write_lambda_logs(out / "lambda.log", aws)
         _write_chat(out / "chat", webhooks)
-        print(
-            f"Cost Explorer requests: {len(aws.cost_explorer.requests)} (${len(aws.cost_explorer.requests) / 100:.2f})"
-        )
+        requests = len(aws.cost_explorer.requests) - before
+        if args.revised:
+            print(f"Cost Explorer requests for the day before: {before} (${before / 100:.2f})")
+        print(f"Cost Explorer requests: {requests} (${requests / 100:.2f})")
     return code
+
+
+# REVISED=1: how much AWS revises the day before after it was sent (late usage records: 8% more usage).
+REVISION = Decimal("1.08")
+
+
+def _send_day_before_then_revise(aws: EmbeddedAWS, report_day: date) -> int:
+    """Run the day before the report day through the workflow (its record keeps the total it sent), then
+    revise that day in the embedded Cost Explorer. Returns the Cost Explorer requests the run made."""
+    day_before = report_day - timedelta(days=1)
+    run = aws.run({"date": day_before.isoformat()}, follow=False)
+    children = aws.children(run) or {DEFAULT_REPORT: run}
+    outcomes = ", ".join(
+        f"{report_id} {(e.output or {}).get('outcome', e.status)} {(e.output or {}).get('total', '')}".rstrip()
+        for report_id, e in sorted(children.items())
+    )
+    print(f"The day before, {day_before}, first: {outcomes} ({len(aws.cost_explorer.requests)} Cost Explorer requests)")
+    aws.cost_explorer.revise(day_before, REVISION)
+    print(f"Then AWS revises it: the embedded Cost Explorer now has {day_before}'s usage x{REVISION}\n")
+    return len(aws.cost_explorer.requests)
 
 
 def _write_chat(folder: Path, webhooks: dict[str, WebhookServer]) -> None:
@@ -211,7 +246,7 @@ def _write_email(aws: EmbeddedAWS, result: dict, folder: Path) -> str:
 def _redrive(args: argparse.Namespace, out: Path, snapshot: Path) -> int:
     """Redrive the failed execution the last run in `out` left, as the console's Actions -> Redrive:
     the same execution resumes at the state that failed, with the input that state had."""
-    if args.date or args.force or args.fresh or args.fail_at:
+    if args.date or args.force or args.fresh or args.fail_at or args.revised:
         print(
             "REDRIVE resumes the last failed run as it was; it takes no DATE, FORCE, FRESH or FAIL_AT", file=sys.stderr
         )
@@ -484,6 +519,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         f"(one of: {', '.join(_task_states())})",
     )
     _switch(parser, "--redrive", "redrive the failed execution the last run left, where it failed")
+    _switch(
+        parser,
+        "--revised",
+        "send the day before first, then revise it in the embedded Cost Explorer, so the report says Revised "
+        "(starts from no records, as --fresh)",
+    )
     parser.add_argument(
         "--out",
         help="the directory for the report, the history and the records (default: out/ for the "

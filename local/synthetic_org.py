@@ -639,6 +639,8 @@ class SyntheticOrganisation:
         self._day_cache: OrderedDict[dt.date, tuple[Row, ...]] = OrderedDict()
         self._month_start_cache: dict[dt.date, tuple[Row, ...]] = {}
         self._month_usage_cache: dict[dt.date, dict[str, Decimal]] = {}
+        # Days AWS has revised since they were first reported (revise()): each one's usage scaled.
+        self._revisions: dict[dt.date, Decimal] = {}
 
     # ---- calendar rules ------------------------------------------------------------------
 
@@ -715,7 +717,18 @@ class SyntheticOrganisation:
             lines = self._daily_lines(day)
             if day.day == 1:
                 lines = lines + self._month_start_lines(day)
+            if day in self._revisions:
+                lines = _revised(lines, self._revisions[day])
         return lines
+
+    def revise(self, day: dt.date, factor: Decimal) -> None:
+        """AWS revising an estimate: from now on every Usage row of `day` costs `factor` times what it did
+        (late usage records arriving, say), as Cost Explorer's answer for a recent day can change after a
+        report was sent. Credits, tax and fees are left as they were. `make demo REVISED=1` shows it."""
+        if not factor > 0:
+            raise ValueError(f"factor must be above 0, got {factor}")
+        with self._lock:
+            self._revisions[day] = factor
 
     # ---- construction ----------------------------------------------------------------------
 
@@ -1126,6 +1139,20 @@ class SyntheticOrganisation:
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
+
+
+_MONEY_FIELDS = tuple(LineItem._fields.index(name) for name in ("unblended", "blended", "net_unblended"))
+
+
+def _revised(lines: tuple[Row, ...], factor: Decimal) -> tuple[Row, ...]:
+    """The Usage rows' amounts times `factor`, to the 10 places Cost Explorer's amounts have."""
+    place = Decimal("1E-10")
+    out = []
+    for line in lines:
+        if line[_RECORD_TYPE] == "Usage":
+            line = tuple((v * factor).quantize(place) if n in _MONEY_FIELDS else v for n, v in enumerate(line))
+        out.append(line)
+    return tuple(out)
 
 
 def team_name(index: int) -> str:

@@ -37,6 +37,8 @@ locals {
         ANOMALY_MIN_PERCENT        = tostring(var.anomaly_min_percent)
         MOVER_MIN_AMOUNT           = tostring(var.mover_min_amount)
         MOVER_MIN_PERCENT          = tostring(var.mover_min_percent)
+        REVISED_MIN_AMOUNT         = tostring(var.revised_min_amount)
+        REVISED_MIN_PERCENT        = tostring(var.revised_min_percent)
         NEW_SERVICE_DAYS           = tostring(var.new_service_days)
         COST_EXPLORER_MAX_REQUESTS = tostring(var.cost_explorer_max_requests)
       }

@@ -444,6 +444,28 @@ variable "mover_min_percent" {
   }
 }
 
+variable "revised_min_amount" {
+  description = "The report says the day before was revised when its total now differs from the total its report sent by at least this much, in the report's currency: a number from 0 to 1,000,000,000,000 (fetch_costs reads it as REVISED_MIN_AMOUNT)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.revised_min_amount >= 0 && var.revised_min_amount <= 1000000000000
+    error_message = "revised_min_amount must be a number from 0 to 1,000,000,000,000 (in the report's currency)."
+  }
+}
+
+variable "revised_min_percent" {
+  description = "The day before is shown as revised only when its change since its report was sent is also at least this many percent of the sent total: a number from 0 to 10,000 (fetch_costs reads it as REVISED_MIN_PERCENT)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.revised_min_percent >= 0 && var.revised_min_percent <= 10000
+    error_message = "revised_min_percent must be a number from 0 to 10,000 (percent)."
+  }
+}
+
 variable "new_service_days" {
   description = "A service is reported as new when its first cost is within this many days: a whole number from 1 to 14 (fetch_costs reads it as NEW_SERVICE_DAYS)."
   type        = number
@@ -532,10 +554,10 @@ variable "extra_function_environment" {
   validation {
     condition = alltrue(flatten([
       for settings in values(var.extra_function_environment) : [
-        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "MONTHLY_BUDGET", "MONTHLY_BUDGET_NAME", "CREDIT_BALANCE", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS", "CHAT_TIMEOUT_SECONDS", "CHAT_SECRET_MAX_AGE_SECONDS"], name)
+        for name in keys(settings) : !contains(["COST_METRIC", "TOP_SERVICES", "DAILY_BUDGET", "MONTHLY_BUDGET", "MONTHLY_BUDGET_NAME", "CREDIT_BALANCE", "ANOMALY_THRESHOLD", "ANOMALY_MIN_AMOUNT", "ANOMALY_MIN_PERCENT", "MOVER_MIN_AMOUNT", "MOVER_MIN_PERCENT", "REVISED_MIN_AMOUNT", "REVISED_MIN_PERCENT", "NEW_SERVICE_DAYS", "COST_EXPLORER_MAX_REQUESTS", "COST_EXPLORER_HISTORY_MONTHS", "CHAT_TIMEOUT_SECONDS", "CHAT_SECRET_MAX_AGE_SECONDS"], name)
       ]
     ]))
-    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, MONTHLY_BUDGET, MONTHLY_BUDGET_NAME, CREDIT_BALANCE, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS, COST_EXPLORER_HISTORY_MONTHS, CHAT_TIMEOUT_SECONDS or CHAT_SECRET_MAX_AGE_SECONDS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
+    error_message = "extra_function_environment must not set COST_METRIC, TOP_SERVICES, DAILY_BUDGET, MONTHLY_BUDGET, MONTHLY_BUDGET_NAME, CREDIT_BALANCE, ANOMALY_THRESHOLD, ANOMALY_MIN_AMOUNT, ANOMALY_MIN_PERCENT, MOVER_MIN_AMOUNT, MOVER_MIN_PERCENT, REVISED_MIN_AMOUNT, REVISED_MIN_PERCENT, NEW_SERVICE_DAYS, COST_EXPLORER_MAX_REQUESTS, COST_EXPLORER_HISTORY_MONTHS, CHAT_TIMEOUT_SECONDS or CHAT_SECRET_MAX_AGE_SECONDS: each has its own validated variable, the name in lower case (DAILY_BUDGET = \"40\" becomes daily_budget = 40)."
   }
 }
 

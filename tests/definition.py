@@ -16,6 +16,7 @@ HAPPY_PATH = [
     "CheckAlreadySent",
     "SentOrClaimed",
     "ClaimReport",
+    "ReadPreviousReport",  # a read of the previous period's record, for the "Revised" line
     "FetchCosts",
     "RenderEmail",
     "BeginSending",

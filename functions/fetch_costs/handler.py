@@ -48,6 +48,7 @@ from fetch_costs.lines import line_namer, report_identity
 from fetch_costs.period_summary import summarise_period
 from fetch_costs.periods import PeriodHistory, monthly_history, queries, weekly_history
 from fetch_costs.query import build_request, report_window, secondary_window, short_window
+from fetch_costs.revised import revised
 from fetch_costs.secondary import compared, period_costs, period_query, secondary_section
 from fetch_costs.settings import ReportSettings, settings
 from fetch_costs.shared import Shape, ShapeSlices, SliceInexact, shape_of
@@ -96,10 +97,13 @@ class FetchRequest:
     report: ReportSpec
     # The run's shared answer for this report's shape ({"key", "fetchedAt"}, fetch_costs.sharing), if any.
     shared: dict[str, str] | None = None
+    # ReadPreviousReport's answer: the previous period's record as GetItem returns it, {} or its error
+    # (fetch_costs.revised reads it; anything unreadable just means no "Revised" line).
+    previous_report: object = None
 
     @classmethod
     def from_event(cls, event: object) -> FetchRequest:
-        fields = {"reportDate", "period", "report", "shared"}
+        fields = {"reportDate", "period", "report", "shared", "previousReport"}
         if not isinstance(event, dict) or "reportDate" not in event or set(event) - fields:
             raise InvalidFetchRequest(
                 f'expected {{"reportDate": "YYYY-MM-DD", "period": {{...}}, "report": {{...}}}}, got {event!r:.200}'
@@ -125,7 +129,13 @@ class FetchRequest:
         shared = event.get("shared")
         if shared is not None and not (isinstance(shared, dict) and {"key", "fetchedAt"} <= set(shared)):
             raise InvalidFetchRequest(f'shared: expected null or {{"key": ..., "fetchedAt": ...}}, got {shared!r:.200}')
-        return cls(report_date=report_date, period=period, report=report, shared=shared)
+        return cls(
+            report_date=report_date,
+            period=period,
+            report=report,
+            shared=shared,
+            previous_report=event.get("previousReport"),
+        )
 
 
 # Below the function's 60 s Lambda timeout (terraform/lambda.tf), so a Cost Explorer endpoint that cannot be
@@ -345,7 +355,8 @@ def build_report(request: FetchRequest, report_settings: ReportSettings, history
                 "Cost Explorer's answer by the secondary breakdown does not add up to the main one's charges",
                 extra={"breakdown": breakdown.label, "unattributed": str(secondary.unattributed)},
             )
-    return summarise(history, request.report_date, report_settings, report_identity(request.report), secondary)
+    report = summarise(history, request.report_date, report_settings, report_identity(request.report), secondary)
+    return replace(report, revised=revised(request.previous_report, report, report_settings))
 
 
 def report_day_charges(history: CostHistory, request: FetchRequest) -> Decimal:

@@ -192,6 +192,22 @@ SETTINGS: tuple[Setting, ...] = (
         maximum=PERCENT_MAX,
     ),
     Setting(
+        "REVISED_MIN_AMOUNT",
+        "number",
+        "1",
+        "the day before is shown as revised when its total now differs from the sent one by at least this much...",
+        minimum=Decimal(0),
+        maximum=AMOUNT_MAX,
+    ),
+    Setting(
+        "REVISED_MIN_PERCENT",
+        "number",
+        "1",
+        "...and by at least this many percent of the sent total",
+        minimum=Decimal(0),
+        maximum=PERCENT_MAX,
+    ),
+    Setting(
         "NEW_SERVICE_DAYS",
         "whole",
         "7",
@@ -288,6 +304,8 @@ class ReportSettings:
     mover_min_percent: Decimal = _number(_UNSET, "MOVER_MIN_PERCENT")  # ...this much and this many percent
     new_service_days: int = _whole(_UNSET, "NEW_SERVICE_DAYS")  # "new" = first cost within this many days
     max_requests: int = _whole(_UNSET, "COST_EXPLORER_MAX_REQUESTS")  # pages one report may pay for
+    revised_min_amount: Decimal = _number(_UNSET, "REVISED_MIN_AMOUNT")  # the day before moved this much...
+    revised_min_percent: Decimal = _number(_UNSET, "REVISED_MIN_PERCENT")  # ...and this many percent since sent
 
     def __post_init__(self) -> None:
         if self.metric not in COST_METRICS:
@@ -311,6 +329,8 @@ def load_settings(environ: Mapping[str, str]) -> ReportSettings:
         anomaly_min_percent=_number(environ, "ANOMALY_MIN_PERCENT"),
         mover_min_amount=_number(environ, "MOVER_MIN_AMOUNT"),
         mover_min_percent=_number(environ, "MOVER_MIN_PERCENT"),
+        revised_min_amount=_number(environ, "REVISED_MIN_AMOUNT"),
+        revised_min_percent=_number(environ, "REVISED_MIN_PERCENT"),
         new_service_days=_whole(environ, "NEW_SERVICE_DAYS"),
         max_requests=_whole(environ, "COST_EXPLORER_MAX_REQUESTS"),
     )

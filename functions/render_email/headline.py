@@ -35,6 +35,7 @@ RESENT = "Resent"  # the subject's first word for a forced resend (the chat mess
 # The one word that says a comparison left one-off charges out (CostReport.versus_day_before, versus_average):
 # "recurring: $163.77 vs $114.03" in a stat's note.
 RECURRING = "recurring"
+REVISED = "Revised"  # the label of the line that says the day before has changed since it was sent
 
 
 # Two different 7-day figures, each with one label wherever the email names it (docs/report.md, "Two 7-day
@@ -103,6 +104,26 @@ def resent_note(first_sent: datetime | None) -> str:
         return ""
     utc = first_sent.astimezone(UTC)
     return f"Resent on request: first sent {date_label(utc.date())}, {utc:%H:%M} UTC"
+
+
+def says_estimated(report: CostReport) -> bool:
+    """Whether the email says "Estimated": only for a month that has ended and whose bill AWS has not
+    finalised yet (a monthly report in the first days of the next month). Cost Explorer marks every day of
+    the current month estimated, so a badge on every daily and weekly report would say nothing; a day that
+    moves after its report was sent is shown by the next daily report's Revised line (revised_note), and
+    last month's figure says "estimated" on its own (stats)."""
+    return report.estimated and report.report_period.kind == "month"
+
+
+def revised_note(report: CostReport, money: Money) -> Stat | None:
+    """ "Revised: Mon 30 Nov was $1,204.10 when sent, now $1,262.55 (+$58.45)" when Cost Explorer has changed
+    the day before since its report was sent (FetchCosts decides when that is worth saying), else None."""
+    revised = report.revised
+    if revised is None:
+        return None
+    change = money.change(revised.now_total, revised.sent_total)
+    detail = f"{short_date(revised.day)} was {money(revised.sent_total)} when sent, now {money(revised.now_total)}"
+    return Stat(REVISED, f"{detail} ({change.money})")
 
 
 def preheader(report: CostReport, money: Money, stats: tuple[Stat, ...]) -> str:

@@ -62,10 +62,11 @@ def build_view(report: CostReport, first_sent: datetime | None = None) -> Report
         # breakdown table lists (credits, discounts, tax), which the word "net" would make a metric's name.
         total_label=f"{label} incl. adjustments" if report.breakdown.adjusted else label,
         currency=report.currency,
-        estimated=report.estimated,
+        estimated=headline.says_estimated(report),
         no_spend=report.no_spend,
         changes=changes,
         one_off_note=headline.one_off_note(report, money),
+        revised=headline.revised_note(report, money),
         stats=stats,
         daily_bars=daily_bars([day.recurring for day in report.daily], [bool(day.one_off) for day in report.daily]),
         daily_caption=headline.daily_caption(report),

@@ -162,10 +162,11 @@ class ReportView:
     total_units: int
     total_label: str  # "Unblended cost incl. adjustments" when adjustments apply, else "Unblended cost"
     currency: str
-    estimated: bool
+    estimated: bool  # headline.says_estimated: only a month whose bill is not final yet
     no_spend: bool
     changes: tuple[Stat, ...]  # against the day before and the trailing average
     one_off_note: str  # "One-off charges $123.44: AWS Support (Business) $100.00, Tax $23.44. ..." or ""
+    revised: Stat | None  # "Revised": "Mon 30 Nov was $X when sent, now $Y (+$Z)" when the day before moved
     stats: tuple[Stat, ...]  # month to date, forecast, last month, budget
     daily_bars: tuple[Bar, ...]
     daily_caption: str

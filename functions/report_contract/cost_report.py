@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, NamedTuple
 
@@ -44,6 +44,7 @@ from report_contract.model import (
     OtherLine,
     PeriodTotal,
     ReportIdentity,
+    Revised,
     Secondary,
     ServiceLine,
     Thresholds,
@@ -129,6 +130,8 @@ class CostReport:
     one_off_charges: tuple[OneOffCharge, ...] = ()
     # The day before without its one-off charges, when it had any (None: it is `day_before`).
     day_before_recurring: Decimal | None = None
+    # The day before as the previous report sent it and as it is now, when they differ enough; else None.
+    revised: Revised | None = None
     # The credits left and their burn, when CREDIT_BALANCE is set (a daily report); None otherwise.
     credit_balance: CreditBalance | None = None
 
@@ -162,6 +165,15 @@ class CostReport:
             "dayBeforeRecurring",
             EXACT_AMOUNT,
             "the day before's net total minus its one-off charges; absent when it had none (or no history)",
+            optional=True,
+        ),
+        Field(
+            "revised",
+            "object",
+            "the day before as the previous report sent it and as it is now (`nowTotal` is `dayBefore`), when "
+            "they differ by `REVISED_MIN_AMOUNT` and `REVISED_MIN_PERCENT` %; absent otherwise, and in a weekly or "
+            "monthly report",
+            Revised,
             optional=True,
         ),
         Field("average", or_null("object"), "the trailing average (null without history)", Average),
@@ -321,6 +333,7 @@ class CostReport:
             )
         self._check_period(path)
         self._check_one_off(path)
+        self._check_revised(path)
         if self.monthly_budget is not None and self.period is not None and self.period.kind == "week":
             raise InvalidReport(
                 f"{path}.monthlyBudget: a weekly report has no monthly budget (a week is not a month); leave it out"
@@ -358,6 +371,21 @@ class CostReport:
             raise InvalidReport(f"{path}.period: {self.period.key} does not end on the report day {self.report_date}")
         check_period(self.period, self.comparisons, self.total, trends, path)
 
+    def _check_revised(self, path: str) -> None:
+        """A revised figure is the day before's: the email's "now" must be the figure the report shows for it."""
+        if self.revised is None:
+            return
+        if self.period is not None or self.revised.day != self.report_date - timedelta(days=1):
+            raise InvalidReport(
+                f"{path}.revised.day: {self.revised.day} is not the day before the report day {self.report_date} "
+                "(only a daily report says a day was revised)"
+            )
+        if self.revised.now_total != self.day_before:
+            raise InvalidReport(
+                f"{path}.revised.nowTotal: {plain(self.revised.now_total)} is not {path}.dayBefore "
+                f"({show(None if self.day_before is None else plain(self.day_before))}); the figures must agree"
+            )
+
     def to_state(self) -> dict[str, Any]:
         """The Lambda result. Key order is the order the Step Functions console shows."""
         return {
@@ -375,6 +403,7 @@ class CostReport:
             **({"oneOffCharges": [c.to_state() for c in self.one_off_charges]} if self.one_off_charges else {}),
             "dayBefore": optional(self.day_before),
             **({} if self.day_before_recurring is None else {"dayBeforeRecurring": plain(self.day_before_recurring)}),
+            **({} if self.revised is None else {"revised": self.revised.to_state()}),
             "average": None if self.average is None else self.average.to_state(),
             "monthToDate": self.month_to_date.to_state(),
             "lastMonthToDate": None if self.last_month_to_date is None else self.last_month_to_date.to_state(),
@@ -469,6 +498,7 @@ def _read_figures(data: Mapping[str, Any], path: str) -> dict[str, Any]:
         return None if found is None else PeriodTotal.from_state(found, f"{path}.{key}")
 
     average = read_optional_object(data, "average", path, "days and total")
+    revised = data.get("revised")  # absent unless the day before was revised
     return {
         "breakdown": Breakdown.from_state(require(data, "breakdown", path), f"{path}.breakdown"),
         "one_off": read_amount(data, "oneOff", path),
@@ -479,6 +509,7 @@ def _read_figures(data: Mapping[str, Any], path: str) -> dict[str, Any]:
         else (),
         "day_before": read_optional_amount(data, "dayBefore", path),
         "day_before_recurring": read_amount(data, "dayBeforeRecurring", path) if "dayBeforeRecurring" in data else None,
+        "revised": None if revised is None else Revised.from_state(revised, f"{path}.revised"),
         "average": None if average is None else Average.from_state(average, f"{path}.average"),
         "month_to_date": PeriodTotal.from_state(
             read_object(data, "monthToDate", path, "the month to date"), f"{path}.monthToDate"

@@ -16,7 +16,7 @@ from it (`python -m scripts.report_contract_doc`) and a test holds `to_state()` 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, NamedTuple
 
@@ -339,6 +339,50 @@ class PeriodTotal:
         if days != period.days:
             raise InvalidReport(f"{path}.days: {days}, but {start} to {end} is {period.days} days")
         return period
+
+
+@dataclass(frozen=True)
+class Revised:
+    """The day before the report day as the previous report sent it, and as Cost Explorer has it now: set by
+    FetchCosts only when the two differ by at least `REVISED_MIN_AMOUNT` and `REVISED_MIN_PERCENT` % of the
+    sent total, in the same currency (fetch_costs.revised)."""
+
+    day: date
+    sent_total: Decimal
+    now_total: Decimal
+    sent_at: datetime
+
+    WIRE: ClassVar[tuple[Field, ...]] = (
+        Field("day", DATE, "the day before the report day, which the previous report covered"),
+        Field("sentTotal", EXACT_AMOUNT, "its net total when that report was sent (its record's `total`)"),
+        Field("nowTotal", EXACT_AMOUNT, "its net total now: the report's `dayBefore`"),
+        Field("sentAt", "ISO 8601 time", "when that report was sent (its record's `sentAt`)"),
+    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "sentTotal": plain(self.sent_total),
+            "nowTotal": plain(self.now_total),
+            "sentAt": self.sent_at.isoformat(),
+        }
+
+    @classmethod
+    def from_state(cls, value: Any, path: str) -> Revised:
+        data = as_object(value, path, "day, sentTotal, nowTotal, sentAt")
+        sent_at = require(data, "sentAt", path)
+        try:
+            when = datetime.fromisoformat(sent_at) if isinstance(sent_at, str) else None
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise InvalidReport(f"{path}.sentAt: {show(sent_at)} is not an ISO 8601 time with its offset")
+        return cls(
+            read_date(data, "day", path),
+            read_amount(data, "sentTotal", path),
+            read_amount(data, "nowTotal", path),
+            when,
+        )
 
 
 @dataclass(frozen=True)

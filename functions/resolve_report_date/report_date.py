@@ -13,7 +13,8 @@ same periods. Cost Explorer days are UTC days, so periods are UTC days; a report
 which day of the week or month it is where its readers are.
 
 The DynamoDB key of a (report, period) record is ReportRequest.report_key: for the default report the
-period's key alone, as records have always been keyed.
+period's key alone, as records have always been keyed. ReportRequest.previous_key is the previous period's,
+built the same way.
 """
 
 from __future__ import annotations
@@ -76,7 +77,17 @@ class ReportRequest:
         """The DynamoDB key of the (report, period) record: what marks it claimed and sent. For the default
         report, the period's key alone ("2026-11-20", as records were keyed before reports existed); for
         any other, "<report id>/<period key>" ("team-payments/2026-W47")."""
-        return self.spec.record_prefix + self.period.key
+        return self.record_key(self.period)
+
+    @property
+    def previous_key(self) -> str:
+        """The key of the previous period's record ("2026-11-19" before "2026-11-20"): ReadPreviousReport
+        reads what the previous report said when it was sent, for the "Revised" line (fetch_costs.revised)."""
+        return self.record_key(self.period.previous())
+
+    def record_key(self, period: ReportPeriod) -> str:
+        """The key of this report's record for `period`: the one definition of how records are keyed."""
+        return self.spec.record_prefix + period.key
 
     def to_state(self) -> dict[str, object]:
         return {
@@ -88,6 +99,7 @@ class ReportRequest:
             "expiresAt": str(self.expires_at),
             "period": self.period.to_state(),
             "reportKey": self.report_key,
+            "previousKey": self.previous_key,
             "recipients": list(self.spec.recipients),
             "report": self.spec.to_state(),
             "shared": self.shared,

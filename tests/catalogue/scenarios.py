@@ -240,6 +240,56 @@ def mark_sent_fails_after_ses_accepted(run: Run) -> Outcome:
     return run.outcome(1, "SES accepted, MarkSent failed; redrive recorded it without resending")
 
 
+# -- the previous report's record: read for the Revised line, never a reason to stop the email --------
+
+PREVIOUS_DAY = "2026-11-19"
+# The 19th as its report sent it ($4.00), then as Cost Explorer has revised it since ($9.00).
+SENT_19TH, REVISED_19TH = Decimal(4), Decimal(9)
+REVISED_LINE = "Revised: Thu 19 Nov was $4.00 when sent, now $9.00 (+$5.00)"
+
+
+def lambda_costs(on_the_19th: Decimal) -> Dataset:
+    return Dataset(lambda day: [("AWS Lambda", "Usage", on_the_19th if day == date(2026, 11, 19) else Decimal(4))])
+
+
+def previous_day_sent_then_revised(run: Run) -> None:
+    """GIVEN the 19th's report was sent at $4.00, and Cost Explorer has since revised the 19th to $9.00."""
+    run.aws.answer_cost_explorer = lambda_costs(SENT_19TH)
+    expect_sent(run.run({**SCHEDULED, "period": PREVIOUS_DAY}))
+    run.aws.answer_cost_explorer = lambda_costs(REVISED_19TH)
+
+
+def revised_day_before(run: Run) -> Outcome:
+    previous_day_sent_then_revised(run)
+    # WHEN the 20th's run reads the 19th's record, then fails at FetchCosts past its retries, and is redriven
+    failed = run.run(SCHEDULED, "FetchCostsOutlastsRetries")
+    expect_failed_at(failed, "FetchCosts", "CostExplorerThrottled")
+    assert "ReadPreviousReport" in failed.entered_states()
+    redriven = run.redrive(failed)
+    expect_sent(redriven)
+    assert redriven.entered_states()[0] == "FetchCosts", "the read's answer is in the run's input; not read again"
+    # THEN the 20th is sent once, saying the 19th was revised; the 19th's own record is untouched
+    assert run.emails() == 2
+    email = run.aws.mailbox[-1]
+    assert REVISED_LINE in email.text and "<strong>Revised:</strong>" in email.html
+    assert run.aws.report_record(PREVIOUS_DAY)["total"] == "4"
+    return run.outcome(2, "the 19th sent, then revised; the 20th failed after the read, redriven, sent once with it")
+
+
+def previous_read_outlasts_retries(run: Run) -> Outcome:
+    previous_day_sent_then_revised(run)
+    # WHEN the read of the 19th's record fails past its retries
+    execution = run.run(SCHEDULED, "ReadPreviousReportOutlastsRetries")
+    # THEN the Catch goes on to FetchCosts: the 20th is sent once, only without the Revised line
+    expect_sent(execution)
+    error = "DynamoDB.ProvisionedThroughputExceededException"
+    assert execution.failed_attempts("ReadPreviousReport") == [error] * 4
+    assert run.aws.retry_sleeps == backoff("ReadPreviousReport", error)
+    assert run.emails() == 2 and "Revised" not in run.aws.mailbox[-1].text
+    expect_record(run.aws, "SENT", executionArn=execution.arn)
+    return run.outcome(2, "read failed for good; sent once without the Revised line")
+
+
 # -- not retryable: fail at once with a name and cause an operator can act on ------------------------
 
 
@@ -373,10 +423,12 @@ def html_name(run: Run, execution: Execution) -> str:
 
 
 def estimated(run: Run, execution: Execution) -> str:
-    # Said in the body, next to the figures; not in the subject, where every recent day would carry it.
+    # Cost Explorer marks every day of the current month estimated: a badge on every email says nothing
+    # (render_email.headline.says_estimated); a day that moves later is the next report's Revised line.
     email = run.aws.mailbox[0]
-    assert "(estimated)" in email.text and "Estimated." in email.html
-    return "marked estimated"
+    assert execution.report()["estimated"] is True
+    assert "estimated" not in email.text.lower() and "Estimated" not in email.html
+    return "no everyday Estimated badge"
 
 
 def endless_pages(run: Run) -> Outcome:
@@ -445,6 +497,13 @@ SCENARIOS: list[Scenario] = [
         transient("ClaimReportThrottled", {"ClaimReport": 2}),
     ),
     Scenario(
+        "ReadPreviousReportThrottled",
+        "transient",
+        "DynamoDB.ProvisionedThroughputExceededException x1",
+        "retried, sent once",
+        transient("ReadPreviousReportThrottled", {"ReadPreviousReport": 1}),
+    ),
+    Scenario(
         "FetchCostsLambdaServiceError",
         "transient",
         "Lambda.ServiceException x1",
@@ -497,6 +556,7 @@ SCENARIOS: list[Scenario] = [
                 "ResolveReportDate": 1,
                 "CheckAlreadySent": 1,
                 "ClaimReport": 1,
+                "ReadPreviousReport": 1,
                 "FetchCosts": 1,
                 "RenderEmail": 1,
                 "SendEmail": 2,
@@ -513,6 +573,20 @@ SCENARIOS: list[Scenario] = [
         outlasting_then_redrive(
             "ClaimReportOutlastsRetries", "ClaimReport", "DynamoDB.ProvisionedThroughputExceededException", 0
         ),
+    ),
+    Scenario(
+        "ReadPreviousReportOutlastsRetries",
+        "outlasts retries",
+        "DynamoDB throughput x4 at ReadPreviousReport",
+        "caught: sent once, without the Revised line",
+        previous_read_outlasts_retries,
+    ),
+    Scenario(
+        "RevisedDayBeforeRedriven",
+        "outlasts retries",
+        "the day before revised since sent; CostExplorerThrottled x4 after the read",
+        "redrive sends once, with the Revised line",
+        revised_day_before,
     ),
     Scenario(
         "FetchCostsOutlastsRetries",
@@ -659,8 +733,8 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "EstimatedFigures",
         "bad data",
-        "Estimated: true",
-        "the email says so",
+        "Estimated: true on the report day (every day of the current month)",
+        "no badge: it would be on every email",
         with_data(Dataset(every_day([("AWS Lambda", "Usage", D("4"))]), estimated_from=REPORT_DAY), estimated),
     ),
     Scenario(

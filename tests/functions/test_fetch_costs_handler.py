@@ -62,6 +62,29 @@ def test_one_page_is_one_request(ce, lambda_context):
     assert handler.lambda_handler(EVENT, lambda_context("fetch_costs"))["costExplorerRequests"] == 1
 
 
+def test_the_previous_report_s_record_becomes_a_revised_figure_when_the_day_before_moved(ce, lambda_context):
+    # GIVEN ReadPreviousReport's answer: the 19th was sent at $50.00; Cost Explorer now has it at $45.20
+    sent = {"status": {"S": "SENT"}, "total": {"N": "50.00"}, "sentAt": {"S": "2026-11-20T08:00:07Z"}}
+    previous = {"Item": {**sent, "currency": {"S": "USD"}}}
+    expect_pages(ce, answer(START, END, rows))
+    result = handler.lambda_handler({**EVENT, "previousReport": previous}, lambda_context("fetch_costs"))
+    assert result["revised"] == {
+        "day": "2026-11-19",
+        "sentTotal": "50",  # plain(): the exact amount, as every amount travels
+        "nowTotal": result["dayBefore"],
+        "sentAt": "2026-11-20T08:00:07+00:00",
+    }
+    assert result["dayBefore"] == "45.2039486713"  # 41.2039485713 + 0.0000001 - 10.3 + 7.1 + 7.2
+
+
+def test_a_failed_read_of_the_previous_report_costs_the_report_nothing(ce, lambda_context):
+    # ReadPreviousReport's Catch puts the error where the record would be: the report goes out without the line.
+    expect_pages(ce, answer(START, END, rows))
+    failed = {"Error": "DynamoDB.AmazonDynamoDBException", "Cause": "no answer"}
+    result = handler.lambda_handler({**EVENT, "previousReport": failed}, lambda_context("fetch_costs"))
+    assert "revised" not in result and result["total"] == "88.4039486713"
+
+
 @pytest.mark.parametrize(
     ("code", "raised", "message"),
     [

@@ -20,6 +20,7 @@ from fetch_costs.lines import line_namer, report_identity
 from fetch_costs.period_summary import summarise_period
 from fetch_costs.periods import monthly_history, queries, weekly_history
 from fetch_costs.query import build_request, report_window, secondary_window
+from fetch_costs.revised import revised
 from fetch_costs.secondary import secondary_section
 from fetch_costs.settings import ReportSettings
 from fetch_costs.summarise import summarise
@@ -43,6 +44,8 @@ class Dataset:
     settings: ReportSettings = field(default_factory=ReportSettings)
     report: ReportSpec = DEFAULT_REPORT
     query: Callable[[dict], list[dict]] | None = None  # a GetCostAndUsage request -> every page of its answer
+    # The previous report's record as ReadPreviousReport passes it to FetchCosts (GetItem's answer; None: {}).
+    previous_report: dict | None = None
 
 
 def synthetic(profile: str, report_date: date) -> Callable[[date, date], list[dict]]:
@@ -137,6 +140,21 @@ DATASETS: tuple[Dataset | PeriodDataset, ...] = (
         synthetic("small", date(2026, 11, 30)),
     ),
     Dataset(
+        "revised",
+        "Saturday 21 November, the day after the small golden: Cost Explorer has revised Friday's figure since its "
+        "report was sent ($118.40 then, $120.17 now), so the email says so (the Revised line)",
+        date(2026, 11, 21),
+        synthetic("small", date(2026, 11, 21)),
+        previous_report={
+            "Item": {
+                "status": {"S": "SENT"},
+                "total": {"N": "118.40"},
+                "sentAt": {"S": "2026-11-21T08:00:04.512Z"},
+                "currency": {"S": "USD"},
+            }
+        },
+    ),
+    Dataset(
         "young-account-eur",
         "two days old, in euros, credits covering the usage: no forecast or anomaly checks",
         date(2026, 11, 20),
@@ -207,7 +225,8 @@ def report_of(dataset: Dataset) -> CostReport:
         assert day is not None
         secondary = secondary_section(extra, dataset.report_date, spec.secondary_breakdown, day.charges_total)
         history = replace(history, requests=history.requests + extra.requests)
-    return summarise(history, dataset.report_date, settings, report_identity(spec), secondary)
+    report = summarise(history, dataset.report_date, settings, report_identity(spec), secondary)
+    return replace(report, revised=revised(dataset.previous_report or {}, report, settings))
 
 
 def build_period(dataset: PeriodDataset) -> dict:

@@ -31,6 +31,8 @@ MUST_VALIDATE = {
     "anomaly_min_percent",
     "mover_min_amount",
     "mover_min_percent",
+    "revised_min_amount",
+    "revised_min_percent",
     "new_service_days",
     "cost_explorer_max_requests",
     "log_level",

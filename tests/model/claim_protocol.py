@@ -517,6 +517,13 @@ TABLE = "${table_name}"
 # Every execution in a scenario reports on the same day, so all of them address one record: keyed by the
 # day (v1) or by the report key, which for the daily report is the day itself (resolve_report_date).
 KEYS = ({"reportDate": {"S.$": "$.request.reportDate"}}, {"reportDate": {"S.$": "$.request.reportKey"}})
+# The previous period's record (ReadPreviousReport, for the "Revised" line): another record, which no
+# execution of the modelled period writes. A read of it is modelled as a read of nothing (answered absent,
+# as on a report's first day), and only where that is sound (Protocol._check_other_read): a GetItem, whose
+# answer no decision reads (only an effect-free Lambda's payload), with any fault handled as written.
+OTHER_RECORD_KEYS = ({"reportDate": {"S.$": "$.request.previousKey"}},)
+# What a read of it may ask for besides the modelled GetItem's parameters: only some attributes.
+_PROJECTION_PARAMETERS = {"ProjectionExpression", "ExpressionAttributeNames"}
 CCF = "DynamoDB.ConditionalCheckFailedException"
 
 # The errors a fault raises, named as Step Functions names them, from the project's one table of AWS's
@@ -663,9 +670,11 @@ class Protocol:
         self.iteration_order: dict[str, int] = {}
         self.conditions: dict[str, Any] = {}
         self.updates: dict[str, Any] = {}
+        self.other_reads: set[str] = set()  # reads of the previous period's record (OTHER_RECORD_KEYS)
         for name, state in self.states.items():
             self._check_state(name, state, {**self.states, **self.dispatch})
         self.order = self._topological_order(self.states, self.start)
+        self.other_reads_undecisive()
         # The record's attributes a static part of the definition names: a dynamic attribute name (a chat
         # channel's, built per iteration) must not be one of them, or it would overwrite the protocol.
         self.static_attributes = self._static_attributes()
@@ -937,6 +946,9 @@ class Protocol:
             return
         if resource == SEND:
             return
+        if parameters.get("Key") in OTHER_RECORD_KEYS and selector is None:
+            self._check_other_read(name, resource, parameters)
+            return
         unknown = set(parameters) - _DYNAMODB_PARAMETERS[resource]
         if unknown:
             raise UnsupportedDefinition(f"{name}: DynamoDB parameters not modelled: {sorted(unknown)}")
@@ -966,6 +978,38 @@ class Protocol:
         }
         if used != defined:
             raise UnsupportedDefinition(f"{name}: placeholders used {sorted(used)} but defined {sorted(defined)}")
+
+    def _check_other_read(self, name: str, resource: str, parameters: dict) -> None:
+        """A read of the previous period's record: a GetItem of the one table, its projection's names all
+        defined and used (DynamoDB refuses either, ValidationException). Whether a decision reads its answer
+        is checked once every state is known (Protocol.__init__, other_reads_undecisive)."""
+        if resource != GET:
+            raise UnsupportedDefinition(f"{name}: the previous period's record may only be read, not written")
+        unknown = set(parameters) - _DYNAMODB_PARAMETERS[GET] - _PROJECTION_PARAMETERS
+        if unknown or parameters.get("TableName") != TABLE:
+            raise UnsupportedDefinition(f"{name}: a read of the previous record with {sorted(unknown)} not modelled")
+        used = set(re.findall(r"#\w+", parameters.get("ProjectionExpression", "")))
+        if used != set(parameters.get("ExpressionAttributeNames", {})):
+            raise UnsupportedDefinition(f"{name}: projection names used {sorted(used)} but defined differently")
+        self.other_reads.add(name)
+
+    def other_reads_undecisive(self) -> None:
+        """What a read of another record answers (ResultPath) is read by no decision: no Choice, no DynamoDB
+        key, value or condition, no effect (only an effect-free Lambda's payload, whose result the model does
+        not derive from it). Then answering it as absent explores every outcome the protocol can have."""
+        decisive = self.decisive_paths()
+        for name in self.other_reads:
+            result = self.states[name].get("ResultPath", "$")
+            if result is None:
+                continue
+            if result == "$" or any(p in ("$", result) or p.startswith((result + ".", result + "[")) for p in decisive):
+                raise UnsupportedDefinition(f"{name}: a decision reads its answer ({result}); the model does not")
+            for other, state in self.states.items():
+                if other != name and result in self._content_reads(state):
+                    raise UnsupportedDefinition(f"{other}: reads {result}, {name}'s answer, which the model does not")
+            for catcher in self.states[name].get("Catch", []):
+                if catcher.get("ResultPath", "$") not in (result, None):
+                    raise UnsupportedDefinition(f"{name}: its Catch must write where its answer goes ({result})")
 
     def _topological_order(self, states: dict[str, dict], start: str) -> dict[str, int]:
         """Each state's rank in a topological order (of the top level, or of a Map iteration), from 1: every
@@ -1737,6 +1781,8 @@ class Model:
             out += self._faults(posted, i, name, state, effect_happened=True, what=what)
         elif resource == LAMBDA:
             answered("ok", world, self.lambda_result(i, state, parameters))
+        elif resource == GET and name in self.protocol.other_reads:
+            answered("read the previous record (absent)", world, {})
         elif resource == GET:
             answered(f"read {record_summary(world.record)}", world, self._read(world.record))
         elif resource in (PUT, UPDATE):

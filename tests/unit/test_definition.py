@@ -66,7 +66,8 @@ def test_no_fail_state_so_a_redrive_resumes_at_the_task_that_failed():
 
 # The one Catch that does not end the run: the shared queries are an optimisation, and without them each
 # report's child queries Cost Explorer for itself, so their failure goes on to start the reports.
-FALLBACKS = {"FetchSharedCosts": "StartEachReport"}
+# ReadPreviousReport's likewise: the "Revised" line is optional, so a read that fails goes on to FetchCosts.
+FALLBACKS = {"FetchSharedCosts": "StartEachReport", "ReadPreviousReport": "FetchCosts"}
 
 
 def test_the_shared_queries_failing_falls_back_to_each_report_querying_for_itself():
@@ -74,6 +75,34 @@ def test_the_shared_queries_failing_falls_back_to_each_report_querying_for_itsel
     assert catcher["ErrorEquals"] == ["States.ALL"] and catcher["Next"] == FALLBACKS["FetchSharedCosts"]
     assert catcher["ResultPath"] not in ("$", "$.due"), "the due reports must survive the failure"
     assert STATES["FetchSharedCosts"]["Next"] == catcher["Next"]
+
+
+def test_reading_the_previous_report_is_a_read_of_another_record_that_never_stops_the_email():
+    state = STATES["ReadPreviousReport"]
+    # A read, of the previous period's record, never of the one this run claimed.
+    assert state["Resource"] == "arn:aws:states:::dynamodb:getItem"
+    assert state["Parameters"]["Key"] == {"reportDate": {"S.$": "$.request.previousKey"}}
+    # Both claims go through it; it goes on to FetchCosts whether the read works or fails for good.
+    assert STATES["ClaimReport"]["Next"] == STATES["ClaimForResend"]["Next"] == "ReadPreviousReport"
+    [catcher] = state["Catch"]
+    assert (
+        catcher["ErrorEquals"] == ["States.ALL"] and catcher["Next"] == state["Next"] == FALLBACKS["ReadPreviousReport"]
+    )
+    # The answer and the error land where FetchCosts reads them, so its payload's path always exists (a
+    # missing path would be a States.Runtime error, which no Catch catches).
+    assert (
+        state["ResultPath"]
+        == catcher["ResultPath"]
+        == STATES["FetchCosts"]["Parameters"]["Payload"]["previousReport.$"]
+    )
+    # Only what FetchCosts needs travels: a ProjectionExpression, not a ResultSelector (whose path into an
+    # absent Item, on the first day, would be that uncatchable error).
+    assert "ResultSelector" not in state
+    names = state["Parameters"]["ExpressionAttributeNames"]
+    projected = {names[name.strip()] for name in state["Parameters"]["ProjectionExpression"].split(",")}
+    assert projected == {"status", "total", "sentAt", "currency"}
+    # ...each of which MarkSent writes.
+    assert projected <= set(STATES["MarkSent"]["Parameters"]["Item"])
 
 
 # The one Catch of errors that are not a lost claim: once a chat post is known to have gone out, MarkPosted

@@ -94,6 +94,16 @@ def test_a_named_report_keys_its_records_by_report_and_period_and_the_default_by
     }
 
 
+def test_the_previous_report_s_key_is_the_previous_period_keyed_as_the_report_keys_its_records():
+    # ReadPreviousReport reads it for the "Revised" line: across a month and a year end, and a week.
+    cases = (("daily", "2026-12-01", "2026-11-30"), ("team-payments", "2026-01-01", "team-payments/2025-12-31"))
+    cases += (("org-monthly", "2026-01", "org-monthly/2025-12"),)
+    for report_id, period, previous in cases:
+        request = resolve({"report": report_id, "period": period}, STARTED, 13, REPORTS).request
+        assert request is not None
+        assert request.previous_key == previous
+
+
 def test_a_manual_run_of_one_report_may_name_any_day_of_its_period():
     request = resolve({"report": "org-monthly", "date": "2026-10-15"}, STARTED, 13, REPORTS).request
     assert request is not None and request.period == ReportPeriod.month_of(date(2026, 10, 1))

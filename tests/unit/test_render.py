@@ -28,7 +28,7 @@ from render_email.money import Currency, format_money, format_percent, format_sh
 from render_email.render import MAX_HTML_BYTES, MAX_TEXT_BYTES, build_view, render_report
 from render_email.request import RenderRequest
 from render_email.text import display_width
-from report_contract import CostReport
+from report_contract import CostReport, InvalidReport, Revised
 from report_contract.limits import STATE_PAYLOAD_BYTES as PAYLOAD_LIMIT
 
 from tests.fixtures.cost_explorer_answers import answer, every_day
@@ -490,10 +490,38 @@ def test_a_day_with_no_spend_says_so_plainly(rows) -> None:
     assert "Cost by service" not in email.html and "Cost by service" not in email.text
 
 
-def test_estimated_figures_carry_a_note() -> None:
-    email = render_report(model(every_day([("Svc", "Usage", "1")]), estimated_from=date(2026, 11, 1)))
-    assert "Estimated." in email.html and "may still change" in email.html
-    assert "Total: $1.00 (estimated)" in email.text and "may still change" in email.text
+def test_an_estimated_day_of_the_current_month_carries_no_badge_but_an_unfinal_last_month_says_so() -> None:
+    # Cost Explorer marks every day of the current month estimated: a badge every day says nothing.
+    report = model(every_day([("Svc", "Usage", "1")]), estimated_from=date(2026, 10, 1))
+    assert report.estimated and report.last_month is not None and report.last_month.estimated
+    email = render_report(report)
+    assert "Estimated" not in email.html and "may still change" not in email.html
+    assert "(estimated)" not in email.text and "may still change" not in email.text
+    assert "estimated: the bill is not final yet" in email.html  # October's figure, which is compared
+    assert "estimated: the bill is not final yet" in email.text
+
+
+def test_a_revised_day_before_is_shown_with_both_figures_in_both_parts() -> None:
+    report = model(every_day([("Svc", "Usage", "1")]))
+    assert report.day_before == Decimal("1")
+    sent = datetime(2026, 11, 20, 8, 0, 7, tzinfo=UTC)
+    email = render_report(replace(report, revised=Revised(date(2026, 11, 19), Decimal("0.80"), Decimal("1"), sent)))
+    line = "Revised: Thu 19 Nov was $0.80 when sent, now $1.00 (+$0.20)"
+    assert line in email.text
+    assert "<strong>Revised:</strong> Thu 19 Nov was $0.80 when sent, now $1.00 (+$0.20)" in email.html
+    assert "Revised" not in render_report(report).text
+
+
+def test_a_revised_figure_that_is_not_the_day_before_s_is_refused() -> None:
+    # The email's "now" must be the figure the report shows for the day before, or the two would disagree.
+    report = model(every_day([("Svc", "Usage", "1")]))
+    sent = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    state = replace(report, revised=Revised(date(2026, 11, 19), Decimal("0.80"), Decimal("1.01"), sent)).to_state()
+    with pytest.raises(InvalidReport, match=r"revised.nowTotal: 1.01 is not costs.dayBefore"):
+        CostReport.from_state(state)
+    state["revised"] = {**state["revised"], "nowTotal": "1", "day": "2026-11-18"}
+    with pytest.raises(InvalidReport, match=r"revised.day: 2026-11-18 is not the day before the report day"):
+        CostReport.from_state(state)
 
 
 def test_final_figures_carry_no_estimate_note() -> None:

@@ -71,6 +71,7 @@ def test_state_payload_is_small_and_typed_for_dynamodb():
         "expiresAt": state["expiresAt"],
         "period": {"kind": "day", "start": "2026-11-20", "end": "2026-11-21"},
         "reportKey": "2026-11-20",
+        "previousKey": "2026-11-19",
         "recipients": ["finops@example.com"],
         "report": DEFAULT[0].to_state(),
         "shared": None,

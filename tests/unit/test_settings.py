@@ -55,6 +55,8 @@ def test_every_setting_is_read():
             "MOVER_MIN_PERCENT": "5",
             "NEW_SERVICE_DAYS": "3",
             "COST_EXPLORER_MAX_REQUESTS": "40",
+            "REVISED_MIN_AMOUNT": "2.50",
+            "REVISED_MIN_PERCENT": "0.5",
         }
     )
     assert settings == ReportSettings(
@@ -67,6 +69,8 @@ def test_every_setting_is_read():
         *(D(v) for v in ("2.5", "10", "25", "0", "5")),
         3,
         40,
+        D("2.50"),
+        D("0.5"),
     )
 
 
@@ -92,6 +96,8 @@ def test_every_setting_is_read():
         ("ANOMALY_MIN_PERCENT", "NaN", "a number from 0 to 10,000"),
         ("MOVER_MIN_AMOUNT", "1e3", "a number from 0 to"),
         ("MOVER_MIN_PERCENT", "ten", "a number from 0 to 10,000"),
+        ("REVISED_MIN_AMOUNT", "-0.01", "a number from 0 to 1,000,000,000,000"),
+        ("REVISED_MIN_PERCENT", "10001", "a number from 0 to 10,000"),
         ("NEW_SERVICE_DAYS", "15", "a whole number from 1 to 14 (default 7)"),
         ("COST_EXPLORER_MAX_REQUESTS", "0", "a whole number from 1 to 100 (default 10)"),
     ],

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from email import policy
 
 import pytest
@@ -182,3 +183,25 @@ def test_the_large_org_demo_sends_four_reports_each_in_its_own_folder(tmp_path, 
     # The run's Cost Explorer requests, all reports together, and what they cost.
     requests = int(re.search(r"^Cost Explorer requests: (\d+) \(\$", printed, re.M).group(1))
     assert requests >= len(reports)
+
+
+def test_demo_revised_sends_the_day_before_revises_it_and_the_report_day_says_so(tmp_path, capsys):
+    # GIVEN a report day whose day before goes through the workflow first, then is revised by "AWS"
+    day = datetime.now(UTC).date() - timedelta(days=2)
+    assert demo.main(["--out", str(tmp_path), "--date", day.isoformat(), "--revised"]) == 0
+    out = capsys.readouterr().out
+    # THEN each run made its own one request, and the report day's email carries the Revised line with the
+    # total the day before's report sent and the figure Cost Explorer has now
+    before = (day - timedelta(days=1)).isoformat()
+    assert f"The day before, {before}, first: daily sent" in out
+    assert "Cost Explorer requests for the day before: 1 ($0.01)" in out and "Cost Explorer requests: 1 ($0.01)" in out
+    record = {
+        item["reportDate"]["S"]: item
+        for item in json.loads((tmp_path / ".embedded-aws" / "report-table.json").read_text())
+    }
+    sent = record[before]["total"]["N"]
+    [line] = [line for line in (tmp_path / "report.txt").read_text().splitlines() if line.startswith("Revised:")]
+    assert re.fullmatch(
+        r"Revised: \w{3} \d{1,2} \w{3} was \$[\d,]+\.\d\d when sent, now \$[\d,]+\.\d\d \(\+\$[\d,]+\.\d\d\)", line
+    )
+    assert f"was ${Decimal(sent).quantize(Decimal('0.01'), ROUND_HALF_UP):,} when sent" in line
