@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from aws_lambda_powertools import Metrics
 from botocore import xform_name
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
@@ -318,6 +319,7 @@ class EmbeddedAWS:
         self.state_machine_arn = ""
         self._lock = threading.Lock()
         self._environments = {function: threading.Lock() for function in FUNCTIONS}  # see _invoke
+        self._metrics_flush = threading.Lock()  # see _invoke
         self._stack = contextlib.ExitStack()
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -781,8 +783,15 @@ class EmbeddedAWS:
             started = time.perf_counter()  # includes the first import: Lambda's cold-start init
             error = None
             try:
-                handler = importlib.import_module(f"{function}.handler").lambda_handler
-                result = json.dumps(handler(event, context)).encode("utf-8")
+                module = importlib.import_module(f"{function}.handler")
+                # Powertools' Metrics keeps one metric set per process, shared by every Metrics object (a
+                # class attribute): in Lambda each function has a process of its own, here they share one, so
+                # a function's flush could take (or clear) another's metrics mid-flush ("Must contain at least
+                # one metric"). The functions that publish metrics run one at a time; the lock is taken after
+                # the function's own, always in that order, so no two invocations wait on each other in a ring.
+                shares_metrics = any(isinstance(value, Metrics) for value in vars(module).values())
+                with self._metrics_flush if shares_metrics else contextlib.nullcontext():
+                    result = json.dumps(module.lambda_handler(event, context)).encode("utf-8")
             except Exception as exc:  # what Lambda does with an unhandled exception
                 error = type(exc).__name__
                 response_headers["x-amz-function-error"] = "Unhandled"
