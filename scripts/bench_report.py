@@ -135,8 +135,9 @@ def many_reports(day: date) -> dict:
     """The large-org demo deployment's seven reports (local/demo_reports.py), made due together on `day`:
     each report's Cost Explorer requests, the run's total, its wall time and the largest state payload of
     every execution (the dispatching run and each child)."""
-    from local.demo_reports import demo_reports
+    from local.demo_reports import demo_chat, demo_reports
     from local.runtime import EmbeddedAWS
+    from local.webhook_server import channel_webhooks, hook_url
 
     reports = demo_reports("large-org", 7, day)
     assert reports is not None
@@ -144,8 +145,20 @@ def many_reports(day: date) -> dict:
         declaration.pop("day_of_month", None)
     reports["accounts-weekly"]["day_of_week"] = day.strftime("%A").lower()
     started = time.perf_counter()
-    with EmbeddedAWS(profile="large-org", today=day, reports=reports) as aws:
+    channels = demo_chat("large-org")  # the demo's reports post to its chat channels: deploy them too
+    with (
+        channel_webhooks(channels) as webhooks,
+        EmbeddedAWS(
+            profile="large-org",
+            today=day,
+            reports=reports,
+            chat_channels=channels,
+            chat_webhooks={name: hook_url(server, name) for name, server in webhooks.items()},
+        ) as aws,
+    ):
         run = aws.run({"scheduledTime": f"{day.isoformat()}T08:00:00Z"}, timeout=300, follow=False)
+        # A run that fails measures nothing: say why rather than print "0 emails, 0 requests".
+        assert run.status == "SUCCEEDED", f"the seven reports' run {run.status}: {run.error}: {run.cause}"
         children = aws.children(run, timeout=300)
         elapsed = time.perf_counter() - started
         rows = {
