@@ -23,7 +23,7 @@ from render_email.labels import (
     short_date,
     shorten,
 )
-from render_email.money import Money, exact_minor_units, format_money, largest_remainder, round_half_up
+from render_email.money import Money, format_money, round_half_up
 from render_email.view import Stat
 
 MAX_SUBJECT_CHARS = 78  # what a phone's inbox shows, about; the worst status comes first anyway
@@ -226,8 +226,7 @@ def before_credits(report: CostReport, money: Money) -> Stat | None:
     if report.breakdown.credits >= 0:
         return None
     total = money.units(report.total)
-    lines = [exact_minor_units(value, money.currency) for value in report.breakdown.lines]
-    credits = largest_remainder(lines, total)[1]  # the lines' order: charges, credits, ...
+    credits = money.parts(report.breakdown.lines, total)[1]  # the lines' order: charges, credits, ...
     net, used = format_money(total, money.currency), format_money(credits, money.currency)
     return Stat(BEFORE_CREDITS_LABEL, format_money(total - credits, money.currency), f"credits {used}, net {net}")
 
@@ -289,8 +288,7 @@ def one_off_note(report: CostReport, money: Money) -> str:
     rest = exact_sum([report.one_off, *(-c.amount for c in report.one_off_charges)])
     parts = [(clean_name(c.name), c.amount) for c in report.one_off_charges]
     parts += [("other", rest)] if parts and rest != 0 else []
-    exact = [exact_minor_units(amount, money.currency) for _, amount in parts]
-    units = largest_remainder(exact, money.units(report.one_off)) if parts else []
+    units = money.parts([amount for _, amount in parts], money.units(report.one_off)) if parts else []
     named = [f"{name} {format_money(n, money.currency)}" for (name, _), n in zip(parts, units, strict=True) if n]
     line = f"One-off charges {money(report.one_off)}" + (f": {', '.join(named)}." if named else ".")
     compared = report.day_before is not None or report.average is not None

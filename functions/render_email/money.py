@@ -173,6 +173,11 @@ class Money:
     def __call__(self, amount: Decimal | Fraction) -> str:
         return format_money(self.units(amount), self.currency)
 
+    def parts(self, amounts: Sequence[Decimal | Fraction], total_units: int) -> list[int]:
+        """The amounts in minor units, rounded by the largest remainder so that they add up to `total_units`
+        exactly: the rows of a table, or the parts of a line, as shown beside their total."""
+        return largest_remainder([exact_minor_units(amount, self.currency) for amount in amounts], total_units)
+
     def signed(self, amount: Decimal | Fraction) -> str:
         units = self.units(amount)
         return ("+" if units > 0 else "") + format_money(units, self.currency)

@@ -18,7 +18,7 @@ from render_email.charts import sparkline, trend_bars
 from render_email.headline import average_label
 from render_email.labels import FLAG_LABELS, line_noun, plural, service_label, short_date, weekday_name
 from render_email.links import line_url
-from render_email.money import Money, exact_minor_units, format_money, format_share, largest_remainder
+from render_email.money import Money, format_money, format_share, largest_remainder
 from render_email.text import text_secondary
 from render_email.view import Alerts, AnomalyRow, Line, MoverRow, NewRow, Row, SecondaryTable, ServicesTable
 
@@ -49,8 +49,7 @@ def _lines(report: CostReport, money: Money) -> tuple[Line, ...]:
     total = format_money(total_units, money.currency)
     if not b.adjusted:
         return (Line("Total", total_units, total, is_total=True),)
-    exact = [exact_minor_units(value, money.currency) for value in b.lines]
-    units = largest_remainder(exact, total_units)
+    units = money.parts(b.lines, total_units)
     shown = [
         Line("Charges (gross)" if i == 0 else label, u, format_money(u, money.currency))
         for i, (label, value, u) in enumerate(zip(labels, b.lines, units, strict=True))
@@ -94,8 +93,7 @@ def services_table(report: CostReport, money: Money) -> ServicesTable:
     lines = _lines(report, money)
     charges_units = lines[0].units if report.breakdown.adjusted else lines[-1].units
     items = _items(report)
-    exact = [exact_minor_units(i.amount, money.currency) for i in items]
-    row_units = largest_remainder(exact, charges_units) if items else []
+    row_units = money.parts([i.amount for i in items], charges_units) if items else []
     charges = Fraction(report.breakdown.charges)
     has_shares = charges > 0 and bool(items)
     shares = largest_remainder([Fraction(i.amount) / charges * 1000 for i in items], 1000) if has_shares else []
@@ -121,13 +119,10 @@ def secondary_table(report: CostReport, money: Money) -> SecondaryTable | None:
         o = section.other
         label = f"Other ({plural(o.count, line_noun(section.lines.by))})"
         items.append(_Item(label, o.amount, o.day_before, (), is_other=True, count=o.count))
-    charges_units = largest_remainder(
-        [exact_minor_units(value, money.currency) for value in report.breakdown.lines], money.units(report.total)
-    )[0]
+    charges_units = money.parts(report.breakdown.lines, money.units(report.total))[0]
     if section.unattributed != 0:  # Cost Explorer's two answers disagree: shown, never dropped
         items.append(_Item(UNATTRIBUTED, section.unattributed, Decimal(0), (), is_other=True, count=0))
-    exact = [exact_minor_units(i.amount, money.currency) for i in items]
-    units = largest_remainder(exact, charges_units) if items else []
+    units = money.parts([i.amount for i in items], charges_units) if items else []
     rows = tuple(
         _row(item, u, "", money) if item.label != UNATTRIBUTED else replace(_row(item, u, "", money), change=None)
         for item, u in zip(items, units, strict=True)
