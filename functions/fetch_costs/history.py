@@ -164,6 +164,13 @@ class Day:
         with localcontext(EXACT):
             return self.charges_total + sum(self.adjustments.values(), ZERO) + sum(self.unclassified.values(), ZERO)
 
+    @property
+    def recurring_charges(self) -> Decimal:
+        """Every service's charges without one-off fees, added up: what the movers' baseline judges
+        (fetch_costs.mover_baseline)."""
+        with localcontext(EXACT):
+            return self.charges_total - sum(self.one_off_charges.values(), ZERO)
+
     def recurring_charge(self, service: str) -> Decimal:
         """A service's charges without one-off fees (a support fee on the 1st): what movers and anomalies
         compare, so a monthly fee is not an anomaly every month."""

@@ -55,15 +55,9 @@ def _known(known: KnownDay, days: Iterable[date]) -> list[Day]:
     return [entry for entry in map(known, days) if entry is not None]
 
 
-def recurring_charges(day: Day) -> Decimal:
-    """The day's charges without one-off fees: what the movers compare, added up over the lines."""
-    with localcontext(EXACT):
-        return day.charges_total - sum(day.one_off_charges.values(), ZERO)
-
-
 def _mean(days: list[Day]) -> Decimal:
     with localcontext(EXACT):
-        return sum(map(recurring_charges, days), ZERO) / len(days)
+        return sum((day.recurring_charges for day in days), ZERO) / len(days)
 
 
 def weekly_cycle(known: KnownDay, report_date: date, first: date | None) -> bool:
@@ -81,7 +75,7 @@ def weekly_cycle(known: KnownDay, report_date: date, first: date | None) -> bool
             weekdays = same_weekdays(known, day.day)
             if len(weekdays) < MIN_WEEKDAY_DAYS:
                 continue  # too early in the history for a weekday baseline: not judged
-            actual = recurring_charges(day)
+            actual = day.recurring_charges
             weekday_error += abs(actual - _mean(weekdays))
             days_error += abs(actual - _mean(days_before(known, day.day)))
             judged += 1
