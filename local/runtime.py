@@ -407,6 +407,8 @@ class EmbeddedAWS:
         stack.enter_context(_patched_attribute(LambdaSimpleBackend, "invoke", _invoke_in_process))
         stack.enter_context(_patched_attribute(CostExplorerBackend, "get_cost_and_usage", _get_cost_and_usage))
         stack.enter_context(_patched_attribute(DynamoHandler, "put_item", _held_put_item(DynamoHandler.put_item)))
+        for write in ("update_item", "delete_item"):
+            stack.enter_context(_patched_attribute(DynamoHandler, write, _atomic_write(getattr(DynamoHandler, write))))
         stack.enter_context(
             _patched_attribute(SESV2Response, "send_email", _recording_send_email(SESV2Response.send_email))
         )
@@ -1223,11 +1225,30 @@ def _emulated_map_run(original):
     return map_run
 
 
+# DynamoDB applies a conditional write atomically: the condition is evaluated against the item as it is
+# and the write made only if it holds, with no other write in between ("Conditional writes",
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html#WorkingWithItems.ConditionalUpdate).
+# moto checks, then writes, without a lock, so two executions' claims released together by hold_together
+# could both pass `attribute_not_exists` (seen once: TenExecutionsAtOnce with two claims). Each write runs
+# alone here; a barrier is waited at before the lock, never inside it.
+_DYNAMODB_WRITES = threading.Lock()
+
+
+def _atomic_write(original):
+    def write(response):
+        with _DYNAMODB_WRITES:
+            return original(response)
+
+    return write
+
+
 def _held_put_item(original):
+    atomic = _atomic_write(original)
+
     def put_item(response):
         if _ACTIVE is not None:
             _ACTIVE._wait_at("dynamodb:PutItem")
-        return original(response)
+        return atomic(response)
 
     return put_item
 
