@@ -92,7 +92,7 @@ lock: ## Re-pin requirements-dev.txt from a clean install of the direct dependen
 	{ sed -n '1,/^# Regenerate/p' requirements-dev.txt; .venv-lock/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel; } > requirements-dev.txt.new
 	mv requirements-dev.txt.new requirements-dev.txt && rm -rf .venv-lock
 
-clean: ## Remove generated files (out/, build/, caches)
+clean: ## Remove generated files (out/, build/ with the parsed-definition cache, caches)
 	rm -rf out build .pytest_cache .hypothesis .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import hashlib
 import importlib
+import importlib.util
 import io
 import json
 import logging
+import pickle
 import sys
 import threading
 import time
@@ -378,6 +381,7 @@ class EmbeddedAWS:
         }
 
     def _install_hooks(self) -> None:
+        _import_step_functions_without_batch()
         from moto.awslambda_simple.models import LambdaSimpleBackend
         from moto.ce.models import CostExplorerBackend
         from moto.dynamodb.responses import DynamoHandler
@@ -400,10 +404,14 @@ class EmbeddedAWS:
         )
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
         from moto.stepfunctions.parser.asl.eval.environment import Environment
+        from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
         from moto.stepfunctions.parser.backend.execution import Execution as MotoExecution
         from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
         stack = self._stack
+        stack.enter_context(
+            _patched_attribute(AmazonStateLanguageParser, "parse", _parsed_once(AmazonStateLanguageParser.parse))
+        )
         stack.enter_context(_patched_attribute(LambdaSimpleBackend, "invoke", _invoke_in_process))
         stack.enter_context(_patched_attribute(CostExplorerBackend, "get_cost_and_usage", _get_cost_and_usage))
         stack.enter_context(_patched_attribute(DynamoHandler, "put_item", _held_put_item(DynamoHandler.put_item)))
@@ -1281,6 +1289,96 @@ def _patched_attribute(owner, name: str, value):
             delattr(owner, name)
         else:
             setattr(owner, name, original)
+
+
+# Each definition moto has parsed in this process: the program it evaluates, pickled, and ANTLR's parse tree.
+_PARSED: dict[str, tuple[bytes, Any]] = {}
+# Parsed programs kept between processes (`make demo` twice, each test worker), by the definition's digest
+# and the versions that shape the pickle. Only this runtime writes them; `make clean` removes them.
+PARSE_CACHE = ROOT / "build" / "asl-cache"
+
+
+def _parsed_once(parse):
+    """moto parses the definition with ANTLR's pure-Python runtime when the state machine is created and
+    again for every execution it starts: 100 ms to 1 s each here, most of a test's or the demo's time. The
+    same text always parses to the same program, so it is parsed once (per machine: PARSE_CACHE) and each
+    execution gets its own copy of the program (unpickled: about 2 ms, and nothing one execution does to its
+    program can reach another's). The parse tree is only read (moto's static analysers visit it), so it is
+    shared, and parsed only if something asks for it. A definition that does not parse raises as before and
+    is not kept."""
+
+    def parse_once(definition: str):
+        parsed = _PARSED.get(definition)
+        if parsed is None:
+            program = _cached_program(definition)
+            if program is None:
+                program_object, tree = parse(definition)
+                program = pickle.dumps(program_object)
+                _store_program(definition, program)
+            else:
+                tree = _LazyTree(lambda: parse(definition)[1])
+            parsed = _PARSED[definition] = (program, tree)
+        return pickle.loads(parsed[0]), parsed[1]
+
+    return staticmethod(parse_once)
+
+
+def _program_path(definition: str) -> Path:
+    import moto
+
+    key = f"{moto.__version__}|{sys.version}|{definition}".encode()
+    return PARSE_CACHE / f"{hashlib.sha256(key).hexdigest()}.pickle"
+
+
+def _cached_program(definition: str) -> bytes | None:
+    try:
+        return _program_path(definition).read_bytes()
+    except OSError:
+        return None
+
+
+def _store_program(definition: str, program: bytes) -> None:
+    """Written whole or not at all (a temporary file renamed), so a process never reads half of one."""
+    path = _program_path(definition)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+        temporary.write_bytes(program)
+        temporary.replace(path)
+    except OSError:
+        pass  # only a cache: the next process parses again
+
+
+def _import_step_functions_without_batch() -> None:
+    """moto's Step Functions interpreter imports `moto.batch.utils` for one enum (its Batch integration's job
+    statuses), and importing it runs moto.batch's package, which imports moto.ec2: a second of every
+    process's start, for a service the definition never calls. So the interpreter is imported with a bare
+    `moto.batch` package in place (its folder, none of its __init__); `moto.batch.utils` loads from it as
+    usual, and the bare package is removed again, so anything that does import moto.batch later gets the
+    whole of it."""
+    if "moto.batch" in sys.modules:
+        return
+    spec = importlib.util.find_spec("moto.batch")
+    if spec is None or spec.submodule_search_locations is None:
+        return
+    bare = importlib.util.module_from_spec(spec)  # the package object; its __init__ is not run
+    sys.modules["moto.batch"] = bare
+    try:
+        importlib.import_module("moto.stepfunctions.parser.backend.execution")
+    finally:
+        if sys.modules.get("moto.batch") is bare:
+            del sys.modules["moto.batch"]
+
+
+class _LazyTree:
+    """A parse tree parsed on first use: a program read from PARSE_CACHE has no tree beside it, and only
+    moto's static analysers (describing an execution's state machine) ever read one."""
+
+    def __init__(self, parse_tree) -> None:
+        self._parse_tree = functools.cache(parse_tree)
+
+    def __getattr__(self, name: str):
+        return getattr(self._parse_tree(), name)
 
 
 @contextlib.contextmanager
