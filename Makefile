@@ -14,6 +14,8 @@ REVISED ?=
 SEED    ?= 7
 PYTEST_ARGS ?=
 ARGS ?=
+# pytest-xdist workers: one per core ("auto"); WORKERS=0 runs the tests in this process (one test, a debugger).
+WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test test-fast lint venv clean distclean lock catalogue test-sfn-local preview
@@ -31,13 +33,13 @@ demo: $(STAMP) ## Run the real workflow on the embedded AWS; writes out/report.{
 	  $(if $(REDRIVE),--redrive='$(REDRIVE)') $(if $(REVISED),--revised='$(REVISED)'))
 
 test: lint ## The gates, then every test (unit, handlers, the real state machine, catalogue, model, infra)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The lanes are pytest markers that tests/conftest.py gives each folder (pyproject.toml says what each proves).
 FAST_LANES := (unit or handler or golden) and not slow
 
 test-fast: lint ## The gates, then the unit, handler and golden tests (seconds)
-	$(BIN)/python -m pytest -m "$(FAST_LANES)" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal -m "$(FAST_LANES)" $(PYTEST_ARGS)
 
 # Every gate runs, and the target fails if any did: one run shows all the findings.
 GATES := "$(BIN)/ruff check ." \
@@ -88,7 +90,7 @@ $(STAMP): requirements-dev.txt
 
 lock: ## Re-pin requirements-dev.txt from a clean install of the direct dependencies (review the diff)
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
-	.venv-lock/bin/pip install --quiet "boto3" "moto[stepfunctions]" "aws-lambda-powertools[tracer]" "jinja2" "pytest" "hypothesis" "pytest-randomly" "ruff" "mypy"
+	.venv-lock/bin/pip install --quiet "boto3" "moto[stepfunctions]" "aws-lambda-powertools[tracer]" "jinja2" "pytest" "hypothesis" "pytest-randomly" "pytest-xdist" "ruff" "mypy"
 	{ sed -n '1,/^# Regenerate/p' requirements-dev.txt; .venv-lock/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel; } > requirements-dev.txt.new
 	mv requirements-dev.txt.new requirements-dev.txt && rm -rf .venv-lock
 

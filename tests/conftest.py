@@ -37,14 +37,25 @@ def lambda_context():
     return LocalLambdaContext
 
 
+# The catalogue scenarios' outcomes, from their reports (tests/catalogue/test_catalogue.py records each as a
+# user property): the reports reach this process from every pytest-xdist worker, the outcomes themselves
+# stay in the worker that ran the scenario.
+CATALOGUE_OUTCOMES: list[dict | None] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when != "call":
+        return
+    for name, value in report.user_properties:
+        if name == "catalogue_outcome":
+            CATALOGUE_OUTCOMES.append(value)
+
+
 def pytest_terminal_summary(terminalreporter):
     """The fault catalogue's figures, when it ran (tests/catalogue)."""
-    try:
-        from tests.catalogue.test_catalogue import RESULTS
-    except ImportError:
+    if not CATALOGUE_OUTCOMES:
         return
-    if not RESULTS:
-        return
-    from tests.catalogue.scenarios import summary
+    from tests.catalogue.scenarios import Outcome, summary
 
-    terminalreporter.write_line(f"Fault catalogue: {summary([outcome for _, outcome in RESULTS])}")
+    outcomes = [Outcome(**value) if value is not None else None for value in CATALOGUE_OUTCOMES]
+    terminalreporter.write_line(f"Fault catalogue: {summary(outcomes)}")

@@ -3,22 +3,26 @@ the end of the run: scenarios, faults injected, handled as designed, duplicate e
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from local.mock_config import MockConfigError
 from tests.catalogue.scenarios import SCENARIOS, mock_config, run_scenario
 
-RESULTS: list = []  # (scenario, outcome or None); read by the summary hook in tests/conftest.py
+# Each scenario's outcome travels in its test report's user_properties (as a dict, None when its checks
+# failed), which pytest-xdist carries from the worker that ran it; tests/conftest.py adds them up.
+OUTCOME = "catalogue_outcome"
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
-def test_scenario_is_handled_as_designed(scenario):
+def test_scenario_is_handled_as_designed(scenario, record_property):
     try:
         outcome = run_scenario(scenario)
     except BaseException:
-        RESULTS.append((scenario, None))
+        record_property(OUTCOME, None)
         raise
-    RESULTS.append((scenario, outcome))
+    record_property(OUTCOME, dataclasses.asdict(outcome))
     assert outcome.duplicates == 0, f"{outcome.duplicates} duplicate email(s)"
     assert outcome.lost == 0, f"{outcome.lost} lost report(s)"
 
