@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -63,6 +65,11 @@ PLATFORM = (
     "cp313",
 )
 
+# The interpreter of the Lambda runtime's version, to compile the zips' bytecode with: $LAMBDA_PYTHON if set,
+# else python3.13 on PATH, else pyenv's newest 3.13, else this interpreter if it is 3.13.
+RUNTIME_VERSION = (3, 13)
+RUNTIME_PYTHON_VARIABLE = "LAMBDA_PYTHON"
+
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # a regular file, rw-r--r--
 SKIPPED_PARTS = {"__pycache__"}
@@ -72,6 +79,24 @@ SKIPPED_NAMES = {"requirements.txt", ".DS_Store"}  # requirements.txt is build i
 
 class PackagingError(Exception):
     pass
+
+
+def runtime_python() -> str | None:
+    """The path of a CPython of the Lambda runtime's version (RUNTIME_VERSION), or None if none is found."""
+    wanted = ".".join(map(str, RUNTIME_VERSION))
+    candidates = [os.environ.get(RUNTIME_PYTHON_VARIABLE, ""), shutil.which(f"python{wanted}") or ""]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += [str(path) for path in sorted(pyenv.glob(f"{wanted}.*/bin/python"), reverse=True)]
+    candidates.append(sys.executable)
+    for candidate in filter(None, candidates):
+        probe = [candidate, "-c", "import sys; print(sys.implementation.name, '%d.%d' % sys.version_info[:2])"]
+        try:
+            answer = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+        except OSError:
+            continue
+        if answer.returncode == 0 and answer.stdout.split() == ["cpython", wanted]:
+            return candidate
+    return None
 
 
 def requirements(function: str) -> list[str]:
