@@ -10,14 +10,27 @@ only render_email vendors anything: jinja2, and MarkupSafe with it (and resolve_
 that names the project's version at run time (post_chat's User-Agent: VERSIONED) gets it as
 `<function>/VERSION`, read from pyproject.toml, where alone the version is stated.
 
+Each module ships with its bytecode beside it, `<package>/__pycache__/<module>.cpython-313.pyc`, compiled by
+a CPython of the Lambda runtime's version (RUNTIME_VERSION; runtime_python() says where it is looked for),
+hash-based and unchecked (PEP 552): Lambda's task root is read-only, so a zip without bytecode has every
+module compiled from source on every cold start; with it, the import system loads the .pyc without reading
+or stat'ing the source (docs/decisions/0014-cold-starts.md has the figures).
+
 Reproducible means the same sources give the same bytes, so `terraform plan` shows no change until the
 code does:
-- entries sorted by path, no directory entries, no __pycache__ or .pyc;
+- entries sorted by path, no directory entries;
 - every timestamp 1980-01-01 00:00 (the earliest a zip can hold), every file mode 0644, Unix as creator;
-- stored, not deflated: deflate's output depends on the zlib build, storing does not. The zips stay
-  small (under 1 MB), far below Lambda's 50 MB limit for a direct upload.
+- the bytecode without timestamps (unchecked-hash .pyc), named by zip path, compiled with a fixed hash seed
+  (a set constant is marshalled in hash order) by the same CPython 3.13 release: another 3.13.x may
+  compile some code differently;
+- deflated at a fixed level (COMPRESS_LEVEL). Deflate's output is zlib's: the same zlib version gives the
+  same bytes (the CPythons here, 3.11, 3.12 and 3.13, all link zlib 1.2.13 and agree, which
+  tests/infra/test_package.py checks), another zlib (zlib-ng, a macOS build) may give other bytes that
+  unpack to the same files. main() prints the zlib version with each digest; build the zips you deploy on
+  one machine (CI) so the plan compares like with like;
 - vendored packages pinned: the versions requirements-dev.txt pins (the ones the tests run with)
-  constrain the download, and wheels are unpacked as published.
+  constrain the download, and wheels are unpacked as published (their own .pyc, if any, left out: ours
+  replace them).
 
 Vendored packages are downloaded as wheels for the Lambda runtime (CPython 3.13 on arm64, manylinux),
 never built here: MarkupSafe's wheel for that platform carries its C speedup, compiled by its
@@ -28,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -35,6 +49,7 @@ import sys
 import tempfile
 import tomllib
 import zipfile
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +86,8 @@ RUNTIME_VERSION = (3, 13)
 RUNTIME_PYTHON_VARIABLE = "LAMBDA_PYTHON"
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+COMPRESSION = zipfile.ZIP_DEFLATED
+COMPRESS_LEVEL = 9  # fixed: another level gives other bytes
 FILE_MODE = 0o100644  # a regular file, rw-r--r--
 SKIPPED_PARTS = {"__pycache__"}
 SKIPPED_SUFFIXES = {".pyc", ".pyo"}
@@ -180,16 +197,58 @@ def wheel_files(wheel: Path) -> dict[str, bytes]:
     return files
 
 
+# Run by the runtime's interpreter: each module named on stdin (a path under the folder argv[1]) compiled to
+# where that interpreter looks for its bytecode (importlib.util.cache_from_source: __pycache__/x.cpython-313.pyc).
+# UNCHECKED_HASH: the .pyc holds a hash of its source, not the source's time and size, so it is the same
+# bytes on every build, and the import system uses it without reading or stat'ing the source (PEP 552).
+# dfile: the name the code objects carry, the zip path, not this build's temporary folder (the import
+# system replaces it with the module's real path when it loads the .pyc).
+COMPILE = """
+import json, py_compile, sys
+from pathlib import Path
+root = Path(sys.argv[1])
+for name in json.load(sys.stdin):
+    py_compile.compile(
+        str(root / name), dfile=name, doraise=True, optimize=0,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
+"""
+
+
+def compiled(files: dict[str, bytes], python: str) -> dict[str, bytes]:
+    """The .pyc of every .py in `files`, compiled by `python` (the runtime's CPython), as zip paths
+    (`<package>/__pycache__/<module>.cpython-313.pyc`)."""
+    modules = sorted(name for name in files if name.endswith(".py"))
+    with tempfile.TemporaryDirectory(prefix="package-compile-") as temporary:
+        root = Path(temporary)
+        for name in modules:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(files[name])
+        # A fixed hash seed: a set or frozenset constant (`x in {"a", "b"}`) is marshalled in iteration order,
+        # which follows the strings' hashes. No PYTHONPYCACHEPREFIX: the .pyc must land beside its source.
+        environment = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0"}
+        result = subprocess.run(
+            [python, "-s", "-c", COMPILE, str(root)],
+            input=json.dumps(modules),
+            capture_output=True,
+            text=True,
+            env=environment,
+        )
+        if result.returncode != 0:
+            raise PackagingError(f"compiling the bytecode with {python} failed:\n{result.stderr.strip()}")
+        return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*.pyc"))}
+
+
 def write_zip(files: dict[str, bytes], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(temporary, "w", compression=COMPRESSION, compresslevel=COMPRESS_LEVEL) as archive:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.create_system = 3  # Unix, so the mode below is read as one
             info.external_attr = FILE_MODE << 16
-            info.compress_type = zipfile.ZIP_STORED
-            archive.writestr(info, files[name])
+            info.compress_type = COMPRESSION
+            archive.writestr(info, files[name], compresslevel=COMPRESS_LEVEL)
     temporary.replace(path)
 
 
@@ -203,6 +262,13 @@ def build(function: str, out: Path) -> Path:
                     if name in files:
                         raise PackagingError(f"{wheel.name} would overwrite {name}")
                     files[name] = content
+    python = runtime_python()
+    if python is None:
+        raise PackagingError(
+            f"no CPython {'.'.join(map(str, RUNTIME_VERSION))} found (the Lambda runtime's version, to compile the "
+            f"zips' bytecode with): install it, or set {RUNTIME_PYTHON_VARIABLE} to its path"
+        )
+    files.update(compiled(files, python))
     path = out / f"{function}.zip"
     write_zip(files, path)
     return path
@@ -224,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             print(
                 f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  "
-                f"{path.stat().st_size:>9,} bytes  sha256 {digest}"
+                f"{path.stat().st_size:>9,} bytes  sha256 {digest}  (zlib {zlib.ZLIB_RUNTIME_VERSION})"
             )
     except PackagingError as error:
         print(f"package.py: {error}", file=sys.stderr)
