@@ -33,14 +33,15 @@ code does:
   replace them).
 
 Vendored packages are downloaded as wheels for the Lambda runtime (CPython 3.13 on arm64, manylinux),
-never built here: MarkupSafe's wheel for that platform carries its C speedup, compiled by its
-maintainers, and MarkupSafe falls back to pure Python wherever that extension cannot load.
+never built here, and shipped as pure Python: MarkupSafe's wheel for that platform carries a C speedup,
+which is left out (DROPPED_NATIVE says why), so MarkupSafe runs its own pure-Python escape, as in the tests.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -63,6 +64,9 @@ SHARED: dict[str, tuple[str, ...]] = {
     "render_email": ("report_contract",),
     "post_chat": ("report_contract",),  # report_contract.excerpt, how a refusal quotes a value
 }
+# Functions whose templates are compiled into the zip, and the module that defines their jinja2 Environment
+# (TEMPLATES) and where the compiled templates go (PRECOMPILED_DIR): render_email/render.py.
+TEMPLATED = {"render_email": "render_email.render"}
 # Functions that read the project's version at run time, from <function>/VERSION in their zip
 # (functions/post_chat/version.py): pyproject.toml, which states it, is not in the zip.
 VERSIONED = ("post_chat",)
@@ -92,6 +96,12 @@ FILE_MODE = 0o100644  # a regular file, rw-r--r--
 SKIPPED_PARTS = {"__pycache__"}
 SKIPPED_SUFFIXES = {".pyc", ".pyo"}
 SKIPPED_NAMES = {"requirements.txt", ".DS_Store"}  # requirements.txt is build input, not runtime code
+# Native extensions left out of the vendored wheels, which then run as pure Python, the same code on arm64 as
+# on the x86_64 machines the tests run on. MarkupSafe's C escape (231 KB, built for one architecture) rendered
+# the golden emails no faster (about 9 ms either way: their strings are short) and falls back by itself
+# (docs/decisions/0014-cold-starts.md). Any other native file in a wheel stops the build: a decision to make.
+DROPPED_NATIVE = ("markupsafe/_speedups.",)
+NATIVE_SUFFIXES = (".so", ".pyd", ".dylib")
 
 
 class PackagingError(Exception):
@@ -158,6 +168,30 @@ def package_files(package: Path) -> dict[str, bytes]:
     return files
 
 
+def precompiled_templates(function: str, vendored: dict[str, bytes]) -> dict[str, bytes]:
+    """The function's templates compiled to Python modules by its own Environment (the same options and
+    filters as at run time), as zip paths (`render_email/templates_compiled/tmpl_<sha1>.py`). The code jinja2
+    generates is run by the jinja2 in the zip: it must be the version that generated it."""
+    if function not in TEMPLATED:
+        return {}
+    sys.path.insert(0, str(FUNCTIONS_DIR))
+    try:
+        import jinja2
+
+        module = importlib.import_module(TEMPLATED[function])
+    finally:
+        sys.path.remove(str(FUNCTIONS_DIR))
+    shipped = f"jinja2-{jinja2.__version__}.dist-info/METADATA"
+    if shipped not in vendored:
+        raise PackagingError(f"{function}: the zip's jinja2 is not {jinja2.__version__}, which compiles its templates")
+    if not isinstance(module.TEMPLATES.loader, jinja2.FileSystemLoader):
+        raise PackagingError(f"{module.PRECOMPILED_DIR} exists in the source tree: only the zip may hold it")
+    folder = Path(module.PRECOMPILED_DIR).relative_to(FUNCTIONS_DIR).as_posix()
+    with tempfile.TemporaryDirectory(prefix=f"{function}-templates-") as target:
+        module.TEMPLATES.compile_templates(target, zip=None, ignore_errors=False, log_function=lambda _: None)
+        return {f"{folder}/{path.name}": path.read_bytes() for path in sorted(Path(target).iterdir())}
+
+
 def download_wheels(lines: list[str], into: Path) -> list[Path]:
     """Wheels for the Lambda platform, dependencies included, versions constrained to the pinned ones."""
     command = [
@@ -191,8 +225,10 @@ def wheel_files(wheel: Path) -> dict[str, bytes]:
             if ".data/" in name.split("/", 1)[0] + "/":
                 raise PackagingError(f"{wheel.name} has a .data directory ({name}); unpacking it is not supported")
             parts = set(name.split("/"))
-            if SKIPPED_PARTS & parts or Path(name).suffix in SKIPPED_SUFFIXES:
+            if SKIPPED_PARTS & parts or Path(name).suffix in SKIPPED_SUFFIXES or name.startswith(DROPPED_NATIVE):
                 continue
+            if name.endswith(NATIVE_SUFFIXES):
+                raise PackagingError(f"{wheel.name} has native code ({name}): keep it (and its architecture) or not?")
             files[name] = archive.read(name)
     return files
 
@@ -262,6 +298,10 @@ def build(function: str, out: Path) -> Path:
                     if name in files:
                         raise PackagingError(f"{wheel.name} would overwrite {name}")
                     files[name] = content
+    for name, content in precompiled_templates(function, files).items():
+        if name in files:
+            raise PackagingError(f"the compiled templates would overwrite {name}")
+        files[name] = content
     python = runtime_python()
     if python is None:
         raise PackagingError(

@@ -168,6 +168,13 @@ def test_the_runtime_loads_the_shipped_bytecode_not_the_sources(zips, tmp_path) 
         assert result.returncode == 0, f"{name}: {result.stderr[-2000:]}"
 
 
+def test_no_zip_carries_native_code_so_each_runs_the_same_on_any_architecture(zips) -> None:
+    for name, path in zips.items():
+        with zipfile.ZipFile(path) as archive:
+            native = [n for n in archive.namelist() if n.endswith((".so", ".pyd", ".dylib"))]
+        assert native == [], f"{name}.zip: {native}"
+
+
 def test_each_zip_holds_its_package_folder_at_the_root(zips) -> None:
     for name, path in zips.items():
         with zipfile.ZipFile(path) as archive:
@@ -193,7 +200,7 @@ def test_the_report_contract_is_in_every_zip_whose_code_imports_it_and_only_ther
             assert not {n for n in names if n.startswith(f"{CONTRACT}/")}, f"{name} does not import the contract"
 
 
-def test_only_render_email_vendors_packages_jinja2_and_markupsafe_for_the_lambda_platform(zips) -> None:
+def test_only_render_email_vendors_packages_jinja2_and_markupsafe_as_pure_python(zips) -> None:
     for name, path in zips.items():
         with zipfile.ZipFile(path) as archive:
             top = {n.split("/")[0] for n in archive.namelist()}
@@ -203,7 +210,7 @@ def test_only_render_email_vendors_packages_jinja2_and_markupsafe_for_the_lambda
             assert any(v.startswith("jinja2-3.1.6.dist-info") for v in vendored), "jinja2 must be the pinned 3.1.6"
             with zipfile.ZipFile(path) as archive:
                 speedups = [n for n in archive.namelist() if n.startswith("markupsafe/_speedups.")]
-            assert "markupsafe/_speedups.cpython-313-aarch64-linux-gnu.so" in speedups
+            assert speedups == [], "MarkupSafe's C speedup is left out (scripts/package.py: DROPPED_NATIVE)"
         elif name == "resolve_report_date":  # the IANA time zones, for a report's time_zone (pure Python)
             assert {v.split("-")[0] for v in vendored} == {"tzdata"}, vendored
         else:  # post_chat posts with the standard library's http.client
@@ -235,12 +242,14 @@ SMOKE = textwrap.dedent("""
         name_of_secret = "cost-notifier/chat/" + event["channel"]["name"]
         boto3.client("secretsmanager").create_secret(Name=name_of_secret, SecretString=webhook)
     result = module.lambda_handler(event, LocalLambdaContext(function_name=name)) if event else None
-    templates = []
-    if name == "render_email":  # every template the render module's jinja2 environment can load
+    templates, loaders = [], []
+    if name == "render_email":  # every shipped template, as the render module's jinja2 environment loads it
         import importlib, jinja2
         render = importlib.import_module("render_email.render")
+        shipped = sorted(os.listdir(os.path.join(root, "render_email", "templates")))
         for environment in [v for v in vars(render).values() if isinstance(v, jinja2.Environment)]:
-            templates += [environment.get_template(t).name for t in environment.list_templates()]
+            templates += [environment.get_template(t).name for t in shipped]
+            loaders.append(type(environment.loader).__name__)
     vendored, shared = {}, {}
     for package in ("jinja2", "markupsafe"):
         if package in sys.modules:
@@ -249,7 +258,8 @@ SMOKE = textwrap.dedent("""
         shared["report_contract"] = sys.modules["report_contract"].__file__ == os.path.join(
             root, "report_contract", "__init__.py"
         )
-    print(json.dumps({"result": result, "vendored": vendored, "shared": shared, "templates": templates}, default=str))
+    out = {"result": result, "vendored": vendored, "shared": shared, "templates": templates, "loaders": loaders}
+    print(json.dumps(out, default=str))
 """)
 
 
@@ -317,6 +327,19 @@ def test_render_email_imports_with_its_own_jinja2_and_the_report_contract_from_i
     assert out["shared"] == {CONTRACT: True}
     shipped = sorted(p.name for p in (FUNCTIONS / "render_email" / "templates").glob("*.j2"))
     assert sorted(out["templates"]) == shipped
+    # From the zip, the templates are the modules package.py compiled them to: nothing is compiled at run time.
+    assert out["loaders"] == ["ModuleLoader"]
+
+
+def test_render_email_ships_each_template_compiled_to_a_module_and_the_source_tree_has_none(zips) -> None:
+    from jinja2 import ModuleLoader
+
+    with zipfile.ZipFile(zips["render_email"]) as archive:
+        names = set(archive.namelist())
+    templates = sorted(p.name for p in (FUNCTIONS / "render_email" / "templates").glob("*.j2"))
+    compiled = {f"render_email/templates_compiled/{ModuleLoader.get_module_filename(t)}" for t in templates}
+    assert {n for n in names if n.startswith("render_email/templates_compiled/") and n.endswith(".py")} == compiled
+    assert not (FUNCTIONS / "render_email" / "templates_compiled").exists(), "only the zip may hold it"
 
 
 def test_render_email_from_its_zip_draws_a_golden_report_as_the_tests_do(zips, tmp_path) -> None:
