@@ -1,7 +1,8 @@
 """Cold starts and packages: how long each Lambda function takes to import, cold, from its own zip, and how
 big that zip is. A benchmark, not a test: it prints medians, with the goal beside each (issue 16).
 
-    python -m scripts.bench_cold [--runs 7] [--no-first-call]
+    python -m scripts.bench_cold [--runs 7] [--no-first-call] [--json] [function ...]
+    python -m scripts.bench_cold --zips before=/tmp/zips-before --zips now=build    (compare builds)
 
 `measure()` gives the rows and `markdown()` the section "## Cold starts and packages" (scripts/bench_report.py
 can call both). Per function, as Lambda runs it:
@@ -24,11 +25,16 @@ can call both). Per function, as Lambda runs it:
   the import to the first call shows there. The sum is what a cold invocation costs.
 
 Zip sizes: the bytes its entries take in the zip (compressed) and the zip file on disk.
+
+To compare builds (before and after a change), build each commit's zips with its own scripts/package.py
+(`git worktree add /tmp/before <commit>; cd /tmp/before; python scripts/package.py --out /tmp/zips-before`)
+and give each folder with --zips: their runs are interleaved, so that the machine's load weighs on each alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -246,35 +252,29 @@ def zip_sizes(path: Path) -> tuple[int, int, bool]:
     return stored, path.stat().st_size, all(info.compress_type == zipfile.ZIP_DEFLATED for info in infos)
 
 
-def measure_function(function: str, python: str, site: Path, work: Path, runs: int, webhook: str) -> dict[str, Any]:
-    zip_path = package.build(function, work / "zips")
-    root = work / "task" / function
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(root)
-    event, stubs = first_call(function, webhook) if webhook is not None else (None, [])
-    samples: dict[str, list[float]] = {key: [] for key in ("traced", "traced_cpu", "untraced", "first", "first_cpu")}
-    for _ in range(runs):
-        for traced in (True, False):
-            spec = {"root": str(root), "site": str(site), "function": function, "event": None, "stubs": []}
-            if traced and event is not None:
-                spec.update(event=event, stubs=stubs)
-            out = run_child(python, spec, environment(function, root, traced), work)
-            samples["traced" if traced else "untraced"].append(out["import_ms"])
-            if traced:
-                samples["traced_cpu"].append(out["import_cpu_ms"])
-            if "first_call_ms" in out:
-                samples["first"].append(out["first_call_ms"])
-                samples["first_cpu"].append(out["first_call_cpu_ms"])
+SAMPLES = ("import_ms", "import_cpu_ms", "import_untraced_ms", "first_call_ms", "first_call_cpu_ms")
+
+
+def sample(python: str, site: Path, root: Path, function: str, first: tuple | None, work: Path) -> dict[str, float]:
+    """One cold start with the Tracer on (then the first call, if `first` gives its event and stubs), and one
+    with it off: their times, named as SAMPLES names them."""
+    event, stubs = first or (None, [])
+    spec = {"root": str(root), "site": str(site), "function": function, "event": event, "stubs": stubs}
+    traced = run_child(python, spec, environment(function, root, traced=True), work)
+    spec.update(event=None, stubs=[])
+    untraced = run_child(python, spec, environment(function, root, traced=False), work)
+    return {**traced, "import_untraced_ms": untraced["import_ms"]}
+
+
+def row(function: str, build: str, zip_path: Path, samples: dict[str, list[float]]) -> dict[str, Any]:
     stored, on_disk, deflated = zip_sizes(zip_path)
-    has_bytecode = any(name.endswith(".pyc") for name in zipfile.ZipFile(zip_path).namelist())
-    median = {key: statistics.median(values) if values else None for key, values in samples.items()}
+    with zipfile.ZipFile(zip_path) as archive:
+        has_bytecode = any(name.endswith(".pyc") for name in archive.namelist())
+    medians = {key: statistics.median(samples[key]) if samples.get(key) else None for key in SAMPLES}
     return {
         "function": function,
-        "import_ms": median["traced"],
-        "import_cpu_ms": median["traced_cpu"],
-        "import_untraced_ms": median["untraced"],
-        "first_call_ms": median["first"],
-        "first_call_cpu_ms": median["first_cpu"],
+        "build": build,
+        **medians,
         "goal_ms": GOALS[function],
         "zip_stored_bytes": stored,
         "zip_bytes": on_disk,
@@ -283,39 +283,63 @@ def measure_function(function: str, python: str, site: Path, work: Path, runs: i
     }
 
 
+def task_roots(folders: dict[str, Path], functions: tuple[str, ...], into: Path) -> dict[tuple[str, str], Path]:
+    """Each build's zip of each function extracted into a folder of its own: the task root Lambda would have."""
+    roots = {}
+    for build, folder in folders.items():
+        for function in functions:
+            roots[build, function] = into / build / function
+            with zipfile.ZipFile(folder / f"{function}.zip") as archive:
+                archive.extractall(roots[build, function])
+    return roots
+
+
 def measure(
-    runs: int = 7, first_calls: bool = True, functions: tuple[str, ...] = package.FUNCTIONS
+    runs: int = 7,
+    first_calls: bool = True,
+    functions: tuple[str, ...] = package.FUNCTIONS,
+    builds: dict[str, Path] | None = None,
 ) -> list[dict[str, Any]]:
     """Per function: cold import median (ms, wall and CPU) with the Tracer on, and off, the first call's median
     (ms) after a cold import (None without first_calls), and the zip's size. Each row's "machine" describes
     the run (the interpreter, the platform, the load average: on a shared machine the wall times swing
-    with it, and the CPU times much less)."""
+    with it, and the CPU times much less).
+
+    `builds` (a name for each folder of zips, e.g. built by another commit's scripts/package.py) measures
+    those instead of this tree's zips, interleaved run by run so that the machine's load weighs on each alike:
+    a before-and-after comparison. Without it, this tree's zips, built here, as build "now"."""
     python, which = interpreter()
     site = layer_site(python)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="bench-cold-") as temporary:
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as temporary, contextlib.ExitStack() as stack:
         work = Path(temporary)
-        webhook_context = None
-        webhook: str | None = None
+        folders = builds or {"now": work / "zips"}
+        if not builds:
+            for function in functions:
+                package.build(function, folders["now"])
+        roots = task_roots(folders, functions, work / "task")
+        first: dict[str, tuple | None] = dict.fromkeys(functions)
         if first_calls:
             from local.webhook_server import Reply, webhook_server
 
-            webhook_context = webhook_server(default=Reply(200, body="ok"))
-            webhook = webhook_context.__enter__().url("/hook")
-        try:
-            for function in functions:
-                rows.append(measure_function(function, python, site, work, runs, webhook))
-        finally:
-            if webhook_context is not None:
-                webhook_context.__exit__(None, None, None)
+            webhook = stack.enter_context(webhook_server(default=Reply(200, body="ok"))).url("/hook")
+            first = {function: first_call(function, webhook) for function in functions}
+        samples: dict[tuple[str, str], dict[str, list[float]]] = {key: {} for key in roots}
+        for _ in range(runs):
+            for (build, function), root in roots.items():
+                for key, value in sample(python, site, root, function, first[function], work).items():
+                    samples[build, function].setdefault(key, []).append(value)
+        for function in functions:
+            for build, folder in folders.items():
+                rows.append(row(function, build, folder / f"{function}.zip", samples[build, function]))
     start = interpreter_start_ms(python, runs)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     machine = (
         f"{which}, {platform.platform()}, {os.cpu_count()} CPUs, load average {load}; "
         f"interpreter start {start:.0f} ms (not counted); {runs} runs"
     )
-    for row in rows:
-        row["machine"] = machine
+    for each in rows:
+        each["machine"] = machine
     return rows
 
 
@@ -335,27 +359,32 @@ def markdown(rows: list[dict[str, Any]]) -> str:
         "Each function's zip (scripts/package.py) extracted as the task root, boto3 and Powertools after it on",
         "sys.path, compiled, as the runtime and the layer ship them; a fresh interpreter per run, medians",
         "(`python -m scripts.bench_cold`; method: scripts/bench_cold.py, docs/decisions/0014-cold-starts.md).",
+        "Goals against the wall time; CPU is the process's own CPU time, which other load on the machine (its",
+        "load average is in the last line) disturbs much less. First call: the handler once after the cold",
+        "import, its AWS clients stubbed, so that cost moved from the import to the first call shows.",
         "",
         "| function | cold import, Tracer on | CPU | Tracer off | first call (CPU) | import + first call "
         "| zip: stored bytes | zip on disk | deflated, bytecode |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for row in rows:
-        first = row["first_call_ms"]
-        total = f"{row['import_ms'] + first:.0f} ms" if first is not None else "-"
-        first_text = f"{first:.0f} ms ({row['first_call_cpu_ms']:.0f})" if first is not None else "-"
+    several = len({each["build"] for each in rows}) > 1
+    for each in rows:
+        first = each["first_call_ms"]
+        total = f"{each['import_ms'] + first:.0f} ms" if first is not None else "-"
+        first_text = f"{first:.0f} ms ({each['first_call_cpu_ms']:.0f})" if first is not None else "-"
+        name = f"{each['function']} ({each['build']})" if several else each["function"]
         lines.append(
-            f"| {row['function']} | {_verdict(row['import_ms'], row['goal_ms'])} | {row['import_cpu_ms']:.0f} ms "
-            f"| {row['import_untraced_ms']:.0f} ms | {first_text} | {total} "
-            f"| {row['zip_stored_bytes']:,} | {row['zip_bytes']:,} "
-            f"| {'yes' if row['deflated'] else 'no'}, {'yes' if row['bytecode'] else 'no'} |"
+            f"| {name} | {_verdict(each['import_ms'], each['goal_ms'])} | {each['import_cpu_ms']:.0f} ms "
+            f"| {each['import_untraced_ms']:.0f} ms | {first_text} | {total} "
+            f"| {each['zip_stored_bytes']:,} | {each['zip_bytes']:,} "
+            f"| {'yes' if each['deflated'] else 'no'}, {'yes' if each['bytecode'] else 'no'} |"
         )
-    for render in (row for row in rows if row["function"] == "render_email"):
-        lines += [
-            "",
-            f"render_email zip: {'deflated (meets)' if render['deflated'] else 'not deflated (**misses**)'}; "
-            "byte-for-byte reproducible: tests/infra/test_package.py builds twice and compares.",
-        ]
+    lines.append("")
+    for render in (each for each in rows if each["function"] == "render_email"):
+        build = f" ({render['build']})" if several else ""
+        deflated = "deflated (meets)" if render["deflated"] else "not deflated (**misses**)"
+        lines.append(f"render_email zip{build}: {deflated}.")
+    lines.append("Byte-for-byte reproducible: tests/infra/test_package.py builds twice and compares.")
     lines += ["", f"Machine: {rows[0]['machine']}."]
     return "\n".join(lines) + "\n"
 
@@ -365,12 +394,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per function and mode (default 7)")
     parser.add_argument("--no-first-call", action="store_true", help="time the imports only")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON too")
+    parser.add_argument(
+        "--zips",
+        action="append",
+        metavar="NAME=FOLDER",
+        help="measure the zips in FOLDER (e.g. another commit's `scripts/package.py --out FOLDER`) as build NAME, "
+        "interleaved with the other --zips; repeat it to compare builds (default: this tree's, built now)",
+    )
     parser.add_argument("functions", nargs="*", metavar="function", help="default: all")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.functions) - set(package.FUNCTIONS))
     if unknown:
         parser.error(f"unknown function(s) {', '.join(unknown)}; choose from {', '.join(package.FUNCTIONS)}")
-    rows = measure(args.runs, not args.no_first_call, tuple(args.functions) or package.FUNCTIONS)
+    builds = {}
+    for given in args.zips or []:
+        name, _, folder = given.partition("=")
+        if not folder or not Path(folder).is_dir():
+            parser.error(f"--zips {given}: give NAME=FOLDER, a folder of <function>.zip")
+        builds[name] = Path(folder)
+    rows = measure(args.runs, not args.no_first_call, tuple(args.functions) or package.FUNCTIONS, builds or None)
     if args.json:
         print(json.dumps(rows, indent=1))
     print(markdown(rows))
