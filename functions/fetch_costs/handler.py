@@ -70,7 +70,9 @@ __all__ = [
 ]
 
 logger = Logger(service="cost-notifier")
-tracer = Tracer(service="cost-notifier")
+# Only botocore (Cost Explorer, Budgets, S3), not Powertools' default patch_all, which imports and patches
+# every library X-Ray supports that is installed (sqlite3 among them), none of which this function uses.
+tracer = Tracer(service="cost-notifier", patch_modules=["botocore"])
 metrics = Metrics(namespace="CostNotifier", service="cost-notifier")
 # S3 PUTs of slices in flight at once (FetchSharedCosts): enough to write a thousand slices in seconds,
 # few enough for the function's 256 MB and S3's 3,500 PUTs a second per prefix

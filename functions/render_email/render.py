@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import BaseLoader, Environment, FileSystemLoader, ModuleLoader, StrictUndefined, select_autoescape
 from report_contract import CostReport
 from report_contract.spec import ChatChannel
 
@@ -108,8 +108,22 @@ def _wrap(text: str, indent: str = "") -> str:
     return textwrap.fill(text, TEXT_WIDTH, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+# The templates compiled to Python modules (jinja2's Environment.compile_templates), which scripts/package.py
+# writes into the Lambda zip only: loading one is an import of its shipped bytecode, where compiling both
+# templates from TEMPLATE_DIR at every cold start took about 60 ms. In the source tree (tests, the demo) this
+# folder does not exist and the templates are compiled from TEMPLATE_DIR, by the same jinja2 and options.
+PRECOMPILED_DIR = Path(__file__).resolve().parent / "templates_compiled"
+
+
+def _loader() -> BaseLoader:
+    if PRECOMPILED_DIR.is_dir():
+        return ModuleLoader(PRECOMPILED_DIR)
+    return FileSystemLoader(TEMPLATE_DIR)
+
+
 TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    loader=_loader(),
     autoescape=select_autoescape(
         enabled_extensions=("html", "html.j2"), disabled_extensions=("txt", "txt.j2"), default=True
     ),

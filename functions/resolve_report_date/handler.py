@@ -28,7 +28,9 @@ from resolve_report_date.report_date import resolve
 from resolve_report_date.settings import settings
 
 logger = Logger(service="cost-notifier")
-tracer = Tracer(service="cost-notifier")
+# Only botocore (S3 and SES calls: store.py), not Powertools' default patch_all, which imports and patches
+# every library X-Ray supports that is installed (sqlite3 among them), none of which this function uses.
+tracer = Tracer(service="cost-notifier", patch_modules=["botocore"])
 
 
 @logger.inject_lambda_context
