@@ -29,7 +29,7 @@ from report_contract import CostReport, Secondary, objects
 from report_contract.period import InvalidPeriod, ReportPeriod
 from report_contract.spec import DEFAULT_REPORT_ID, Breakdown, InvalidReportSpec, ReportSpec
 
-from fetch_costs import sharing
+from fetch_costs import history_cache, sharing
 from fetch_costs.budgets import account_of, read_monthly_budget
 from fetch_costs.errors import (
     BudgetsAccessDenied,
@@ -367,14 +367,15 @@ def report_day_charges(history: CostHistory, request: FetchRequest) -> Decimal:
 
 @tracer.capture_method
 def fetch_history(report_date: date, metric: str, max_requests: int, report: ReportSpec | None = None) -> CostHistory:
-    """The report's history: one query, every page of it. If Cost Explorer keeps nothing before the report
-    day's month (a manual run for its oldest month), the query is repeated from the 1st of that month."""
+    """The report's history: one query, every page of it, but for the whole months at its start that Cost
+    Explorer has finalised and the history cache holds (_cached_history). If Cost Explorer keeps nothing
+    before the report day's month (a manual run for its oldest month), the query is repeated from the 1st
+    of that month."""
     report = report or DEFAULT_REPORT
     query = _Query.of(report, report.breakdown, metric, max_requests)
     start, end = report_window(report_date)
     try:
-        pages = fetch_pages(report_date, start, end, query)
-        return parse_history(start, end, metric, pages, name=line_namer(query.breakdown, pages))
+        return _cached_history(report_date, start, end, query)
     except _HistoryLimit:
         start, end = short_window(report_date)
         logger.warning(
@@ -385,6 +386,29 @@ def fetch_history(report_date: date, metric: str, max_requests: int, report: Rep
         return parse_history(
             start, end, metric, pages, requests=len(pages) + 1, name=line_namer(query.breakdown, pages)
         )
+
+
+def _cached_history(report_date: date, start: date, end: date, query: _Query) -> CostHistory:
+    """The window's finalised months from the history cache, the rest from Cost Explorer (only those
+    pages billed), and the months it has finalised since written to the cache (fetch_costs.history_cache).
+    """
+    described = query.request(start, end, None)
+    cached = history_cache.read(described, start, end)
+    pages = fetch_pages(report_date, cached.start, end, query) if cached.start < end else []
+    history = parse_history(
+        start,
+        end,
+        query.metric,
+        cached.pages + pages,
+        requests=len(pages),
+        name=line_namer(query.breakdown, cached.pages + pages),
+    )
+    history_cache.store(described, cached.start, end, pages)
+    if cached.months:
+        logger.info(
+            "Finalised months read from the history cache", extra={"months": [m.isoformat()[:7] for m in cached.months]}
+        )
+    return history
 
 
 @tracer.capture_method
