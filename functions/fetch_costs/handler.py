@@ -220,8 +220,8 @@ def share_costs(share: object, base: ReportSettings) -> dict[str, Any]:
         # The shape's query answers for all its reports, so it may spend what they may (the setting is per
         # report): a thousand teams' answer is a dozen pages, which a one-report budget of 10 would refuse,
         # sending every team back to a query of its own (a thousand requests).
-        answers = _shared_answers(day, shape, window, base.max_requests * len(reports))
-        billed, shapes = billed + sum(len(a) for a in answers), shapes + 1
+        answers, requests = _shared_answers(day, shape, window, base.max_requests * len(reports))
+        billed, shapes = billed + requests, shapes + 1
         slices = ShapeSlices(shape, answers)  # every report of the shape in one pass over the answers
         for report, key in zip(reports, _store_slices(day, request.run, slices, reports, window), strict=True):
             if key is not None:
@@ -242,17 +242,22 @@ def share_costs(share: object, base: ReportSettings) -> dict[str, Any]:
 
 def _shared_answers(
     day: date, shape: Shape, window: tuple[date, date], max_requests: int
-) -> list[list[dict[str, Any]]]:
+) -> tuple[list[list[dict[str, Any]]], int]:
     """Every page of each of the shape's requests, without boto3's ResponseMetadata (dropped in place: the
-    answers can be most of the function's memory, so they are not copied)."""
+    answers can be most of the function's memory, so they are not copied), and the requests billed: each
+    request's finalised months come from the history cache as a report's own query's do."""
     start, end = window
-    answers = []
+    answers, billed = [], 0
     for request in shared_requests(shape, start, end):
-        pages = fetch_pages(day, start, end, _Fixed(request, max_requests))
+        cached = history_cache.read(request, start, end)
+        remaining = {**request, "TimePeriod": {"Start": cached.start.isoformat(), "End": end.isoformat()}}
+        pages = fetch_pages(day, cached.start, end, _Fixed(remaining, max_requests)) if cached.start < end else []
         for page in pages:
             page.pop("ResponseMetadata", None)
-        answers.append(pages)
-    return answers
+        history_cache.store(request, cached.start, end, pages)
+        answers.append(cached.pages + pages)
+        billed += len(pages)
+    return answers, billed
 
 
 def _store_slices(

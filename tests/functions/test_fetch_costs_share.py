@@ -201,7 +201,24 @@ def test_a_retry_after_a_lost_answer_rewrites_the_same_objects(s3, ce, lambda_co
     again = call(share(len(due)), lambda_context)
     # THEN the same keys, the same list (the due list is read again, not the shared one), the same answer
     assert again == first and keys(s3) == written and get(s3, objects.shared_due_key(RUN)) == shared
-    assert len(written) == 2 + 1 + 4  # the declarations, the due list, the shared list, a slice per team
+    # the declarations, the due list, the shared list, a slice per team, and October (final) of each of the
+    # shape's 3 requests in the history cache, which the retry read instead of asking for October again
+    assert len(written) == 2 + 1 + 4 + 3
+    assert len([key for key in written if key.startswith(objects.HISTORY_PREFIX)]) == 3
+
+
+def test_a_second_call_reads_the_final_month_of_each_shared_request_from_the_history_cache(s3, ce, lambda_context):
+    # GIVEN a first call: each of the shape's requests asked for 1 Oct to 21 Nov; October is final
+    due = given_run(s3, TEAMS[:4])
+    call(share(len(due)), lambda_context)
+    slices = {key: get(s3, key) for key in keys(s3) if key.startswith(objects.SHARED_PREFIX)}
+    assert [r["TimePeriod"]["Start"] for r in ce.requests] == ["2026-10-01"] * 3
+    # WHEN the state calls again (a lost answer, a redrive)
+    again = call(share(len(due)), lambda_context)
+    # THEN each request asks from 1 Nov only, and each report's slice is the same
+    assert [r["TimePeriod"]["Start"] for r in ce.requests[3:]] == ["2026-11-01"] * 3
+    assert again["costExplorerRequests"] == 3
+    assert {key: get(s3, key) for key in keys(s3) if key.startswith(objects.SHARED_PREFIX)} == slices
 
 
 # --------------------------------------------------------------------------------------------
