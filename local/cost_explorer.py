@@ -76,8 +76,8 @@ Pagination
     once it is final (from BILL_FINALISED_DAY) and asks for the month to date only: large-org then
     makes 1 request on days 5 to 28 and 2 on the others, never 3 (scripts/bench_requests.py: 38
     requests in October 2026 instead of 66). In general requests = ceil(groups / page size);
-    docs/performance.md has the table for other page sizes. Pass ``groups_per_page`` to FakeCostExplorer to try one (the tests use 7 and 250 to
-    exercise merging across pages).
+    docs/performance.md has the table for other page sizes. Pass ``groups_per_page`` to
+    FakeCostExplorer to try one (the tests use 7 and 250 to exercise merging across pages).
 
 Validation
     First against botocore's service model (required members, types, lengths, patterns, enums),
