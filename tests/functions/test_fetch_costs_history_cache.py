@@ -19,7 +19,7 @@ from report_contract import objects
 from report_contract.spec import ReportSpec
 
 from local.cost_explorer import FakeCostExplorer, SyntheticOrganisation
-from tests.functions.conftest import HISTORY_BUCKET
+from tests.functions.conftest import DATA_BUCKET
 from tests.functions.test_fetch_costs_reports import Client
 
 DAY = date(2026, 11, 20)  # Cost Explorer's today is the 21st: October final, November estimated
@@ -41,12 +41,12 @@ def starts(ce: Client) -> list[str]:
 
 
 def history_keys(s3) -> list[str]:
-    listed = s3.list_objects_v2(Bucket=HISTORY_BUCKET, Prefix=objects.HISTORY_PREFIX).get("Contents", [])
+    listed = s3.list_objects_v2(Bucket=DATA_BUCKET, Prefix=objects.HISTORY_PREFIX).get("Contents", [])
     return sorted(item["Key"] for item in listed)
 
 
 def stored(s3, key: str) -> bytes:
-    body: bytes = s3.get_object(Bucket=HISTORY_BUCKET, Key=key)["Body"].read()
+    body: bytes = s3.get_object(Bucket=DATA_BUCKET, Key=key)["Body"].read()
     return body
 
 
@@ -89,7 +89,7 @@ def test_a_month_with_an_estimated_day_is_never_written(monkeypatch, data_bucket
 def test_a_corrupt_object_is_a_warning_and_a_query_and_is_written_again(ce, data_bucket, caplog):
     handler.fetch_history(DAY, "UnblendedCost", CAP)
     good = stored(data_bucket, october_key())
-    data_bucket.put_object(Bucket=HISTORY_BUCKET, Key=october_key(), Body=good[: len(good) // 2])
+    data_bucket.put_object(Bucket=DATA_BUCKET, Key=october_key(), Body=good[: len(good) // 2])
     history = handler.fetch_history(DAY, "UnblendedCost", CAP)
     assert starts(ce) == ["2026-10-01", "2026-10-01"] and history.requests == 1
     assert "A cached month is not valid; querying it" in [r.getMessage() for r in caplog.records]
@@ -114,7 +114,7 @@ def test_a_month_cached_for_another_shape_is_not_used(ce, data_bucket):
 def test_an_object_copied_from_another_shape_s_key_is_refused(ce, data_bucket, caplog):
     handler.fetch_history(DAY, "AmortizedCost", CAP)
     data_bucket.put_object(
-        Bucket=HISTORY_BUCKET, Key=october_key(), Body=stored(data_bucket, october_key("AmortizedCost"))
+        Bucket=DATA_BUCKET, Key=october_key(), Body=stored(data_bucket, october_key("AmortizedCost"))
     )
     handler.fetch_history(DAY, "UnblendedCost", CAP)
     assert starts(ce) == ["2026-10-01", "2026-10-01"]
