@@ -203,3 +203,16 @@ def test_a_window_of_final_months_only_is_read_without_a_request(ce, data_bucket
     second = handler.fetch_history(old, "UnblendedCost", CAP)
     assert starts(ce) == ["2026-08-01"] and second.requests == 0
     assert second.days == first.days and len(history_keys(data_bucket)) == 2
+
+
+def test_a_missing_month_answered_access_denied_is_not_cached_without_a_warning(ce, data_bucket, monkeypatch, caplog):
+    # The role has no s3:ListBucket, so S3 answers a missing key 403 AccessDenied, not 404 NoSuchKey
+    # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"): every report
+    # before the month is final asks for it, and that is not worth a warning.
+    def missing(**_):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject")
+
+    monkeypatch.setattr(sharing.s3(), "get_object", missing)
+    assert handler.fetch_history(DAY, "UnblendedCost", CAP).requests == 1
+    assert starts(ce) == ["2026-10-01"]
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
