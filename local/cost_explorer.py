@@ -72,9 +72,12 @@ Pagination
         large-org   about 697 groups a day (350 services, each with a usage and an Enterprise
                     Discount Program line), up to 43,226 groups:        2 pages for windows of up to
                                                                         57 days, 3 for the longest
-    In general requests = ceil(groups / page size); docs/performance.md has the table for other
-    page sizes. Pass ``groups_per_page`` to FakeCostExplorer to try one (the tests use 7 and 250 to
-    exercise merging across pages).
+    With the history cache (functions/fetch_costs/history_cache.py), a report reads the previous month
+    once it is final (from BILL_FINALISED_DAY) and asks for the month to date only: large-org then
+    makes 1 request on days 5 to 28 and 2 on the others, never 3 (scripts/bench_requests.py: 38
+    requests in October 2026 instead of 66). In general requests = ceil(groups / page size);
+    docs/performance.md has the table for other page sizes. Pass ``groups_per_page`` to
+    FakeCostExplorer to try one (the tests use 7 and 250 to exercise merging across pages).
 
 Validation
     First against botocore's service model (required members, types, lengths, patterns, enums),

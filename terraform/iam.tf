@@ -139,6 +139,12 @@ locals {
         actions   = ["s3:GetObject", "s3:PutObject"]
         resources = ["${aws_s3_bucket.shared_costs.arn}/${local.shared_costs_prefix}*"]
       }
+      # A daily report's FetchCosts reads the finalised months of its query and writes those Cost
+      # Explorer has just finalised (history/<digest>/<YYYY-MM>.json.gz, fetch_costs/history_cache.py).
+      CacheFinalisedMonths = {
+        actions   = ["s3:GetObject", "s3:PutObject"]
+        resources = ["${aws_s3_bucket.shared_costs.arn}/${local.history_prefix}*"]
+      }
     }
     render_email = {}
     post_chat    = {}

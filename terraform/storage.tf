@@ -13,6 +13,11 @@
 # * shared/<day>/<execution>/<shape>/<report>.json: the Cost Explorer answers FetchSharedCosts fetched once
 #   for several reports (functions/fetch_costs/sharing.py), one slice per report. An answer older than 30
 #   minutes is not used (sharing.SHARED_ANSWER_MAX_AGE), so they are kept for the shortest time S3 allows.
+# * history/<digest>/<YYYY-MM>.json.gz: a month of a report query's answer that Cost Explorer has finalised
+#   (functions/fetch_costs/history_cache.py), so a daily report asks only for the days that can still
+#   change (docs/decisions/0015-history-cache.md). Written once the month is final (on the 1st of the next
+#   month at the earliest) and read by daily reports until the last day of that next month, at most 31
+#   days later: kept 40 days. One that expires while still read is queried and written again.
 #
 # All of it holds report settings, recipients' addresses or cost data: confidential, not secret.
 #
@@ -42,6 +47,8 @@ locals {
   shared_costs_prefix = "shared/"             # objects.SHARED_PREFIX (sharing.object_key's keys)
   runs_expire_days    = 15                    # objects.RUNS_EXPIRE_DAYS
   shared_expire_days  = 1                     # objects.SHARED_EXPIRE_DAYS
+  history_prefix      = "history/"            # objects.HISTORY_PREFIX (history_cache.key's keys)
+  history_expire_days = 40                    # objects.HISTORY_EXPIRE_DAYS
 }
 
 resource "aws_s3_bucket" "shared_costs" {
@@ -131,6 +138,23 @@ resource "aws_s3_bucket_lifecycle_configuration" "shared_costs" {
 
     expiration {
       days = local.runs_expire_days
+    }
+  }
+
+  rule {
+    # A finalised month is read by the daily reports of the month after it (those whose query starts on
+    # its 1st), up to 31 days after it is first written; a few days more cover S3's rounding to the next
+    # midnight UTC and a month written a little late. An object that expires while still read costs one
+    # query, which writes it again (history_cache reads a missing month as "not cached").
+    id     = "expire-history-months"
+    status = "Enabled"
+
+    filter {
+      prefix = local.history_prefix
+    }
+
+    expiration {
+      days = local.history_expire_days
     }
   }
 

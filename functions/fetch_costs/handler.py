@@ -29,7 +29,7 @@ from report_contract import CostReport, Secondary, objects
 from report_contract.period import InvalidPeriod, ReportPeriod
 from report_contract.spec import DEFAULT_REPORT_ID, Breakdown, InvalidReportSpec, ReportSpec
 
-from fetch_costs import sharing
+from fetch_costs import history_cache, sharing
 from fetch_costs.budgets import account_of, read_monthly_budget
 from fetch_costs.errors import (
     BudgetsAccessDenied,
@@ -222,8 +222,8 @@ def share_costs(share: object, base: ReportSettings) -> dict[str, Any]:
         # The shape's query answers for all its reports, so it may spend what they may (the setting is per
         # report): a thousand teams' answer is a dozen pages, which a one-report budget of 10 would refuse,
         # sending every team back to a query of its own (a thousand requests).
-        answers = _shared_answers(day, shape, window, base.max_requests * len(reports))
-        billed, shapes = billed + sum(len(a) for a in answers), shapes + 1
+        answers, requests = _shared_answers(day, shape, window, base.max_requests * len(reports))
+        billed, shapes = billed + requests, shapes + 1
         slices = ShapeSlices(shape, answers)  # every report of the shape in one pass over the answers
         for report, key in zip(reports, _store_slices(day, request.run, slices, reports, window), strict=True):
             if key is not None:
@@ -244,17 +244,22 @@ def share_costs(share: object, base: ReportSettings) -> dict[str, Any]:
 
 def _shared_answers(
     day: date, shape: Shape, window: tuple[date, date], max_requests: int
-) -> list[list[dict[str, Any]]]:
+) -> tuple[list[list[dict[str, Any]]], int]:
     """Every page of each of the shape's requests, without boto3's ResponseMetadata (dropped in place: the
-    answers can be most of the function's memory, so they are not copied)."""
+    answers can be most of the function's memory, so they are not copied), and the requests billed: each
+    request's finalised months come from the history cache as a report's own query's do."""
     start, end = window
-    answers = []
+    answers, billed = [], 0
     for request in shared_requests(shape, start, end):
-        pages = fetch_pages(day, start, end, _Fixed(request, max_requests))
+        cached = history_cache.read(request, start, end)
+        remaining = {**request, "TimePeriod": {"Start": cached.start.isoformat(), "End": end.isoformat()}}
+        pages = fetch_pages(day, cached.start, end, _Fixed(remaining, max_requests)) if cached.start < end else []
         for page in pages:
             page.pop("ResponseMetadata", None)
-        answers.append(pages)
-    return answers
+        history_cache.store(request, cached.start, end, pages)
+        answers.append(cached.pages + pages)
+        billed += len(pages)
+    return answers, billed
 
 
 def _store_slices(
@@ -369,14 +374,15 @@ def report_day_charges(history: CostHistory, request: FetchRequest) -> Decimal:
 
 @tracer.capture_method
 def fetch_history(report_date: date, metric: str, max_requests: int, report: ReportSpec | None = None) -> CostHistory:
-    """The report's history: one query, every page of it. If Cost Explorer keeps nothing before the report
-    day's month (a manual run for its oldest month), the query is repeated from the 1st of that month."""
+    """The report's history: one query, every page of it, but for the whole months at its start that Cost
+    Explorer has finalised and the history cache holds (_cached_history). If Cost Explorer keeps nothing
+    before the report day's month (a manual run for its oldest month), the query is repeated from the 1st
+    of that month."""
     report = report or DEFAULT_REPORT
     query = _Query.of(report, report.breakdown, metric, max_requests)
     start, end = report_window(report_date)
     try:
-        pages = fetch_pages(report_date, start, end, query)
-        return parse_history(start, end, metric, pages, name=line_namer(query.breakdown, pages))
+        return _cached_history(report_date, start, end, query)
     except _HistoryLimit:
         start, end = short_window(report_date)
         logger.warning(
@@ -387,6 +393,29 @@ def fetch_history(report_date: date, metric: str, max_requests: int, report: Rep
         return parse_history(
             start, end, metric, pages, requests=len(pages) + 1, name=line_namer(query.breakdown, pages)
         )
+
+
+def _cached_history(report_date: date, start: date, end: date, query: _Query) -> CostHistory:
+    """The window's finalised months from the history cache, the rest from Cost Explorer (only those
+    pages billed), and the months it has finalised since written to the cache (fetch_costs.history_cache).
+    """
+    described = query.request(start, end, None)
+    cached = history_cache.read(described, start, end)
+    pages = fetch_pages(report_date, cached.start, end, query) if cached.start < end else []
+    history = parse_history(
+        start,
+        end,
+        query.metric,
+        cached.pages + pages,
+        requests=len(pages),
+        name=line_namer(query.breakdown, cached.pages + pages),
+    )
+    history_cache.store(described, cached.start, end, pages)
+    if cached.months:
+        logger.info(
+            "Finalised months read from the history cache", extra={"months": [m.isoformat()[:7] for m in cached.months]}
+        )
+    return history
 
 
 @tracer.capture_method

@@ -18,6 +18,9 @@ EVENT = {"reportDate": "2026-11-20"}
 DAY = date(2026, 11, 20)
 D = Decimal
 START, END = report_window(DAY)
+# The deployment's data bucket, empty for each test: the history cache (fetch_costs.history_cache) writes
+# October, which these answers give as final, and must not answer the next test's query.
+pytestmark = pytest.mark.usefixtures("data_bucket")
 
 
 def rows(day: date) -> list:
@@ -237,9 +240,10 @@ def test_the_settings_are_read_once_and_kept_for_later_invocations(ce, lambda_co
     expect_pages_for("AmortizedCost", ce)
     assert handler.lambda_handler(EVENT, lambda_context("fetch_costs"))["metric"] == "AmortizedCost"
     environment.setenv("COST_METRIC", "Dollars")  # Lambda's environment never changes under a function
-    expect_pages_for("AmortizedCost", ce)
+    # (October, final, is read from the history cache the first call wrote: November is queried)
+    expect_pages_for("AmortizedCost", ce, date(2026, 11, 1))
     assert handler.lambda_handler(EVENT, lambda_context("fetch_costs"))["metric"] == "AmortizedCost"
 
 
-def expect_pages_for(metric: str, ce) -> None:
-    ce.add_response("get_cost_and_usage", answer(START, END, rows, metric=metric)[0], build_request(START, END, metric))
+def expect_pages_for(metric: str, ce, start: date = START) -> None:
+    ce.add_response("get_cost_and_usage", answer(start, END, rows, metric=metric)[0], build_request(start, END, metric))

@@ -8,21 +8,20 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from fetch_costs import handler, sharing
 from fetch_costs.errors import ConfigurationError, InvalidFetchRequest
 from fetch_costs.query import report_window
 from fetch_costs.settings import settings
 from fetch_costs.shared import shape_of, slice_answers
-from moto import mock_aws
 from report_contract import objects
 from report_contract.spec import ReportSpec
 
 from local.cost_explorer import SyntheticOrganisation
+from tests.functions.conftest import DATA_BUCKET
 from tests.functions.test_fetch_costs_reports import DAY, Client
 
-BUCKET = "cost-notifier-shared-costs-test"
+BUCKET = DATA_BUCKET
 RUN = "scheduled-2026-11-21"
 LARGE_ORG_TEAMS = sorted(set(SyntheticOrganisation("large-org", seed=7, today=DAY).account_categories.values()))
 # The small organisation's one team and teams without cost (sliced too: every day, no group), so the
@@ -33,23 +32,9 @@ NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def bucket():
-    """moto's S3 with the data bucket, named by SHARED_COSTS_BUCKET as Terraform sets it: one for the
-    module (a boto3 client takes a few hundred ms to make), emptied for each test."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            sharing.BUCKET_VARIABLE: BUCKET,
-        }.items():
-            patch.setenv(name, value)
-        sharing.s3.cache_clear()
-        with mock_aws():
-            client = boto3.client("s3", region_name="us-east-1")
-            client.create_bucket(Bucket=BUCKET)
-            yield client
-        sharing.s3.cache_clear()
+def bucket(data_bucket_module):
+    """moto's S3 with the data bucket (tests/functions/conftest.py), for the module, emptied for each test."""
+    return data_bucket_module
 
 
 @pytest.fixture
@@ -201,7 +186,24 @@ def test_a_retry_after_a_lost_answer_rewrites_the_same_objects(s3, ce, lambda_co
     again = call(share(len(due)), lambda_context)
     # THEN the same keys, the same list (the due list is read again, not the shared one), the same answer
     assert again == first and keys(s3) == written and get(s3, objects.shared_due_key(RUN)) == shared
-    assert len(written) == 2 + 1 + 4  # the declarations, the due list, the shared list, a slice per team
+    # the declarations, the due list, the shared list, a slice per team, and October (final) of each of the
+    # shape's 3 requests in the history cache, which the retry read instead of asking for October again
+    assert len(written) == 2 + 1 + 4 + 3
+    assert len([key for key in written if key.startswith(objects.HISTORY_PREFIX)]) == 3
+
+
+def test_a_second_call_reads_the_final_month_of_each_shared_request_from_the_history_cache(s3, ce, lambda_context):
+    # GIVEN a first call: each of the shape's requests asked for 1 Oct to 21 Nov; October is final
+    due = given_run(s3, TEAMS[:4])
+    call(share(len(due)), lambda_context)
+    slices = {key: get(s3, key) for key in keys(s3) if key.startswith(objects.SHARED_PREFIX)}
+    assert [r["TimePeriod"]["Start"] for r in ce.requests] == ["2026-10-01"] * 3
+    # WHEN the state calls again (a lost answer, a redrive)
+    again = call(share(len(due)), lambda_context)
+    # THEN each request asks from 1 Nov only, and each report's slice is the same
+    assert [r["TimePeriod"]["Start"] for r in ce.requests[3:]] == ["2026-11-01"] * 3
+    assert again["costExplorerRequests"] == 3
+    assert {key: get(s3, key) for key in keys(s3) if key.startswith(objects.SHARED_PREFIX)} == slices
 
 
 # --------------------------------------------------------------------------------------------

@@ -147,17 +147,20 @@ BUCKET = "aws_s3_bucket.shared_costs.arn"
 REPORTS_OBJECT = f"{BUCKET}/local.reports_key"  # config/reports.json
 RUNS_OBJECTS = f"{BUCKET}/local.runs_prefix*"  # runs/<run>/due.json, runs/<run>/shared.json
 SHARED_OBJECTS = f"{BUCKET}/local.shared_costs_prefix*"  # shared/<day>/<run>/<shape>/<report>.json
+HISTORY_OBJECTS = f"{BUCKET}/local.history_prefix*"  # history/<digest>/<YYYY-MM>.json.gz
 FUNCTION_OBJECTS = {
     # Reads the declarations, writes the run's due list.
     "resolve_report_date": {("s3:GetObject", REPORTS_OBJECT), ("s3:PutObject", RUNS_OBJECTS)},
     # FetchSharedCosts reads the declarations and the due list, writes the list with the slices and the
-    # slices; each report's FetchCosts reads its slice.
+    # slices; each report's FetchCosts reads its slice, and reads and writes the history cache's months.
     "fetch_costs": {
         ("s3:GetObject", REPORTS_OBJECT),
         ("s3:GetObject", RUNS_OBJECTS),
         ("s3:PutObject", RUNS_OBJECTS),
         ("s3:GetObject", SHARED_OBJECTS),
         ("s3:PutObject", SHARED_OBJECTS),
+        ("s3:GetObject", HISTORY_OBJECTS),
+        ("s3:PutObject", HISTORY_OBJECTS),
     },
     "render_email": set(),
     "post_chat": set(),

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import ast
 import re
+from datetime import date, timedelta
 
 import pytest
+from fetch_costs.history_cache import leading_months, next_month
+from fetch_costs.query import report_window
 from report_contract import objects
 
 from tests.infra.terraform import FUNCTIONS, Terraform, as_list, attr, blocks, validation_regexes
 from tests.infra.test_iam_least_privilege import (
+    HISTORY_OBJECTS,
     REPORTS_OBJECT,
     RUNS_OBJECTS,
     SHARED_OBJECTS,
@@ -93,6 +97,7 @@ def test_terraforms_layout_is_report_contract_objects(terraform) -> None:
     assert objects.shared_due_key("run").startswith(objects.RUNS_PREFIX)
     assert objects.MAP_RESULTS_PREFIX.startswith(objects.RUNS_PREFIX), "the Map's results expire with the run"
     assert not objects.REPORTS_KEY.startswith((objects.RUNS_PREFIX, objects.SHARED_PREFIX)), "it must not expire"
+    assert objects.history_key("digest", date(2026, 10, 1)) == f"{objects.HISTORY_PREFIX}digest/2026-10.json.gz"
 
 
 # locals in storage.tf -> their constant in report_contract/objects.py
@@ -103,6 +108,8 @@ LAYOUT = {
     "shared_costs_prefix": "SHARED_PREFIX",
     "runs_expire_days": "RUNS_EXPIRE_DAYS",
     "shared_expire_days": "SHARED_EXPIRE_DAYS",
+    "history_prefix": "HISTORY_PREFIX",
+    "history_expire_days": "HISTORY_EXPIRE_DAYS",
 }
 
 
@@ -134,8 +141,20 @@ def test_shared_answers_expire_after_a_day_and_run_lists_after_the_redrive_windo
     assert expiring == {
         objects.SHARED_PREFIX: objects.SHARED_EXPIRE_DAYS,
         objects.RUNS_PREFIX: objects.RUNS_EXPIRE_DAYS,
+        objects.HISTORY_PREFIX: objects.HISTORY_EXPIRE_DAYS,
     }, "and nothing for config/: the declarations never expire"
     assert objects.SHARED_EXPIRE_DAYS == 1 and objects.RUNS_EXPIRE_DAYS == 14 + 1
+
+
+def test_a_cached_month_outlives_every_daily_report_that_reads_it() -> None:
+    # A month is written once final (the 1st of the next month at the earliest) and read by the daily
+    # reports whose query starts on its 1st: those of the next month, the last one up to 31 days after
+    # the earliest write (query.report_window). S3 counts from the object's creation, rounded up to midnight.
+    readers = [date(2027, 1, 1) + timedelta(days=n) for n in range(730)]
+    longest = max(
+        (day - next_month(month)).days + 1 for day in readers for month in leading_months(*report_window(day))
+    )
+    assert longest == 31 and objects.HISTORY_EXPIRE_DAYS >= longest + 1
 
 
 def test_stray_multipart_uploads_are_aborted_everywhere(terraform) -> None:
@@ -184,6 +203,8 @@ def test_each_role_may_only_get_and_put_the_objects_it_uses(terraform) -> None:
             ("s3:PutObject", RUNS_OBJECTS),
             ("s3:GetObject", SHARED_OBJECTS),
             ("s3:PutObject", SHARED_OBJECTS),
+            ("s3:GetObject", HISTORY_OBJECTS),
+            ("s3:PutObject", HISTORY_OBJECTS),
         },
         "state_machine": {
             # The ItemReader: the two lists a run's state may name, nothing else under runs/.

@@ -103,7 +103,8 @@ def test_a_slice_that_cannot_be_read_leaves_the_report_to_query_for_itself():
 
 def test_shared_slices_written_then_the_answer_lost_are_written_again_and_each_report_sent_once():
     # GIVEN FetchSharedCosts runs, writes every slice to S3, and its answer is lost: the retry runs it again
-    # (same run, same keys: the slices are overwritten, not doubled) and pays for the shared queries again
+    # (same run, same keys: the slices are overwritten, not doubled) and pays for the shared queries again,
+    # but for October, final, which the first attempt wrote to the history cache
     fault = StateFault.on("FetchSharedCosts", "ServiceException", after_effect=True, report=DISPATCH)
     with EmbeddedAWS(profile="large-org", now=NOW, reports=team_reports(TEAMS[:4])) as aws:
         run = aws.run(SCHEDULED, faults=(fault,), follow=False, timeout=300)
@@ -123,6 +124,10 @@ def test_shared_slices_written_then_the_answer_lost_are_written_again_and_each_r
         assert len(aws.mailbox) == len(children) == 5
         teams = [c for report, c in children.items() if report != "daily"]
         assert all(c.state_output("FetchCosts")["fetched"]["report"]["costExplorerRequests"] == 0 for c in teams)
-        # Each attempt paid for the shared queries: the lost answer costs them twice (documented in cost.md).
-        first_attempt = shared["costExplorerRequests"]
-        assert len(aws.cost_explorer.requests) == 2 * first_attempt + children["daily"].output["costExplorerRequests"]
+        # Each attempt paid for the shared queries (documented in cost.md): the first for 1 Oct to 29 Nov, the
+        # retry (whose count the state has) for November only, October read from the history cache.
+        retry, daily = shared["costExplorerRequests"], children["daily"].output["costExplorerRequests"]
+        starts = [request["TimePeriod"]["Start"] for request in aws.cost_explorer.requests]
+        assert starts.count("2026-11-01") == retry
+        first_attempt = starts.count("2026-10-01") - daily  # the daily report's own query starts on 1 Oct too
+        assert first_attempt > retry and len(starts) == first_attempt + retry + daily
