@@ -62,8 +62,8 @@ test-sfn-local: $(STAMP) ## Run the catalogue's mock-config cases in amazon/aws-
 
 .PHONY: bench bench-org screenshots golden
 
-bench: $(STAMP) ## Benchmark a report (requests, summarise and render time, sizes); writes docs/performance.md
-	$(BIN)/python -m scripts.bench_report --write docs/performance.md
+bench: $(STAMP) ## Benchmark: requests, render, sizes, cold starts, memory, demo and test times (TESTS=all: every test); writes docs/performance.md
+	$(BIN)/python -m scripts.bench_report --write docs/performance.md $(if $(filter all,$(TESTS)),--all-tests)
 
 # Organisation scale: N teams, each its own daily report, in one scheduled run. 1,000 teams take minutes.
 TEAMS ?= 10 100 1000

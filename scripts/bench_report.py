@@ -244,8 +244,8 @@ def render_markdown(
         "",
         "## One report",
         "",
-        "| Profile | Report day | Query | Groups | Cost Explorer requests | Summarise | Render | HTML bytes | "
-        "Largest state payload |",
+        "| Profile | Report day | Query | Groups | Cost Explorer requests, nothing cached | Summarise | Render | "
+        "HTML bytes | Largest state payload |",
         "| --- | --- | --- | ---: | --- | ---: | --- | --- | --- |",
     ]
     for r in results:
@@ -260,6 +260,10 @@ def render_markdown(
         )
     lines += [
         "",
+        "The requests are a first run's, with the history cache empty (decision 0015): the whole window is",
+        "queried. On every later day the finalised previous month comes from the cache; the requests of",
+        "every day of a month are in",
+        "[Cost Explorer requests, every day of a month](#cost-explorer-requests-every-day-of-a-month).",
         "Targets: 1 request for `small`, at most 2 for `large-org`; render under 100 ms for `large-org`; HTML at",
         "most 100,000 bytes (Gmail clips larger bodies); every state payload at most 256 KiB (262,144 bytes).",
         "Summarise is FetchCosts' own work on the pages (the Cost Explorer round trips come on top); render is",
@@ -330,11 +334,13 @@ def render_markdown(
         "  which doubles the groups. At the assumed page size that is 2 requests for queries of up to",
         f"  {two_pages} days, i.e. report days up to the {two_pages - 31}th after a 31-day month (the "
         f"{two_pages - 30}th after a 30-day one),",
-        f"  and **3 requests on the last days of the month** ({large['groups']:,} groups in the longest query).",
-        '  So the "at most 2" target holds on most days, not all: about $0.65 a month instead of $0.60. No',
-        "  query design reaches fewer groups with one request: last month's total needs the whole previous month",
-        "  daily (for the same days of last month), the gross-and-credits split needs RECORD_TYPE, and Cost",
-        "  Explorer groups by at most two keys.",
+        f"  and 3 requests on the last days of the month ({large['groups']:,} groups in the longest query) when",
+        "  the whole window is queried. With the history cache (decision 0015) the previous month is read from",
+        "  the data bucket once Cost Explorer calls it final, so the query covers the report's month only (and",
+        "  the previous month's days until it is final): 1 request while the month to date is under",
+        f"  {math.floor(GROUPS_PER_PAGE / per_day)} days, 2 after, never 3. Last month's total still needs the whole",
+        "  previous month daily (for the same days of last month), the gross-and-credits split needs RECORD_TYPE,",
+        "  and Cost Explorer groups by at most two keys: the cache, not the query, is what saves the requests.",
         "- **A larger organisation** should expect ceil(groups / page size) requests: count roughly",
         "  (services x record types with costs) x 62 for the longest query. 1,000 services with discounts",
         f"  (about 2,000 groups a day, 124,000 groups) would be {math.ceil(124_000 / GROUPS_PER_PAGE)} requests "
@@ -342,8 +348,9 @@ def render_markdown(
         "  page size, and need `COST_EXPLORER_MAX_REQUESTS` raised if the real page size is much smaller.",
         "  The first run's email footer and the `CostExplorerRequests` metric say what it really is.",
         "",
-        "Reproduce: `make bench` (about 15 seconds here; generating the large organisation's synthetic data",
-        "dominates).",
+        "Reproduce: `make bench` (minutes: the cold starts, memory up to 2M lines, every day of a month for",
+        "both profiles and the demo and test times below are measured too; `make bench TESTS=all` also times",
+        "every test).",
         "",
     ]
     if many is not None:
@@ -351,10 +358,29 @@ def render_markdown(
     return "\n".join(lines)
 
 
+def measured_sections(all_tests: bool) -> list[str]:
+    """The issue-16 figures, each measured by its own module and printed as it comes: Cost Explorer requests
+    on every day of a month (the history cache), cold starts and zips, FetchCosts' memory as the lines
+    grow, and the two commands' times."""
+    from scripts import bench_cold, bench_requests, bench_times
+
+    sections = []
+    for name, section in (
+        ("requests on every day of a month", lambda: bench_requests.markdown(bench_requests.measure())),
+        ("cold starts and zips", lambda: bench_cold.markdown(bench_cold.measure())),
+        ("the demo and the tests", lambda: bench_times.markdown(bench_times.measure(all_tests=all_tests))),
+    ):
+        print(f"measuring {name} ...", flush=True)
+        sections.append(section())
+        print(sections[-1], flush=True)
+    return sections
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15, help="render runs per row (summarise: a third)")
     parser.add_argument("--write", metavar="PATH", help="also write the results as Markdown, e.g. docs/performance.md")
+    parser.add_argument("--all-tests", action="store_true", help="also time every test, as make test runs them")
     args = parser.parse_args(argv)
 
     results = []
@@ -385,11 +411,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['profile']:9}  {row['window']:18} {row['groups']:6,} groups: "
             + ", ".join(f"{row['pages'][size]} at {size:,}" for size in PAGE_SIZES)
         )
+    sections = measured_sections(args.all_tests)
     if args.write:
         path = Path(args.write)
         # `make bench-org` owns a section of the same file (minutes to measure): keep it as it is.
         kept = existing_section(path.read_text(encoding="utf-8")) if path.exists() else None
-        markdown = render_markdown(results, workflow, pagination, args.runs, many)
+        markdown = render_markdown(results, workflow, pagination, args.runs, many) + "\n" + "\n".join(sections)
         path.write_text(markdown + ("\n" + kept if kept else ""), encoding="utf-8")
         print(f"Wrote {path}")
     return 0
