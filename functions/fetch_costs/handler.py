@@ -408,14 +408,15 @@ def fetch_secondary(request: FetchRequest, report_settings: ReportSettings, alre
     breakdown = cast(Breakdown, request.report.secondary_breakdown)
     query = _Query.of(request.report, breakdown, report_settings.metric, report_settings.max_requests)
     start, end = secondary_window(request.report_date)
+    names = LineNames(breakdown)  # its pages streamed as the main query's (fetch_history)
     try:
-        pages = fetch_pages(request.report_date, start, end, query, already_billed=already_billed)
-        return parse_history(start, end, query.metric, pages, name=line_namer(breakdown, pages))
+        pages = names.watch(iter_pages(request.report_date, start, end, query, already_billed=already_billed))
+        return parse_history(start, end, query.metric, pages, name=names)
     except _HistoryLimit:
         start = request.report_date
-        pages = fetch_pages(request.report_date, start, end, query, already_billed=already_billed + 1)
-        history = parse_history(start, end, query.metric, pages, name=line_namer(breakdown, pages))
-        return replace(history, requests=len(pages) + 1)
+        pages = names.watch(iter_pages(request.report_date, start, end, query, already_billed=already_billed + 1))
+        history = parse_history(start, end, query.metric, pages, name=names)
+        return replace(history, requests=history.requests + 1)
 
 
 @dataclass(frozen=True)
