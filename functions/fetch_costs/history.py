@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 from array import array
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, ItemsView, Iterable, Iterator, MutableMapping, ValuesView
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
@@ -207,11 +207,18 @@ class Lines:
             return None
         return self.spilled[line][index] if code == SPILLED else _unpack(code)
 
+    def items(self, index: int) -> Iterator[tuple[str, Decimal]]:
+        """The day's lines and amounts, in one pass over the arrays."""
+        for line, codes in self.codes.items():
+            code = codes[index]
+            if code != ABSENT:
+                yield line, (self.spilled[line][index] if code == SPILLED else _unpack(code))
+
     def total(self, index: int) -> Decimal:
         """The day's amounts added up exactly (as sum(..., ZERO) would), once per day until a change."""
         if index not in self._totals:
             with localcontext(EXACT):
-                self._totals[index] = sum(self.day(index).values(), ZERO)
+                self._totals[index] = sum((amount for _, amount in self.items(index)), ZERO)
         return self._totals[index]
 
     def add_text(self, line: str, index: int, code: int) -> None:
@@ -312,8 +319,28 @@ class DayLines(MutableMapping[str, Decimal]):
     def add_text(self, line: str, code: int) -> None:
         self._lines.add_text(line, self._index, code)
 
+    def items(self) -> ItemsView[str, Decimal]:
+        return _DayItems(self)
+
+    def values(self) -> ValuesView[Decimal]:
+        return _DayValues(self)
+
     def total(self) -> Decimal:
         return self._lines.total(self._index)
+
+
+class _DayItems(ItemsView[str, Decimal]):
+    _mapping: DayLines
+
+    def __iter__(self) -> Iterator[tuple[str, Decimal]]:
+        return self._mapping._lines.items(self._mapping._index)
+
+
+class _DayValues(ValuesView[Decimal]):
+    _mapping: DayLines
+
+    def __iter__(self) -> Iterator[Decimal]:
+        return (amount for _, amount in self._mapping._lines.items(self._mapping._index))
 
 
 def _total(amounts: MutableMapping[str, Decimal]) -> Decimal:
@@ -487,7 +514,7 @@ def _read_page(page: dict[str, Any], metric: str, days: dict[date, Day], seen: s
                 raise CostDataInvalid(f"{day}: group {key or NO_SERVICE!r}/{record_type_name!r} has no {metric} metric")
             currencies.add(str(value.get("Unit", "")))
             raw, spec = value.get("Amount"), record_type(record_type_name)
-            code = _pack_text(raw) if isinstance(raw, str) and spec == _USAGE else None
+            code = _pack_text(raw) if spec is _USAGE and isinstance(raw, str) else None
             if code is not None and isinstance(entry.charges, DayLines):  # most groups: usage, in plain form
                 entry.has_data = True
                 entry.charges.add_text(key, code)
