@@ -1,6 +1,6 @@
 """FetchCosts' memory and time as Cost Explorer's answer grows (issue 16: "flat in the number of pages").
 
-    python -m scripts.bench_memory [--lines 10000 100000 ...] [--tracemalloc]
+    python -m scripts.bench_memory [--lines 10000 100000 ...] [--runs 3] [--tracemalloc] [--json]
 
 Each size runs in a fresh Python process, so one size's peak does not hide in another's. The child feeds
 FetchCosts' real daily fetch path (fetch_costs.handler.fetch_history: fetch_pages, parse_history, the
@@ -25,12 +25,15 @@ import gc
 import hashlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from local.cost_explorer import GROUPS_PER_PAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LINES = (10_000, 100_000, 500_000, 1_000_000, 2_000_000)
@@ -129,8 +132,6 @@ def child(lines: int, trace: bool) -> dict[str, Any]:
     from fetch_costs.summarise import summarise
     from report_contract.spec import Breakdown, ReportSpec
 
-    from local.cost_explorer import GROUPS_PER_PAGE
-
     client = EndlessPages(lines, GROUPS_PER_PAGE)
     handler.cost_explorer = lambda: client  # type: ignore[assignment]  # read at each request
     spec = ReportSpec("accounts", "Accounts", recipients=(), breakdown=Breakdown("account"))
@@ -168,18 +169,30 @@ def _reset_peak() -> bool:
         return False
 
 
-def measure(lines: tuple[int, ...] = DEFAULT_LINES, trace: bool = False) -> list[dict[str, Any]]:
-    """One row per size, each measured in a fresh subprocess."""
+def measure(lines: tuple[int, ...] = DEFAULT_LINES, trace: bool = False, runs: int = 1) -> list[dict[str, Any]]:
+    """One row per size: the medians of `runs` runs, each in a fresh subprocess."""
     rows = []
     for count in lines:
-        command = [sys.executable, "-m", "scripts.bench_memory", "--child", str(count)]
-        done = subprocess.run(
-            command + (["--tracemalloc"] if trace else []), cwd=ROOT, capture_output=True, text=True, check=False
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"{count} lines: the child failed:\n{done.stderr[-3000:]}")
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        measured = [_run_child(count, trace) for _ in range(runs)]
+        row = dict(measured[0], runs=runs)
+        for key in ("peak_mib", "tracemalloc_mib", "seconds", "fake_seconds"):
+            values = [m[key] for m in measured if m[key] is not None]
+            row[key] = statistics.median(values) if values else None
+        if len({m["report_sha256"] for m in measured}) != 1:
+            raise RuntimeError(f"{count} lines: the runs reported different reports")
+        rows.append(row)
     return rows
+
+
+def _run_child(count: int, trace: bool) -> dict[str, Any]:
+    command = [sys.executable, "-m", "scripts.bench_memory", "--child", str(count)]
+    done = subprocess.run(
+        command + (["--tracemalloc"] if trace else []), cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{count} lines: the child failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
@@ -188,25 +201,31 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     out = [
         "## FetchCosts memory and time as the data grows",
         "",
-        "The daily report's fetch (fetch_history: every page, parse_history, the account names) and summarise, "
-        f"by LINKED_ACCOUNT over the {REPORT_DAY} report's 47-day window, pages made one at a time by the fake "
-        "client (its time is left out). Peak memory added: the process's resident high-water mark less its "
-        "memory before the fetch "
-        f"(Python and the modules, about {rows[0]['baseline_mib']:.0f} MiB, not included). "
-        f"Goal: under {GOAL_MIB} MB at 2M lines.",
+        f"Medians of {rows[0].get('runs', 1)} run(s) a size, each in a fresh process. The daily report's fetch "
+        "(fetch_history: every page, parse_history, the account names) and summarise, by LINKED_ACCOUNT over the "
+        f"{REPORT_DAY} report's 47-day window, {GROUPS_PER_PAGE:,} groups a page (assumed: AWS documents no page "
+        "size), pages made one at a time by a fake client whose time is left out. Peak memory added: the "
+        "process's resident high-water mark less its resident memory just before the fetch; resident peak adds "
+        f"that memory back (Python and the modules, about {rows[0]['baseline_mib']:.0f} MiB here), which is what "
+        f"fetch_costs' {GOAL_MIB} MB must hold."
+        + (" tracemalloc: Python's own allocations at their peak (the run is slower with it on)." if traced else ""),
         "",
-        "| lines | pages | peak memory added (MiB) |"
+        "| lines | pages | peak memory added (MiB) | resident peak (MiB) |"
         + (" tracemalloc peak (MiB) |" if traced else "")
         + " time (s) | goal |",
-        "|---:|---:|---:|" + ("---:|" if traced else "") + "---:|---|",
+        "|---:|---:|---:|---:|" + ("---:|" if traced else "") + "---:|---|",
     ]
     for row in rows:
-        peak = "n/a" if row["peak_mib"] is None else f"{row['peak_mib']:.0f}"
-        trace = f" {row['tracemalloc_mib']:.0f} |" if traced and row.get("tracemalloc_mib") is not None else ""
-        if traced and row.get("tracemalloc_mib") is None:
-            trace = " n/a |"
+        known = row["peak_mib"] is not None
+        peak = f"{row['peak_mib']:.0f}" if known else "n/a"
+        resident = f"{row['peak_mib'] + row['baseline_mib']:.0f}" if known else "n/a"
+        trace = ""
+        if traced:
+            trace = " n/a |" if row.get("tracemalloc_mib") is None else f" {row['tracemalloc_mib']:.0f} |"
         goal = f"under {GOAL_MIB} MB at 2M lines" if row["lines"] == 2_000_000 else ""
-        out.append(f"| {row['lines']:,} | {row['pages']} | {peak} |{trace} {row['seconds']:.1f} | {goal} |")
+        out.append(
+            f"| {row['lines']:,} | {row['pages']} | {peak} | {resident} |{trace} {row['seconds']:.1f} | {goal} |"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -215,12 +234,13 @@ def main() -> None:
     parser.add_argument("--lines", type=int, nargs="+", default=list(DEFAULT_LINES))
     parser.add_argument("--tracemalloc", action="store_true", help="also Python's allocation peak (slower)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=1, help="runs of each size (the figures are medians)")
     parser.add_argument("--json", action="store_true", help="the rows as JSON, not markdown")
     args = parser.parse_args()
     if args.child is not None:
         print(json.dumps(child(args.child, args.tracemalloc)))
         return
-    rows = measure(tuple(args.lines), args.tracemalloc)
+    rows = measure(tuple(args.lines), args.tracemalloc, args.runs)
     print(json.dumps(rows, indent=1) if args.json else markdown(rows))
 
 
