@@ -338,6 +338,25 @@ resource "aws_cloudwatch_dashboard" "cost_notifier" {
           ]
         }
       },
+      {
+        type   = "metric"
+        x      = 0
+        y      = 12
+        width  = 12
+        height = 6
+
+        properties = {
+          # AWS documents no page size for GetCostAndUsage: the largest page of a day is the size it uses.
+          title  = "Cost Explorer pages per day, and groups on the largest page (the page size)"
+          region = local.region
+          view   = "timeSeries"
+          period = 86400
+          metrics = [
+            ["CostNotifier", "CostExplorerPages", "service", "cost-notifier", { stat = "Sum" }],
+            ["CostNotifier", "CostExplorerGroupsPerPage", "service", "cost-notifier", { stat = "Maximum", yAxis = "right" }],
+          ]
+        }
+      },
     ]
   })
 }

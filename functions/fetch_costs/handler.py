@@ -8,7 +8,9 @@ history.not_ready, summarise.summarise.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
@@ -44,7 +46,7 @@ from fetch_costs.errors import (
     InvalidFetchRequest,
 )
 from fetch_costs.history import CostHistory, Day, not_ready, parse_history
-from fetch_costs.lines import line_namer, report_identity
+from fetch_costs.lines import LineNames, line_namer, report_identity
 from fetch_costs.period_summary import summarise_period
 from fetch_costs.periods import PeriodHistory, monthly_history, queries, weekly_history
 from fetch_costs.query import build_request, report_window, secondary_window, short_window
@@ -166,6 +168,7 @@ def cost_explorer() -> Any:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     base_settings = settings()  # a bad setting fails every invocation, naming the variable
+    PAGE_GROUPS.clear()  # this invocation's pages only (a warm container keeps the module)
     if isinstance(event, dict) and set(event) == {"share"}:  # FetchSharedCosts, in the dispatching run
         return share_costs(event["share"], base_settings)
     request = FetchRequest.from_event(event)
@@ -187,6 +190,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
     report = build_report(request, with_budget(report_settings, request.period, history.currency, context), history)
     metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
+    add_page_metrics()
     metrics.add_metric(name="ReportedDailyTotal", unit=MetricUnit.NoUnit, value=float(report.total))
     metrics.add_metric(name="Anomalies", unit=MetricUnit.Count, value=report.anomaly_count)
     state = report.to_state()
@@ -198,6 +202,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "total": state["total"],
             "currency": state["currency"],
             "requests": report.requests,
+            "pages": len(PAGE_GROUPS),
+            "groupsPerPage": list(PAGE_GROUPS),
             "services": report.service_count,
             "alerts": state["alerts"],
             "historyStart": history.start.isoformat(),
@@ -235,9 +241,18 @@ def share_costs(share: object, base: ReportSettings) -> dict[str, Any]:
         key = objects.shared_due_key(request.run)
         sharing.store(key, [report.item for report in due])
     metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=billed)
+    add_page_metrics()
     logger.info(
         "Shared queries fetched",
-        extra={"shapes": shapes, "requests": billed, "reports": request.count, "sliced": sliced, "key": key},
+        extra={
+            "shapes": shapes,
+            "requests": billed,
+            "pages": len(PAGE_GROUPS),
+            "groupsPerPage": list(PAGE_GROUPS),
+            "reports": request.count,
+            "sliced": sliced,
+            "key": key,
+        },
     )
     return request.to_state(key, shapes, billed)
 
@@ -375,47 +390,51 @@ def report_day_charges(history: CostHistory, request: FetchRequest) -> Decimal:
 @tracer.capture_method
 def fetch_history(report_date: date, metric: str, max_requests: int, report: ReportSpec | None = None) -> CostHistory:
     """The report's history: one query, every page of it, but for the whole months at its start that Cost
-    Explorer has finalised and the history cache holds (_cached_history). If Cost Explorer keeps nothing
+    Explorer has finalised and the history cache holds (_cached_history); each page is folded in as it
+    arrives and dropped (the memory is one page's, however many there are). If Cost Explorer keeps nothing
     before the report day's month (a manual run for its oldest month), the query is repeated from the 1st
     of that month."""
     report = report or DEFAULT_REPORT
     query = _Query.of(report, report.breakdown, metric, max_requests)
     start, end = report_window(report_date)
+    names = LineNames(query.breakdown)
     try:
-        return _cached_history(report_date, start, end, query)
+        return _cached_history(report_date, start, end, query, names)
     except _HistoryLimit:
         start, end = short_window(report_date)
         logger.warning(
             "Cost Explorer keeps nothing before the report month; fetching from its 1st",
             extra={"start": start.isoformat()},
         )
-        pages = fetch_pages(report_date, start, end, query, already_billed=1)
-        return parse_history(
-            start, end, metric, pages, requests=len(pages) + 1, name=line_namer(query.breakdown, pages)
-        )
+        pages = names.watch(iter_pages(report_date, start, end, query, already_billed=1))
+        history = parse_history(start, end, metric, pages, name=names)
+        return replace(history, requests=history.requests + 1)
 
 
-def _cached_history(report_date: date, start: date, end: date, query: _Query) -> CostHistory:
-    """The window's finalised months from the history cache, the rest from Cost Explorer (only those
-    pages billed), and the months it has finalised since written to the cache (fetch_costs.history_cache).
-    """
+def _cached_history(report_date: date, start: date, end: date, query: _Query, names: LineNames) -> CostHistory:
+    """The window's finalised months from the history cache, the rest from Cost Explorer, streamed (only its
+    pages billed), and the months it has finalised since written to the cache (fetch_costs.history_cache):
+    while the pages pass, history_cache.FinalMonths keeps those months' results, and nothing else."""
     described = query.request(start, end, None)
     cached = history_cache.read(described, start, end)
-    pages = fetch_pages(report_date, cached.start, end, query) if cached.start < end else []
-    history = parse_history(
-        start,
-        end,
-        query.metric,
-        cached.pages + pages,
-        requests=len(pages),
-        name=line_namer(query.breakdown, cached.pages + pages),
-    )
-    history_cache.store(described, cached.start, end, pages)
+    final = history_cache.FinalMonths(cached.start, end)
+    billed = [0]
+
+    def queried() -> Iterator[dict[str, Any]]:
+        if cached.start < end:
+            for page in final.watch(iter_pages(report_date, cached.start, end, query)):
+                billed[0] += 1
+                yield page
+                del page  # not held while the next page is fetched
+
+    pages = names.watch(itertools.chain(cached.pages, queried()))
+    history = parse_history(start, end, query.metric, pages, name=names)
+    history_cache.store(described, cached.start, end, final.pages())
     if cached.months:
         logger.info(
             "Finalised months read from the history cache", extra={"months": [m.isoformat()[:7] for m in cached.months]}
         )
-    return history
+    return replace(history, requests=billed[0])
 
 
 @tracer.capture_method
@@ -425,14 +444,15 @@ def fetch_secondary(request: FetchRequest, report_settings: ReportSettings, alre
     breakdown = cast(Breakdown, request.report.secondary_breakdown)
     query = _Query.of(request.report, breakdown, report_settings.metric, report_settings.max_requests)
     start, end = secondary_window(request.report_date)
+    names = LineNames(breakdown)  # its pages streamed as the main query's (fetch_history)
     try:
-        pages = fetch_pages(request.report_date, start, end, query, already_billed=already_billed)
-        return parse_history(start, end, query.metric, pages, name=line_namer(breakdown, pages))
+        pages = names.watch(iter_pages(request.report_date, start, end, query, already_billed=already_billed))
+        return parse_history(start, end, query.metric, pages, name=names)
     except _HistoryLimit:
         start = request.report_date
-        pages = fetch_pages(request.report_date, start, end, query, already_billed=already_billed + 1)
-        history = parse_history(start, end, query.metric, pages, name=line_namer(breakdown, pages))
-        return replace(history, requests=len(pages) + 1)
+        pages = names.watch(iter_pages(request.report_date, start, end, query, already_billed=already_billed + 1))
+        history = parse_history(start, end, query.metric, pages, name=names)
+        return replace(history, requests=history.requests + 1)
 
 
 @dataclass(frozen=True)
@@ -472,10 +492,18 @@ def _period_report(
         report = replace(report, secondary=secondary)
         check_reconciles(report)
     metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
+    add_page_metrics()
     state = report.to_state()
     logger.info(
         "Costs fetched",
-        extra={"period": period.key, "total": state["total"], "requests": report.requests, "alerts": state["alerts"]},
+        extra={
+            "period": period.key,
+            "total": state["total"],
+            "requests": report.requests,
+            "pages": len(PAGE_GROUPS),
+            "groupsPerPage": list(PAGE_GROUPS),
+            "alerts": state["alerts"],
+        },
     )
     return state
 
@@ -539,6 +567,8 @@ def fetch_period_history(period: ReportPeriod, query: _Query) -> PeriodHistory:
 
 
 def _fetch_period(period: ReportPeriod, query: _Query, short: bool, billed: int) -> PeriodHistory:
+    if period.kind == "week":
+        return _fetch_weeks(period, query, short, billed)
     answers = []
     for window in queries(period, short):
         try:
@@ -552,10 +582,23 @@ def _fetch_period(period: ReportPeriod, query: _Query, short: bool, billed: int)
     daily_window, daily_pages = answers[-1]
     name = line_namer(query.breakdown, [page for _, pages in answers for page in pages])
     daily = parse_history(daily_window.start, daily_window.end, query.metric, daily_pages, requests=billed, name=name)
-    if period.kind == "week":
-        return weekly_history(period, daily)
     months, month_pages = answers[0]
     return monthly_history(period, months, query.metric, month_pages, daily, billed, name)
+
+
+def _fetch_weeks(period: ReportPeriod, query: _Query, short: bool, billed: int) -> PeriodHistory:
+    """A weekly report's one DAILY query (fetch_costs.periods.queries), its pages streamed as fetch_history's:
+    the eight weeks of a large organisation are as many pages as a daily report's window."""
+    [window] = queries(period, short)
+    names = LineNames(query.breakdown)
+    pages = iter_pages(
+        period.last_day, window.start, window.end, replace(query, granularity=window.granularity), billed
+    )
+    try:
+        daily = parse_history(window.start, window.end, query.metric, names.watch(pages), name=names)
+    except _HistoryLimit:
+        raise _HistoryLimit(billed + 1) from None
+    return weekly_history(period, replace(daily, requests=billed + daily.requests))
 
 
 def report_query(report: ReportSpec, metric: str, max_requests: int) -> _Query:
@@ -581,26 +624,53 @@ class _Paged(Protocol):
     def request(self, start: date, end: date, token: str | None) -> dict[str, Any]: ...
 
 
+# Each Cost Explorer page's group count in this invocation, in the order fetched: what the page metrics and
+# the "Costs fetched" log line report (AWS documents no page size; these show it).
+PAGE_GROUPS: list[int] = []
+
+
+def add_page_metrics() -> None:
+    """CostExplorerPages: the pages this invocation read (every query's). CostExplorerGroupsPerPage: each
+    page's group count, one value a page (Powertools sends a metric added several times as one list of
+    values), so CloudWatch's Maximum is the page size Cost Explorer uses (every page but a query's last is
+    full) and its SampleCount the pages."""
+    metrics.add_metric(name="CostExplorerPages", unit=MetricUnit.Count, value=len(PAGE_GROUPS))
+    for groups in PAGE_GROUPS:
+        metrics.add_metric(name="CostExplorerGroupsPerPage", unit=MetricUnit.Count, value=groups)
+
+
 def fetch_pages(
     report_date: date, start: date, end: date, query: _Paged, already_billed: int = 0
 ) -> list[dict[str, Any]]:
-    """Every page of one query, stopping with CostDataIncomplete before the report's request number
-    max_requests + 1 (already_billed counts its requests before this query)."""
-    pages: list[dict[str, Any]] = []
+    """Every page of one query, all held (iter_pages gives them one at a time)."""
+    return list(iter_pages(report_date, start, end, query, already_billed))
+
+
+def iter_pages(
+    report_date: date, start: date, end: date, query: _Paged, already_billed: int = 0
+) -> Iterator[dict[str, Any]]:
+    """Every page of one query, each asked for when the one before has been used, stopping with
+    CostDataIncomplete before the report's request number max_requests + 1 (already_billed counts its
+    requests before this query)."""
     token = None
     max_requests = query.max_requests
+    fetched = 0
     while True:
-        if len(pages) + already_billed >= max_requests:
+        if fetched + already_billed >= max_requests:
             raise CostDataIncomplete(
                 f"Cost Explorer was still paginating after {max_requests} requests for {start} to {end}; "
                 f"stopped to cap the charge at ${max_requests / 100:.2f}. An organisation this large needs a "
                 "higher COST_EXPLORER_MAX_REQUESTS (up to 100); if it is already high, report this with "
                 "the execution ARN."
             )
-        pages.append(_get_cost_and_usage(query.request(start, end, token), report_date))
-        token = pages[-1].get("NextPageToken")
+        page = _get_cost_and_usage(query.request(start, end, token), report_date)
+        fetched += 1
+        PAGE_GROUPS.append(sum(len(period.get("Groups") or []) for period in page.get("ResultsByTime") or []))
+        token = page.get("NextPageToken")
+        yield page
+        del page  # not held while the next page is fetched
         if not token:
-            return pages
+            return
 
 
 def _get_cost_and_usage(request: dict[str, Any], report_date: date) -> dict[str, Any]:

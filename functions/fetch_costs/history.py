@@ -13,11 +13,19 @@ and nothing is guessed; the handler logs a warning naming it.
 
 Charges + credits + refunds + discounts + tax + unclassified = the day's net total, which is what Cost
 Explorer's ungrouped total for the metric says.
+
+Memory (issue 16): the pages are read one at a time as they arrive (an iterable, not a list) and each is
+dropped once folded into the history, so a run holds one page, not all of them. The history itself grows
+with its lines: each line's charges are one array of packed amounts, a 64-bit integer a day (Lines below),
+rather than a Decimal object in a dict entry per line per day, and a day's charges are a view of its slot
+in those arrays. Amounts stay exact: an amount that does not pack is kept as the Decimal it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from array import array
+from collections.abc import Callable, ItemsView, Iterable, Iterator, MutableMapping, ValuesView
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
@@ -126,6 +134,7 @@ def record_type_key(record_type: str) -> str:
 _BY_KEY = {record_type_key(name): spec for name, spec in RECORD_TYPES.items()}
 
 
+@functools.lru_cache(maxsize=1024)  # called for every group; Cost Explorer has a few dozen record types
 def record_type(name: str) -> RecordType | None:
     """How an amount of this RECORD_TYPE is shown; None for one AWS has not documented (shown on its own)."""
     return _BY_KEY.get(record_type_key(name))
@@ -139,6 +148,209 @@ NO_RECORD_TYPE = "(no record type)"
 ZERO = Decimal(0)
 
 
+# A packed amount: the Decimal's coefficient shifted left by _EXPONENT_BITS, its exponent (biased) in those
+# bits. Cost Explorer's amounts have at most 10 decimal places and a line's day fits easily; an amount
+# outside the range (or a negative zero, which an integer cannot carry) is SPILLED: kept as its Decimal.
+_EXPONENT_BITS = 6
+_BIAS = 1 << (_EXPONENT_BITS - 1)
+_EXPONENT_MASK = (1 << _EXPONENT_BITS) - 1
+_COEFFICIENT_LIMIT = 1 << (63 - _EXPONENT_BITS)  # |coefficient| below this: the packed value fits 64 bits
+ABSENT = -(1 << 63)  # no amount for the line that day (not the same as 0: a line with a 0 amount is listed)
+SPILLED = ABSENT + 1  # the amount is in Lines.spilled
+
+
+def _pack(amount: Decimal) -> int | None:
+    sign, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int) or not -_BIAS <= exponent < _BIAS or (sign and digits == (0,)):
+        return None
+    coefficient = int(amount.scaleb(-exponent, EXACT))  # the digits as an integer, exactly
+    if not -_COEFFICIENT_LIMIT < coefficient < _COEFFICIENT_LIMIT:
+        return None
+    return coefficient << _EXPONENT_BITS | (exponent + _BIAS)
+
+
+def _pack_text(text: str) -> int | None:
+    """_pack(Decimal(text)) for Cost Explorer's plain form ("-12.3456789012"), without making the Decimal;
+    None for any other form (an exponent, a sign "+", spaces, a negative zero), which takes _pack's way."""
+    whole, _, fraction = text.partition(".")
+    digits = whole + fraction
+    if not (digits.removeprefix("-").isdecimal() and digits.isascii() and len(fraction) <= _BIAS):
+        return None
+    coefficient = int(digits)
+    if (coefficient == 0 and digits[0] == "-") or not -_COEFFICIENT_LIMIT < coefficient < _COEFFICIENT_LIMIT:
+        return None
+    return coefficient << _EXPONENT_BITS | (_BIAS - len(fraction))
+
+
+def _unpack(code: int) -> Decimal:
+    """The Decimal that was packed, digit for digit (coefficient and exponent, so 1.50 stays 1.50)."""
+    return Decimal(code >> _EXPONENT_BITS).scaleb((code & _EXPONENT_MASK) - _BIAS, EXACT)
+
+
+class Lines:
+    """Every line's amount on each day of a history: one array of packed amounts per line (8 bytes a day),
+    so a history of many lines costs a fraction of a dict of Decimals per day. Line names are held once."""
+
+    def __init__(self, days: int) -> None:
+        self._absent = array("q", [ABSENT]) * days
+        self.codes: dict[str, array[int]] = {}
+        self.spilled: dict[str, dict[int, Decimal]] = {}  # line -> day index -> an amount that does not pack
+        self._totals: dict[int, Decimal] = {}  # day index -> its lines added up, until the next change
+
+    def day(self, index: int) -> DayLines:
+        return DayLines(self, index)
+
+    def get(self, line: str, index: int) -> Decimal | None:
+        codes = self.codes.get(line)
+        code = ABSENT if codes is None else codes[index]
+        if code == ABSENT:
+            return None
+        return self.spilled[line][index] if code == SPILLED else _unpack(code)
+
+    def items(self, index: int) -> Iterator[tuple[str, Decimal]]:
+        """The day's lines and amounts, in one pass over the arrays."""
+        for line, codes in self.codes.items():
+            code = codes[index]
+            if code != ABSENT:
+                yield line, (self.spilled[line][index] if code == SPILLED else _unpack(code))
+
+    def total(self, index: int) -> Decimal:
+        """The day's amounts added up exactly (as sum(..., ZERO) would), once per day until a change."""
+        if index not in self._totals:
+            with localcontext(EXACT):
+                self._totals[index] = sum((amount for _, amount in self.items(index)), ZERO)
+        return self._totals[index]
+
+    def add_text(self, line: str, index: int, code: int) -> None:
+        """add() of a packed amount (_pack_text's): when the day had none, stored as it is, no Decimal made."""
+        codes = self.codes.get(line)
+        if codes is None or codes[index] != ABSENT:
+            self.add(line, index, _unpack(code))
+            return
+        codes[index] = code
+        self._totals.pop(index, None)
+
+    def set(self, line: str, index: int, amount: Decimal) -> None:
+        self._totals.pop(index, None)
+        codes = self.codes.get(line)
+        if codes is None:
+            codes = self.codes[line] = array("q", self._absent)
+        code = _pack(amount)
+        if code is None:
+            self.spilled.setdefault(line, {})[index] = amount
+            code = SPILLED
+        elif codes[index] == SPILLED:
+            del self.spilled[line][index]
+        codes[index] = code
+
+    def add(self, line: str, index: int, amount: Decimal) -> None:
+        """The line's amount that day plus this one, exactly (the amount alone if it had none)."""
+        current = self.get(line, index)
+        if current is not None:
+            with localcontext(EXACT):
+                amount = current + amount
+        self.set(line, index, amount)
+
+    def delete(self, line: str, index: int) -> None:
+        self._totals.pop(index, None)
+        codes = self.codes[line]
+        if codes[index] == SPILLED:
+            del self.spilled[line][index]
+        codes[index] = ABSENT
+
+    def rename(self, name: Callable[[str], str]) -> None:
+        """Each line under name(line), in place; lines given the same name are added up, day by day."""
+        codes, spilled = self.codes, self.spilled
+        self.codes, self.spilled, self._totals = {}, {}, {}
+        for line, amounts in codes.items():
+            target = name(line)
+            if target not in self.codes:
+                self.codes[target] = amounts
+                if line in spilled:
+                    self.spilled[target] = spilled[line]
+                continue
+            for index, code in enumerate(amounts):
+                if code != ABSENT:
+                    self.add(target, index, spilled[line][index] if code == SPILLED else _unpack(code))
+
+
+class DayLines(MutableMapping[str, Decimal]):
+    """One day of a Lines: line -> amount, as a dict of that day's lines would be (lines in the order they
+    first appeared in the history)."""
+
+    __slots__ = ("_lines", "_index")
+
+    def __init__(self, lines: Lines, index: int) -> None:
+        self._lines, self._index = lines, index
+
+    def __getitem__(self, line: str) -> Decimal:
+        amount = self._lines.get(line, self._index)
+        if amount is None:
+            raise KeyError(line)
+        return amount
+
+    def get(self, line: str, default: Any = None) -> Any:  # Mapping.get, without raising KeyError per miss
+        amount = self._lines.get(line, self._index)
+        return default if amount is None else amount
+
+    def __contains__(self, line: object) -> bool:
+        codes = self._lines.codes.get(line) if isinstance(line, str) else None
+        return codes is not None and codes[self._index] != ABSENT
+
+    def __setitem__(self, line: str, amount: Decimal) -> None:
+        self._lines.set(line, self._index, amount)
+
+    def __delitem__(self, line: str) -> None:
+        if line not in self:
+            raise KeyError(line)
+        self._lines.delete(line, self._index)
+
+    def __iter__(self) -> Iterator[str]:
+        index = self._index
+        return (line for line, codes in self._lines.codes.items() if codes[index] != ABSENT)
+
+    def __len__(self) -> int:
+        index = self._index
+        return sum(1 for codes in self._lines.codes.values() if codes[index] != ABSENT)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def add_text(self, line: str, code: int) -> None:
+        self._lines.add_text(line, self._index, code)
+
+    def items(self) -> ItemsView[str, Decimal]:
+        return _DayItems(self)
+
+    def values(self) -> ValuesView[Decimal]:
+        return _DayValues(self)
+
+    def total(self) -> Decimal:
+        return self._lines.total(self._index)
+
+
+class _DayItems(ItemsView[str, Decimal]):
+    _mapping: DayLines
+
+    def __iter__(self) -> Iterator[tuple[str, Decimal]]:
+        return self._mapping._lines.items(self._mapping._index)
+
+
+class _DayValues(ValuesView[Decimal]):
+    _mapping: DayLines
+
+    def __iter__(self) -> Iterator[Decimal]:
+        return (amount for _, amount in self._mapping._lines.items(self._mapping._index))
+
+
+def _total(amounts: MutableMapping[str, Decimal]) -> Decimal:
+    """The amounts added up exactly; a parsed day's from its Lines, computed once."""
+    if isinstance(amounts, DayLines):
+        return amounts.total()
+    with localcontext(EXACT):
+        return sum(amounts.values(), ZERO)
+
+
 @dataclass
 class Day:
     """One UTC day of the history."""
@@ -146,8 +358,9 @@ class Day:
     day: date
     estimated: bool = False
     has_data: bool = False  # Cost Explorer returned at least one group for the day
-    charges: dict[str, Decimal] = field(default_factory=dict)  # by service, gross
-    one_off_charges: dict[str, Decimal] = field(default_factory=dict)  # the part of charges that is one-off
+    # By service, gross: a dict, or in a parsed history a view of the day in its Lines (the same to a reader).
+    charges: MutableMapping[str, Decimal] = field(default_factory=dict)
+    one_off_charges: MutableMapping[str, Decimal] = field(default_factory=dict)  # the part of charges that is one-off
     adjustments: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(ADJUSTMENTS, ZERO))
     # Record types the RECORD_TYPES table does not have, by name: in no bucket, but in the net total.
     unclassified: dict[str, Decimal] = field(default_factory=dict)
@@ -155,8 +368,7 @@ class Day:
 
     @property
     def charges_total(self) -> Decimal:
-        with localcontext(EXACT):
-            return sum(self.charges.values(), ZERO)
+        return _total(self.charges)
 
     @property
     def total(self) -> Decimal:
@@ -169,7 +381,7 @@ class Day:
         """Every service's charges without one-off fees, added up: what the movers' baseline judges
         (fetch_costs.mover_baseline)."""
         with localcontext(EXACT):
-            return self.charges_total - sum(self.one_off_charges.values(), ZERO)
+            return self.charges_total - _total(self.one_off_charges)
 
     def recurring_charge(self, service: str) -> Decimal:
         """A service's charges without one-off fees (a support fee on the 1st): what movers and anomalies
@@ -249,29 +461,30 @@ def parse_history(
     start: date,
     end: date,
     metric: str,
-    pages: list[dict[str, Any]],
+    pages: Iterable[dict[str, Any]],
     requests: int | None = None,
     name: Callable[[str], str] = str,
 ) -> CostHistory:
-    """Merge the pages of one DAILY, <breakdown> x RECORD_TYPE query into a CostHistory. `name` turns a
-    group's first key into its line's name (fetch_costs.lines; a service's is its key)."""
-    days = {start + timedelta(days=n): Day(start + timedelta(days=n)) for n in range((end - start).days)}
+    """Merge the pages of one DAILY, <breakdown> x RECORD_TYPE query into a CostHistory, each page as it
+    comes: `pages` may be a generator (fetch_costs.handler's), and none is kept once read. `name` turns a
+    group's first key into its line's name (fetch_costs.lines; a service's is its key). It is asked once per
+    key, after the last page, so it may depend on every page (an account's name may come on any of them).
+    `requests`: the billed requests, if not one per page."""
+    count = (end - start).days
+    charges, one_off_charges = Lines(count), Lines(count)
+    days = {
+        start + timedelta(days=n): Day(
+            start + timedelta(days=n), charges=charges.day(n), one_off_charges=one_off_charges.day(n)
+        )
+        for n in range(count)
+    }
     seen: set[date] = set()
     currencies: set[str] = set()
+    read = 0
     for page in pages:
-        for period in page.get("ResultsByTime") or []:
-            day = _period_day(period, days)
-            seen.add(day)
-            entry = days[day]
-            entry.estimated = entry.estimated or bool(period.get("Estimated", False))
-            for group in period.get("Groups") or []:
-                service, record_type = _keys(group, name)
-                value = (group.get("Metrics") or {}).get(metric)
-                if not isinstance(value, dict):
-                    raise CostDataInvalid(f"{day}: group {service!r}/{record_type!r} has no {metric} metric")
-                amount = _amount(value.get("Amount"), service, day)
-                currencies.add(str(value.get("Unit", "")))
-                _add(entry, service, record_type, amount)
+        read += 1
+        _read_page(page, metric, days, seen, currencies)
+        del page  # not held while the next one is fetched
     missing = sorted(set(days) - seen)
     if missing:
         raise CostDataInvalid(
@@ -279,14 +492,43 @@ def parse_history(
             + (f" and {len(missing) - 1} more day(s)" if len(missing) > 1 else "")
             + f" of the requested {start} to {end} (End exclusive); the report would be missing costs"
         )
+    currency = _currency(currencies)
+    for lines in (charges, one_off_charges):
+        lines.rename(lambda key: name(key) or NO_SERVICE)
+    return CostHistory(
+        start, end, metric, currency, tuple(days[d] for d in sorted(days)), read if requests is None else requests
+    )
+
+
+def _read_page(page: dict[str, Any], metric: str, days: dict[date, Day], seen: set[date], currencies: set[str]) -> None:
+    """One page's periods into their days, each group under its raw key (named at the end)."""
+    for period in page.get("ResultsByTime") or []:
+        day = _period_day(period, days)
+        seen.add(day)
+        entry = days[day]
+        entry.estimated = entry.estimated or bool(period.get("Estimated", False))
+        for group in period.get("Groups") or []:
+            key, record_type_name = _raw_keys(group)
+            value = (group.get("Metrics") or {}).get(metric)
+            if not isinstance(value, dict):
+                raise CostDataInvalid(f"{day}: group {key or NO_SERVICE!r}/{record_type_name!r} has no {metric} metric")
+            currencies.add(str(value.get("Unit", "")))
+            raw, spec = value.get("Amount"), record_type(record_type_name)
+            code = _pack_text(raw) if spec is _USAGE and isinstance(raw, str) else None
+            if code is not None and isinstance(entry.charges, DayLines):  # most groups: usage, in plain form
+                entry.has_data = True
+                entry.charges.add_text(key, code)
+            else:
+                _add(entry, key, record_type_name, _amount(raw, key or NO_SERVICE, day))
+
+
+def _currency(currencies: set[str]) -> str:
     if len(currencies) > 1:
         raise CostDataInvalid(f"Cost Explorer returned more than one currency: {sorted(currencies)}")
     currency = currencies.pop() if currencies else FALLBACK_CURRENCY
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
         raise CostDataInvalid(f"Cost Explorer returned {currency!r} where a currency code was expected")
-    return CostHistory(
-        start, end, metric, currency, tuple(days[d] for d in sorted(days)), len(pages) if requests is None else requests
-    )
+    return currency
 
 
 def _period_day(period: dict[str, Any], days: dict[date, Day]) -> date:
@@ -307,11 +549,17 @@ def _period_day(period: dict[str, Any], days: dict[date, Day]) -> date:
 
 
 def _keys(group: dict[str, Any], name: Callable[[str], str]) -> tuple[str, str]:
-    keys = group.get("Keys") or []
-    if len(keys) != 2 or not all(isinstance(key, str) for key in keys):
-        raise CostDataInvalid(f"expected a breakdown key and a RECORD_TYPE key per group, got {keys!r}")
+    key, record_type_name = _raw_keys(group)
     # Cost Explorer labels spend it cannot attribute with an empty key; keep it, visibly.
-    return name(keys[0]) or NO_SERVICE, keys[1] or NO_RECORD_TYPE
+    return name(key) or NO_SERVICE, record_type_name
+
+
+def _raw_keys(group: dict[str, Any]) -> tuple[str, str]:
+    """The group's breakdown key as Cost Explorer gave it, and its record type."""
+    keys = group.get("Keys") or []
+    if len(keys) != 2 or not isinstance(keys[0], str) or not isinstance(keys[1], str):
+        raise CostDataInvalid(f"expected a breakdown key and a RECORD_TYPE key per group, got {keys!r}")
+    return keys[0], keys[1] or NO_RECORD_TYPE
 
 
 def _amount(raw: object, service: str, day: date) -> Decimal:

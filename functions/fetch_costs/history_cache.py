@@ -33,7 +33,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -127,6 +127,55 @@ def month_page(pages: Iterable[dict[str, Any]], month: date) -> dict[str, Any] |
         "ResultsByTime": [days[day] for day in sorted(days)],
         "DimensionValueAttributes": [attributes[value] for value in sorted(attributes) if value in named],
     }
+
+
+# The most groups FinalMonths keeps to write newly finalised months: about 1 KB each as boto3 parses them, so
+# about 50 MB, beside the history's own (flat) memory in a 256 MB function. A large organisation's month is
+# about 21,600 groups; a month with more is not cached (it is queried again each day, as before the cache),
+# so the run that sees it final never runs out of memory keeping it.
+KEEP_GROUPS = 50_000
+
+
+class FinalMonths:
+    """The results of the whole months of a queried range [start, end) that Cost Explorer returns final,
+    kept as its pages stream past (watch) so that store() can write them once they are all read: a month
+    with an Estimated day is dropped as soon as one is seen, and all of them past KEEP_GROUPS groups. On
+    most days the range holds no whole month (it is the report's month so far), and nothing is kept."""
+
+    def __init__(self, start: date, end: date) -> None:
+        self._months = {month.isoformat()[:7] for month in whole_months(start, end)}
+        self._kept: list[dict[str, Any]] = []
+        self._groups = 0
+
+    def watch(self, pages: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for page in pages:
+            if self._months:
+                self._keep(page)
+            yield page
+            del page  # not held while the next page is fetched
+
+    def pages(self) -> list[dict[str, Any]]:
+        return self._kept if self._months else []
+
+    def _keep(self, page: dict[str, Any]) -> None:
+        results = [r for r in page.get("ResultsByTime") or [] if _month_of(r) in self._months]
+        for month in {_month_of(r) for r in results if r.get("Estimated")}:
+            self._months.discard(month)  # not final: never cached from this answer
+        results = [r for r in results if _month_of(r) in self._months]
+        self._groups += sum(len(r.get("Groups") or []) for r in results)
+        if self._groups > KEEP_GROUPS:
+            logger.warning("A finalised month is too large to cache", extra={"groups": self._groups})
+            self._months.clear()
+        elif results:
+            self._kept.append(
+                {"ResultsByTime": results, "DimensionValueAttributes": page.get("DimensionValueAttributes") or []}
+            )
+        if not self._months:
+            self._kept.clear()
+
+
+def _month_of(result: dict[str, Any]) -> str:
+    return str((result.get("TimePeriod") or {}).get("Start", ""))[:7]
 
 
 def _days_of(month: date) -> list[str]:

@@ -25,7 +25,7 @@ A key without the expected "<key>$" prefix is shown as returned rather than gues
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from report_contract import Grouping, ReportIdentity
@@ -53,16 +53,40 @@ def _prefixed(prefix: str, missing: str) -> Callable[[str], str]:
     return name
 
 
+class LineNames:
+    """The function that turns a group's first key into the line's name, for this breakdown, learning what
+    it needs from the pages as they pass (watch): an account's name comes on the pages' DimensionValueAttributes,
+    on any page, so ask for names after the last page. Keeps the names, never the pages."""
+
+    def __init__(self, breakdown: Breakdown) -> None:
+        self.breakdown = breakdown
+        self.accounts: dict[str, str] = {}
+        self._name: Callable[[str], str] = str
+        if breakdown.by == "tag":
+            self._name = _prefixed(f"{breakdown.key}$", f"(no {breakdown.key} tag)")
+        elif breakdown.by == "cost_category":
+            self._name = _prefixed(f"{breakdown.key}$", f"(no {breakdown.key} cost category)")
+
+    def watch(self, pages: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The pages, each passed on as it comes once its account names are noted."""
+        for page in pages:
+            if self.breakdown.by == "account":
+                self.accounts.update(account_names((page,)))
+            yield page
+            del page  # not held while the next page is fetched
+
+    def __call__(self, key: str) -> str:
+        if self.breakdown.by == "account":
+            return f"{self.accounts[key]} ({key})" if key in self.accounts else key
+        return self._name(key)
+
+
 def line_namer(breakdown: Breakdown, pages: Iterable[dict[str, Any]]) -> Callable[[str], str]:
-    """The function that turns a group's first key into the line's name, for this breakdown."""
-    if breakdown.by == "account":
-        names = account_names(pages)
-        return lambda key: f"{names[key]} ({key})" if key in names else key
-    if breakdown.by == "tag":
-        return _prefixed(f"{breakdown.key}$", f"(no {breakdown.key} tag)")
-    if breakdown.by == "cost_category":
-        return _prefixed(f"{breakdown.key}$", f"(no {breakdown.key} cost category)")
-    return str
+    """The function that turns a group's first key into the line's name, for this breakdown, from every page."""
+    names = LineNames(breakdown)
+    for _ in names.watch(pages):
+        pass
+    return names
 
 
 def grouping(breakdown: Breakdown) -> Grouping:

@@ -4,6 +4,7 @@ unusable. The answers are the embedded Cost Explorer's, paginated small so days 
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 from datetime import date
@@ -200,3 +201,49 @@ def bad_amount(month: dict, amount: str) -> None:
 
 def unit(month: dict, currency: str) -> None:
     month["ResultsByTime"][1]["Groups"][0]["Metrics"]["UnblendedCost"]["Unit"] = currency
+
+
+# ---- FinalMonths: what a streamed answer keeps to write to the cache --------------------------------------
+
+
+def streamed(start: date, end: date, source: list[dict]) -> cache.FinalMonths:
+    final = cache.FinalMonths(start, end)
+    for _ in final.watch(iter(source)):
+        pass
+    return final
+
+
+def test_a_streamed_answer_keeps_exactly_the_final_whole_months_month_page_would_cache(pages) -> None:
+    # GIVEN the answer of 1 Oct to 21 Nov, read a page at a time (October final, November estimated)
+    answer = pages
+    final = streamed(START, END, answer)
+    # THEN what it kept makes the same October page as the whole answer, and no November day is kept
+    assert cache.month_page(final.pages(), OCTOBER) == cache.month_page(answer, OCTOBER) is not None
+    kept_days = {r["TimePeriod"]["Start"][:7] for page in final.pages() for r in page["ResultsByTime"]}
+    assert kept_days == {"2026-10"}
+
+
+def test_a_range_without_a_whole_month_keeps_nothing(pages) -> None:
+    # GIVEN the report's month so far, the query of most days once the previous month is cached
+    answer = pages
+    assert streamed(date(2026, 11, 1), END, answer).pages() == []
+
+
+def test_a_month_with_an_estimated_day_is_not_kept(pages) -> None:
+    answer = copy.deepcopy(pages)
+    for page in answer:
+        for result in page["ResultsByTime"]:
+            if result["TimePeriod"]["Start"] == "2026-10-31":
+                result["Estimated"] = True
+    assert streamed(START, END, answer).pages() == []
+
+
+def test_more_groups_than_keep_groups_keeps_nothing_so_memory_stays_bounded(pages, monkeypatch) -> None:
+    answer = pages
+    october_groups = sum(
+        len(r["Groups"]) for p in answer for r in p["ResultsByTime"] if r["TimePeriod"]["Start"] < "2026-11"
+    )
+    monkeypatch.setattr(cache, "KEEP_GROUPS", october_groups - 1)
+    assert streamed(START, END, answer).pages() == []
+    monkeypatch.setattr(cache, "KEEP_GROUPS", october_groups)
+    assert streamed(START, END, answer).pages() != []

@@ -141,6 +141,15 @@ def test_requests_per_period_kind(monkeypatch, profile, kind, key, today, expect
     assert history.requests == len(ce.requests) == expected
 
 
+def test_a_week_older_than_its_trend_cost_explorer_keeps_is_reported_alone_with_the_refused_request_counted(
+    monkeypatch,
+):
+    ce = fake(monkeypatch, "small", date(2026, 12, 3))  # Cost Explorer keeps November 2025 onwards
+    history = period_history(week("2025-W48"))  # 24 to 30 November 2025: its eight weeks start in October
+    assert history.requests == len(ce.requests) == 2  # refused, then the week alone (its pages streamed)
+    assert history.daily.start == date(2025, 11, 24) and history.buckets[-1].costs is not None
+
+
 def test_a_month_older_than_cost_explorer_keeps_is_reported_alone_with_the_refused_request_counted(monkeypatch):
     ce = fake(monkeypatch, "small", date(2026, 12, 3))  # Cost Explorer keeps November 2025 onwards
     history = period_history(month("2025-11"))
