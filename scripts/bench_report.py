@@ -360,14 +360,15 @@ def render_markdown(
 
 def measured_sections(all_tests: bool) -> list[str]:
     """The issue-16 figures, each measured by its own module and printed as it comes: Cost Explorer requests
-    on every day of a month (the history cache), cold starts and zips, FetchCosts' memory as the lines
-    grow, and the two commands' times."""
-    from scripts import bench_cold, bench_requests, bench_times
+    on every day of a month (the history cache), cold starts and zips, FetchCosts' memory as the lines grow
+    (10k to 2M), and the two commands' times."""
+    from scripts import bench_cold, bench_memory, bench_requests, bench_times
 
     sections = []
     for name, section in (
         ("requests on every day of a month", lambda: bench_requests.markdown(bench_requests.measure())),
         ("cold starts and zips", lambda: bench_cold.markdown(bench_cold.measure())),
+        ("FetchCosts' memory as the lines grow", lambda: bench_memory.markdown(bench_memory.measure())),
         ("the demo and the tests", lambda: bench_times.markdown(bench_times.measure(all_tests=all_tests))),
     ):
         print(f"measuring {name} ...", flush=True)
