@@ -33,13 +33,13 @@ demo: $(STAMP) ## Run the real workflow on the embedded AWS; writes out/report.{
 	  $(if $(REDRIVE),--redrive='$(REDRIVE)') $(if $(REVISED),--revised='$(REVISED)'))
 
 test: lint ## The gates, then every test (unit, handlers, the real state machine, catalogue, model, infra)
-	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The lanes are pytest markers that tests/conftest.py gives each folder (pyproject.toml says what each proves).
 FAST_LANES := (unit or handler or golden) and not slow
 
 test-fast: lint ## The gates, then the unit, handler and golden tests (seconds)
-	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal -m "$(FAST_LANES)" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup -m "$(FAST_LANES)" $(PYTEST_ARGS)
 
 # Every gate runs, and the target fails if any did: one run shows all the findings.
 GATES := "$(BIN)/ruff check ." \

@@ -59,7 +59,7 @@ def demo_times(runs: int) -> dict:
 
 
 def test_time(marker: str | None) -> dict:
-    command = [PYTHON, "-m", "pytest", "-q", "-n", "auto", "--dist", "worksteal", "-p", "no:randomly"]
+    command = [PYTHON, "-m", "pytest", "-q", "-n", "auto", "--dist", "loadgroup", "-p", "no:randomly"]
     if marker:
         command += ["-m", marker]
     elapsed, result = _timed(command)

@@ -29,6 +29,23 @@ def pytest_collection_modifyitems(config, items):
         if folder not in LANES:
             raise pytest.UsageError(f"{item.nodeid}: tests/{folder}/ has no lane; add it to LANES in tests/conftest.py")
         item.add_marker(LANES[folder])
+        shared = _module_fixtures(item)
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(f"{item.path.name}:{'+'.join(shared)}"))
+
+
+def _module_fixtures(item) -> list[str]:
+    """The module-scoped fixtures a test uses. pytest-xdist (`make test`, --dist loadgroup) runs the tests
+    that share them on one worker, so each is built once: the model check's explorations take minutes, and
+    split over two workers each would build them twice."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return []
+    return sorted(
+        name
+        for name in info.names_closure
+        if any(definition.scope == "module" for definition in info.name2fixturedefs.get(name, ()))
+    )
 
 
 @pytest.fixture
