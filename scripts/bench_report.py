@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import platform
@@ -364,6 +365,9 @@ def measured_sections(all_tests: bool) -> list[str]:
     (10k to 2M), and the two commands' times."""
     from scripts import bench_cold, bench_memory, bench_requests, bench_times
 
+    # The handlers' loggers exist already (the runs above imported them), so bench_requests' own
+    # POWERTOOLS_LOG_LEVEL comes too late for them: their INFO lines, a few a day, are not the figures.
+    logging.getLogger("cost-notifier").setLevel(logging.ERROR)
     sections = []
     for name, section in (
         ("requests on every day of a month", lambda: bench_requests.markdown(bench_requests.measure())),
