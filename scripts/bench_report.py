@@ -250,11 +250,9 @@ def render_markdown(
         "| --- | --- | --- | ---: | --- | ---: | --- | --- | --- |",
     ]
     for r in results:
-        target = REQUEST_TARGETS[r["profile"]]
-        verdict = "meets" if r["requests"] <= target else "**misses**"
         lines.append(
             f"| {r['profile']} | {r['report_date']:%a %d %b %Y} | {r['days']} days | {r['groups']:,} | "
-            f"{r['requests']} (target {'1' if target == 1 else f'at most {target}'}: {verdict}) | "
+            f"{r['requests']} (a first run) | "
             f"{r['summarise_ms']:.0f} ms | {r['render_ms']:.1f} ms ({pct(r['render_ms'], RENDER_TARGET_MS)}) | "
             f"{r['html']:,} ({pct(r['html'], MAX_HTML_BYTES)}) | "
             f"{r['payload']:,} ({pct(r['payload'], PAYLOAD_LIMIT)}) |"
@@ -265,7 +263,8 @@ def render_markdown(
         "queried. On every later day the finalised previous month comes from the cache; the requests of",
         "every day of a month are in",
         "[Cost Explorer requests, every day of a month](#cost-explorer-requests-every-day-of-a-month).",
-        "Targets: 1 request for `small`, at most 2 for `large-org`; render under 100 ms for `large-org`; HTML at",
+        "Targets: 1 request for `small`, at most 2 for `large-org`, on every day (judged there, where the",
+        "cache is as a deployment has it); render under 100 ms for `large-org`; HTML at",
         "most 100,000 bytes (Gmail clips larger bodies); every state payload at most 256 KiB (262,144 bytes).",
         "Summarise is FetchCosts' own work on the pages (the Cost Explorer round trips come on top); render is",
         "RenderEmail's. The largest state payload is SendEmail's input, which carries the report model and the",
@@ -288,7 +287,9 @@ def render_markdown(
         "and RECORD_TYPE, with the configured metric. Everything in the email comes from it, the forecast",
         "included (no `GetCostForecast`). The window is 29 to 62 days: last month's total and the same days of",
         "last month need the whole previous month, and the trends need the 14 days before the report day",
-        "(always inside it). Each page of the answer is a billed request ($0.01), so:",
+        "(always inside it); the months of it Cost Explorer has finalised come from the history cache after",
+        "the first run (decision 0015), so the query starts at the first day not cached. Each page of the",
+        "answer is a billed request ($0.01), so:",
         "",
         "    requests per report = ceil(groups / page size)",
         "    groups = sum over the days of the (service, record type) pairs with a cost entry that day",
@@ -301,7 +302,9 @@ def render_markdown(
         "than tuned to the targets (an earlier, arbitrary 250 would have billed the small account 9 requests a",
         "day). Whatever the real size, the report is the same: pages are merged (a day split across pages",
         "included; tested at page sizes of 7, 100 and 250), every request is counted and shown in the email's",
-        "footer, logged, and published as the `CostExplorerRequests` metric, and `COST_EXPLORER_MAX_REQUESTS`",
+        "footer, logged, and published as the `CostExplorerRequests` metric, with `CostExplorerPages` and",
+        "`CostExplorerGroupsPerPage` (one value a page: its Maximum in a real account is the page size AWS does",
+        "not document), and `COST_EXPLORER_MAX_REQUESTS`",
         "(default 10, up to 100) caps what one report may spend; beyond it the run stops with",
         "`CostDataIncomplete` naming the setting, rather than billing without limit.",
         "",
@@ -338,7 +341,7 @@ def render_markdown(
         f"  and 3 requests on the last days of the month ({large['groups']:,} groups in the longest query) when",
         "  the whole window is queried. With the history cache (decision 0015) the previous month is read from",
         "  the data bucket once Cost Explorer calls it final, so the query covers the report's month only (and",
-        "  the previous month's days until it is final): 1 request while the month to date is under",
+        "  the previous month's days until it is final): 1 request while the month to date is at most",
         f"  {math.floor(GROUPS_PER_PAGE / per_day)} days, 2 after, never 3. Last month's total still needs the whole",
         "  previous month daily (for the same days of last month), the gross-and-credits split needs RECORD_TYPE,",
         "  and Cost Explorer groups by at most two keys: the cache, not the query, is what saves the requests.",

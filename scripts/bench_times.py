@@ -41,7 +41,12 @@ def _timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
 
 
 def demo_times(runs: int) -> dict:
-    """The first run (it may parse the definition) and the median of the rest (warm)."""
+    """The first run, with the parsed-definition cache emptied first (it parses), and the median of the
+    rest (warm: the cache as a second `make demo` finds it)."""
+    from local.runtime import PARSE_CACHE
+
+    for cached in PARSE_CACHE.glob("*.pickle"):
+        cached.unlink()
     seconds = []
     with tempfile.TemporaryDirectory() as out:
         for _ in range(runs + 1):
@@ -93,7 +98,7 @@ def markdown(times: dict) -> str:
         "| --- | ---: | --- |",
         f"| `make demo`, warm (median of {demo['runs']}; Cost Explorer requests: {demo['requests']}) "
         f"| {demo['warm_s']:.1f} s | {_goal(demo['warm_s'], WARM_DEMO_GOAL_S)} |",
-        f"| `make demo`, first run (parses the definition into build/asl-cache) | {demo['first_s']:.1f} s | |",
+        f"| `make demo`, first run (build/asl-cache emptied: it parses the definition) | {demo['first_s']:.1f} s | |",
         f"| fast lane, `{FAST_LANES}` ({fast['summary']}) | {fast['seconds']:.1f} s "
         f"| {_goal(fast['seconds'], FAST_LANE_GOAL_S)} |",
     ]
