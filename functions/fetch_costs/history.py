@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
+from report_contract.currency import is_currency_code
 from report_contract.wire import EXACT
 
 from fetch_costs.errors import CostDataInvalid
@@ -526,7 +527,7 @@ def _currency(currencies: set[str]) -> str:
     if len(currencies) > 1:
         raise CostDataInvalid(f"Cost Explorer returned more than one currency: {sorted(currencies)}")
     currency = currencies.pop() if currencies else FALLBACK_CURRENCY
-    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+    if not is_currency_code(currency):
         raise CostDataInvalid(f"Cost Explorer returned {currency!r} where a currency code was expected")
     return currency
 

@@ -42,6 +42,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 from report_contract import objects
+from report_contract.currency import is_currency_code
+from report_contract.period import first_of_next_month
 
 from fetch_costs import sharing
 from fetch_costs.errors import ConfigurationError
@@ -76,17 +78,13 @@ def digest(request: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(digest_inputs(request))).hexdigest()
 
 
-def next_month(month: date) -> date:
-    return (month.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
 def whole_months(start: date, end: date) -> list[date]:
     """The 1st of each calendar month lying wholly in [start, end) (end exclusive), in order."""
-    month = start if start.day == 1 else next_month(start)
+    month = start if start.day == 1 else first_of_next_month(start)
     months = []
-    while next_month(month) <= end:
+    while first_of_next_month(month) <= end:
         months.append(month)
-        month = next_month(month)
+        month = first_of_next_month(month)
     return months
 
 
@@ -109,9 +107,9 @@ def month_page(pages: Iterable[dict[str, Any]], month: date) -> dict[str, Any] |
     attributes: dict[str, dict[str, Any]] = {}
     for page in pages:
         for result in page.get("ResultsByTime") or []:
-            start = str((result.get("TimePeriod") or {}).get("Start", ""))[:10]
-            if start[:7] != month.isoformat()[:7]:
+            if _month_of(result) != month.isoformat()[:7]:
                 continue
+            start = str(result["TimePeriod"]["Start"])[:10]
             merged = days.setdefault(start, {**result, "Groups": []})
             merged["Estimated"] = bool(merged.get("Estimated")) or bool(result.get("Estimated"))
             merged["Groups"].extend(result.get("Groups") or [])
@@ -179,7 +177,7 @@ def _month_of(result: dict[str, Any]) -> str:
 
 
 def _days_of(month: date) -> list[str]:
-    return [(month + timedelta(days=n)).isoformat() for n in range((next_month(month) - month).days)]
+    return [(month + timedelta(days=n)).isoformat() for n in range((first_of_next_month(month) - month).days)]
 
 
 def body(request: dict[str, Any], month: date, page: dict[str, Any]) -> bytes:
@@ -243,7 +241,7 @@ def _check_groups(results: list[dict[str, Any]], metric: str) -> None:
             if not isinstance(value, dict) or not _finite(value.get("Amount")):
                 raise InvalidCachedMonth(f"{result['TimePeriod']['Start']}: {keys!r} has no {metric} amount")
             units.add(value.get("Unit"))
-    if len(units) > 1 or not all(isinstance(u, str) and len(u) == 3 and u.isalpha() and u.isupper() for u in units):
+    if len(units) > 1 or not all(is_currency_code(unit) for unit in units):
         raise InvalidCachedMonth(f"holds the currencies {sorted(map(str, units))}")
 
 
@@ -273,7 +271,7 @@ def read(request: dict[str, Any], start: date, end: date) -> Cached:
             break
         cached.pages.append(page)
         cached.months.append(month)
-        cached.start = next_month(month)
+        cached.start = first_of_next_month(month)
     return cached
 
 

@@ -29,6 +29,7 @@ from decimal import localcontext
 from typing import Any
 
 from report_contract.comparisons import trend_periods
+from report_contract.currency import is_currency_code
 from report_contract.period import ReportPeriod
 from report_contract.wire import EXACT
 
@@ -162,7 +163,7 @@ def parse_months(
     if len(currencies) > 1:
         raise CostDataInvalid(f"Cost Explorer returned more than one currency: {sorted(currencies)}")
     currency = currencies.pop() if currencies else None
-    if currency is not None and not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
+    if currency is not None and not is_currency_code(currency):
         raise CostDataInvalid(f"Cost Explorer returned {currency!r} where a currency code was expected")
     return [months[start] for start in expected], currency
 

@@ -31,6 +31,11 @@ ZERO_DECIMALS = frozenset(
 THREE_DECIMALS = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
 
 
+def is_currency_code(code: object) -> bool:
+    """An ISO 4217 alphabetic code's form (three capital letters): what Cost Explorer's Unit must be."""
+    return isinstance(code, str) and len(code) == 3 and code.isalpha() and code.isupper()
+
+
 def minor_units(currency: str) -> int:
     """Decimal places of the currency's minor unit: 2 for USD, 0 for JPY, 3 for KWD."""
     if currency in ZERO_DECIMALS:

@@ -12,9 +12,10 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from fetch_costs.history_cache import leading_months, next_month
+from fetch_costs.history_cache import leading_months
 from fetch_costs.query import report_window
 from report_contract import objects
+from report_contract.period import first_of_next_month
 
 from tests.infra.terraform import FUNCTIONS, Terraform, as_list, attr, blocks, validation_regexes
 from tests.infra.test_iam_least_privilege import (
@@ -152,7 +153,7 @@ def test_a_cached_month_outlives_every_daily_report_that_reads_it() -> None:
     # the earliest write (query.report_window). S3 counts from the object's creation, rounded up to midnight.
     readers = [date(2027, 1, 1) + timedelta(days=n) for n in range(730)]
     longest = max(
-        (day - next_month(month)).days + 1 for day in readers for month in leading_months(*report_window(day))
+        (day - first_of_next_month(month)).days + 1 for day in readers for month in leading_months(*report_window(day))
     )
     assert longest == 31 and objects.HISTORY_EXPIRE_DAYS >= longest + 1
 
