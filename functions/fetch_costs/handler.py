@@ -189,8 +189,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             extra={"recordTypes": history.unclassified_record_types},
         )
     report = build_report(request, with_budget(report_settings, request.period, history.currency, context), history)
-    metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
-    add_page_metrics()
+    figures = request_metrics(report.requests)
     metrics.add_metric(name="ReportedDailyTotal", unit=MetricUnit.NoUnit, value=float(report.total))
     metrics.add_metric(name="Anomalies", unit=MetricUnit.Count, value=report.anomaly_count)
     state = report.to_state()
@@ -201,9 +200,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "report": request.report.id,
             "total": state["total"],
             "currency": state["currency"],
-            "requests": report.requests,
-            "pages": len(PAGE_GROUPS),
-            "groupsPerPage": list(PAGE_GROUPS),
+            **figures,
             "services": report.service_count,
             "alerts": state["alerts"],
             "historyStart": history.start.isoformat(),
@@ -240,15 +237,12 @@ def share_costs(share: object, base: ReportSettings) -> dict[str, Any]:
     if sliced:
         key = objects.shared_due_key(request.run)
         sharing.store(key, [report.item for report in due])
-    metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=billed)
-    add_page_metrics()
+    figures = request_metrics(billed)
     logger.info(
         "Shared queries fetched",
         extra={
             "shapes": shapes,
-            "requests": billed,
-            "pages": len(PAGE_GROUPS),
-            "groupsPerPage": list(PAGE_GROUPS),
+            **figures,
             "reports": request.count,
             "sliced": sliced,
             "key": key,
@@ -491,19 +485,11 @@ def _period_report(
     if secondary is not None:
         report = replace(report, secondary=secondary)
         check_reconciles(report)
-    metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=report.requests)
-    add_page_metrics()
+    figures = request_metrics(report.requests)
     state = report.to_state()
     logger.info(
         "Costs fetched",
-        extra={
-            "period": period.key,
-            "total": state["total"],
-            "requests": report.requests,
-            "pages": len(PAGE_GROUPS),
-            "groupsPerPage": list(PAGE_GROUPS),
-            "alerts": state["alerts"],
-        },
+        extra={"period": period.key, "total": state["total"], **figures, "alerts": state["alerts"]},
     )
     return state
 
@@ -629,14 +615,17 @@ class _Paged(Protocol):
 PAGE_GROUPS: list[int] = []
 
 
-def add_page_metrics() -> None:
-    """CostExplorerPages: the pages this invocation read (every query's). CostExplorerGroupsPerPage: each
-    page's group count, one value a page (Powertools sends a metric added several times as one list of
-    values), so CloudWatch's Maximum is the page size Cost Explorer uses (every page but a query's last is
-    full) and its SampleCount the pages."""
+def request_metrics(requests: int) -> dict[str, Any]:
+    """The invocation's Cost Explorer figures as metrics, and as the fields its log line carries.
+    CostExplorerRequests: the billed requests. CostExplorerPages: the pages this invocation read (every
+    query's). CostExplorerGroupsPerPage: each page's group count, one value a page (Powertools sends a metric
+    added several times as one list of values), so CloudWatch's Maximum is the page size Cost Explorer uses
+    (every page but a query's last is full) and its SampleCount the pages."""
+    metrics.add_metric(name="CostExplorerRequests", unit=MetricUnit.Count, value=requests)
     metrics.add_metric(name="CostExplorerPages", unit=MetricUnit.Count, value=len(PAGE_GROUPS))
     for groups in PAGE_GROUPS:
         metrics.add_metric(name="CostExplorerGroupsPerPage", unit=MetricUnit.Count, value=groups)
+    return {"requests": requests, "pages": len(PAGE_GROUPS), "groupsPerPage": list(PAGE_GROUPS)}
 
 
 def fetch_pages(
