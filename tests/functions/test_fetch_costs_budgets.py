@@ -73,21 +73,22 @@ def test_a_budget_that_does_not_exist_is_a_configuration_error_naming_the_settin
         handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
 
 
-def test_a_budget_in_another_currency_is_refused_naming_both(aws, lambda_context, monkeypatch):
-    create_budget(unit="EUR")
+@pytest.mark.parametrize(
+    ("budget", "refusal"),
+    [
+        ({"unit": "EUR"}, r"is in EUR, but the report's costs are in USD"),
+        ({"time_unit": "QUARTERLY"}, r"is a QUARTERLY COST budget; .* must be a MONTHLY COST budget"),
+    ],
+    ids=["another currency", "quarterly"],
+)
+def test_a_budget_that_is_not_the_months_in_the_costs_currency_is_refused_naming_why(
+    aws, lambda_context, monkeypatch, budget, refusal
+):
+    create_budget(**budget)
     monkeypatch.setenv("MONTHLY_BUDGET_NAME", NAME)
     expect_pages(aws, answer(START, END, rows))
 
-    with pytest.raises(ConfigurationError, match=r"is in EUR, but the report's costs are in USD"):
-        handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
-
-
-def test_a_quarterly_budget_is_not_a_monthly_budget(aws, lambda_context, monkeypatch):
-    create_budget(time_unit="QUARTERLY")
-    monkeypatch.setenv("MONTHLY_BUDGET_NAME", NAME)
-    expect_pages(aws, answer(START, END, rows))
-
-    with pytest.raises(ConfigurationError, match=r"is a QUARTERLY COST budget; .* must be a MONTHLY COST budget"):
+    with pytest.raises(ConfigurationError, match=refusal):
         handler.lambda_handler(EVENT, lambda_context("fetch_costs"))
 
 
