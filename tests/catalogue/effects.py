@@ -48,7 +48,14 @@ class Effect:
 EFFECTS = (
     Effect("ClaimReport", "the claim is written", "ProvisionedThroughputExceededException", "InternalServerError"),
     Effect("ClaimForResend", "the forced claim is written", "RequestLimitExceeded", None, forced=True),
-    Effect("FetchCosts", "Cost Explorer requests are made and billed", "TooManyRequestsException", "ServiceException"),
+    # FetchCosts also writes the months Cost Explorer has finalised to the history cache (decision 0015): the
+    # scenarios' first attempt writes October, and a retry or a redrive reads it instead of querying it.
+    Effect(
+        "FetchCosts",
+        "Cost Explorer requests are made and billed and finalised months cached",
+        "TooManyRequestsException",
+        "ServiceException",
+    ),
     Effect("BeginSending", "the record moves to SENDING", "ThrottlingException", "InternalServerError"),
     Effect("SendEmail", "SES accepts the message", "TooManyRequestsException", "InternalFailure"),
     Effect("MarkSent", "the SENT record is written", "ProvisionedThroughputExceededException", None),
